@@ -1,0 +1,65 @@
+"""The ALIS marketplace web application."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import CONFIGS, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then ``config`` (tests)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=True,
+    )
+    env_name = (config or {}).get("ENV_NAME") or os.environ.get("APP_ENV", "production")
+    if env_name not in CONFIGS:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {env_name!r}")
+    app.config.from_object(CONFIGS[env_name])
+    app.config.update(Config.from_environment())
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, "alis.db"
+        )
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set outside development and testing")
+
+    from . import database, i18n, labels
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    database.configure(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    labels.init_app(app)
+
+    from .auth import bp as auth_bp
+    from .auth.loaders import init_login
+    from .main import bp as main_bp
+
+    init_login(app)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+
+    from .cli import register_cli
+    from .errors import register_error_handlers
+    from .security import register_security_headers
+
+    register_cli(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    return app

@@ -1,0 +1,125 @@
+"""Forms for accounts. Labels and messages are translated lazily."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from .passwords import MAX_LENGTH, password_problem
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class PasswordRule:
+    """Checks the password policy, with the email field of the same form in mind."""
+
+    def __call__(self, form, field):
+        email = getattr(getattr(form, "email", None), "data", None) or ""
+        problem = password_problem(field.data or "", email)
+        if problem:
+            raise ValidationError(problem)
+
+
+class GPProfileForm(FlaskForm):
+    """The GP's profile and progress measures (used to register and to edit)."""
+
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=160)])
+    hpr_number = StringField(
+        _l("HPR number"),
+        description=_l("Your health personnel number: 7 to 9 digits."),
+        validators=[
+            DataRequired(),
+            Regexp(r"^\d{7,9}$", message=_l("The HPR number has 7 to 9 digits.")),
+        ],
+    )
+    municipality_id = SelectField(
+        _l("Municipality you work in"),
+        coerce=int,
+        validators=[
+            InputRequired(message=_l("Choose your municipality.")),
+            NumberRange(min=1, message=_l("Choose your municipality.")),
+        ],
+    )
+    specialisation_started = DateField(
+        _l("Specialisation in general medicine started"), validators=[Optional()]
+    )
+    months_general_practice = IntegerField(
+        _l("Months of counting service in general practice"),
+        validators=[InputRequired(), NumberRange(min=0, max=600)],
+    )
+    courses_completed = IntegerField(
+        _l("Nationally recommended courses completed"),
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+    )
+    supervision_group_months = IntegerField(
+        _l("Months in a supervision group"),
+        validators=[InputRequired(), NumberRange(min=0, max=600)],
+    )
+    scheme = RadioField(
+        _l("Training scheme"),
+        choices=[
+            ("new", _l("New scheme (6 months in hospital)")),
+            ("old", _l("Old scheme, transition (12 months in hospital)")),
+        ],
+        default="new",
+        validators=[InputRequired()],
+    )
+
+
+class GPRegistrationForm(GPProfileForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email."))],
+    )
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 10 characters. A sentence you remember is a good password."),
+        validators=[DataRequired(), PasswordRule()],
+    )
+    password_confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), PasswordRule()]
+    )
+    password_confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(
+        _l("Language"),
+        choices=[("nb", "Norsk (bokmål)"), ("nn", "Norsk (nynorsk)"), ("en", "English")],
+    )

@@ -1,0 +1,172 @@
+"""Registration, login, logout and the account page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.extensions import db
+from app.models import Municipality
+
+from . import bp
+from .forms import ChangePasswordForm, GPRegistrationForm, LanguageForm, LoginForm
+from .passwords import verify_password
+from .services import (
+    AccountError,
+    GPRegistration,
+    authenticate,
+    change_password,
+    end_all_sessions,
+    register_gp,
+)
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _start_session(user, remember: bool) -> None:
+    # A fresh session on login: nothing from before authentication carries over.
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=remember)
+
+
+def municipality_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        sa.select(Municipality.id, Municipality.name, Municipality.number, Municipality.county)
+        .order_by(Municipality.county, Municipality.name)
+    ).all()
+    return [(r.id, f"{r.name} ({r.county}, {r.number})") for r in rows]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = authenticate(form.email.data, form.password.data, request.remote_addr or "")
+        db.session.commit()
+        if result.throttled:
+            flash(
+                _(
+                    "Too many failed attempts. Try again in %(minutes)d minutes.",
+                    minutes=result.wait_minutes,
+                ),
+                "error",
+            )
+            status = 429
+        elif result.user is None:
+            form.password.errors.append(_("Wrong email or password."))
+            status = 401
+        else:
+            _start_session(result.user, form.remember.data)
+            flash(_("You are logged in."), "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out, ending this user's sessions on every device."""
+    end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Self-registration for GPs in specialist training."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = GPRegistrationForm()
+    form.municipality_id.choices = [(0, _("Choose…"))] + municipality_choices()
+    if form.validate_on_submit():
+        data = GPRegistration(
+            email=form.email.data,
+            password=form.password.data,
+            name=form.name.data,
+            hpr_number=form.hpr_number.data,
+            municipality_id=form.municipality_id.data,
+            specialisation_started=form.specialisation_started.data,
+            months_general_practice=form.months_general_practice.data,
+            courses_completed=form.courses_completed.data,
+            supervision_group_months=form.supervision_group_months.data,
+            scheme=form.scheme.data,
+            locale=session.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"],
+        )
+        try:
+            gp = register_gp(data)
+        except AccountError as error:
+            db.session.rollback()
+            messages = {
+                "email": _("An account with this email already exists. Log in instead."),
+                "hpr_number": _("This HPR number is already registered."),
+                "municipality_id": _("Choose your municipality."),
+            }
+            getattr(form, error.field).errors.append(messages.get(error.field, error.message))
+        else:
+            db.session.commit()
+            _start_session(gp.user, remember=False)
+            flash(_("Welcome! Your profile is registered."), "success")
+            return redirect(url_for("main.dashboard"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Change password and language."""
+    form = ChangePasswordForm(prefix="pw")
+    language = LanguageForm(prefix="lang", locale=current_user.locale)
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("The current password is wrong."))
+        else:
+            user = current_user._get_current_object()
+            change_password(user, form.password.data)
+            db.session.commit()
+            _start_session(user, remember=False)
+            flash(_("Your password is changed. Other devices are logged out."), "success")
+            return redirect(url_for("auth.account"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/account.html", form=form, language=language), status
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Choose the interface language (remembered for logged-in users)."""
+    form = LanguageForm(prefix="lang")
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))

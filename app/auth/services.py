@@ -1,0 +1,216 @@
+"""Account rules: creating users, registering GPs, authenticating with throttling.
+
+Services change state and flush; the caller commits once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app import audit
+from app.extensions import db
+from app.models import GP, LoginAttempt, Municipality, Region, Trust, User
+from app.models.types import utcnow
+from app.models.users import ROLES, new_session_nonce
+
+from .passwords import hash_password, needs_rehash, verify_password
+
+# Verified against when the email is unknown, so that the response time does not tell
+# whether an account exists.
+_DUMMY_HASH: str | None = None
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; ``field`` names the input at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    email: str,
+    password: str,
+    role: str,
+    *,
+    trust: Trust | None = None,
+    region: Region | None = None,
+    locale: str = "nb",
+    actor: User | None = None,
+) -> User:
+    """Add a user (flushes); the email must be new."""
+    if role not in ROLES:
+        raise AccountError("role", f"unknown role {role!r}")
+    if role == "trust" and trust is None:
+        raise AccountError("trust", "trust staff need a trust")
+    if role != "trust" and trust is not None:
+        raise AccountError("trust", "only trust staff belong to a trust")
+    if role != "coordinator" and region is not None:
+        raise AccountError("region", "only coordinators have a region")
+    email = normalise_email(email)
+    if get_user_by_email(email) is not None:
+        raise AccountError("email", "email already registered")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        trust=trust,
+        region=region,
+        locale=locale,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", user, actor=actor, data={"role": role, "email": email})
+    return user
+
+
+@dataclass(frozen=True)
+class GPRegistration:
+    email: str
+    password: str
+    name: str
+    hpr_number: str
+    municipality_id: int
+    specialisation_started: date | None
+    months_general_practice: int
+    courses_completed: int
+    supervision_group_months: int
+    scheme: str
+    locale: str = "nb"
+
+
+def register_gp(data: GPRegistration) -> GP:
+    """Create a GP's user and profile (flushes)."""
+    municipality = db.session.get(Municipality, data.municipality_id)
+    if municipality is None:
+        raise AccountError("municipality_id", "unknown municipality")
+    if db.session.scalar(sa.select(GP.id).where(GP.hpr_number == data.hpr_number)):
+        raise AccountError("hpr_number", "HPR number already registered")
+    user = create_user(data.email, data.password, "gp", locale=data.locale)
+    gp = GP(
+        user=user,
+        name=data.name.strip(),
+        hpr_number=data.hpr_number,
+        municipality=municipality,
+        specialisation_started=data.specialisation_started,
+        months_general_practice=data.months_general_practice,
+        courses_completed=data.courses_completed,
+        supervision_group_months=data.supervision_group_months,
+        scheme=data.scheme,
+    )
+    db.session.add(gp)
+    db.session.flush()
+    audit.record("gp.registered", gp, actor=user)
+    return gp
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    wait_minutes: int = 0  # > 0 when throttled
+
+    @property
+    def throttled(self) -> bool:
+        return self.wait_minutes > 0
+
+
+def _window_start(now: datetime) -> datetime:
+    return now - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+
+
+def _minutes_until_free(failures: list[datetime], limit: int, now: datetime) -> int:
+    """Minutes until fewer than ``limit`` of ``failures`` (newest first) lie in the window."""
+    if len(failures) < limit:
+        return 0
+    oldest_counted = failures[limit - 1]
+    free_at = oldest_counted + timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    return max(1, math.ceil((free_at - now).total_seconds() / 60))
+
+
+def login_wait_minutes(email: str, address: str, now: datetime | None = None) -> int:
+    """How long this account or address must wait before trying again (0: go ahead)."""
+    now = now or utcnow()
+    since = _window_start(now)
+    last_success = db.session.scalar(
+        sa.select(sa.func.max(LoginAttempt.at)).where(
+            LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)
+        )
+    )
+    account_since = max(since, last_success) if last_success else since
+    account_failures = db.session.scalars(
+        sa.select(LoginAttempt.at)
+        .where(
+            LoginAttempt.email == email,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > account_since,
+        )
+        .order_by(LoginAttempt.at.desc())
+    ).all()
+    address_failures = db.session.scalars(
+        sa.select(LoginAttempt.at)
+        .where(
+            LoginAttempt.address == address,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > since,
+        )
+        .order_by(LoginAttempt.at.desc())
+        .limit(current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
+    ).all()
+    return max(
+        _minutes_until_free(
+            list(account_failures), current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], now
+        ),
+        _minutes_until_free(
+            list(address_failures), current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"], now
+        ),
+    )
+
+
+def authenticate(email: str, password: str, address: str) -> LoginResult:
+    """Check credentials unless throttled; every attempt is recorded (flushes)."""
+    global _DUMMY_HASH
+    email = normalise_email(email)[:254]
+    wait = login_wait_minutes(email, address)
+    if wait:
+        return LoginResult(None, wait_minutes=wait)
+    user = get_user_by_email(email)
+    if user is None:
+        _DUMMY_HASH = _DUMMY_HASH or hash_password("not-a-real-password")
+        verify_password(_DUMMY_HASH, password)
+        ok = False
+    else:
+        ok = user.active and verify_password(user.password_hash, password)
+    db.session.add(LoginAttempt(email=email, address=address[:64], succeeded=ok))
+    if not ok:
+        db.session.flush()
+        return LoginResult(None)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return LoginResult(user)
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every session of ``user`` (logout, password change)."""
+    user.session_nonce = new_session_nonce()
+
+
+def change_password(user: User, new_password: str) -> None:
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user)
+    audit.record("user.password_changed", user, actor=user)

@@ -1,0 +1,105 @@
+"""Configuration read from the environment (see ../shared/spec/api.md, Configuration)."""
+
+from __future__ import annotations
+
+import os
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    ENV_NAME = "production"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by create_app
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    TIMEZONE = "Europe/Oslo"
+
+    BABEL_DEFAULT_LOCALE = "nb"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
+    LANGUAGES = ("nb", "nn", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    MAIL_FROM = "ALIS-portalen <no-reply@alis.example.no>"
+    MAIL_BACKEND = "smtp"
+    SCHEDULER_ENABLED = False
+    PROXY_FIX_X_FOR = 0  # reverse proxies in front of the app (X-Forwarded-For hops)
+
+    # Login throttling: failures counted in the window, per account and per address.
+    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        env = os.environ
+        values: dict = {}
+        if env.get("SECRET_KEY"):
+            values["SECRET_KEY"] = env["SECRET_KEY"]
+        if env.get("DATABASE_URL"):
+            values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+        if env.get("TIMEZONE"):
+            values["TIMEZONE"] = env["TIMEZONE"]
+            values["BABEL_DEFAULT_TIMEZONE"] = env["TIMEZONE"]
+        for key in ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM", "MAIL_BACKEND"):
+            if env.get(key):
+                values[key] = env[key]
+        if env.get("SMTP_PORT"):
+            values["SMTP_PORT"] = int(env["SMTP_PORT"])
+        if "SMTP_STARTTLS" in env:
+            values["SMTP_STARTTLS"] = _bool(env["SMTP_STARTTLS"])
+        if env.get("PROXY_FIX_X_FOR"):
+            values["PROXY_FIX_X_FOR"] = int(env["PROXY_FIX_X_FOR"])
+        if "SCHEDULER_ENABLED" in env:
+            values["SCHEDULER_ENABLED"] = _bool(env["SCHEDULER_ENABLED"])
+        return values
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = "dev-only-not-secret"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    MAIL_BACKEND = "console"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    MAIL_BACKEND = "memory"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,220 @@
+"""A believable Helse Vest demo: GPs with varied progress and windows, periods across the
+trusts (some fresh, some past their fallback date), and a login for every role.
+
+Deterministic for a given day (seeded); loading twice leaves the first load as it is.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from app.auth.passwords import hash_password
+from app.dates import add_months, local_today
+from app.extensions import db
+from app.models import (
+    GP,
+    Availability,
+    Department,
+    Municipality,
+    Region,
+    Specialty,
+    Trust,
+    User,
+)
+from app.models.periods import PERIOD_SOURCES
+from app.periods.services import PeriodInput, publish_period
+
+DEMO_PASSWORD = "alis-demo-2026"
+DEMO_DOMAIN = "demo.alis.no"
+SEED = 20261123
+
+FIRST_NAMES = (
+    "Kari Ingrid Marit Anne Silje Ida Nora Sofie Ragnhild Solveig Hanne Tone Eli Live Maren "
+    "Ola Lars Per Jon Knut Erik Magnus Sindre Eirik Håkon Torbjørn Sigurd Vegard Øystein Aksel"
+).split()
+LAST_NAMES = (
+    "Nordmann Hansen Johansen Olsen Larsen Andersen Pedersen Nilsen Kristiansen Jensen "
+    "Haugland Eide Vik Nygård Solheim Brekke Bakke Lie Tveit Myklebust Hovland Sandvik "
+    "Rasmussen Dale Thorsen Skaar Halvorsen Aasen Fosse Ramstad"
+).split()
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    description: str
+
+
+STAFF = (
+    ("admin", "admin", None, None, "Administrator"),
+    ("coordinator", "koordinator.vest", None, "helse-vest", "ALIS-koordinator, Helse Vest"),
+    ("coordinator", "koordinator", None, None, "ALIS-koordinator, nasjonal"),
+    ("trust", "hr.bergen", "helse-bergen", None, "Helse Bergen (HR)"),
+    ("trust", "hr.stavanger", "helse-stavanger", None, "Helse Stavanger (HR)"),
+    ("trust", "hr.fonna", "helse-fonna", None, "Helse Fonna (HR)"),
+    ("trust", "hr.forde", "helse-forde", None, "Helse Førde (HR)"),
+)
+
+
+def demo_email(local: str) -> str:
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+def demo_logins() -> list[DemoLogin]:
+    logins = [DemoLogin(role, demo_email(local), label) for role, local, *_r, label in STAFF]
+    logins.append(DemoLogin("gp", demo_email("lege"), "Kari Nordmann, ALIS i Bergen"))
+    return logins
+
+
+def is_loaded() -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.email == demo_email("admin"))) is not None
+
+
+def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -> dict[str, int]:
+    """Add the demo data set on top of the reference data (flushes; the caller commits)."""
+    if is_loaded():
+        return {}
+    today = today or local_today()
+    rng = random.Random(SEED)
+    region = db.session.scalar(sa.select(Region).where(Region.code == "helse-vest"))
+    if region is None:
+        raise RuntimeError("load the reference data first (flask reference load)")
+    trusts = {t.code: t for t in region.trusts}
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash: all demo logins share it
+
+    for role, local, trust_code, region_code, _label in STAFF:
+        db.session.add(
+            User(
+                email=demo_email(local),
+                password_hash=password_hash,
+                role=role,
+                trust=trusts.get(trust_code) if trust_code else None,
+                region=region if region_code else None,
+            )
+        )
+
+    departments = db.session.scalars(
+        sa.select(Department)
+        .join(Trust)
+        .where(Trust.region_id == region.id, Department.alis_capacity > 0)
+        .order_by(Department.id)
+    ).all()
+    municipalities = db.session.scalars(
+        sa.select(Municipality)
+        .join(Trust, Municipality.trust_id == Trust.id)
+        .where(Trust.region_id == region.id)
+        .order_by(Municipality.number)
+    ).all()
+    wanted = _popular_specialties(departments)
+
+    gps = [_make_gp(rng, i, today, municipalities, password_hash) for i in range(n_gps)]
+    db.session.flush()
+    availabilities = 0
+    for gp in gps:
+        if rng.random() < 0.85:
+            _add_availability(rng, gp, today, wanted, list(trusts.values()))
+            availabilities += 1
+
+    periods = 0
+    for i in range(n_periods):
+        department = rng.choice(departments)
+        start = add_months(today.replace(day=1), rng.randint(2, 12))
+        length = rng.choice((6, 6, 6, 6, 3, 12))
+        end = add_months(start, length) - timedelta(days=1)
+        # A quarter was published more than two months ago: past their fallback date.
+        days_ago = rng.randint(63, 80) if i % 4 == 0 else rng.randint(0, 40)
+        published = datetime.combine(today - timedelta(days=days_ago), time(9), tzinfo=UTC)
+        publish_period(
+            PeriodInput(
+                department_id=department.id,
+                start_date=start,
+                end_date=end,
+                source=rng.choice(PERIOD_SOURCES[:4]),
+                description=_period_text(department, length),
+                on_call=rng.random() < 0.6,
+                contact_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                contact_email=f"alis@{department.trust.code}.no",
+            ),
+            actor=None,
+            published_at=published,
+            today=today,
+        )
+        periods += 1
+    db.session.flush()
+    return {
+        "staff_users": len(STAFF),
+        "gps": len(gps),
+        "availabilities": availabilities,
+        "periods": periods,
+    }
+
+
+def _popular_specialties(departments: list[Department]) -> list[Specialty]:
+    seen: dict[int, Specialty] = {}
+    for department in departments:
+        seen.setdefault(department.specialty_id, department.specialty)
+    return sorted(seen.values(), key=lambda s: s.code)
+
+
+def _make_gp(rng, i, today, municipalities, password_hash) -> GP:
+    if i == 0:
+        name, local = "Kari Nordmann", "lege"
+        municipality = next((m for m in municipalities if m.number == "4601"), municipalities[0])
+    else:
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        local = f"alis{i:02d}"
+        # Bergen and Stavanger have most of the GPs.
+        weights = [8 if m.number in ("4601", "1103") else 1 for m in municipalities]
+        municipality = rng.choices(municipalities, weights=weights)[0]
+    months_gp = 40 if i == 0 else rng.randint(14, 110)
+    user = User(email=demo_email(local), password_hash=password_hash, role="gp")
+    registered = datetime.combine(
+        today - timedelta(days=rng.randint(5, 540)), time(8, rng.randint(0, 59)), tzinfo=UTC
+    )
+    gp = GP(
+        user=user,
+        name=name,
+        hpr_number=str(9000000 + i * 7919 % 999999).zfill(7),
+        municipality=municipality,
+        specialisation_started=today - timedelta(days=30 * (months_gp + rng.randint(0, 12))),
+        months_general_practice=months_gp,
+        courses_completed=rng.randint(0, 12),
+        supervision_group_months=rng.randint(0, 24),
+        scheme="old" if rng.random() < 0.15 else "new",
+        registered_at=registered,
+    )
+    db.session.add(gp)
+    return gp
+
+
+def _add_availability(rng, gp: GP, today: date, specialties, trusts) -> None:
+    earliest = add_months(today.replace(day=1), rng.randint(1, 10))
+    latest = add_months(earliest, rng.randint(9, 20)) - timedelta(days=1)
+    months = 12 if gp.scheme == "old" else rng.choice((6, 6, 6, 3))
+    wishes = rng.sample(specialties, k=min(len(specialties), rng.randint(1, 3)))
+    home = gp.municipality.trust
+    others = [t for t in trusts if t is not home]
+    trust_wishes = [] if rng.random() < 0.3 else [home, *rng.sample(others, k=rng.randint(0, 2))]
+    availability = Availability(
+        gp=gp,
+        earliest_start=earliest,
+        latest_end=latest,
+        months=months,
+        accept_other_specialty=rng.random() < 0.25,
+        status="active",
+    )
+    availability.set_wishes(wishes, [t for t in trust_wishes if t is not None])
+    db.session.add(availability)
+
+
+def _period_text(department: Department, months: int) -> str:
+    return (
+        f"{months} månaders teneste for ALIS ved {department.name}, "
+        f"{department.trust.name}. Perioden kjem frå planlagd permisjon. "
+        "Rettleiing og introduksjonsprogram er på plass."
+    )

@@ -1,0 +1,66 @@
+"""Words for codes shown to users, in the request's language."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+ROLE_LABELS = {
+    "gp": _l("GP in specialist training"),
+    "trust": _l("Trust staff"),
+    "coordinator": _l("ALIS coordinator"),
+    "admin": _l("Administrator"),
+}
+MODE_LABELS = {
+    "strict_priority": _l("Strict priority"),
+    "max_placements": _l("As many placements as possible"),
+}
+PRIORITY_LABELS = {
+    "catchment": _l("Lives in the trust's catchment area"),
+    "first_choice": _l("The specialty is the first choice"),
+    "months_general_practice": _l("Months of general practice"),
+    "courses_completed": _l("Courses completed"),
+    "supervision_group_months": _l("Months in a supervision group"),
+    "registered_at": _l("Registration time (earliest first)"),
+    "lottery": _l("Lottery"),
+}
+SCHEME_LABELS = {
+    "new": _l("New scheme (6 months in hospital)"),
+    "old": _l("Old scheme, transition (12 months in hospital)"),
+}
+ERROR_TITLES = {
+    400: _l("Something was wrong with the request"),
+    401: _l("You need to log in"),
+    403: _l("You do not have access to this page"),
+    404: _l("We could not find the page"),
+    405: _l("That is not possible here"),
+    429: _l("Too many requests"),
+}
+ERROR_TEXTS = {
+    403: _l("Your role does not give access to this page. Log in with another account if you have one."),
+    404: _l("The page does not exist, or you do not have access to it."),
+    429: _l("Wait a little and try again."),
+}
+
+
+def selection_label(selection: str, size: int) -> str:
+    if selection == "shortlist":
+        return _("The department chooses from a shortlist of up to %(n)d candidates", n=size)
+    return _("The matching proposes one candidate")
+
+
+def init_app(app: Flask) -> None:
+    filters = app.jinja_env.filters
+    filters["format_date"] = lambda value, fmt="medium": format_date(value, fmt)
+    filters["format_datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
+    filters["role_label"] = lambda code: ROLE_LABELS.get(code, code)
+    filters["mode_label"] = lambda code: MODE_LABELS.get(code, code)
+    filters["priority_label"] = lambda code: PRIORITY_LABELS.get(code, code)
+    filters["scheme_label"] = lambda code: SCHEME_LABELS.get(code, code)
+    filters["selection_label"] = selection_label
+    filters["error_title"] = lambda code: ERROR_TITLES.get(code, _("Something went wrong"))
+    filters["error_text"] = lambda code: ERROR_TEXTS.get(
+        code, _("The error is logged. Try again, or contact the ALIS coordinator.")
+    )

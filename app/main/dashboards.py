@@ -1,0 +1,93 @@
+"""What each role's start page shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app import access
+from app.extensions import db
+from app.models import GP, AuditEvent, Availability, Department, Match, Period, Trust, User
+from app.models.matching import LIVE_MATCH_STATUSES
+from app.models.periods import PERIOD_STATUSES
+
+
+def _period_counts(trust_ids_query: sa.Select) -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(Period.status, sa.func.count())
+        .join(Period.department)
+        .where(Department.trust_id.in_(trust_ids_query))
+        .group_by(Period.status)
+    ).all()
+    counts = dict.fromkeys(PERIOD_STATUSES, 0)
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def _gp(user: User) -> dict[str, Any]:
+    gp = user.gp
+    if gp is None:  # an account made on the command line, before the profile
+        return {"gp": None}
+    home = gp.home_trust
+    policy = home.policy if home else None
+    availability = db.session.scalar(
+        sa.select(Availability).where(
+            Availability.gp_id == gp.id, Availability.status.in_(("active", "paused"))
+        )
+    )
+    live_match = db.session.scalar(
+        sa.select(Match).where(Match.gp_id == gp.id, Match.status.in_(LIVE_MATCH_STATUSES))
+    )
+    return {
+        "gp": gp,
+        "home_trust": home,
+        "policy": policy,
+        "eligible": policy is None or gp.months_general_practice >= policy.min_months_general_practice,
+        "availability": availability,
+        "live_match": live_match,
+    }
+
+
+def _staff(user: User) -> dict[str, Any]:
+    trusts_query = access.trusts_in_scope(user)
+    trust_ids = trusts_query.with_only_columns(Trust.id).order_by(None)
+    trusts = db.session.scalars(trusts_query).all()
+    upcoming = db.session.scalars(
+        sa.select(Period)
+        .join(Period.department)
+        .where(Department.trust_id.in_(trust_ids), Period.status.in_(("open", "matched")))
+        .order_by(Period.start_date)
+        .limit(10)
+    ).all()
+    context: dict[str, Any] = {
+        "trusts": trusts,
+        "period_counts": _period_counts(trust_ids),
+        "upcoming": upcoming,
+    }
+    if user.role == "trust":
+        context["trust"] = user.trust
+        context["departments"] = user.trust.departments
+    if user.role in ("coordinator", "admin"):
+        gp_ids = access.gps_in_scope(user).with_only_columns(GP.id).order_by(None)
+        context["gp_count"] = db.session.scalar(
+            sa.select(sa.func.count()).select_from(gp_ids.subquery())
+        )
+        context["waiting_count"] = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Availability.status == "active", Availability.gp_id.in_(gp_ids)
+            )
+        )
+        context["region"] = user.region
+    if user.role == "admin":
+        context["role_counts"] = dict(
+            db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all()
+        )
+        context["recent_events"] = db.session.scalars(
+            sa.select(AuditEvent).order_by(AuditEvent.at.desc()).limit(15)
+        ).all()
+    return context
+
+
+def dashboard_context(user: User) -> dict[str, Any]:
+    return _gp(user) if user.role == "gp" else _staff(user)

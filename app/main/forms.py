@@ -1,0 +1,51 @@
+"""Forms for profiles, departments and user administration."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, IntegerField, PasswordField, RadioField, SelectField
+from wtforms import StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from app.auth.forms import GPProfileForm, PasswordRule
+
+__all__ = ["CreateUserForm", "DepartmentCapacityForm", "GPProfileForm"]
+
+
+class DepartmentCapacityForm(FlaskForm):
+    alis_capacity = IntegerField(
+        _l("GPs in training the department can supervise at the same time"),
+        validators=[InputRequired(), NumberRange(min=0, max=20)],
+    )
+    reason = TextAreaField(
+        _l("Reason for the change"), validators=[DataRequired(), Length(max=1000)]
+    )
+
+
+class CreateUserForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email."))],
+    )
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), PasswordRule()])
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            ("trust", _l("Trust staff")),
+            ("coordinator", _l("ALIS coordinator")),
+            ("admin", _l("Administrator")),
+        ],
+    )
+    trust_id = SelectField(_l("Trust (for trust staff)"), coerce=int)
+    region_id = SelectField(
+        _l("Region (for coordinators; empty means national)"), coerce=int
+    )

@@ -1,0 +1,201 @@
+"""Landing page, dashboards, GP profile, reference pages and user administration."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app import access
+from app.auth.decorators import role_required
+from app.auth.routes import municipality_choices
+from app.auth.services import AccountError, create_user
+from app.extensions import db
+from app.models import AuditEvent, Availability, Match, Period, Region, Trust, User
+
+from . import bp
+from .dashboards import dashboard_context
+from .forms import CreateUserForm, DepartmentCapacityForm, GPProfileForm
+from .services import ProfileError, save_gp_profile, set_department_capacity
+
+
+@bp.route("/")
+def index():
+    """The public landing page with live figures."""
+    figures = {
+        "open_periods": db.session.scalar(
+            sa.select(sa.func.count()).select_from(Period).where(Period.status == "open")
+        ),
+        "trusts": db.session.scalar(sa.select(sa.func.count()).select_from(Trust)),
+        "waiting_gps": db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Availability.gp_id))).where(
+                Availability.status == "active"
+            )
+        ),
+    }
+    return render_template("main/index.html", figures=figures)
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    """The start page for each role."""
+    user = current_user._get_current_object()
+    return render_template(f"main/dashboard_{user.role}.html", **dashboard_context(user))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@role_required("gp")
+def profile():
+    """A GP's own profile and progress measures."""
+    gp = current_user.gp
+    form = GPProfileForm(obj=gp)
+    form.municipality_id.choices = [(0, _("Choose…"))] + municipality_choices()
+    if form.validate_on_submit():
+        try:
+            changes = save_gp_profile(
+                gp,
+                user=current_user._get_current_object(),
+                name=form.name.data,
+                hpr_number=form.hpr_number.data,
+                municipality_id=form.municipality_id.data,
+                specialisation_started=form.specialisation_started.data,
+                months_general_practice=form.months_general_practice.data,
+                courses_completed=form.courses_completed.data,
+                supervision_group_months=form.supervision_group_months.data,
+                scheme=form.scheme.data,
+                actor=current_user._get_current_object(),
+            )
+        except ProfileError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(
+                _("This HPR number is already registered.")
+                if error.field == "hpr_number"
+                else _("Choose your municipality.")
+            )
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved.") if changes else _("Nothing was changed."), "success")
+            return redirect(url_for("main.profile"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("main/profile.html", form=form, gp=gp), status
+
+
+@bp.route("/gps")
+@role_required("coordinator", "admin")
+def gp_list():
+    """The GPs in the coordinator's region."""
+    gps = db.session.scalars(access.gps_in_scope(current_user)).all()
+    return render_template("main/gp_list.html", gps=gps)
+
+
+@bp.route("/gps/<int:gp_id>")
+@login_required
+def gp_detail(gp_id: int):
+    """One GP's profile (the GP, coordinators of the GP's region, admins)."""
+    gp = access.get_gp_or_404(gp_id, current_user)
+    matches = db.session.scalars(
+        sa.select(Match).where(Match.gp_id == gp.id).order_by(Match.created_at.desc())
+    ).all()
+    return render_template("main/gp_detail.html", gp=gp, matches=matches)
+
+
+@bp.route("/trusts")
+def trust_list():
+    """Regions and their trusts (public reference data)."""
+    regions = db.session.scalars(sa.select(Region).order_by(Region.name)).all()
+    return render_template("main/trust_list.html", regions=regions)
+
+
+@bp.route("/trusts/<code>")
+def trust_detail(code: str):
+    """A trust's sites, departments and the matching policy in force."""
+    trust = db.session.scalar(sa.select(Trust).where(Trust.code == code))
+    if trust is None:
+        abort(404)
+    can_manage = current_user.is_authenticated and access.manages_trust(current_user, trust)
+    return render_template("main/trust_detail.html", trust=trust, can_manage=can_manage)
+
+
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+@role_required("trust", "coordinator", "admin")
+def department_detail(department_id: int):
+    """A department's ALIS capacity, editable by its trust and region."""
+    department = access.get_department_or_404(department_id, current_user)
+    form = DepartmentCapacityForm(alis_capacity=department.alis_capacity)
+    if form.validate_on_submit():
+        set_department_capacity(
+            department,
+            form.alis_capacity.data,
+            form.reason.data.strip(),
+            current_user._get_current_object(),
+        )
+        db.session.commit()
+        flash(_("The capacity is saved."), "success")
+        return redirect(url_for("main.department_detail", department_id=department.id))
+    history = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "department", AuditEvent.object_id == department.id)
+        .order_by(AuditEvent.at.desc())
+        .limit(20)
+    ).all()
+    status = 422 if form.is_submitted() else 200
+    return (
+        render_template(
+            "main/department_detail.html", department=department, form=form, history=history
+        ),
+        status,
+    )
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@role_required("admin")
+def users():
+    """All accounts, and a form to create staff accounts."""
+    form = CreateUserForm()
+    trusts = db.session.scalars(sa.select(Trust).order_by(Trust.name)).all()
+    regions = db.session.scalars(sa.select(Region).order_by(Region.name)).all()
+    form.trust_id.choices = [(0, "—")] + [(t.id, t.name) for t in trusts]
+    form.region_id.choices = [(0, _("National"))] + [(r.id, r.name) for r in regions]
+    if form.validate_on_submit():
+        role = form.role.data
+        trust = db.session.get(Trust, form.trust_id.data) if role == "trust" else None
+        region = db.session.get(Region, form.region_id.data) if role == "coordinator" else None
+        if role == "trust" and trust is None:
+            form.trust_id.errors.append(_("Choose the trust this person works for."))
+        else:
+            try:
+                user = create_user(
+                    form.email.data,
+                    form.password.data,
+                    role,
+                    trust=trust,
+                    region=region,
+                    actor=current_user._get_current_object(),
+                )
+            except AccountError:
+                db.session.rollback()
+                form.email.errors.append(_("An account with this email already exists."))
+            else:
+                db.session.commit()
+                flash(_("The account %(email)s is created.", email=user.email), "success")
+                return redirect(url_for("main.users"))
+    role_filter = request.args.get("role")
+    query = sa.select(User).order_by(User.role, User.email)
+    if role_filter in ("gp", "trust", "coordinator", "admin"):
+        query = query.where(User.role == role_filter)
+    accounts = db.session.scalars(query.limit(500)).all()
+    status = 422 if form.is_submitted() else 200
+    return (
+        render_template("main/users.html", form=form, accounts=accounts, role_filter=role_filter),
+        status,
+    )
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness and database check for load balancers."""
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}
+

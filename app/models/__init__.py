@@ -1,0 +1,32 @@
+"""The domain model, one module per aggregate. Importing this registers every table."""
+
+from .audit import AuditEvent
+from .availability import Availability, AvailabilitySpecialty, AvailabilityTrust
+from .matching import Forbid, Match, MatchingRun
+from .notifications import Notification, Subscription
+from .periods import Period
+from .reference import Department, Municipality, Policy, Region, Site, Specialty, Trust
+from .users import GP, LoginAttempt, User
+
+__all__ = [
+    "AuditEvent",
+    "Availability",
+    "AvailabilitySpecialty",
+    "AvailabilityTrust",
+    "Department",
+    "Forbid",
+    "GP",
+    "LoginAttempt",
+    "Match",
+    "MatchingRun",
+    "Municipality",
+    "Notification",
+    "Period",
+    "Policy",
+    "Region",
+    "Site",
+    "Specialty",
+    "Subscription",
+    "Trust",
+    "User",
+]

@@ -1,0 +1,98 @@
+"""A GP's availability: the window they can leave their practice, and their ranked wishes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+from .reference import Specialty, Trust
+from .types import UTCDateTime, live_where, one_of, utcnow
+from .users import GP
+
+AVAILABILITY_STATUSES = ("active", "paused", "withdrawn", "fulfilled")
+# A GP has at most one current window; the engine reads one per GP.
+CURRENT_AVAILABILITY = ("active", "paused")
+
+
+class Availability(db.Model):
+    __tablename__ = "availabilities"
+    __table_args__ = (
+        one_of("status", AVAILABILITY_STATUSES, "status"),
+        sa.CheckConstraint("earliest_start < latest_end", name="window_order"),
+        sa.CheckConstraint("months BETWEEN 3 AND 24", name="months_range"),
+        sa.Index(
+            "uq_availabilities_current_gp",
+            "gp_id",
+            unique=True,
+            **live_where("status", CURRENT_AVAILABILITY),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gp_id: Mapped[int] = mapped_column(sa.ForeignKey("gps.id"), index=True)
+    earliest_start: Mapped[date]
+    latest_end: Mapped[date]
+    months: Mapped[int]
+    accept_other_specialty: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(12), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    gp: Mapped[GP] = relationship(backref="availabilities")
+    specialty_wishes: Mapped[list[AvailabilitySpecialty]] = relationship(
+        order_by="AvailabilitySpecialty.rank", cascade="all, delete-orphan"
+    )
+    trust_wishes: Mapped[list[AvailabilityTrust]] = relationship(
+        order_by="AvailabilityTrust.rank", cascade="all, delete-orphan"
+    )
+
+    @property
+    def specialties(self) -> list[Specialty]:
+        return [w.specialty for w in self.specialty_wishes]
+
+    @property
+    def trusts(self) -> list[Trust]:
+        return [w.trust for w in self.trust_wishes]
+
+    def set_wishes(self, specialties: list[Specialty], trusts: list[Trust]) -> None:
+        """Replace both ranked lists (most wanted first)."""
+        self.specialty_wishes = [
+            AvailabilitySpecialty(specialty=s, rank=i) for i, s in enumerate(specialties, 1)
+        ]
+        self.trust_wishes = [AvailabilityTrust(trust=t, rank=i) for i, t in enumerate(trusts, 1)]
+
+
+class AvailabilitySpecialty(db.Model):
+    __tablename__ = "availability_specialties"
+    __table_args__ = (
+        sa.UniqueConstraint("availability_id", "rank"),
+        sa.CheckConstraint("rank >= 1", name="rank_positive"),
+    )
+
+    availability_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("availabilities.id", ondelete="CASCADE"), primary_key=True
+    )
+    specialty_id: Mapped[int] = mapped_column(sa.ForeignKey("specialties.id"), primary_key=True)
+    rank: Mapped[int]
+
+    specialty: Mapped[Specialty] = relationship()
+
+
+class AvailabilityTrust(db.Model):
+    __tablename__ = "availability_trusts"
+    __table_args__ = (
+        sa.UniqueConstraint("availability_id", "rank"),
+        sa.CheckConstraint("rank >= 1", name="rank_positive"),
+    )
+
+    availability_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("availabilities.id", ondelete="CASCADE"), primary_key=True
+    )
+    trust_id: Mapped[int] = mapped_column(sa.ForeignKey("trusts.id"), primary_key=True)
+    rank: Mapped[int]
+
+    trust: Mapped[Trust] = relationship()

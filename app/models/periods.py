@@ -1,0 +1,52 @@
+"""Available periods that trusts publish, usually from planned long leave."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+from .reference import Department
+from .types import UTCDateTime, one_of, utcnow
+
+PERIOD_SOURCES = ("parental_leave", "leave_of_absence", "vacancy", "earmarked_post", "other")
+PERIOD_STATUSES = ("open", "matched", "filled", "advertised", "withdrawn")
+
+
+class Period(db.Model):
+    __tablename__ = "periods"
+    __table_args__ = (
+        one_of("source", PERIOD_SOURCES, "source"),
+        one_of("status", PERIOD_STATUSES, "status"),
+        sa.CheckConstraint("start_date < end_date", name="dates_order"),
+        sa.CheckConstraint("advertise_after >= published_at", name="fallback_after_publication"),
+        sa.Index("ix_periods_status_start", "status", "start_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    source: Mapped[str] = mapped_column(sa.String(20))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    on_call: Mapped[bool] = mapped_column(default=False)
+    contact_name: Mapped[str | None] = mapped_column(sa.String(160))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    status: Mapped[str] = mapped_column(sa.String(12), default="open")
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    advertise_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    department: Mapped[Department] = relationship()
+
+    @property
+    def trust(self):
+        return self.department.trust
+
+    @property
+    def specialty(self):
+        return self.department.specialty

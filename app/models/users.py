@@ -1,0 +1,127 @@
+"""People: user accounts, GP profiles, and the login-attempt log used for throttling."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+from .reference import Municipality, Region, Trust
+from .types import UTCDateTime, one_of, utcnow
+
+ROLES = ("gp", "trust", "coordinator", "admin")
+SCHEMES = ("new", "old")
+LOCALES = ("nb", "nn", "en")
+# Hospital months each scheme requires (domain.md: new scheme 6, old scheme 12).
+SCHEME_MONTHS = {"new": 6, "old": 12}
+
+
+def new_session_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        one_of("role", ROLES, "role"),
+        one_of("locale", LOCALES, "locale"),
+        # Emails are unique case-insensitively: stored lower-case, and the database checks it.
+        sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
+        sa.CheckConstraint(
+            "(role = 'trust' AND trust_id IS NOT NULL AND region_id IS NULL)"
+            " OR (role = 'coordinator' AND trust_id IS NULL)"
+            " OR (role IN ('gp', 'admin') AND trust_id IS NULL AND region_id IS NULL)",
+            name="role_scope",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    trust_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trusts.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nb")
+    # Part of the session id: rotating it logs the user out everywhere.
+    session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    trust: Mapped[Trust | None] = relationship()
+    region: Mapped[Region | None] = relationship()
+    gp: Mapped[GP | None] = relationship(back_populates="user", uselist=False)
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def display_name(self) -> str:
+        return self.gp.name if self.gp else self.email
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class GP(db.Model):
+    """The profile of a GP in specialist training (ALIS)."""
+
+    __tablename__ = "gps"
+    __table_args__ = (
+        one_of("scheme", SCHEMES, "scheme"),
+        sa.CheckConstraint("length(hpr_number) BETWEEN 7 AND 9", name="hpr_number_length"),
+        sa.CheckConstraint("months_general_practice >= 0", name="months_gp_nonnegative"),
+        sa.CheckConstraint("courses_completed >= 0", name="courses_nonnegative"),
+        sa.CheckConstraint("supervision_group_months >= 0", name="supervision_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    hpr_number: Mapped[str] = mapped_column(sa.String(9), unique=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
+    specialisation_started: Mapped[date | None]
+    months_general_practice: Mapped[int] = mapped_column(default=0)
+    courses_completed: Mapped[int] = mapped_column(default=0)
+    supervision_group_months: Mapped[int] = mapped_column(default=0)
+    scheme: Mapped[str] = mapped_column(sa.String(5), default="new")
+    # When the municipality registered the GP for hospital service (Vestre Viken's priority).
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="gp")
+    municipality: Mapped[Municipality] = relationship()
+
+    @property
+    def hospital_months_needed(self) -> int:
+        return SCHEME_MONTHS[self.scheme]
+
+    @property
+    def home_trust(self) -> Trust | None:
+        return self.municipality.trust
+
+
+class LoginAttempt(db.Model):
+    """One login attempt; failures in a recent window throttle an account and an address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_email_at", "email", "at"),
+        sa.Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    address: Mapped[str] = mapped_column(sa.String(64))
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Available periods published by trusts."""

@@ -1,0 +1,1 @@
+"""Reference data: loading regions, trusts, sites, departments, specialties, municipalities."""
