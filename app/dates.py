@@ -13,7 +13,9 @@ def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` calendar months, clamped to the end of a shorter month."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def add_months_dt(moment: datetime, months: int) -> datetime:

@@ -32,15 +32,70 @@ DEMO_PASSWORD = "alis-demo-2026"
 DEMO_DOMAIN = "demo.alis.no"
 SEED = 20261123
 
-FIRST_NAMES = (
-    "Kari Ingrid Marit Anne Silje Ida Nora Sofie Ragnhild Solveig Hanne Tone Eli Live Maren "
-    "Ola Lars Per Jon Knut Erik Magnus Sindre Eirik Håkon Torbjørn Sigurd Vegard Øystein Aksel"
-).split()
-LAST_NAMES = (
-    "Nordmann Hansen Johansen Olsen Larsen Andersen Pedersen Nilsen Kristiansen Jensen "
-    "Haugland Eide Vik Nygård Solheim Brekke Bakke Lie Tveit Myklebust Hovland Sandvik "
-    "Rasmussen Dale Thorsen Skaar Halvorsen Aasen Fosse Ramstad"
-).split()
+FIRST_NAMES = [
+    "Kari",
+    "Ingrid",
+    "Marit",
+    "Anne",
+    "Silje",
+    "Ida",
+    "Nora",
+    "Sofie",
+    "Ragnhild",
+    "Solveig",
+    "Hanne",
+    "Tone",
+    "Eli",
+    "Live",
+    "Maren",
+    "Ola",
+    "Lars",
+    "Per",
+    "Jon",
+    "Knut",
+    "Erik",
+    "Magnus",
+    "Sindre",
+    "Eirik",
+    "Håkon",
+    "Torbjørn",
+    "Sigurd",
+    "Vegard",
+    "Øystein",
+    "Aksel",
+]
+LAST_NAMES = [
+    "Nordmann",
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Haugland",
+    "Eide",
+    "Vik",
+    "Nygård",
+    "Solheim",
+    "Brekke",
+    "Bakke",
+    "Lie",
+    "Tveit",
+    "Myklebust",
+    "Hovland",
+    "Sandvik",
+    "Rasmussen",
+    "Dale",
+    "Thorsen",
+    "Skaar",
+    "Halvorsen",
+    "Aasen",
+    "Fosse",
+    "Ramstad",
+]
 
 
 @dataclass(frozen=True)
@@ -72,7 +127,9 @@ def demo_logins() -> list[DemoLogin]:
 
 
 def is_loaded() -> bool:
-    return db.session.scalar(sa.select(User.id).where(User.email == demo_email("admin"))) is not None
+    return (
+        db.session.scalar(sa.select(User.id).where(User.email == demo_email("admin"))) is not None
+    )
 
 
 def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -> dict[str, int]:

@@ -39,7 +39,9 @@ ERROR_TITLES = {
     429: _l("Too many requests"),
 }
 ERROR_TEXTS = {
-    403: _l("Your role does not give access to this page. Log in with another account if you have one."),
+    403: _l(
+        "Your role does not give access to this page. Log in with another account if you have one."
+    ),
     404: _l("The page does not exist, or you do not have access to it."),
     429: _l("Wait a little and try again."),
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,6 +24,11 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+
+from app.forms import BaseForm as FlaskForm
+from app.forms import choices
+from app.i18n import LANGUAGE_NAMES
+from app.labels import SCHEME_LABELS
 
 from .passwords import MAX_LENGTH, password_problem
 
@@ -82,10 +86,7 @@ class GPProfileForm(FlaskForm):
     )
     scheme = RadioField(
         _l("Training scheme"),
-        choices=[
-            ("new", _l("New scheme (6 months in hospital)")),
-            ("old", _l("Old scheme, transition (12 months in hospital)")),
-        ],
+        choices=choices(SCHEME_LABELS.items()),
         default="new",
         validators=[InputRequired()],
     )
@@ -109,9 +110,7 @@ class GPRegistrationForm(GPProfileForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    password = PasswordField(
-        _l("New password"), validators=[DataRequired(), PasswordRule()]
-    )
+    password = PasswordField(_l("New password"), validators=[DataRequired(), PasswordRule()])
     password_confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
@@ -121,5 +120,5 @@ class ChangePasswordForm(FlaskForm):
 class LanguageForm(FlaskForm):
     locale = SelectField(
         _l("Language"),
-        choices=[("nb", "Norsk (bokmål)"), ("nn", "Norsk (nynorsk)"), ("en", "English")],
+        choices=choices(LANGUAGE_NAMES.items()),
     )

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.models import Municipality
@@ -46,12 +47,16 @@ def _start_session(user, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
-def municipality_choices() -> list[tuple[int, str]]:
+def municipality_choices() -> list[SelectChoice]:
+    """A placeholder, then the municipalities grouped by county."""
     rows = db.session.execute(
-        sa.select(Municipality.id, Municipality.name, Municipality.number, Municipality.county)
-        .order_by(Municipality.county, Municipality.name)
+        sa.select(
+            Municipality.id, Municipality.name, Municipality.number, Municipality.county
+        ).order_by(Municipality.county, Municipality.name)
     ).all()
-    return [(r.id, f"{r.name} ({r.county}, {r.number})") for r in rows]
+    return [SelectChoice(0, _("Choose…"))] + [
+        SelectChoice(r.id, f"{r.name} ({r.number})", optgroup=r.county) for r in rows
+    ]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -106,7 +111,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = GPRegistrationForm()
-    form.municipality_id.choices = [(0, _("Choose…"))] + municipality_choices()
+    form.municipality_id.choices = municipality_choices()
     if form.validate_on_submit():
         data = GPRegistration(
             email=form.email.data,

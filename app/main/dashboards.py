@@ -43,7 +43,8 @@ def _gp(user: User) -> dict[str, Any]:
         "gp": gp,
         "home_trust": home,
         "policy": policy,
-        "eligible": policy is None or gp.months_general_practice >= policy.min_months_general_practice,
+        "eligible": policy is None
+        or gp.months_general_practice >= policy.min_months_general_practice,
         "availability": availability,
         "live_match": live_match,
     }

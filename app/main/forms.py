@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, PasswordField, RadioField, SelectField
-from wtforms import StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
     InputRequired,
     Length,
     NumberRange,
-    Optional,
-    Regexp,
 )
 
 from app.auth.forms import GPProfileForm, PasswordRule
+from app.forms import BaseForm as FlaskForm
+from app.forms import choices
+from app.labels import ROLE_LABELS
 
 __all__ = ["CreateUserForm", "DepartmentCapacityForm", "GPProfileForm"]
 
@@ -39,13 +44,7 @@ class CreateUserForm(FlaskForm):
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), PasswordRule()])
     role = SelectField(
         _l("Role"),
-        choices=[
-            ("trust", _l("Trust staff")),
-            ("coordinator", _l("ALIS coordinator")),
-            ("admin", _l("Administrator")),
-        ],
+        choices=choices((r, ROLE_LABELS[r]) for r in ("trust", "coordinator", "admin")),
     )
     trust_id = SelectField(_l("Trust (for trust staff)"), coerce=int)
-    region_id = SelectField(
-        _l("Region (for coordinators; empty means national)"), coerce=int
-    )
+    region_id = SelectField(_l("Region (for coordinators; empty means national)"), coerce=int)

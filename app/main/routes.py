@@ -12,6 +12,7 @@ from app.auth.decorators import role_required
 from app.auth.routes import municipality_choices
 from app.auth.services import AccountError, create_user
 from app.extensions import db
+from app.forms import choices
 from app.models import AuditEvent, Availability, Match, Period, Region, Trust, User
 
 from . import bp
@@ -51,7 +52,7 @@ def profile():
     """A GP's own profile and progress measures."""
     gp = current_user.gp
     form = GPProfileForm(obj=gp)
-    form.municipality_id.choices = [(0, _("Choose…"))] + municipality_choices()
+    form.municipality_id.choices = municipality_choices()
     if form.validate_on_submit():
         try:
             changes = save_gp_profile(
@@ -156,8 +157,8 @@ def users():
     form = CreateUserForm()
     trusts = db.session.scalars(sa.select(Trust).order_by(Trust.name)).all()
     regions = db.session.scalars(sa.select(Region).order_by(Region.name)).all()
-    form.trust_id.choices = [(0, "—")] + [(t.id, t.name) for t in trusts]
-    form.region_id.choices = [(0, _("National"))] + [(r.id, r.name) for r in regions]
+    form.trust_id.choices = choices([(0, "—")] + [(t.id, t.name) for t in trusts])
+    form.region_id.choices = choices([(0, _("National"))] + [(r.id, r.name) for r in regions])
     if form.validate_on_submit():
         role = form.role.data
         trust = db.session.get(Trust, form.trust_id.data) if role == "trust" else None
@@ -198,4 +199,3 @@ def healthz():
     """Liveness and database check for load balancers."""
     db.session.execute(sa.text("SELECT 1"))
     return {"status": "ok"}
-

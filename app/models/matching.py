@@ -56,7 +56,9 @@ class Match(db.Model):
     __table_args__ = (
         one_of("status", MATCH_STATUSES, "status"),
         one_of("source", MATCH_SOURCES, "source"),
-        sa.CheckConstraint("status <> 'offered' OR accept_by IS NOT NULL", name="offer_has_deadline"),
+        sa.CheckConstraint(
+            "status <> 'offered' OR accept_by IS NOT NULL", name="offer_has_deadline"
+        ),
         sa.CheckConstraint("gp_rank IS NULL OR gp_rank >= 1", name="gp_rank_positive"),
         sa.Index(
             "uq_matches_live_period",

@@ -1,0 +1,84 @@
+"""Build test objects through the same services the app uses."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from app.auth.services import GPRegistration, create_user, register_gp
+from app.extensions import db
+from app.models import GP, Department, Municipality, Period, Region, Trust, User
+from app.periods.services import PeriodInput, publish_period
+
+from .conftest import PASSWORD
+
+_counter = itertools.count(1)
+
+
+def trust(code: str) -> Trust:
+    return db.session.scalar(sa.select(Trust).where(Trust.code == code))
+
+
+def region(code: str) -> Region:
+    return db.session.scalar(sa.select(Region).where(Region.code == code))
+
+
+def municipality(number: str) -> Municipality:
+    return db.session.scalar(sa.select(Municipality).where(Municipality.number == number))
+
+
+def department(trust_code: str = "helse-bergen") -> Department:
+    return db.session.scalars(
+        sa.select(Department).join(Trust).where(Trust.code == trust_code).order_by(Department.id)
+    ).first()
+
+
+def make_user(role: str, *, trust_code=None, region_code=None, email=None) -> User:
+    n = next(_counter)
+    user = create_user(
+        email or f"{role}{n}@example.no",
+        PASSWORD,
+        role,
+        trust=trust(trust_code) if trust_code else None,
+        region=region(region_code) if region_code else None,
+    )
+    db.session.commit()
+    return user
+
+
+def make_gp(*, municipality_number: str = "4601", email=None, **profile) -> GP:
+    n = next(_counter)
+    data = GPRegistration(
+        email=email or f"gp{n}@example.no",
+        password=PASSWORD,
+        name=profile.pop("name", f"Test Lege {n}"),
+        hpr_number=profile.pop("hpr_number", str(1000000 + n)),
+        municipality_id=municipality(municipality_number).id,
+        specialisation_started=profile.pop("specialisation_started", None),
+        months_general_practice=profile.pop("months_general_practice", 40),
+        courses_completed=profile.pop("courses_completed", 3),
+        supervision_group_months=profile.pop("supervision_group_months", 12),
+        scheme=profile.pop("scheme", "new"),
+    )
+    gp = register_gp(data)
+    db.session.commit()
+    return gp
+
+
+def make_period(trust_code: str = "helse-bergen", *, start=None, months=6) -> Period:
+    start = start or date.today() + timedelta(days=90)
+    end = start + timedelta(days=31 * months)
+    period = publish_period(
+        PeriodInput(
+            department_id=department(trust_code).id,
+            start_date=start,
+            end_date=end,
+            source="parental_leave",
+            description="Test",
+        ),
+        actor=None,
+    )
+    db.session.commit()
+    return period

@@ -1,0 +1,44 @@
+"""The demo data set: believable, and loading it twice is harmless."""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.demo import DEMO_PASSWORD, demo_logins, load_demo
+from app.extensions import db
+from app.models import GP, Availability, Period, User
+
+
+def count(model, *where):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_demo_loads_twice_without_error(ctx):
+    today = date(2026, 11, 23)
+    first = load_demo(today=today)
+    db.session.commit()
+    assert first["gps"] == 60 and first["periods"] == 30
+    assert load_demo(today=today) == {}
+    db.session.commit()
+    assert count(GP) == 60
+    assert count(Period) == 30
+    assert 40 <= count(Availability) <= 60
+
+
+def test_demo_has_every_role_and_a_living_market(ctx, browser):
+    today = date.today()
+    load_demo(today=today)
+    db.session.commit()
+    roles = {u.role for u in db.session.scalars(sa.select(User))}
+    assert roles == {"gp", "trust", "coordinator", "admin"}
+    periods = db.session.scalars(sa.select(Period)).all()
+    assert all(p.start_date > today for p in periods)
+    overdue = [p for p in periods if p.advertise_after.date() < today]
+    assert 4 <= len(overdue) <= 12, "some periods are older than the two-month fallback"
+    assert {p.department.trust.region.code for p in periods} == {"helse-vest"}
+    assert len({p.department.trust.code for p in periods}) >= 3
+    for login in demo_logins():
+        response = browser.login(login.email, DEMO_PASSWORD)
+        assert response.status_code == 302, login.email
+        assert browser.get("/dashboard").status_code == 200
+        browser.logout()
