@@ -25,6 +25,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Translation functions besides gettext/ngettext/_ that mark messages for extraction.
+BABEL_KEYWORDS = ("_l", "lazy_gettext", "lazy_ngettext:1,2")
 
 
 def say(message: str) -> None:
@@ -112,10 +114,7 @@ def cmd_translations(argv: list[str]) -> None:
         "extract",
         "-F",
         "babel.cfg",
-        "-k",
-        "_l",
-        "-k",
-        "lazy_gettext",
+        *(arg for keyword in BABEL_KEYWORDS for arg in ("-k", keyword)),
         "--no-location",
         "--sort-output",
         "-o",

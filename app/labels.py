@@ -30,6 +30,14 @@ SCHEME_LABELS = {
     "new": _l("New scheme (6 months in hospital)"),
     "old": _l("Old scheme, transition (12 months in hospital)"),
 }
+MATCH_STATUS_LABELS = {
+    "proposed": _l("proposed"),
+    "offered": _l("offered"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+    "expired": _l("expired"),
+    "cancelled": _l("cancelled"),
+}
 ERROR_TITLES = {
     400: _l("Something was wrong with the request"),
     401: _l("You need to log in"),
@@ -62,6 +70,7 @@ def init_app(app: Flask) -> None:
     filters["priority_label"] = lambda code: PRIORITY_LABELS.get(code, code)
     filters["scheme_label"] = lambda code: SCHEME_LABELS.get(code, code)
     filters["selection_label"] = selection_label
+    filters["match_status_label"] = lambda code: MATCH_STATUS_LABELS.get(code, code)
     filters["error_title"] = lambda code: ERROR_TITLES.get(code, _("Something went wrong"))
     filters["error_text"] = lambda code: ERROR_TEXTS.get(
         code, _("The error is logged. Try again, or contact the ALIS coordinator.")
