@@ -70,13 +70,7 @@ def app(database_url):
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade(directory=str(Path(app.root_path).parent / "migrations"))
-        load_reference_data(
-            *(
-                [__import__("pathlib").Path(__import__("os").environ["REFDIR"])]
-                if __import__("os").environ.get("REFDIR")
-                else []
-            )
-        )  # SCRATCH
+        load_reference_data()
         db.session.commit()
     yield app
     with app.app_context():
