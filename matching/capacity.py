@@ -1,0 +1,94 @@
+"""Department capacity over time: occupancy counted on elementary time segments."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+
+from .model import Period, Problem
+
+
+class Capacity:
+    """Occupancy of every listed department on the segments between its periods' dates.
+
+    A segment is a maximal run of days on which the same periods of the department run, so
+    "capacity holds on every day" is "capacity holds on every segment".
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.cap: list[int] = []
+        self.counts: list[list[int]] = []
+        self.bounds: list[list[int]] = []  # segment i covers days bounds[i] .. bounds[i+1]-1
+        self.dept_ids: list[str] = []
+        self.span: dict[str, tuple[int, int, int]] = {}  # period -> (dept, first seg, end seg)
+        members: dict[str, list[Period]] = defaultdict(list)
+        for p in problem.periods:
+            members[p.department].append(p)
+        for dept in sorted(problem.departments, key=lambda d: d.id):
+            periods = members.get(dept.id, [])
+            marks = sorted({p.start.toordinal() for p in periods} | {p.end.toordinal() + 1 for p in periods})
+            demand = [0] * max(len(marks) - 1, 0)
+            spans = []
+            for p in periods:
+                lo = bisect_left(marks, p.start.toordinal())
+                hi = bisect_left(marks, p.end.toordinal() + 1)
+                spans.append((p.id, lo, hi))
+                for s in range(lo, hi):
+                    demand[s] += 1
+            if not demand or max(demand) <= dept.capacity:
+                continue  # can never bind
+            index = len(self.cap)
+            self.cap.append(dept.capacity)
+            self.counts.append([0] * len(demand))
+            self.bounds.append(marks)
+            self.dept_ids.append(dept.id)
+            for pid, lo, hi in spans:
+                self.span[pid] = (index, lo, hi)
+
+    def copy(self) -> Capacity:
+        """An independent copy of the occupancy (the layout is shared)."""
+        other = object.__new__(Capacity)
+        other.__dict__.update(self.__dict__)
+        other.counts = [list(c) for c in self.counts]
+        return other
+
+    def binds(self, period_id: str) -> bool:
+        """True if the period's department could ever be over capacity on one of its days."""
+        return period_id in self.span
+
+    def fits(self, period_id: str) -> bool:
+        """True if the period can be filled in addition to the current occupancy."""
+        span = self.span.get(period_id)
+        if span is None:
+            return True
+        d, lo, hi = span
+        counts, cap = self.counts[d], self.cap[d]
+        return all(counts[s] < cap for s in range(lo, hi))
+
+    def add(self, period_id: str, amount: int = 1) -> None:
+        span = self.span.get(period_id)
+        if span is not None:
+            d, lo, hi = span
+            counts = self.counts[d]
+            for s in range(lo, hi):
+                counts[s] += amount
+
+    def overfull(self) -> list[tuple[str, int]]:
+        """(department, first day ordinal) of every segment now over capacity."""
+        out = []
+        for d, counts in enumerate(self.counts):
+            for s, c in enumerate(counts):
+                if c > self.cap[d]:
+                    out.append((self.dept_ids[d], self.bounds[d][s]))
+        return out
+
+    def first_full_day(self, period_id: str) -> int | None:
+        """The first day of the period on which the department is already full, if any."""
+        span = self.span.get(period_id)
+        if span is None:
+            return None
+        d, lo, hi = span
+        for s in range(lo, hi):
+            if self.counts[d][s] >= self.cap[d]:
+                return self.bounds[d][s]
+        return None

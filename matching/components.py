@@ -1,0 +1,54 @@
+"""Independent parts of the open market: GPs and periods linked by eligibility or capacity."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .market import Market
+
+
+def components(market: Market) -> tuple[list[int], int]:
+    """Label every open GP and period with its component.
+
+    Labels are returned for nodes 0..n_gp-1 (GPs) then n_gp.. (periods); two periods of one
+    department that can be over capacity are always in the same component.
+    """
+    n_gp = len(market.gp_ids)
+    parent = list(range(n_gp + len(market.period_ids)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for g, prefs in enumerate(market.prefs):
+        for p in prefs:
+            union(g, n_gp + p)
+    by_dept: dict[int, int] = {}
+    span = market.capacity.span
+    for p, pid in enumerate(market.period_ids):
+        if pid in span:
+            d = span[pid][0]
+            if d in by_dept:
+                union(by_dept[d], n_gp + p)
+            else:
+                by_dept[d] = n_gp + p
+    return [find(x) for x in range(len(parent))], n_gp
+
+
+def members(labels: list[int], n_gp: int, wanted: set[int]) -> dict[int, tuple[list[int], list[int]]]:
+    """GP and period indexes of each wanted component label."""
+    out: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for x, label in enumerate(labels):
+        if label in wanted:
+            if x < n_gp:
+                out[label][0].append(x)
+            else:
+                out[label][1].append(x - n_gp)
+    return dict(out)

@@ -1,0 +1,135 @@
+"""Reasons for every eligible pair left out, and the exempt blocking pairs of strict mode."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .eligibility import FORBIDDEN
+from .market import PIN, Market
+from .model import STRICT
+from .result import (
+    CAUSE_CAPACITY,
+    CAUSE_PIN,
+    CAUSE_PLACED,
+    DEPARTMENT_FULL,
+    ELSEWHERE_PREFERRED,
+    GP_PINNED,
+    GP_PLACED,
+    HIGHER_PRIORITY,
+    PERIOD_PINNED,
+    PERIOD_PLACED,
+    PLACEMENTS_TRADEOFF,
+    UNEXPLAINED,
+    Assignment,
+    BlockingPair,
+    GPReasons,
+    Reason,
+    natural_key,
+)
+
+Final = dict[str, tuple[str, str]]  # gp -> (period, source)
+
+
+class Explainer:
+    """Explains a final assignment against the market it came from."""
+
+    def __init__(self, market: Market, final: Final) -> None:
+        self.market = market
+        self.final = final
+        self.holder = {p: (g, src) for g, (p, src) in final.items()}
+        self.occupancy = market.capacity.copy()
+        for g, (p, src) in final.items():
+            if g not in market.fixed_gp:
+                self.occupancy.add(p)
+        self._positions: dict[str, dict[str, int]] = {}
+
+    def position(self, period: str) -> dict[str, int]:
+        pos = self._positions.get(period)
+        if pos is None:
+            pos = {g: i for i, g in enumerate(self.market.candidates[period])}
+            self._positions[period] = pos
+        return pos
+
+    def ahead(self, gp: str, other: str, period: str) -> bool:
+        """`gp` has higher priority than `other` for `period`."""
+        pos = self.position(period)
+        if gp in pos and other in pos:
+            return pos[gp] < pos[other]
+        return self.market.outranks(gp, other, period)
+
+    def priority_position(self, gp: str, period: str) -> int:
+        pos = self.position(period)
+        if gp in pos:
+            return pos[gp] + 1
+        g = self.market.problem.gp_by_id[gp]
+        p = self.market.problem.period_by_id[period]
+        mine = self.market.rules.key(g, p)
+        rules, gps = self.market.rules, self.market.problem.gp_by_id
+        return 1 + sum(rules.key(gps[c], p) < mine for c in self.market.candidates[period])
+
+    def assignments(self) -> list[Assignment]:
+        out = []
+        for gp, (period, source) in sorted(self.final.items(), key=lambda i: natural_key(i[0])):
+            mine = self.market.eligible.get(gp, [])
+            rank = mine.index(period) + 1 if period in mine else None
+            out.append(Assignment(gp, period, rank, self.priority_position(gp, period), source))
+        return out
+
+    def explain(self, strict: bool) -> tuple[list[GPReasons], list[GPReasons], list[BlockingPair]]:
+        """(reasons of unplaced GPs, reasons of placed GPs, exempt blocking pairs)."""
+        unplaced, placed, blocking = [], [], []
+        problem = self.market.problem
+        for g in sorted(problem.gps, key=lambda g: natural_key(g.id)):
+            reasons = []
+            mine = self.final.get(g.id)
+            eligible = self.market.eligible[g.id]
+            own = eligible.index(mine[0]) if mine is not None and mine[0] in eligible else -1
+            for k, period in enumerate(eligible):
+                if k == own:
+                    continue
+                better_own = 0 <= own < k
+                reason, cause = self._reason(g.id, period, mine, better_own)
+                reasons.append(Reason(period, reason))
+                if cause is not None and strict:
+                    blocking.append(self._blocking(g.id, period, cause))
+            for period in self.market.forbidden_eligible.get(g.id, []):
+                if mine is None or period != mine[0]:
+                    reasons.append(Reason(period, FORBIDDEN))
+            if mine is None:
+                unplaced.append(GPReasons(g.id, tuple(reasons)))
+            elif reasons:
+                placed.append(GPReasons(g.id, tuple(reasons)))
+        return unplaced, placed, blocking
+
+    def _reason(
+        self, gp: str, period: str, mine: tuple[str, str] | None, better_own: bool
+    ) -> tuple[str, str | None]:
+        if better_own:
+            return ELSEWHERE_PREFERRED, None
+        held = self.holder.get(period)
+        if held is not None and self.ahead(held[0], gp, period):
+            return HIGHER_PRIORITY, None
+        # From here on (gp, period) is a blocking pair unless the mode trades it for placements.
+        if mine is not None and mine[1] != "match":
+            return (GP_PINNED, CAUSE_PIN) if mine[1] == PIN else (GP_PLACED, CAUSE_PLACED)
+        if held is not None and held[1] != "match":
+            return (PERIOD_PINNED, CAUSE_PIN) if held[1] == PIN else (PERIOD_PLACED, CAUSE_PLACED)
+        if held is None and not self.occupancy.fits(period):
+            return DEPARTMENT_FULL, CAUSE_CAPACITY
+        if self.market.problem.policy.mode == STRICT:
+            return UNEXPLAINED, None
+        return PLACEMENTS_TRADEOFF, None
+
+    def _blocking(self, gp: str, period: str, cause: str) -> BlockingPair:
+        held = self.holder.get(period)
+        dept = self.market.problem.period_by_id[period].department
+        if cause == CAUSE_CAPACITY:
+            day = self.occupancy.first_full_day(period)
+            full_from = None if day is None else date.fromordinal(day).isoformat()
+            return BlockingPair(gp, period, cause, None, dept, full_from)
+        return BlockingPair(gp, period, cause, None if held is None else held[0])
+
+    def unfilled(self) -> list[str]:
+        return sorted(
+            (p.id for p in self.market.problem.periods if p.id not in self.holder), key=natural_key
+        )

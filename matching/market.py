@@ -1,0 +1,139 @@
+"""The indexed market: eligible pairs, GP preference lists, priority ranks, fixed pairs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from .capacity import Capacity
+from .eligibility import DATE_CODES, FORBIDDEN, NOT_ELIGIBLE, Eligibility
+from .pairs import eligible_pairs
+from .model import Problem
+from .priority import PriorityRules
+
+PIN = "pin"
+PLACED = "placed"
+MATCH = "match"
+
+
+@dataclass
+class Market:
+    """Everything the solvers and the explanations share, built once per solve.
+
+    GPs and periods of the *open* market (not fixed by a pin or placement) get small integer
+    indexes; `prefs[g]` lists g's eligible periods best first and `rank[p][g]` is g's place in
+    p's priority order among all eligible candidates (0 = highest).
+    """
+
+    problem: Problem
+    elig: Eligibility
+    rules: PriorityRules
+    capacity: Capacity
+    fixed_gp: dict[str, tuple[str, str]] = field(default_factory=dict)  # gp -> (period, source)
+    fixed_period: dict[str, tuple[str, str]] = field(default_factory=dict)
+    infeasible: list[str] = field(default_factory=list)
+    eligible: dict[str, list[str]] = field(default_factory=dict)  # gp -> periods, best first
+    candidates: dict[str, list[str]] = field(default_factory=dict)  # period -> gps, priority order
+    forbidden_eligible: dict[str, list[str]] = field(default_factory=dict)  # eligible but forbidden
+    gp_ids: list[str] = field(default_factory=list)
+    period_ids: list[str] = field(default_factory=list)
+    prefs: list[list[int]] = field(default_factory=list)
+    rank: list[dict[int, int]] = field(default_factory=list)
+
+    def prefers(self, gp: str, better: str, worse: str | None) -> bool:
+        """True if `gp` strictly prefers period `better` to `worse` (None = no period)."""
+        if worse is None:
+            return True
+        g = self.problem.gp_by_id[gp]
+        per = self.problem.period_by_id
+        av = g.availability
+        if per[worse].specialty not in av.specialties and not av.accept_other_specialty:
+            return True  # a pinned period outside the GP's wishes ranks last
+        if av.trusts and per[worse].trust not in av.trusts:
+            return True
+        return self.elig.preference_key(g, per[better]) < self.elig.preference_key(g, per[worse])
+
+    def outranks(self, gp: str, other: str, period: str) -> bool:
+        """True if `gp` has higher priority than `other` for `period`."""
+        g, o = self.problem.gp_by_id[gp], self.problem.gp_by_id[other]
+        p = self.problem.period_by_id[period]
+        return self.rules.key(g, p) < self.rules.key(o, p)
+
+
+def _fix(market: Market) -> None:
+    problem = market.problem
+    seen_gp: dict[str, str] = {}
+    seen_period: dict[str, str] = {}
+    for source, pairs in ((PLACED, problem.placed), (PIN, problem.pins)):
+        for pair in pairs:
+            label = f"{source} ({pair.gp}, {pair.period})"
+            if pair.gp in seen_gp:
+                market.infeasible.append(f"{label}: GP {pair.gp} is also in {seen_gp[pair.gp]}")
+                continue
+            if pair.period in seen_period:
+                market.infeasible.append(
+                    f"{label}: period {pair.period} is also in {seen_period[pair.period]}"
+                )
+                continue
+            g = problem.gp_by_id[pair.gp]
+            p = problem.period_by_id[pair.period]
+            codes = market.elig.failures(g, p)
+            broken = [c for c in codes if c == FORBIDDEN or (source == PIN and c in DATE_CODES + (NOT_ELIGIBLE,))]
+            if broken:
+                market.infeasible.append(f"{label}: {', '.join(broken)}")
+                continue
+            seen_gp[pair.gp] = label
+            seen_period[pair.period] = label
+            market.fixed_gp[pair.gp] = (pair.period, source)
+            market.fixed_period[pair.period] = (pair.gp, source)
+            market.capacity.add(pair.period)
+    for dept, day in market.capacity.overfull():
+        market.infeasible.append(
+            f"department {dept} is over capacity from {date.fromordinal(day)} with pins and placements alone"
+        )
+
+
+def build_market(problem: Problem) -> Market:
+    """Index the problem: fixed pairs, eligible pairs, preference lists and priority ranks."""
+    market = Market(problem, Eligibility(problem), PriorityRules(problem), Capacity(problem))
+    _fix(market)
+    table = eligible_pairs(problem, market.rules)
+    gp_of = [g.id for g in problem.gps]
+    period_of = [p.id for p in problem.periods]
+    g_list, p_list, prio = table.gp.tolist(), table.period.tolist(), table.prio.tolist()
+    g_bounds = np.searchsorted(table.gp, np.arange(len(gp_of) + 1)).tolist()
+    for gi, gid in enumerate(gp_of):
+        market.eligible[gid] = [period_of[x] for x in p_list[g_bounds[gi] : g_bounds[gi + 1]]]
+    by_period = table.by_period.tolist()
+    p_bounds = np.searchsorted(table.period[table.by_period], np.arange(len(period_of) + 1)).tolist()
+    for pi, pid in enumerate(period_of):
+        market.candidates[pid] = [gp_of[g_list[k]] for k in by_period[p_bounds[pi] : p_bounds[pi + 1]]]
+    for f in problem.forbids:
+        g, p = problem.gp_by_id[f.gp], problem.period_by_id[f.period]
+        if market.elig.failures(g, p) == [FORBIDDEN]:
+            market.forbidden_eligible.setdefault(g.id, []).append(p.id)
+    for gid, items in market.forbidden_eligible.items():
+        g = problem.gp_by_id[gid]
+        items.sort(key=lambda pid: market.elig.preference_key(g, problem.period_by_id[pid]))
+    # The open market: what pins and placements leave.
+    open_p = [-1] * len(period_of)
+    for pi, pid in enumerate(period_of):
+        if pid not in market.fixed_period:
+            open_p[pi] = len(market.period_ids)
+            market.period_ids.append(pid)
+    market.rank = [{} for _ in market.period_ids]
+    for gi, gid in enumerate(gp_of):
+        if gid in market.fixed_gp:
+            continue
+        og = len(market.gp_ids)
+        market.gp_ids.append(gid)
+        mine = []
+        for k in range(g_bounds[gi], g_bounds[gi + 1]):
+            op = open_p[p_list[k]]
+            if op >= 0:
+                mine.append(op)
+                market.rank[op][og] = prio[k]
+        market.prefs.append(mine)
+    return market
