@@ -49,6 +49,24 @@ class PasswordRule:
             raise ValidationError(problem)
 
 
+class _AccountFields(FlaskForm):
+    """Email and password, declared first so that they come first in error summaries."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email."))],
+    )
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 10 characters. A sentence you remember is a good password."),
+        validators=[DataRequired(), PasswordRule()],
+    )
+    password_confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
 class GPProfileForm(FlaskForm):
     """The GP's profile and progress measures (used to register and to edit)."""
 
@@ -92,22 +110,6 @@ class GPProfileForm(FlaskForm):
     )
 
 
-class GPRegistrationForm(GPProfileForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email."))],
-    )
-    password = PasswordField(
-        _l("Password"),
-        description=_l("At least 10 characters. A sentence you remember is a good password."),
-        validators=[DataRequired(), PasswordRule()],
-    )
-    password_confirm = PasswordField(
-        _l("Repeat password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
-    )
-
-
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[DataRequired(), PasswordRule()])
@@ -122,3 +124,7 @@ class LanguageForm(FlaskForm):
         _l("Language"),
         choices=choices(LANGUAGE_NAMES.items()),
     )
+
+
+class GPRegistrationForm(_AccountFields, GPProfileForm):
+    """Self-registration: an account and a GP profile in one form."""

@@ -314,3 +314,11 @@ def test_users_create_command(app, ctx):
         ]
     )
     assert bad.exit_code != 0 and "no trust" in bad.output
+
+
+def test_error_summary_lists_fields_in_page_order(ctx, browser, client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nb"
+    page = browser.submit("/register", {"email": "x", "hpr_number": "1"}).get_data(as_text=True)
+    summary = page[page.index('class="error-summary"') :]
+    assert "Rett opp dette" in summary
+    assert summary.index('href="#email"') < summary.index('href="#hpr_number"')

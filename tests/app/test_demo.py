@@ -42,3 +42,13 @@ def test_demo_has_every_role_and_a_living_market(ctx, browser):
         assert response.status_code == 302, login.email
         assert browser.get("/dashboard").status_code == 200
         browser.logout()
+
+
+def test_demo_load_command_twice_prints_the_logins(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "60 gps" in first.output and "admin@demo.alis.no" in first.output
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0 and "already loaded" in second.output
+    assert DEMO_PASSWORD in second.output

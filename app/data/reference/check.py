@@ -15,18 +15,43 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 FILES = ("regions", "trusts", "specialties", "departments", "municipalities")
 
-PRIORITY_KEYS = {"catchment", "first_choice", "months_general_practice", "courses_completed",
-                 "supervision_group_months", "registered_at", "lottery"}
+PRIORITY_KEYS = {
+    "catchment",
+    "first_choice",
+    "months_general_practice",
+    "courses_completed",
+    "supervision_group_months",
+    "registered_at",
+    "lottery",
+}
 MODES = {"strict_priority", "max_placements"}
 SELECTIONS = {"solver", "shortlist"}
 TRUST_KINDS = {"health_trust", "private_nonprofit"}
 MUNICIPALITY_KINDS = {"municipality", "district"}
 
 REQUIRED_REGIONS = {"helse-vest", "helse-sor-ost", "helse-midt", "helse-nord"}
-REQUIRED_TRUSTS = {"helse-bergen", "helse-stavanger", "helse-fonna", "helse-forde", "ahus", "vestre-viken", "unn"}
-REQUIRED_SPECIALTIES = {"psychiatry", "internal-medicine", "paediatrics", "orthopaedics", "ent", "gynaecology",
-                        "child-adolescent-psychiatry", "addiction-medicine", "geriatrics", "neurology",
-                        "emergency-medicine"}
+REQUIRED_TRUSTS = {
+    "helse-bergen",
+    "helse-stavanger",
+    "helse-fonna",
+    "helse-forde",
+    "ahus",
+    "vestre-viken",
+    "unn",
+}
+REQUIRED_SPECIALTIES = {
+    "psychiatry",
+    "internal-medicine",
+    "paediatrics",
+    "orthopaedics",
+    "ent",
+    "gynaecology",
+    "child-adolescent-psychiatry",
+    "addiction-medicine",
+    "geriatrics",
+    "neurology",
+    "emergency-medicine",
+}
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 problems: list[str] = []
@@ -43,7 +68,9 @@ def load() -> dict:
         text = path.read_text(encoding="utf-8")
         data[name] = json.loads(text)
         if text != json.dumps(data[name], ensure_ascii=False, indent=2) + "\n":
-            fail(f"{name}.json: not in canonical form (UTF-8, 2-space indent, æøå unescaped, final newline)")
+            fail(
+                f"{name}.json: not in canonical form (UTF-8, 2-space indent, æøå unescaped, final newline)"
+            )
     return data
 
 
@@ -64,7 +91,9 @@ def check_sources(name: str, obj: dict, list_key: str) -> None:
         if key.startswith("UNV-") and not desc.startswith("unverified:"):
             fail(f"{name}: source {key} must start with 'unverified:'")
     for entry in obj.get(list_key, []):
-        label = entry.get("code") or entry.get("number") or f"{entry.get('trust')}/{entry.get('name')}"
+        label = (
+            entry.get("code") or entry.get("number") or f"{entry.get('trust')}/{entry.get('name')}"
+        )
         refs = entry.get("sources")
         if not isinstance(refs, list) or not refs:
             fail(f"{name}: {label} has no sources")
@@ -77,7 +106,9 @@ def check_sources(name: str, obj: dict, list_key: str) -> None:
         if isinstance(entry.get("policy"), dict):
             texts.append(entry["policy"].get("note") or "")
         for text in texts:
-            for token in re.findall(r"(?<![\w-])((?:S|SEED|UNV)-[A-Za-z0-9-]+|PRODUCT|DOMAIN)(?![\w-])", text):
+            for token in re.findall(
+                r"(?<![\w-])((?:S|SEED|UNV)-[A-Za-z0-9-]+|PRODUCT|DOMAIN)(?![\w-])", text
+            ):
                 if token not in sources:
                     fail(f"{name}: {label} note mentions unknown source {token}")
                 elif token not in refs:
@@ -98,7 +129,11 @@ def check_policy(policy, where: str) -> None:
             fail(f"{where}: repeated priority keys")
         if prio[-1] != "lottery":
             fail(f"{where}: priority must end with lottery")
-    for field, lo, hi in (("min_months_general_practice", 0, 600), ("fallback_months", 0, 24), ("shortlist_size", 1, 50)):
+    for field, lo, hi in (
+        ("min_months_general_practice", 0, 600),
+        ("fallback_months", 0, 24),
+        ("shortlist_size", 1, 50),
+    ):
         value = policy.get(field)
         if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
             fail(f"{where}: {field}={value!r} not an int in [{lo}, {hi}]")
@@ -118,8 +153,13 @@ def main() -> int:
     departments = data["departments"]["departments"]
     municipalities = data["municipalities"]["municipalities"]
 
-    for name, key in (("regions", "regions"), ("trusts", "trusts"), ("specialties", "specialties"),
-                      ("departments", "departments"), ("municipalities", "municipalities")):
+    for name, key in (
+        ("regions", "regions"),
+        ("trusts", "trusts"),
+        ("specialties", "specialties"),
+        ("departments", "departments"),
+        ("municipalities", "municipalities"),
+    ):
         check_sources(name, data[name], key)
 
     # regions
@@ -134,7 +174,12 @@ def main() -> int:
     hv = next((r for r in regions if r["code"] == "helse-vest"), None)
     if hv:
         p = hv["policy"]
-        if (p["min_months_general_practice"], p["fallback_months"], p["mode"], p["selection"]) != (36, 2, "strict_priority", "solver"):
+        if (p["min_months_general_practice"], p["fallback_months"], p["mode"], p["selection"]) != (
+            36,
+            2,
+            "strict_priority",
+            "solver",
+        ):
             fail("helse-vest policy must be 36 months, 2-month fallback, strict_priority, solver")
 
     # municipalities
@@ -169,9 +214,13 @@ def main() -> int:
                 fail(f"{where}: site code {s['code']!r} is not a slug")
             m = muni.get(s.get("municipality"))
             if m is None:
-                fail(f"{where}: site {s['code']} municipality {s.get('municipality')!r} not in municipalities.json")
+                fail(
+                    f"{where}: site {s['code']} municipality {s.get('municipality')!r} not in municipalities.json"
+                )
             elif m["kind"] != "municipality" or not re.fullmatch(r"\d{4}", m["number"]):
-                fail(f"{where}: site {s['code']} must lie in a 4-digit municipality, not {m['number']}")
+                fail(
+                    f"{where}: site {s['code']} must lie in a 4-digit municipality, not {m['number']}"
+                )
         if "policy" not in t:
             fail(f"{where}: policy key missing (use null)")
         elif t["policy"] is not None:
@@ -180,10 +229,15 @@ def main() -> int:
         if code in trust_by_code and not trust_by_code[code].get("policy"):
             fail(f"trust {code}: policy override missing")
     ahus = trust_by_code.get("ahus", {}).get("policy") or {}
-    if ahus and (ahus.get("selection") != "shortlist" or ahus.get("priority", [None])[0] != "catchment"):
+    if ahus and (
+        ahus.get("selection") != "shortlist" or ahus.get("priority", [None])[0] != "catchment"
+    ):
         fail("ahus policy must be a shortlist policy with catchment first")
     vv = trust_by_code.get("vestre-viken", {}).get("policy") or {}
-    if vv and (vv.get("priority") != ["registered_at", "lottery"] or vv.get("min_months_general_practice") != 24):
+    if vv and (
+        vv.get("priority") != ["registered_at", "lottery"]
+        or vv.get("min_months_general_practice") != 24
+    ):
         fail("vestre-viken policy must be registered_at, lottery with 24 months")
 
     # municipalities (continued)
@@ -202,19 +256,35 @@ def main() -> int:
         prefix = {"46": "Vestland", "11": "Rogaland", "03": "Oslo"}.get(m["number"][:2])
         if prefix and m.get("county") != prefix:
             fail(f"{where}: county should be {prefix}")
-    vestland = [m for m in municipalities if m["county"] == "Vestland" and m["kind"] == "municipality"]
-    rogaland = [m for m in municipalities if m["county"] == "Rogaland" and m["kind"] == "municipality"]
+    vestland = [
+        m for m in municipalities if m["county"] == "Vestland" and m["kind"] == "municipality"
+    ]
+    rogaland = [
+        m for m in municipalities if m["county"] == "Rogaland" and m["kind"] == "municipality"
+    ]
     if len(vestland) != 43:
         fail(f"expected 43 Vestland municipalities, got {len(vestland)}")
     if len(rogaland) != 23:
         fail(f"expected 23 Rogaland municipalities, got {len(rogaland)}")
-    hv_trusts = {t["code"] for t in trusts if t["region"] == "helse-vest" and t["kind"] == "health_trust"}
+    hv_trusts = {
+        t["code"] for t in trusts if t["region"] == "helse-vest" and t["kind"] == "health_trust"
+    }
     for m in vestland + rogaland:
         if m["catchment_trust"] not in hv_trusts:
-            fail(f"municipality {m['number']}: Vestland/Rogaland catchment must be a Helse Vest health trust")
+            fail(
+                f"municipality {m['number']}: Vestland/Rogaland catchment must be a Helse Vest health trust"
+            )
     if not any(m["catchment_trust"] == "ahus" and m["kind"] == "district" for m in municipalities):
         fail("no Oslo district in the Ahus catchment")
-    for code in ("ahus", "vestre-viken", "unn", "helse-bergen", "helse-stavanger", "helse-fonna", "helse-forde"):
+    for code in (
+        "ahus",
+        "vestre-viken",
+        "unn",
+        "helse-bergen",
+        "helse-stavanger",
+        "helse-fonna",
+        "helse-forde",
+    ):
         if not any(m["catchment_trust"] == code for m in municipalities):
             fail(f"trust {code} has no catchment municipality")
 
@@ -266,9 +336,11 @@ def main() -> int:
         for p in problems:
             print(" -", p)
         return 1
-    print(f"reference data OK: {len(regions)} regions, {len(trusts)} trusts, {len(sites)} sites, "
-          f"{len(specialties)} specialties, {len(departments)} departments, {len(municipalities)} municipalities/districts "
-          f"({len(vestland)} Vestland, {len(rogaland)} Rogaland)")
+    print(
+        f"reference data OK: {len(regions)} regions, {len(trusts)} trusts, {len(sites)} sites, "
+        f"{len(specialties)} specialties, {len(departments)} departments, {len(municipalities)} municipalities/districts "
+        f"({len(vestland)} Vestland, {len(rogaland)} Rogaland)"
+    )
     return 0
 
 
