@@ -148,9 +148,8 @@ def register():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """Change password and language."""
+    """Change password."""
     form = ChangePasswordForm(prefix="pw")
-    language = LanguageForm(prefix="lang", locale=current_user.locale)
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append(_("The current password is wrong."))
@@ -162,7 +161,7 @@ def account():
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("auth.account"))
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/account.html", form=form, language=language), status
+    return render_template("auth/account.html", form=form), status
 
 
 @bp.route("/language", methods=["POST"])
