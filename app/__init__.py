@@ -49,11 +49,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .auth import bp as auth_bp
     from .auth.loaders import init_login
+    from .coordination import bp as coordination_bp
+    from .gps import bp as gp_bp
     from .main import bp as main_bp
+    from .periods import bp as periods_bp
+    from .public import bp as public_bp
 
     init_login(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(gp_bp)
+    app.register_blueprint(periods_bp)
+    app.register_blueprint(coordination_bp, url_prefix="/coordination")
+    app.register_blueprint(public_bp)
 
     from .cli import register_cli
     from .errors import register_error_handlers

@@ -12,6 +12,7 @@ from .extensions import db
 reference_cli = AppGroup("reference", help="Reference data (regions, trusts, municipalities, ...).")
 users_cli = AppGroup("users", help="User accounts.")
 demo_cli = AppGroup("demo", help="The demo data set.")
+matching_cli = AppGroup("matching", help="Matching runs.")
 
 
 @reference_cli.command("load")
@@ -75,6 +76,71 @@ def demo_load() -> None:
         click.echo(f"  {login.role:<12} {login.email:<34} {login.description}")
 
 
+@matching_cli.command("run")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def matching_run(as_of, dry_run) -> None:
+    """Run the matching now (the same as the nightly run)."""
+    from .dates import local_today
+    from .runs.services import RunRefused, RunRequest, execute
+
+    request = RunRequest(
+        as_of=as_of.date() if as_of else local_today(), dry_run=dry_run, trigger="manual"
+    )
+    try:
+        run = execute(request)
+    except RunRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    summary = run.summary
+    click.echo(
+        f"Run {run.id} ({'dry run' if run.dry_run else 'committed'}) as of {run.as_of}: "
+        f"{summary['new_proposals']} new proposals, {summary['dropped_proposals']} dropped, "
+        f"{summary['expired']} offers expired, {summary['advertised']} periods advertised"
+    )
+    for code, region in summary["regions"].items():
+        line = (
+            f"  {code}: {region['status']}, {region['mode']}, {region['placements']} placements "
+            f"of {region['periods']} periods and {region['gps']} GPs, "
+            f"{len(region['blocking_pairs'])} blocking pairs"
+        )
+        if "alternative" in region:
+            alt = region["alternative"]
+            line += (
+                f"; {alt['mode']} would place {alt['placements']} passing over {alt['passed_over']}"
+            )
+        click.echo(line)
+
+
+@matching_cli.command("export")
+@click.argument("run_id", type=int)
+@click.option("--region", "region_code", help="Region code (default: the only or first one).")
+def matching_export(run_id, region_code) -> None:
+    """Write the problem of a stored run as problem JSON (for python -m matching solve)."""
+    import json
+
+    from .models import MatchingRun
+
+    run = db.session.get(MatchingRun, run_id)
+    if run is None or not run.problem:
+        raise click.ClickException(f"run {run_id} has no stored problem")
+    code = region_code or sorted(run.problem)[0]
+    if code not in run.problem:
+        raise click.ClickException(
+            f"run {run_id} has no problem for {code!r}: {sorted(run.problem)}"
+        )
+    click.echo(json.dumps(run.problem[code], indent=2, ensure_ascii=False))
+
+
 def register_cli(app: Flask) -> None:
-    for group in (reference_cli, users_cli, demo_cli):
+    for group in (reference_cli, users_cli, demo_cli, matching_cli):
         app.cli.add_command(group)
+
+    @app.cli.command("scheduler")
+    def scheduler() -> None:
+        """Run the scheduled jobs (nightly matching at 02:00) in this process until stopped."""
+        from .jobs import build_scheduler
+
+        sched = build_scheduler(app)
+        for job in sched.get_jobs():
+            click.echo(f"{job.name}: {job.trigger}")
+        sched.start()

@@ -60,6 +60,7 @@ class Match(db.Model):
             "status <> 'offered' OR accept_by IS NOT NULL", name="offer_has_deadline"
         ),
         sa.CheckConstraint("gp_rank IS NULL OR gp_rank >= 1", name="gp_rank_positive"),
+        sa.CheckConstraint("hired_at IS NULL OR status = 'accepted'", name="hired_when_accepted"),
         sa.Index(
             "uq_matches_live_period",
             "period_id",
@@ -84,8 +85,11 @@ class Match(db.Model):
     accept_by: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A proposal is confirmed (automatically or by a coordinator) before the trust offers.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     period: Mapped[Period] = relationship()
     gp: Mapped[GP] = relationship()

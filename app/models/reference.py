@@ -23,6 +23,7 @@ PRIORITY_KEYS = (
 )
 MODES = ("strict_priority", "max_placements")
 SELECTIONS = ("solver", "shortlist")
+CONFIRMATIONS = ("automatic", "coordinator")
 TRUST_KINDS = ("health_trust", "private_nonprofit")
 MUNICIPALITY_KINDS = ("municipality", "district")
 
@@ -60,6 +61,9 @@ class Trust(db.Model):
     departments: Mapped[list[Department]] = relationship(
         back_populates="trust", order_by="Department.name"
     )
+    staff: Mapped[list[User]] = relationship(  # noqa: F821 - users.py imports this module
+        "User", primaryjoin="User.trust_id == Trust.id", viewonly=True, order_by="User.email"
+    )
     own_policy: Mapped[Policy | None] = relationship(
         primaryjoin="Trust.id == Policy.trust_id", uselist=False, viewonly=True
     )
@@ -85,6 +89,8 @@ class Policy(db.Model):
         ),
         one_of("mode", MODES, "mode"),
         one_of("selection", SELECTIONS, "selection"),
+        one_of("confirmation", CONFIRMATIONS, "confirmation"),
+        sa.CheckConstraint("offer_days BETWEEN 1 AND 90", name="offer_days_range"),
         sa.CheckConstraint("min_months_general_practice >= 0", name="min_months_nonnegative"),
         sa.CheckConstraint("fallback_months BETWEEN 0 AND 24", name="fallback_months_range"),
         sa.CheckConstraint("shortlist_size BETWEEN 1 AND 50", name="shortlist_size_range"),
@@ -99,6 +105,12 @@ class Policy(db.Model):
     mode: Mapped[str] = mapped_column(sa.String(20), default="strict_priority")
     selection: Mapped[str] = mapped_column(sa.String(20), default="solver")
     shortlist_size: Mapped[int] = mapped_column(default=3)
+    # Whether the solver's proposals go to the trust at once or after a coordinator confirms.
+    confirmation: Mapped[str] = mapped_column(
+        sa.String(12), default="automatic", server_default="automatic"
+    )
+    # Default days a GP gets to answer an offer.
+    offer_days: Mapped[int] = mapped_column(default=14, server_default="14")
     note: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -94,6 +94,8 @@ class _Upserter:
             mode=spec["mode"],
             selection=spec["selection"],
             shortlist_size=spec["shortlist_size"],
+            confirmation=spec.get("confirmation", "automatic"),
+            offer_days=spec.get("offer_days", 14),
             note=spec.get("note"),
         )
         db.session.add(row)

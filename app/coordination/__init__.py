@@ -1,0 +1,7 @@
+"""Coordinators: the region's overview, matching runs, overrides, policies, the audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("coordination", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Matches: proposals, offers and placements, and the decisions people make about them."""

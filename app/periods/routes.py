@@ -1,0 +1,1 @@
+"""Routes: trust staff publish and manage periods, offers and adverts."""

@@ -1,0 +1,1 @@
+"""Routes: Public pages: advertised vacancies."""

@@ -1,0 +1,227 @@
+"""Turning the database into the engine's problem JSON, one problem per region."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    GP,
+    Availability,
+    AvailabilitySpecialty,
+    AvailabilityTrust,
+    Department,
+    Forbid,
+    Match,
+    Municipality,
+    Period,
+    Policy,
+    Region,
+)
+from app.models.matching import LIVE_MATCH_STATUSES
+
+MATCHABLE_PERIOD_STATUSES = ("open", "matched")
+# Ended matches whose pair is never proposed again (the GP said no, or did not answer).
+REFUSED_STATUSES = ("declined", "expired")
+
+
+@dataclass
+class RegionProblem:
+    """The problem of one region, and what it was built from."""
+
+    region: Region
+    problem: dict[str, Any]
+    # live matches by period id: pins and placements are in the problem, free proposals
+    # (not confirmed, not pinned) are what the solver may change
+    free_proposals: dict[int, Match] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.problem["periods"] or not self.problem["gps"]
+
+
+def gp_region_id(gp: GP, availability: Availability | None) -> int | None:
+    """The region a GP seeks service in: that of their first wished trust, else home."""
+    if availability is not None and availability.trust_wishes:
+        return availability.trust_wishes[0].trust.region_id
+    home = gp.municipality.trust
+    return home.region_id if home else None
+
+
+def policy_json(policy: Policy, as_of: date, region: Region) -> dict[str, Any]:
+    return {
+        "mode": policy.mode,
+        "priority": list(policy.priority),
+        "min_months_general_practice": policy.min_months_general_practice,
+        "lottery_seed": f"{as_of.isoformat()}/{region.code}",
+        "shortlist_size": policy.shortlist_size,
+    }
+
+
+def _availability_json(availability: Availability) -> dict[str, Any]:
+    return {
+        "earliest_start": availability.earliest_start.isoformat(),
+        "latest_end": availability.latest_end.isoformat(),
+        "months": availability.months,
+        "specialties": [w.specialty.code for w in availability.specialty_wishes],
+        "trusts": [w.trust.code for w in availability.trust_wishes],
+        "accept_other_specialty": availability.accept_other_specialty,
+    }
+
+
+def _held_window(period: Period) -> dict[str, Any]:
+    """A window for a GP who holds ``period`` but has no current availability (accepted)."""
+    return {
+        "earliest_start": period.start_date.isoformat(),
+        "latest_end": period.end_date.isoformat(),
+        "months": 3,
+        "specialties": [period.department.specialty.code],
+        "trusts": [],
+        "accept_other_specialty": True,
+    }
+
+
+def _gp_json(gp: GP, window: dict[str, Any]) -> dict[str, Any]:
+    home = gp.municipality.trust
+    return {
+        "id": str(gp.id),
+        "home_trust": home.code if home else "none",
+        "months_general_practice": gp.months_general_practice,
+        "courses_completed": gp.courses_completed,
+        "supervision_group_months": gp.supervision_group_months,
+        "registered_at": gp.registered_at.isoformat(),
+        "availability": window,
+    }
+
+
+def build_problems(as_of: date) -> list[RegionProblem]:
+    """One problem per region, from the open periods, active windows and live matches."""
+    regions = db.session.scalars(sa.select(Region).order_by(Region.code)).all()
+    periods = db.session.scalars(
+        sa.select(Period)
+        .join(Period.department)
+        .options(selectinload(Period.department).selectinload(Department.trust))
+        .where(
+            Period.status.in_(MATCHABLE_PERIOD_STATUSES),
+            Period.start_date > as_of,
+        )
+    ).all()
+    live = db.session.scalars(
+        sa.select(Match)
+        .options(selectinload(Match.period).selectinload(Period.department))
+        .where(Match.status.in_(LIVE_MATCH_STATUSES))
+    ).all()
+    windows = db.session.scalars(
+        sa.select(Availability)
+        .options(
+            selectinload(Availability.gp)
+            .selectinload(GP.municipality)
+            .selectinload(Municipality.trust),
+            selectinload(Availability.specialty_wishes).selectinload(
+                AvailabilitySpecialty.specialty
+            ),
+            selectinload(Availability.trust_wishes).selectinload(AvailabilityTrust.trust),
+        )
+        .where(Availability.status == "active")
+    ).all()
+    refused = db.session.execute(
+        sa.select(Match.gp_id, Match.period_id).where(Match.status.in_(REFUSED_STATUSES))
+    ).all()
+    forbidden = db.session.execute(sa.select(Forbid.gp_id, Forbid.period_id)).all()
+
+    window_by_gp = {w.gp_id: w for w in windows}
+    # A GP who holds a period (an offer, a placement, a pin, a confirmed proposal) is in that
+    # period's region's problem only, whatever their window says.
+    holders = {m.gp_id for m in live if _is_held(m)}
+    problems = []
+    for region in regions:
+        rp = _region_problem(
+            region, as_of, periods, live, window_by_gp, holders, refused + forbidden
+        )
+        if rp is not None:
+            problems.append(rp)
+    return problems
+
+
+def _is_held(match: Match) -> bool:
+    """Held matches are fixed for the solver; free ones (unconfirmed proposals) are redone."""
+    return match.status in ("offered", "accepted") or match.pinned or match.confirmed_at is not None
+
+
+def _region_problem(
+    region, as_of, periods, live, window_by_gp, holders, never
+) -> RegionProblem | None:
+    policy = region.policy
+    if policy is None:
+        return None
+    in_region = [p for p in periods if p.department.trust.region_id == region.id]
+    rp = RegionProblem(region=region, problem={})
+    pins, placed = [], []
+    chosen_periods: dict[int, Period] = {p.id: p for p in in_region}
+    gp_entries: dict[int, dict[str, Any]] = {}
+    for match in live:
+        period = match.period
+        if period.department.trust.region_id != region.id or period.end_date < as_of:
+            continue
+        if not _is_held(match):
+            rp.free_proposals[match.period_id] = match
+            continue
+        chosen_periods[period.id] = period
+        pair = {"gp": str(match.gp_id), "period": str(period.id)}
+        (placed if match.status in ("offered", "accepted") else pins).append(pair)
+        window = window_by_gp.get(match.gp_id)
+        gp_entries[match.gp_id] = _gp_json(
+            match.gp, _availability_json(window) if window else _held_window(period)
+        )
+    for gp_id, window in window_by_gp.items():
+        if gp_id in gp_entries or gp_id in holders or gp_region_id(window.gp, window) != region.id:
+            continue
+        gp_entries[gp_id] = _gp_json(window.gp, _availability_json(window))
+
+    trust_policies = {
+        t.code: {
+            "priority": list(t.own_policy.priority),
+            "min_months_general_practice": t.own_policy.min_months_general_practice,
+        }
+        for t in region.trusts
+        if t.own_policy is not None
+    }
+    departments = {p.department for p in chosen_periods.values()}
+    gp_keys, period_keys = set(gp_entries), set(chosen_periods)
+    rp.problem = {
+        "as_of": as_of.isoformat(),
+        "policy": policy_json(policy, as_of, region),
+        "trust_policies": trust_policies,
+        "departments": [
+            {"id": str(d.id), "trust": d.trust.code, "capacity": d.alis_capacity}
+            for d in sorted(departments, key=lambda d: d.id)
+        ],
+        "periods": [
+            {
+                "id": str(p.id),
+                "trust": p.department.trust.code,
+                "department": str(p.department_id),
+                "specialty": p.department.specialty.code,
+                "start": p.start_date.isoformat(),
+                "end": p.end_date.isoformat(),
+            }
+            for p in sorted(chosen_periods.values(), key=lambda p: p.id)
+        ],
+        "gps": [gp_entries[k] for k in sorted(gp_entries)],
+        "pins": sorted(pins, key=lambda x: (int(x["period"]), int(x["gp"]))),
+        "forbids": sorted(
+            (
+                {"gp": str(g), "period": str(p)}
+                for g, p in set(never)
+                if g in gp_keys and p in period_keys
+            ),
+            key=lambda x: (int(x["period"]), int(x["gp"])),
+        ),
+        "placed": sorted(placed, key=lambda x: (int(x["period"]), int(x["gp"]))),
+    }
+    return rp

@@ -1,0 +1,285 @@
+"""The matching run: one transaction that expires offers, falls back to ordinary
+advertising, solves every region's problem and stores the proposals.
+
+A run is guarded in the database: nightly runs have a unique key per date, and on
+PostgreSQL every committed run also takes a transaction-scoped advisory lock, so two
+schedulers, or a scheduler and a coordinator, never run at once. A dry run does all the
+work inside a savepoint that is rolled back, and keeps only its summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+import matching
+from app import audit
+from app.dates import local_zone
+from app.extensions import db
+from app.matches.services import expire_offers, refresh_period_status
+from app.models import Match, MatchingRun, Period, User
+from app.models.types import utcnow
+from notifications import messages
+
+from .problem import RegionProblem, build_problems
+
+ADVISORY_LOCK_KEY = 4_242_017  # "the matching run" on PostgreSQL
+
+
+class RunRefused(Exception):
+    """Another run holds the lock, or this night's run already exists."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    as_of: date
+    dry_run: bool = False
+    trigger: str = "manual"
+    actor: User | None = None
+
+
+def nightly_key(as_of: date) -> str:
+    return f"nightly:{as_of.isoformat()}"
+
+
+def _take_lock() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        got = db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+        if not got:
+            raise RunRefused("another matching run is in progress")
+
+
+def fallback_to_advertising(as_of: date) -> list[Period]:
+    """Open periods with no live match whose fallback date is on or before ``as_of``."""
+    candidates = db.session.scalars(
+        sa.select(Period).where(Period.status == "open").order_by(Period.id)
+    ).all()
+    zone = local_zone()
+    due = [p for p in candidates if p.advertise_after.astimezone(zone).date() <= as_of]
+    for period in due:
+        period.status = "advertised"
+        audit.record("period.advertised", period, data={"as_of": as_of.isoformat()})
+        messages.advertised_to_trust(period)
+    return due
+
+
+def _explanation(assignment, candidate_keys: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "reason": "matched",
+        "gp_rank": assignment.gp_rank,
+        "priority_position": assignment.priority_position,
+        "priority_keys": candidate_keys or {},
+    }
+
+
+def _apply(
+    rp: RegionProblem, problem: matching.Problem, result: matching.Result, run: MatchingRun
+) -> dict[str, Any]:
+    """Store the region's proposals; drop free proposals the solver no longer makes."""
+    auto = rp.region.policy.confirmation == "automatic"
+    wanted = {(int(a.period), int(a.gp)): a for a in result.assignments if a.source == "match"}
+    new, dropped, kept = [], [], 0
+    for period_id, proposal in rp.free_proposals.items():
+        assignment = wanted.pop((period_id, proposal.gp_id), None)
+        if assignment is not None:
+            proposal.run = run
+            proposal.gp_rank = assignment.gp_rank
+            proposal.priority_position = assignment.priority_position
+            kept += 1
+            continue
+        proposal.status = "cancelled"
+        proposal.decided_at = utcnow()
+        proposal.explanation = {**(proposal.explanation or {}), "superseded_by_run": run.id}
+        dropped.append({"period": period_id, "gp": proposal.gp_id})
+        audit.record("match.superseded", proposal, data={"run_id": run.id})
+    db.session.flush()  # the ended proposals release their period and GP first
+    for (period_id, gp_id), assignment in sorted(wanted.items()):
+        period = db.session.get(Period, period_id)
+        keys = next(
+            (
+                dict(c.keys)
+                for c in matching.rank_candidates(problem, str(period_id))
+                if c.gp == str(gp_id)
+            ),
+            None,
+        )
+        match = Match(
+            period=period,
+            gp_id=gp_id,
+            run=run,
+            status="proposed",
+            source="solver",
+            gp_rank=assignment.gp_rank,
+            priority_position=assignment.priority_position,
+            explanation=_explanation(assignment, keys),
+            confirmed_at=utcnow() if auto else None,
+        )
+        db.session.add(match)
+        db.session.flush()
+        new.append({"period": period_id, "gp": gp_id})
+        messages.proposal_to_gp(match)
+        if auto:
+            messages.proposal_to_trust(match)
+    for period_id in {p["period"] for p in dropped} | {p["period"] for p in new}:
+        refresh_period_status(db.session.get(Period, period_id))
+    return {
+        "mode": result.mode,
+        "status": result.status,
+        "placements": result.metrics.placed,
+        "periods": len(rp.problem["periods"]),
+        "gps": len(rp.problem["gps"]),
+        "new": new,
+        "dropped": dropped,
+        "kept": kept,
+        "blocking_pairs": [
+            {"gp": b.gp, "period": b.period, "cause": b.cause} for b in result.blocking_pairs
+        ],
+        "wall_time_s": result.metrics.wall_time_s,
+    }
+
+
+def _alternative(rp: RegionProblem, time_limit: float) -> dict[str, Any]:
+    """What the other mode would do with the same problem (for the dry run's trade-off)."""
+    other = (
+        "max_placements"
+        if rp.problem["policy"]["mode"] == "strict_priority"
+        else ("strict_priority")
+    )
+    problem = {**rp.problem, "policy": {**rp.problem["policy"], "mode": other}}
+    result = matching.solve(matching.problem_from_json(problem), time_limit_s=time_limit)
+    return {
+        "mode": other,
+        "placements": result.metrics.placed,
+        "passed_over": len(result.blocking_pairs),
+    }
+
+
+def run_matching(request: RunRequest) -> MatchingRun:
+    """Do one run (flushes; the caller commits, or rolls back on error)."""
+    time_limit = current_app.config.get("MATCHING_TIME_LIMIT_S", 60.0)
+    if not request.dry_run:
+        _take_lock()
+    run = MatchingRun(
+        run_key=nightly_key(request.as_of)
+        if request.trigger == "nightly" and not request.dry_run
+        else None,
+        as_of=request.as_of,
+        dry_run=request.dry_run,
+        triggered_by=request.trigger,
+        status="running",
+        created_by=request.actor,
+    )
+    db.session.add(run)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as error:
+        raise RunRefused(f"the run for {request.as_of} already exists") from error
+
+    savepoint = db.session.begin_nested() if request.dry_run else None
+    expired = expire_offers(request.as_of, actor=request.actor)
+    advertised = fallback_to_advertising(request.as_of)
+    regions: dict[str, Any] = {}
+    problems: dict[str, Any] = {}
+    results: dict[str, Any] = {}
+    for rp in build_problems(request.as_of):
+        if rp.is_empty and not rp.free_proposals:
+            continue
+        problem = matching.problem_from_json(rp.problem)
+        result = matching.solve(problem, time_limit_s=time_limit)
+        if result.status == "infeasible":
+            raise RuntimeError(
+                f"{rp.region.code}: infeasible: {'; '.join(result.infeasible_reasons)}"
+            )
+        code = rp.region.code
+        problems[code] = rp.problem
+        results[code] = matching.result_to_json(result)
+        regions[code] = _apply(rp, problem, result, run)
+        if request.dry_run:
+            regions[code]["alternative"] = _alternative(rp, time_limit)
+    summary = {
+        "run_id": run.id,
+        "as_of": request.as_of.isoformat(),
+        "regions": regions,
+        "new_proposals": sum(len(r["new"]) for r in regions.values()),
+        "dropped_proposals": sum(len(r["dropped"]) for r in regions.values()),
+        "expired": len(expired),
+        "advertised": len(advertised),
+        "advertised_periods": [p.id for p in advertised],
+        "expired_matches": [m.id for m in expired],
+    }
+    if savepoint is not None:
+        savepoint.rollback()
+    run.status = "succeeded"
+    run.finished_at = utcnow()
+    run.problem = problems
+    run.result = results
+    run.summary = summary
+    run.proposals = summary["new_proposals"]
+    run.advertised = summary["advertised"]
+    run.expired = summary["expired"]
+    run.solver = {
+        "status": _worst_status([r["status"] for r in regions.values()]),
+        "objective": sum(r["placements"] for r in regions.values()),
+        "wall_time_s": round(sum(r["wall_time_s"] for r in regions.values()), 4),
+    }
+    if not request.dry_run:
+        audit.record(
+            "matching.run",
+            run,
+            object_type="matching_run",
+            actor=request.actor,
+            data={k: v for k, v in summary.items() if k != "regions"},
+        )
+        messages.run_finished(_coordinators(), summary)
+    db.session.flush()
+    return run
+
+
+def _worst_status(statuses: list[str]) -> str:
+    for status in ("infeasible", "feasible"):
+        if status in statuses:
+            return status
+    return "optimal"
+
+
+def _coordinators() -> list[User]:
+    return list(
+        db.session.scalars(sa.select(User).where(User.role == "coordinator", User.active.is_(True)))
+    )
+
+
+def record_failed_run(request: RunRequest, error: Exception) -> MatchingRun:
+    """After a rollback: keep a record that the run failed and why (flushes)."""
+    run = MatchingRun(
+        as_of=request.as_of,
+        dry_run=request.dry_run,
+        triggered_by=request.trigger,
+        status="failed",
+        finished_at=utcnow(),
+        error=f"{type(error).__name__}: {error}"[:2000],
+        created_by_id=request.actor.id if request.actor else None,
+    )
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def execute(request: RunRequest) -> MatchingRun:
+    """Run and commit; on failure roll everything back and record the failure."""
+    try:
+        run = run_matching(request)
+        db.session.commit()
+        return run
+    except RunRefused:
+        db.session.rollback()
+        raise
+    except Exception as error:
+        db.session.rollback()
+        current_app.logger.exception("matching run failed")
+        record_failed_run(request, error)
+        db.session.commit()
+        raise

@@ -1,0 +1,204 @@
+"""The words of each notification, in the recipient's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+
+from app.models import Match, Period, User
+
+from .outbox import notify
+
+
+def path_for(endpoint: str, **values) -> str:
+    """A URL path for ``endpoint``, also outside a request (jobs, commands)."""
+    adapter = current_app.url_map.bind("localhost")
+    return adapter.build(endpoint, values)
+
+
+def _period_words(period: Period) -> dict:
+    return {
+        "department": period.department.name,
+        "trust": period.department.trust.name,
+        "start": format_date(period.start_date, "long"),
+        "end": format_date(period.end_date, "long"),
+    }
+
+
+def trust_staff(period: Period) -> list[User]:
+    return [u for u in period.department.trust.staff if u.active]
+
+
+def proposal_to_gp(match: Match) -> None:
+    user = match.gp.user
+    with force_locale(user.locale):
+        words = _period_words(match.period)
+        notify(
+            user,
+            "proposal",
+            subject=_("You are proposed for a period at %(trust)s", **words),
+            body=_(
+                "You are proposed for %(department)s, %(trust)s, from %(start)s to %(end)s. "
+                "The trust will contact you with an offer.",
+                **words,
+            ),
+            link=path_for("gp.matches"),
+            data={"match_id": match.id, "period_id": match.period_id},
+        )
+
+
+def proposal_to_trust(match: Match) -> None:
+    """A confirmed proposal: the trust should send an offer."""
+    for user in trust_staff(match.period):
+        with force_locale(user.locale):
+            words = _period_words(match.period)
+            notify(
+                user,
+                "proposal_confirmed",
+                subject=_("A candidate for %(department)s: make an offer", **words),
+                body=_(
+                    "The matching has a confirmed candidate for %(department)s from %(start)s "
+                    "to %(end)s. Send the candidate an offer with an acceptance deadline.",
+                    **words,
+                ),
+                link=path_for("periods.detail", period_id=match.period_id),
+                data={"match_id": match.id, "period_id": match.period_id},
+            )
+
+
+def offer_to_gp(match: Match) -> None:
+    user = match.gp.user
+    with force_locale(user.locale):
+        words = _period_words(match.period) | {"deadline": format_date(match.accept_by, "long")}
+        notify(
+            user,
+            "offer",
+            subject=_("Offer: %(department)s, %(trust)s", **words),
+            body=_(
+                "%(trust)s offers you %(department)s from %(start)s to %(end)s. "
+                "Answer by %(deadline)s.",
+                **words,
+            ),
+            link=path_for("gp.matches"),
+            data={"match_id": match.id, "period_id": match.period_id},
+        )
+
+
+def offer_answered(match: Match) -> None:
+    """The GP accepted or declined, or the deadline passed: tell the trust (and the GP)."""
+    kind = f"offer_{match.status}"
+    for user in trust_staff(match.period):
+        with force_locale(user.locale):
+            words = _period_words(match.period) | {"gp": match.gp.name}
+            subjects = {
+                "accepted": _("%(gp)s accepted %(department)s", **words),
+                "declined": _("%(gp)s declined %(department)s", **words),
+                "expired": _("The offer for %(department)s expired", **words),
+            }
+            bodies = {
+                "accepted": _(
+                    "%(gp)s accepted the period %(start)s–%(end)s. The period is filled.", **words
+                ),
+                "declined": _(
+                    "%(gp)s declined the period %(start)s–%(end)s. It is open again and the "
+                    "next matching run proposes another candidate.",
+                    **words,
+                ),
+                "expired": _(
+                    "%(gp)s did not answer in time. The period %(start)s–%(end)s is open again.",
+                    **words,
+                ),
+            }
+            notify(
+                user,
+                kind,
+                subject=subjects[match.status],
+                body=bodies[match.status],
+                link=path_for("periods.detail", period_id=match.period_id),
+                data={"match_id": match.id, "period_id": match.period_id},
+            )
+    if match.status == "expired":
+        user = match.gp.user
+        with force_locale(user.locale):
+            words = _period_words(match.period)
+            notify(
+                user,
+                kind,
+                subject=_("Your offer for %(department)s expired", **words),
+                body=_(
+                    "You did not answer the offer for %(department)s, %(trust)s in time. "
+                    "You keep your place in the queue for other periods.",
+                    **words,
+                ),
+                link=path_for("gp.matches"),
+                data={"match_id": match.id, "period_id": match.period_id},
+            )
+
+
+def override_to_people(match: Match, action: str, reason: str) -> None:
+    """A coordinator's decision about a match: tell the GP and the trust."""
+    recipients = [match.gp.user, *trust_staff(match.period)]
+    for user in recipients:
+        with force_locale(user.locale):
+            words = _period_words(match.period) | {"reason": reason}
+            subjects = {
+                "assigned": _("A coordinator assigned %(department)s", **words),
+                "cancelled": _("A coordinator cancelled a match for %(department)s", **words),
+            }
+            notify(
+                user,
+                f"override_{action}",
+                subject=subjects[action],
+                body=_("%(department)s, %(trust)s, %(start)s–%(end)s. Reason: %(reason)s", **words),
+                link=path_for("gp.matches")
+                if user.role == "gp"
+                else path_for("periods.detail", period_id=match.period_id),
+                data={"match_id": match.id, "period_id": match.period_id},
+            )
+
+
+def advertised_to_trust(period: Period) -> None:
+    for user in trust_staff(period):
+        with force_locale(user.locale):
+            words = _period_words(period)
+            notify(
+                user,
+                "period_advertised",
+                subject=_("%(department)s goes to ordinary advertising", **words),
+                body=_(
+                    "No GP in specialist training matched the period %(start)s–%(end)s in time. "
+                    "Advertise it the ordinary way: the advert text is ready on the period's page.",
+                    **words,
+                ),
+                link=path_for("periods.advert", period_id=period.id),
+                data={"period_id": period.id},
+            )
+
+
+def run_finished(coordinators: Iterable[User], summary: dict) -> None:
+    for user in coordinators:
+        with force_locale(user.locale):
+            notify(
+                user,
+                "run_finished",
+                subject=_(
+                    "Matching run: %(proposals)d new proposals, %(advertised)d advertised",
+                    proposals=summary.get("new_proposals", 0),
+                    advertised=summary.get("advertised", 0),
+                ),
+                body=_(
+                    "The matching run for %(as_of)s finished: %(proposals)d new proposals, "
+                    "%(dropped)d dropped, %(expired)d offers expired, %(advertised)d periods "
+                    "advertised the ordinary way.",
+                    as_of=summary.get("as_of", ""),
+                    proposals=summary.get("new_proposals", 0),
+                    dropped=summary.get("dropped_proposals", 0),
+                    expired=summary.get("expired", 0),
+                    advertised=summary.get("advertised", 0),
+                ),
+                link=path_for("coordination.run_detail", run_id=summary["run_id"]),
+                data={"run_id": summary["run_id"]},
+            )
