@@ -38,6 +38,20 @@ MATCH_STATUS_LABELS = {
     "expired": _l("expired"),
     "cancelled": _l("cancelled"),
 }
+PERIOD_STATUS_LABELS = {
+    "open": _l("open"),
+    "matched": _l("matched"),
+    "filled": _l("filled"),
+    "advertised": _l("advertised the ordinary way"),
+    "withdrawn": _l("withdrawn"),
+}
+PERIOD_SOURCE_LABELS = {
+    "parental_leave": _l("Parental leave"),
+    "leave_of_absence": _l("Leave of absence"),
+    "vacancy": _l("Vacant post"),
+    "earmarked_post": _l("Post earmarked for ALIS"),
+    "other": _l("Other"),
+}
 ERROR_TITLES = {
     400: _l("Something was wrong with the request"),
     401: _l("You need to log in"),
@@ -71,6 +85,8 @@ def init_app(app: Flask) -> None:
     filters["scheme_label"] = lambda code: SCHEME_LABELS.get(code, code)
     filters["selection_label"] = selection_label
     filters["match_status_label"] = lambda code: MATCH_STATUS_LABELS.get(code, code)
+    filters["period_status_label"] = lambda code: PERIOD_STATUS_LABELS.get(code, code)
+    filters["period_source_label"] = lambda code: PERIOD_SOURCE_LABELS.get(code, code)
     filters["error_title"] = lambda code: ERROR_TITLES.get(code, _("Something went wrong"))
     filters["error_text"] = lambda code: ERROR_TEXTS.get(
         code, _("The error is logged. Try again, or contact the ALIS coordinator.")
