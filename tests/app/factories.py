@@ -82,3 +82,30 @@ def make_period(trust_code: str = "helse-bergen", *, start=None, months=6) -> Pe
     )
     db.session.commit()
     return period
+
+
+def make_window(
+    gp, *, start=None, months=6, length_months=18, specialties=None, trusts=(), accept_other=False
+):
+    """An active availability window for ``gp`` (ranked specialty and trust codes)."""
+    from app.dates import add_months
+    from app.models import Availability, Specialty
+
+    start = start or date.today() + timedelta(days=30)
+    wished = [
+        db.session.scalar(sa.select(Specialty).where(Specialty.code == c))
+        for c in specialties or []
+    ]
+    wished_trusts = [trust(c) for c in trusts]
+    window = Availability(
+        gp=gp,
+        earliest_start=start,
+        latest_end=add_months(start, length_months),
+        months=months,
+        accept_other_specialty=accept_other,
+        status="active",
+    )
+    db.session.add(window)
+    window.set_wishes(wished, wished_trusts)
+    db.session.commit()
+    return window
