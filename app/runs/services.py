@@ -154,8 +154,19 @@ def _alternative(rp: RegionProblem, time_limit: float) -> dict[str, Any]:
     return {
         "mode": other,
         "placements": result.metrics.placed,
-        "passed_over": len(result.blocking_pairs),
+        "passed_over": passed_over(result),
     }
+
+
+def passed_over(result: matching.Result) -> int:
+    """GPs who lost a period to a lower-priority GP so that more GPs could be placed."""
+    return len(
+        {
+            entry.gp
+            for entry in (*result.unplaced_gps, *result.placed_gp_reasons)
+            if any(r.reason == "placements_tradeoff" for r in entry.reasons)
+        }
+    )
 
 
 def run_matching(request: RunRequest) -> MatchingRun:
@@ -198,6 +209,7 @@ def run_matching(request: RunRequest) -> MatchingRun:
         problems[code] = rp.problem
         results[code] = matching.result_to_json(result)
         regions[code] = _apply(rp, problem, result, run)
+        regions[code]["passed_over"] = passed_over(result)
         if request.dry_run:
             regions[code]["alternative"] = _alternative(rp, time_limit)
     summary = {
