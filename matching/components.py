@@ -7,8 +7,8 @@ from collections import defaultdict
 from .market import Market
 
 
-def components(market: Market) -> tuple[list[int], int]:
-    """Label every open GP and period with its component.
+def components(market: Market, prefs: list[list[int]] | None = None) -> tuple[list[int], int]:
+    """Label every open GP and period with its component (linked by `prefs`, default all pairs).
 
     Labels are returned for nodes 0..n_gp-1 (GPs) then n_gp.. (periods); two periods of one
     department that can be over capacity are always in the same component.
@@ -27,8 +27,8 @@ def components(market: Market) -> tuple[list[int], int]:
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    for g, prefs in enumerate(market.prefs):
-        for p in prefs:
+    for g, mine in enumerate(market.prefs if prefs is None else prefs):
+        for p in mine:
             union(g, n_gp + p)
     by_dept: dict[int, int] = {}
     span = market.capacity.span

@@ -21,13 +21,16 @@ def deferred_acceptance(
     period_ids: list[str],
     capacity: Capacity | None = None,
     order: list[int] | None = None,
+    closed: set[int] | None = None,
 ) -> Outcome:
     """Run GP-proposing deferred acceptance.
 
     Without `capacity` this is the GP-optimal stable matching. With it, a proposal to an empty
     period is refused when the department is full on one of its days; since a filled period
-    stays filled, such a refusal stays justified to the end (see docs/matching.md).
+    stays filled, such a refusal stays justified to the end (see docs/matching.md). Periods
+    in `closed` refuse every proposal (also counted as capacity refusals).
     """
+    shut = closed or set()
     n_gp = len(prefs)
     gp_period = [-1] * n_gp
     period_gp = [-1] * len(period_ids)
@@ -42,6 +45,9 @@ def deferred_acceptance(
             nxt[g] += 1
             h = period_gp[p]
             if h == -1:
+                if p in shut:
+                    refusals.append((g, p))
+                    continue
                 if capacity is not None:
                     pid = period_ids[p]
                     if not capacity.fits(pid):

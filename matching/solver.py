@@ -5,25 +5,26 @@ from __future__ import annotations
 import time
 
 from .components import components, members
-from .cpsat import Part, PartSolution, Settings, solve_max, solve_strict
-from .deferred import deferred_acceptance
+from .cpsat import Part, Settings, solve_max, solve_strict
+from .capacity import Capacity
+from .deferred import Outcome, deferred_acceptance
 from .explain import Explainer
 from .flow import max_flow_min_cost
 from .market import MATCH, Market, build_market
 from .model import STRICT, Problem
+from .packing import pack
 from .result import Metrics, Result, natural_key
 
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_WORKERS = 1
 
 
-def _parts(
-    market: Market, base: list[int], wanted_nodes: list[int], started: float, settings: Settings,
-    strict: bool,
+def _max_parts(
+    market: Market, base: list[int], wanted_nodes: list[int], started: float, settings: Settings
 ) -> tuple[list[int], bool, int, int]:
-    """Re-solve with CP-SAT the components holding `wanted_nodes`; returns the new assignment,
-    whether all parts are proven optimal, the placements bound they lose versus `base`, and
-    how many parts were solved."""
+    """Re-solve with CP-SAT the components holding `wanted_nodes`; returns the assignment,
+    whether every part is proven optimal, the placements CP-SAT could not rule out, and the
+    number of parts."""
     labels, n_gp = components(market)
     wanted = {labels[x] for x in wanted_nodes}
     gp_period = list(base)
@@ -31,13 +32,10 @@ def _parts(
     groups = members(labels, n_gp, wanted)
     for label in sorted(groups):
         gps, periods = groups[label]
-        part = Part(gps, periods, market.prefs, market.rank, market.period_ids, market.capacity)
-        hint = {g: gp_period[g] for g in gps if gp_period[g] >= 0}
-        if not strict:
-            hint = _repair(market, hint)
-        left = settings.time_limit_s - (time.perf_counter() - started)
-        local = Settings(max(left, 0.5), settings.num_workers)
-        sol: PartSolution = (solve_strict if strict else solve_max)(part, hint, local)
+        part = Part(gps, periods, market.prefs, market.prefs, market.rank, market.period_ids,
+                    market.capacity)
+        hint = _repair(market, {g: gp_period[g] for g in gps if gp_period[g] >= 0})
+        sol = solve_max(part, hint, _remaining(settings, started))
         for g in gps:
             gp_period[g] = sol.assignment.get(g, -1)
         optimal = optimal and sol.optimal
@@ -57,16 +55,99 @@ def _repair(market: Market, hint: dict[int, int]) -> dict[int, int]:
     return kept
 
 
-def _strict(market: Market, settings: Settings, started: float) -> tuple[list[int], bool, int, int, int]:
+def _filled(market: Market, gp_period: list[int]) -> Capacity:
+    occupancy = market.capacity.copy()
+    for p in gp_period:
+        if p >= 0:
+            occupancy.add(market.period_ids[p])
+    return occupancy
+
+
+def _strict_core(market: Market, m0: Outcome, over: set[str]) -> Outcome:
+    """A priority-respecting result: close the periods that do not fit a largest packing of
+    the over-full departments, run deferred acceptance (refusing what does not fit), and
+    reopen any closed period that ends up with room and someone who wants it."""
+    ids = market.period_ids
+    dept = market.problem.period_by_id
+    wanted = [p for p in range(len(ids)) if dept[ids[p]].department in over and market.rank[p]]
+    keep = pack(market.capacity, (ids[p] for p in wanted), lambda pid: pid)
+    closed = {p for p in wanted if ids[p] not in keep}
     order = sorted(range(len(market.gp_ids)), key=lambda g: market.rules.tiebreak[market.gp_ids[g]])
-    out = deferred_acceptance(
-        market.prefs, market.rank, market.period_ids, market.capacity.copy(), order
-    )
-    if not out.capacity_refusals:
-        return out.gp_period, True, 0, 0, 0
-    nodes = [g for g, _ in out.capacity_refusals]
-    gp_period, optimal, slack, parts = _parts(market, out.gp_period, nodes, started, settings, True)
-    return gp_period, optimal, slack, parts, len(out.capacity_refusals)
+    while True:
+        out = deferred_acceptance(
+            market.prefs, market.rank, ids, market.capacity.copy(), order, closed
+        )
+        occupancy = _filled(market, out.gp_period)
+        reopen = {p for p in closed if occupancy.fits(ids[p]) and _wanted(market, out, p)}
+        if not reopen:
+            return out
+        closed -= reopen
+
+
+def _wanted(market: Market, out: Outcome, p: int) -> bool:
+    """Someone eligible for p is unplaced or prefers p to their period."""
+    for g in market.rank[p]:
+        q = out.gp_period[g]
+        if q < 0:
+            return True
+        mine = market.prefs[g]
+        if mine.index(p) < mine.index(q):
+            return True
+    return False
+
+
+def _strict(market: Market, settings: Settings, started: float) -> tuple[list[int], bool, int, int, int]:
+    """Stable core by deferred acceptance; CP-SAT only where capacity breaks it and the
+    packing bound does not already prove the count.
+
+    M0, the capacity-blind GP-optimal stable matching, bounds every priority-respecting
+    result: no GP does better than in M0 and no period still open does worse (comparative
+    statics), so CP-SAT needs only the pairs in that band (docs/matching.md).
+    """
+    m0 = deferred_acceptance(market.prefs, market.rank, market.period_ids)
+    over = {dept for dept, _ in _filled(market, m0.gp_period).overfull()}
+    if not over:
+        return m0.gp_period, True, 0, 0, 0
+    core = _strict_core(market, m0, over)
+    band: list[list[int]] = []
+    for g, mine in enumerate(market.prefs):
+        q = m0.gp_period[g]
+        if q < 0:
+            band.append([])
+            continue
+        lower = mine[mine.index(q):]
+        band.append([p for p in lower if m0.period_gp[p] < 0
+                     or market.rank[p][g] <= market.rank[p][m0.period_gp[p]]])
+    labels, n_gp = components(market, band)
+    wanted = {labels[n_gp + p] for p, pid in enumerate(market.period_ids)
+              if market.problem.period_by_id[pid].department in over}
+    gp_period = list(core.gp_period)
+    optimal, slack, solved = True, 0, 0
+    groups = members(labels, n_gp, wanted)
+    for label in sorted(groups):
+        gps, periods = groups[label]
+        reachable = {p for g in gps for p in band[g]}
+        ids = [market.period_ids[p] for p in periods if p in reachable]
+        bound = min(sum(m0.gp_period[g] >= 0 for g in gps), len(pack(market.capacity, ids, str)))
+        have = sum(core.gp_period[g] >= 0 for g in gps)
+        if have >= bound:
+            continue  # the packing bound proves this part
+        keep = {p for p in periods if m0.period_gp[p] >= 0}
+        part = Part(gps, periods, band, market.prefs, market.rank, market.period_ids,
+                    market.capacity, keep, bound)
+        hint = {g: core.gp_period[g] for g in gps if core.gp_period[g] >= 0}
+        sol = solve_strict(part, hint, _remaining(settings, started))
+        solved += 1
+        for g in gps:
+            gp_period[g] = sol.assignment.get(g, -1)
+        optimal = optimal and sol.optimal
+        slack += min(sol.placements_bound, bound) - len(sol.assignment)
+    return gp_period, optimal, slack, solved, len(core.capacity_refusals)
+
+
+def _remaining(settings: Settings, started: float) -> Settings:
+    left = settings.time_limit_s - (time.perf_counter() - started)
+    return Settings(max(left, 0.5), settings.num_workers)
 
 
 def _max(market: Market, settings: Settings, started: float) -> tuple[list[int], bool, int, int, int]:
@@ -84,7 +165,7 @@ def _max(market: Market, settings: Settings, started: float) -> tuple[list[int],
         if market.problem.period_by_id[pid].department in over
     ]
     relaxed = sum(p >= 0 for p in gp_period)
-    gp_period2, optimal, slack, parts = _parts(market, gp_period, nodes, started, settings, False)
+    gp_period2, optimal, slack, parts = _max_parts(market, gp_period, nodes, started, settings)
     # The capacity-blind optimum bounds every part, whatever CP-SAT proved.
     slack = min(slack, relaxed - sum(p >= 0 for p in gp_period2))
     return gp_period2, optimal, slack, parts, 0

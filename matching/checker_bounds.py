@@ -1,0 +1,156 @@
+"""The checker's maximality test (spec property 3), by its own algorithms."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from typing import TYPE_CHECKING, Any
+
+from ortools.graph.python import max_flow
+from ortools.sat.python import cp_model
+
+from .model import STRICT
+
+if TYPE_CHECKING:
+    from .checker import Report, World
+
+
+def _period_proposing(world: World, pairs: dict[str, list[str]]) -> dict[str, str]:
+    """Period-proposing deferred acceptance without capacity: a stable matching computed the
+    other way round; all stable matchings place the same GPs (rural hospitals theorem)."""
+    gps, pers = world.problem.gp_by_id, world.problem.period_by_id
+    lists: dict[str, list[str]] = defaultdict(list)
+    for g, ps in pairs.items():
+        for p in ps:
+            lists[p].append(g)
+    for p, gs in lists.items():
+        gs.sort(key=lambda g: world.prio(gps[g], pers[p]))
+    nxt = dict.fromkeys(lists, 0)
+    held: dict[str, str] = {}  # gp -> period
+    free = deque(sorted(lists))
+    while free:
+        p = free.popleft()
+        cands = lists[p]
+        while nxt[p] < len(cands):
+            g = cands[nxt[p]]
+            nxt[p] += 1
+            cur = held.get(g)
+            if cur is None or world.pref(gps[g], pers[p]) < world.pref(gps[g], pers[cur]):
+                held[g] = p
+                if cur is not None:
+                    free.append(cur)
+                break
+    return held
+
+
+def _max_flow(pairs: dict[str, list[str]]) -> tuple[int, dict[str, str]]:
+    gs = sorted(pairs)
+    ps = sorted({p for v in pairs.values() for p in v})
+    gi = {g: i + 2 for i, g in enumerate(gs)}
+    pi = {p: i + 2 + len(gs) for i, p in enumerate(ps)}
+    flow = max_flow.SimpleMaxFlow()
+    arcs = []
+    for g in gs:
+        flow.add_arc_with_capacity(0, gi[g], 1)
+        for p in pairs[g]:
+            arcs.append((flow.add_arc_with_capacity(gi[g], pi[p], 1), g, p))
+    for p in ps:
+        flow.add_arc_with_capacity(pi[p], 1, 1)
+    flow.solve(0, 1)
+    chosen = {g: p for arc, g, p in arcs if flow.flow(arc) > 0}
+    return flow.optimal_flow(), chosen
+
+
+def _exact(world: World, pairs: dict[str, list[str]], fixed_periods: set[str], strict: bool) -> int | None:
+    """The most placements of the open market, by a plain CP-SAT model (None if unproven)."""
+    gps, pers = world.problem.gp_by_id, world.problem.period_by_id
+    model = cp_model.CpModel()
+    x = {(g, p): model.new_bool_var("") for g, ps in pairs.items() for p in ps}
+    by_p: dict[str, list[str]] = defaultdict(list)
+    for g, p in x:
+        by_p[p].append(g)
+    for g, ps in pairs.items():
+        model.add(sum(x[(g, p)] for p in ps) <= 1)
+    y = {}
+    for p, gs in by_p.items():
+        y[p] = model.new_bool_var("")
+        model.add(sum(x[(g, p)] for g in gs) == y[p])
+    cap = {d.id: d.capacity for d in world.problem.departments}
+    members: dict[str, list[Any]] = defaultdict(list)
+    for q in world.periods:
+        if q.department in cap:
+            members[q.department].append(q)
+    full: dict[tuple[str, int], Any] = {}
+    for dept, qs in members.items():
+        for day in sorted({q.start.toordinal() for q in qs}):
+            cover = [q for q in qs if q.start.toordinal() <= day <= q.end.toordinal()]
+            base = sum(1 for q in cover if q.id in fixed_periods)
+            load = sum(y[q.id] for q in cover if q.id in y)
+            model.add(load + base <= cap[dept])
+            flag = model.new_bool_var("")
+            model.add(load + base >= cap[dept]).only_enforce_if(flag)
+            full[(dept, day)] = flag
+    if strict:
+        for (g, p), var in x.items():
+            gp, pp = gps[g], pers[p]
+            better = [x[(g, q)] for q in pairs[g] if world.pref(gp, pers[q]) < world.pref(gp, pp)]
+            higher = [x[(h, p)] for h in by_p[p] if world.prio(gps[h], pp) < world.prio(gp, pp)]
+            exempt = []
+            if pp.department in cap:
+                z = model.new_bool_var("")
+                model.add(y[p] == 0).only_enforce_if(z)
+                days = [d for d in sorted({q.start.toordinal() for q in members[pp.department]})
+                        if pp.start.toordinal() <= d <= pp.end.toordinal()]
+                days.append(max(d for d in sorted({q.start.toordinal() for q in members[pp.department]})
+                                if d <= pp.start.toordinal()))
+                model.add_bool_or([full[(pp.department, d)] for d in days]).only_enforce_if(z)
+                exempt.append(z)
+            model.add(var + sum(better) + sum(higher) + sum(exempt) >= 1)
+    model.maximize(sum(y.values()))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 60.0
+    solver.parameters.num_workers = 1
+    status = solver.solve(model)
+    return int(round(solver.objective_value)) if status == cp_model.OPTIMAL else None
+
+
+def check_maximal(
+    world: World, eligible: dict[str, list[str]], assign: dict[str, str], fixed_gp: set[str],
+    fixed_period: set[str], result: dict[str, Any], report: Report, exact_limit: int,
+) -> None:
+    strict = world.problem.policy.mode == STRICT
+    pairs = {
+        g: [p for p in ps if p not in fixed_period and (g, p) not in world.forbidden]
+        for g, ps in eligible.items() if g not in fixed_gp
+    }
+    pairs = {g: ps for g, ps in pairs.items() if ps}
+    n_pairs = sum(len(v) for v in pairs.values())
+    have = sum(1 for g in assign if g not in fixed_gp)
+    from .checker import Days
+
+    if strict:
+        other = _period_proposing(world, pairs)
+        name = "a stable matching found by period-proposing deferred acceptance"
+    else:
+        _, other = _max_flow(pairs)
+        name = "a maximum flow without department capacity"
+    bound = len(other)
+    if have > bound:
+        report.fail(f"places {have} in the open market, more than the {bound} of {name}")
+    binds = bool(Days(world, set(other.values()) | fixed_period).violations())
+    if not binds:
+        if have != bound:
+            report.fail(f"places {have} in the open market, {name} places {bound}")
+        return
+    if n_pairs <= exact_limit:
+        best = _exact(world, pairs, fixed_period, strict)
+        if best is None:
+            report.notes.append("maximality: the exact model did not finish in 60 s")
+        elif have != best:
+            report.fail(f"places {have} in the open market; the exact model places {best}")
+        return
+    report.notes.append(
+        f"maximality: capacity binds and {n_pairs} pairs exceed --exact-limit {exact_limit}; "
+        f"only the bound {have} <= {bound} ({name}) was verified"
+    )
+    if result.get("status") == "optimal" and result["metrics"].get("bound", have) < len(assign):
+        report.fail("status optimal but metrics.bound is below the placements")

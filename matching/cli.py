@@ -1,0 +1,66 @@
+"""Command line: python -m matching {solve,check,generate}."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import ProblemError
+from .model import MODES, STRICT
+from .parse import load_problem
+from .result import dumps
+from .solver import DEFAULT_TIME_LIMIT_S, DEFAULT_WORKERS, solve
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m matching", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("solve", help="solve a problem file, print the result JSON")
+    s.add_argument("problem")
+    s.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="S")
+    s.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N")
+    s.add_argument("-o", "--output", help="write the result here instead of stdout")
+    c = sub.add_parser("check", help="verify a result against its problem (exit 1 on failure)")
+    c.add_argument("problem")
+    c.add_argument("result")
+    c.add_argument("--exact-limit", type=int, default=3000, metavar="PAIRS",
+                   help="prove maximality with an exact model up to this many eligible pairs")
+    g = sub.add_parser("generate", help="print a random Norway-shaped problem")
+    g.add_argument("--gps", type=int, required=True)
+    g.add_argument("--periods", type=int, required=True)
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--mode", choices=MODES, default=STRICT)
+    g.add_argument("--no-capacity", action="store_true", help="list no departments")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "solve":
+            result = solve(load_problem(args.problem), args.time_limit, args.workers)
+            text = dumps(result)
+            if args.output:
+                Path(args.output).write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+            return 0
+        if args.command == "check":
+            from .checker import check_files
+
+            report = check_files(args.problem, args.result, exact_limit=args.exact_limit)
+            sys.stdout.write(report.text() + "\n")
+            return 0 if report.ok else 1
+        from .generator import generate
+
+        doc = generate(args.gps, args.periods, args.seed, args.mode, not args.no_capacity)
+        sys.stdout.write(json.dumps(doc, indent=1) + "\n")
+        return 0
+    except ProblemError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        return 1

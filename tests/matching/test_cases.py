@@ -1,0 +1,151 @@
+"""Hand-made cases from the sources (Ahus, Vestre Viken, Helse Vest) and the spec."""
+
+from __future__ import annotations
+
+import json
+
+from builders import gp, period, placements, problem, reasons
+
+from matching import lottery_number, pair_reasons, problem_from_json, result_to_json, solve
+from matching.checker import check
+
+
+def run(doc: dict) -> object:
+    prob = problem_from_json(doc)
+    result = solve(prob, time_limit_s=10)
+    report = check(prob, json.loads(json.dumps(result_to_json(result))))
+    assert report.ok, report.text()
+    return result
+
+
+def test_catchment_first_at_ahus() -> None:
+    doc = problem(
+        [gp("outside", home="vestre-viken", months_gp=100, courses=9), gp("local", home="ahus")],
+        [period("p1", trust="ahus")],
+    )
+    result = run(doc)
+    assert placements(result) == {"local": "p1"}
+    assert reasons(result)[("outside", "p1")] == "higher_priority_candidate_placed"
+    assert result.assignments[0].priority_position == 1
+
+
+def test_first_choice_beats_second_choice() -> None:
+    doc = problem(
+        [gp("second", specialties=("paediatrics", "psychiatry"), months_gp=100),
+         gp("first", specialties=("psychiatry", "paediatrics"), months_gp=30)],
+        [period("p1", specialty="psychiatry")],
+    )
+    assert placements(run(doc)) == {"first": "p1"}
+
+
+def test_seniority_beats_courses() -> None:
+    doc = problem(
+        [gp("courses", months_gp=40, courses=12), gp("senior", months_gp=60, courses=0)],
+        [period("p1")],
+    )
+    assert placements(run(doc)) == {"senior": "p1"}
+
+
+def test_registration_time_first_under_vestre_viken_policy() -> None:
+    doc = problem(
+        [gp("early", home="vestre-viken", months_gp=30, registered="2025-03-01T09:00:00+01:00"),
+         gp("senior", home="vestre-viken", months_gp=90, registered="2026-03-01T09:00:00+01:00")],
+        [period("vv", trust="vestre-viken"), period("a", trust="ahus", start="2027-09-01",
+                                                     end="2028-02-29")],
+        min_months=36,
+        trust_policies={"vestre-viken": {"priority": ["registered_at", "lottery"],
+                                         "min_months_general_practice": 24}},
+    )
+    result = run(doc)
+    # Vestre Viken ranks by registration time and takes 24 months; Ahus keeps the global 36.
+    assert placements(result) == {"early": "vv", "senior": "a"}
+    assert reasons(result)[("senior", "vv")] == "higher_priority_candidate_placed"
+    assert pair_reasons(problem_from_json(doc), "early", "a") == ["not_eligible"]
+
+
+def test_equal_candidates_are_decided_by_the_published_lottery() -> None:
+    doc = problem([gp("g1"), gp("g2"), gp("g3")], [period("p1")])
+    result = run(doc)
+    lottery = dict(result.lottery)
+    seed = doc["policy"]["lottery_seed"]
+    assert lottery == {g: lottery_number(seed, g) for g in ("g1", "g2", "g3")}
+    winner = min(lottery, key=lottery.get)
+    assert placements(result) == {winner: "p1"}
+
+
+def test_pin_that_blocks_a_higher_priority_gp_is_reported() -> None:
+    doc = problem([gp("high", months_gp=90), gp("low", months_gp=30)], [period("p1")],
+                  pins=[{"gp": "low", "period": "p1"}])
+    result = run(doc)
+    assert placements(result) == {"low": "p1"}
+    assert result.assignments[0].source == "pin"
+    assert reasons(result)[("high", "p1")] == "period_pinned"
+    [pair] = result.blocking_pairs
+    assert (pair.gp, pair.period, pair.cause, pair.holder) == ("high", "p1", "pin", "low")
+
+
+def test_forbid_is_honoured() -> None:
+    doc = problem([gp("high", months_gp=90), gp("low", months_gp=30)], [period("p1")],
+                  forbids=[{"gp": "high", "period": "p1"}])
+    result = run(doc)
+    assert placements(result) == {"low": "p1"}
+    assert reasons(result)[("high", "p1")] == "forbidden"
+
+
+def test_full_department_pushes_a_gp_to_the_next_period() -> None:
+    doc = problem(
+        [gp("a", months_gp=90), gp("b", months_gp=30)],
+        [period("p1", start="2027-03-01", end="2027-08-31", department="d"),
+         period("p2", start="2027-06-01", end="2027-11-30", department="d"),
+         period("p3", start="2027-09-01", end="2028-02-29", department="d")],
+        departments=[{"id": "d", "trust": "ahus", "capacity": 1}],
+    )
+    result = run(doc)
+    assert placements(result) == {"a": "p1", "b": "p3"}
+    assert reasons(result)[("b", "p2")] == "department_full"
+    assert {(b.gp, b.period, b.cause) for b in result.blocking_pairs} == {
+        ("b", "p2", "department_capacity")
+    }
+
+
+def test_max_placements_places_more_than_strict_when_priorities_conflict() -> None:
+    gps = [gp("g1", months_gp=90, specialties=("psychiatry", "paediatrics")),
+           gp("g2", months_gp=30, specialties=("psychiatry",))]
+    periods = [period("p1", specialty="psychiatry"), period("p2", specialty="paediatrics")]
+    strict = run(problem(gps, periods))
+    most = run(problem(gps, periods, mode="max_placements"))
+    assert placements(strict) == {"g1": "p1"}
+    assert placements(most) == {"g1": "p2", "g2": "p1"}
+    assert reasons(most)[("g1", "p1")] == "placements_tradeoff"
+
+
+def test_contradictory_pins_make_the_problem_infeasible() -> None:
+    doc = problem([gp("g1")], [period("p1"), period("p2", start="2027-09-01", end="2028-02-29")],
+                  pins=[{"gp": "g1", "period": "p1"}, {"gp": "g1", "period": "p2"}])
+    result = solve(problem_from_json(doc))
+    assert result.status == "infeasible"
+    assert "g1" in result.infeasible_reasons[0]
+    assert result.assignments == ()
+
+
+def test_pin_may_ignore_wishes_but_not_dates() -> None:
+    wishes = problem([gp("g1", specialties=("paediatrics",))], [period("p1")],
+                     pins=[{"gp": "g1", "period": "p1"}])
+    result = run(wishes)
+    assert placements(result) == {"g1": "p1"} and result.assignments[0].gp_rank is None
+    dates = problem([gp("g1", latest="2027-06-30")], [period("p1")],
+                    pins=[{"gp": "g1", "period": "p1"}])
+    assert solve(problem_from_json(dates)).status == "infeasible"
+
+
+def test_placed_occupies_capacity_and_its_gp() -> None:
+    doc = problem(
+        [gp("old"), gp("new", months_gp=90)],
+        [period("p1", department="d"), period("p2", department="d")],
+        departments=[{"id": "d", "trust": "ahus", "capacity": 1}],
+        placed=[{"gp": "old", "period": "p1"}],
+    )
+    result = run(doc)
+    assert placements(result) == {"old": "p1"}
+    assert reasons(result)[("new", "p2")] == "department_full"
+    assert reasons(result)[("new", "p1")] == "period_placed"
