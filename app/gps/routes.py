@@ -1,1 +1,210 @@
 """Routes: The GP's own pages: availability windows, proposals and offers, why not."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import get_match_or_404
+from app.auth.decorators import role_required
+from app.dates import local_today
+from app.extensions import db
+from app.matches.services import MatchConflict
+
+from . import bp, services
+from .explanations import GROUPS, explanation_basis, gp_region
+from .forms import form_input, show_errors, window_form
+from .labels import (
+    AVAILABILITY_STATUS_LABELS,
+    OUTCOME_LABELS,
+    STATUS_MESSAGES,
+    conflict_message,
+)
+
+
+def gp_page(view):
+    """GPs only, and only once they have a profile (the view gets it as ``gp``)."""
+
+    @role_required("gp")
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        gp = current_user.gp
+        if gp is None:
+            flash(_("Complete your profile first."), "error")
+            return redirect(url_for("main.profile"))
+        return view(gp, *args, **kwargs)
+
+    return wrapped
+
+
+def _home_region_id(gp) -> int | None:
+    return gp.home_trust.region_id if gp.home_trust else None
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.route("/availability")
+@gp_page
+def availability(gp):
+    """The GP's current window with its wishes, and past windows."""
+    window = services.current_window(gp)
+    return render_template(
+        "gps/availability.html",
+        gp=gp,
+        window=window,
+        past=services.past_windows(gp),
+        live=services.live_match(gp),
+    )
+
+
+def _form_page(gp, form, window, status):
+    return render_template("gps/availability_form.html", gp=gp, form=form, window=window), status
+
+
+@bp.route("/availability/new", methods=["GET", "POST"])
+@gp_page
+def availability_new(gp):
+    """Register a window: dates, months and ranked wishes."""
+    existing = services.current_window(gp)
+    if existing is not None:
+        return render_template("gps/availability_exists.html", window=existing), 409
+    form = window_form(months=services.default_months(gp), home_region_id=_home_region_id(gp))
+    if form.validate_on_submit():
+        try:
+            services.create_availability(gp, form_input(form), actor=_actor())
+        except services.AvailabilityError as error:
+            db.session.rollback()
+            show_errors(form, error.fields)
+        except services.AvailabilityConflict as error:
+            db.session.rollback()
+            flash(conflict_message(error.code, error.message), "error")
+            return redirect(url_for("gp.availability"))
+        else:
+            db.session.commit()
+            flash(_("Your availability is registered. The matching runs every night."), "success")
+            return redirect(url_for("gp.availability"))
+    elif form.is_submitted():
+        show_errors(form, services.validate_availability(form_input(form)).fields)
+    return _form_page(gp, form, None, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/availability/<int:availability_id>/edit", methods=["GET", "POST"])
+@gp_page
+def availability_edit(gp, availability_id: int):
+    """Change the current window and its wishes."""
+    window = services.get_window_or_404(availability_id, gp)
+    try:
+        services.check_editable(window)
+    except services.AvailabilityConflict as error:
+        flash(conflict_message(error.code, error.message), "error")
+        return redirect(url_for("gp.availability"))
+    form = window_form(
+        window, months=services.default_months(gp), home_region_id=_home_region_id(gp)
+    )
+    if form.validate_on_submit():
+        try:
+            changes = services.update_availability(window, form_input(form), actor=_actor())
+        except services.AvailabilityError as error:
+            db.session.rollback()
+            show_errors(form, error.fields)
+        else:
+            db.session.commit()
+            flash(
+                _("Your availability is saved.") if changes else _("Nothing was changed."),
+                "success",
+            )
+            return redirect(url_for("gp.availability"))
+    elif form.is_submitted():
+        show_errors(form, services.validate_availability(form_input(form), current=window).fields)
+    return _form_page(gp, form, window, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/availability/<int:availability_id>/status", methods=["POST"])
+@gp_page
+def availability_status(gp, availability_id: int):
+    """Pause, resume or withdraw the window (a live proposal is cancelled)."""
+    window = services.get_window_or_404(availability_id, gp)
+    action = request.form.get("action", "")
+    try:
+        services.set_availability_status(window, action, actor=_actor())
+    except services.AvailabilityConflict as error:
+        db.session.rollback()
+        flash(conflict_message(error.code, error.message), "error")
+        return redirect(url_for("gp.availability"), 303)
+    db.session.commit()
+    flash(str(STATUS_MESSAGES[action]), "success")
+    return redirect(url_for("gp.availability"), 303)
+
+
+def _matches_page(gp, status=200):
+    window = services.current_window(gp)
+    live = services.live_match(gp)
+    ranks = services.wish_ranks(window, live.period) if live else (None, None)
+    return render_template(
+        "gps/matches.html",
+        gp=gp,
+        live=live,
+        ranks=ranks,
+        window=window,
+        history=services.match_history(gp),
+        today=local_today(),
+    ), status
+
+
+@bp.route("/my/matches")
+@gp_page
+def matches(gp):
+    """The GP's proposal, offer or placement, and their history."""
+    return _matches_page(gp)
+
+
+@bp.route("/my/matches/<int:match_id>/<any(accept,decline):answer>", methods=["POST"])
+@gp_page
+def match_answer(gp, match_id: int, answer: str):
+    """Accept or decline an offer (or decline a proposal)."""
+    match = get_match_or_404(match_id, current_user)
+    try:
+        services.answer_match(match, answer, actor=_actor())
+    except MatchConflict as error:
+        db.session.rollback()
+        flash(conflict_message(error.code, error.message), "error")
+        return _matches_page(gp, 409)
+    db.session.commit()
+    if answer == "accept":
+        flash(_("You have accepted the period. The trust will contact you."), "success")
+    else:
+        flash(_("You have declined. You keep your place for other periods."), "success")
+    return redirect(url_for("gp.matches"), 303)
+
+
+@bp.route("/my/why-not")
+@gp_page
+def explanations(gp):
+    """For each period the GP could have wanted: the outcome and the reason."""
+    items = services.explanations_for(gp)
+    grouped = {group: [e for e in items if e.group == group] for group in GROUPS}
+    region = gp_region(gp)
+    return render_template(
+        "gps/explanations.html",
+        gp=gp,
+        grouped=grouped,
+        total=len(items),
+        window=services.current_window(gp),
+        region=region,
+        run=explanation_basis(region),
+    )
+
+
+@bp.app_template_filter("availability_status_label")
+def availability_status_label(code: str) -> str:
+    return str(AVAILABILITY_STATUS_LABELS.get(code, code))
+
+
+@bp.app_template_filter("outcome_label")
+def outcome_label(code: str) -> str:
+    return str(OUTCOME_LABELS.get(code, code))

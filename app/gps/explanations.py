@@ -1,0 +1,315 @@
+"""Why not? For every period a GP could have wanted: the outcome, and the reason in plain words.
+
+Whether the GP could take a period at all is judged on today's data with the engine's own
+rules (matching.pair_reasons); who got an eligible period is read from the latest committed
+matching run of the GP's region (its result's reasons). Nothing here names or identifies
+another GP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from sqlalchemy.orm import load_only, selectinload
+
+import matching
+from app.dates import local_today
+from app.extensions import db
+from app.matches.services import current_availability, live_match_for_gp
+from app.models import GP, Availability, Department, Forbid, Match, MatchingRun, Period, Region
+from app.models import Trust as TrustModel
+from app.models.matching import LIVE_MATCH_STATUSES
+from app.models.types import utcnow
+from app.runs.problem import REFUSED_STATUSES, _availability_json, _gp_json, gp_region_id
+
+from .labels import REASON_TEXTS, REASON_VARIANTS
+
+OUTCOMES = ("placed", "proposed", "not_placed")
+# Matched or filled periods stay on the page this long after their match last changed.
+RECENT_DAYS = 60
+# Of several reasons a pair is not eligible, the one said first.
+INELIGIBLE_ORDER = (
+    "forbidden",
+    "not_eligible",
+    "outside_window",
+    "too_short",
+    "specialty_not_wished",
+    "trust_not_wished",
+)
+# Reasons about who holds the period, and about the GP's own match: stale once that changed.
+_ABOUT_HOLDER = ("higher_priority_candidate_placed", "period_pinned", "period_placed")
+_ABOUT_OWN_MATCH = ("placed_elsewhere_preferred", "gp_pinned", "gp_placed")
+# Groups on the page: the GP's own match, competition, waiting for a run, outside the wishes.
+GROUPS = ("mine", "competition", "pending", "wishes")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    period: Period
+    outcome: str  # placed | proposed | not_placed
+    reason: str  # an engine reason code, not_yet_run, or matched (the GP's own match)
+    text: str
+
+    @property
+    def group(self) -> str:
+        if self.reason == "matched":
+            return "mine"
+        if self.reason == "not_yet_run":
+            return "pending"
+        if self.reason in INELIGIBLE_ORDER:
+            return "wishes"
+        return "competition"
+
+
+@dataclass(frozen=True)
+class RunReasons:
+    """What one committed run said about one GP in one region."""
+
+    run: MatchingRun | None
+    periods: frozenset[str]
+    gp_included: bool
+    reasons: dict[str, str]  # period id -> reason code
+
+    def reason(self, period_id: int) -> str | None:
+        if not self.gp_included or str(period_id) not in self.periods:
+            return None
+        return self.reasons.get(str(period_id))
+
+
+def latest_run(region_code: str, limit: int = 60) -> MatchingRun | None:
+    """The latest committed, succeeded run that solved ``region_code``."""
+    runs = db.session.scalars(
+        sa.select(MatchingRun)
+        .options(load_only(MatchingRun.id, MatchingRun.summary, MatchingRun.as_of))
+        .where(MatchingRun.dry_run.is_(False), MatchingRun.status == "succeeded")
+        .order_by(MatchingRun.id.desc())
+        .limit(limit)
+    )
+    for run in runs:
+        if region_code in ((run.summary or {}).get("regions") or {}):
+            return run
+    return None
+
+
+def run_reasons(gp: GP, region: Region) -> RunReasons:
+    run = latest_run(region.code)
+    problem = (run.problem or {}).get(region.code) if run else None
+    result = (run.result or {}).get(region.code) if run else None
+    if not problem or not result:
+        return RunReasons(run, frozenset(), False, {})
+    me = str(gp.id)
+    reasons: dict[str, str] = {}
+    for entry in [*result.get("unplaced_gps", []), *result.get("placed_gp_reasons", [])]:
+        if entry["gp"] == me:
+            reasons.update({r["period"]: r["reason"] for r in entry["reasons"]})
+    return RunReasons(
+        run,
+        frozenset(p["id"] for p in problem.get("periods", [])),
+        any(g["id"] == me for g in problem.get("gps", [])),
+        reasons,
+    )
+
+
+def candidate_periods(region_id: int, today: date, own: Match | None) -> list[Period]:
+    """Open, matched and filled periods of the region that start after today or were
+    matched recently, and the period of the GP's own live match."""
+    recent = sa.select(Match.period_id).where(
+        Match.status.in_(LIVE_MATCH_STATUSES),
+        Match.updated_at >= utcnow() - timedelta(days=RECENT_DAYS),
+    )
+    query = (
+        sa.select(Period)
+        .join(Period.department)
+        .join(TrustModel, Department.trust_id == TrustModel.id)
+        .options(
+            selectinload(Period.department).selectinload(Department.trust),
+            selectinload(Period.department).selectinload(Department.specialty),
+        )
+        .where(
+            TrustModel.region_id == region_id,
+            Period.status.in_(("open", "matched", "filled")),
+            sa.or_(Period.start_date > today, Period.id.in_(recent)),
+        )
+    )
+    periods = {p.id: p for p in db.session.scalars(query)}
+    if own is not None:
+        periods.setdefault(own.period_id, own.period)
+    return sorted(periods.values(), key=lambda p: (p.start_date, p.id))
+
+
+def _trust_policies(region: Region) -> dict[str, Any]:
+    return {
+        t.code: {
+            "priority": list(t.own_policy.priority),
+            "min_months_general_practice": t.own_policy.min_months_general_practice,
+        }
+        for t in region.trusts
+        if t.own_policy is not None
+    }
+
+
+def eligibility_problem(
+    gp: GP, window: Availability, region: Region, periods: list[Period], today: date
+) -> matching.Problem:
+    """A problem of this GP alone with today's window, policy and refused pairs."""
+    policy = region.policy
+    ids = {p.id for p in periods}
+    refused = db.session.scalars(
+        sa.select(Match.period_id).where(Match.gp_id == gp.id, Match.status.in_(REFUSED_STATUSES))
+    ).all()
+    forbidden = db.session.scalars(sa.select(Forbid.period_id).where(Forbid.gp_id == gp.id)).all()
+    return matching.problem_from_json(
+        {
+            "as_of": today.isoformat(),
+            "policy": {
+                "mode": policy.mode if policy else "strict_priority",
+                "priority": list(policy.priority) if policy else ["lottery"],
+                "min_months_general_practice": policy.min_months_general_practice if policy else 0,
+                "lottery_seed": f"{today.isoformat()}/{region.code}",
+            },
+            "trust_policies": _trust_policies(region),
+            "periods": [
+                {
+                    "id": str(p.id),
+                    "trust": p.department.trust.code,
+                    "department": str(p.department_id),
+                    "specialty": p.department.specialty.code,
+                    "start": p.start_date.isoformat(),
+                    "end": p.end_date.isoformat(),
+                }
+                for p in periods
+            ],
+            "gps": [_gp_json(gp, _availability_json(window))],
+            "forbids": [
+                {"gp": str(gp.id), "period": str(pid)}
+                for pid in sorted(set(refused) | set(forbidden))
+                if pid in ids
+            ],
+        }
+    )
+
+
+def _refusal(gp: GP, period: Period) -> str | None:
+    """declined or expired when the GP refused this period (the engine calls it forbidden)."""
+    if db.session.scalar(
+        sa.select(Forbid.id).where(Forbid.gp_id == gp.id, Forbid.period_id == period.id)
+    ):
+        return None
+    return db.session.scalar(
+        sa.select(Match.status)
+        .where(
+            Match.gp_id == gp.id,
+            Match.period_id == period.id,
+            Match.status.in_(REFUSED_STATUSES),
+        )
+        .order_by(Match.id.desc())
+        .limit(1)
+    )
+
+
+def reason_text(
+    reason: str,
+    *,
+    gp: GP,
+    period: Period,
+    window: Availability | None,
+    variant: str | None = None,
+    own: Match | None = None,
+) -> str:
+    """The reason in plain words, in the current language."""
+    text = REASON_VARIANTS.get((reason, variant)) or REASON_TEXTS.get(reason)
+    if text is None:
+        return str(REASON_TEXTS["unexplained"])
+    if reason == "too_short":
+        return text % {"months": window.months if window else gp.hospital_months_needed}
+    if reason == "not_eligible":
+        policy = period.trust.policy
+        required = policy.min_months_general_practice if policy else 0
+        return text % {"required": required, "have": gp.months_general_practice}
+    if reason == "matched" and variant == "offered" and own is not None:
+        return text % {"deadline": format_date(own.accept_by, "long")}
+    return str(text)
+
+
+def _explain_period(
+    gp: GP,
+    period: Period,
+    *,
+    window: Availability | None,
+    own: Match | None,
+    failures: list[str] | None,
+    run: RunReasons,
+) -> tuple[str, str, str | None]:
+    """(outcome, reason, variant) for one period."""
+    if own is not None and own.period_id == period.id:
+        outcome = "placed" if own.status == "accepted" else "proposed"
+        return outcome, "matched", own.status
+    if failures:
+        reason = next(code for code in INELIGIBLE_ORDER if code in failures)
+        return "not_placed", reason, _refusal(gp, period) if reason == "forbidden" else None
+    if own is not None and own.status in ("offered", "accepted"):
+        return "not_placed", "gp_placed", None
+    if window is None or window.status == "paused":
+        return "not_placed", "not_yet_run", None if window is None else "paused"
+    held = period.status in ("matched", "filled")
+    reason = run.reason(period.id)
+    if reason in _ABOUT_HOLDER and not held:
+        reason = None  # the period is open again: the next run decides anew
+    if reason in _ABOUT_OWN_MATCH and own is None:
+        reason = None  # the GP's own match has ended since
+    if reason is None and held:
+        holder = db.session.scalar(
+            sa.select(Match).where(
+                Match.period_id == period.id, Match.status.in_(LIVE_MATCH_STATUSES)
+            )
+        )
+        if holder is not None and holder.status in ("offered", "accepted"):
+            reason = "period_placed"
+        elif holder is not None and holder.pinned:
+            reason = "period_pinned"
+    return "not_placed", reason or "not_yet_run", None
+
+
+def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
+    """For each period of the GP's region they could have wanted: outcome and reason.
+    Empty when the GP has neither a current window nor a live match."""
+    today = today or local_today()
+    window = current_availability(gp)
+    own = live_match_for_gp(gp)
+    if window is None and own is None:
+        return []
+    region_id = gp_region_id(gp, window)
+    if region_id is None:
+        return []
+    region = db.session.get(Region, region_id)
+    periods = candidate_periods(region_id, today, own)
+    failures: dict[str, list[str]] = {}
+    if window is not None and periods:
+        problem = eligibility_problem(gp, window, region, periods, today)
+        failures = {
+            str(p.id): matching.pair_reasons(problem, str(gp.id), str(p.id)) for p in periods
+        }
+    run = run_reasons(gp, region)
+    items = []
+    for period in periods:
+        outcome, reason, variant = _explain_period(
+            gp, period, window=window, own=own, failures=failures.get(str(period.id)), run=run
+        )
+        text = reason_text(reason, gp=gp, period=period, window=window, variant=variant, own=own)
+        items.append(Explanation(period, outcome, reason, text))
+    return items
+
+
+def gp_region(gp: GP) -> Region | None:
+    """The region the GP seeks service in (first wished trust's, else the home trust's)."""
+    region_id = gp_region_id(gp, current_availability(gp))
+    return db.session.get(Region, region_id) if region_id else None
+
+
+def explanation_basis(region: Region | None) -> MatchingRun | None:
+    """The committed run the competition reasons come from (for the page's note)."""
+    return latest_run(region.code) if region else None

@@ -1,0 +1,372 @@
+"""A GP's availability windows and matches: the rules shared by the pages and the JSON API.
+
+Services check, change, audit and flush; the caller commits once. Invalid input raises
+AvailabilityError (HTTP 422, one message per field); a change that does not fit the current
+state raises AvailabilityConflict (HTTP 409).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from app import audit
+from app.dates import add_months, covers_months, local_today
+from app.extensions import db
+from app.matches import services as matches
+from app.models import GP, Availability, Match, Period, Specialty, Trust, User
+from app.models.availability import CURRENT_AVAILABILITY
+from app.models.matching import LIVE_MATCH_STATUSES
+
+from .explanations import Explanation, explanations_for
+from .labels import conflict_message
+
+__all__ = [
+    "AvailabilityConflict",
+    "AvailabilityError",
+    "AvailabilityInput",
+    "Explanation",
+    "create_availability",
+    "explanations_for",
+    "set_availability_status",
+    "update_availability",
+]
+
+MAX_WISHES = 5
+MIN_MONTHS, MAX_MONTHS = 3, 24
+STATUS_ACTIONS = ("pause", "resume", "withdraw")
+# action -> (statuses it applies to, new status)
+_TRANSITIONS = {
+    "pause": (("active",), "paused"),
+    "resume": (("paused",), "active"),
+    "withdraw": (("active", "paused"), "withdrawn"),
+}
+# Why the GP's live proposal ended (kept in the audit log as written).
+_CANCEL_REASONS = {
+    "pause": "GP paused availability",
+    "withdraw": "GP withdrew availability",
+    "update": "GP changed availability: the period no longer fits the window",
+}
+
+
+class AvailabilityError(ValueError):
+    """Invalid input. ``fields`` maps a field to its message in the user's language, and
+    ``codes`` the same fields to machine codes. List entries are named ``specialties[i]``
+    and ``trusts[i]`` (i counts the given ids from 0)."""
+
+    def __init__(self, fields: dict[str, str], codes: dict[str, str]):
+        super().__init__(", ".join(f"{k}: {v}" for k, v in codes.items()))
+        self.fields = fields
+        self.codes = codes
+
+
+class AvailabilityConflict(Exception):
+    """The change does not fit the current state; ``code`` is machine-readable."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class AvailabilityInput:
+    """What a GP gives for a window (None: not given, reported as required)."""
+
+    earliest_start: date | None
+    latest_end: date | None
+    months: int | None
+    specialty_ids: tuple[int, ...] = ()  # most wanted first
+    trust_ids: tuple[int, ...] = ()  # most wanted first; empty = any trust in the region
+    accept_other_specialty: bool = False
+
+
+@dataclass
+class _Checked:
+    specialties: list[Specialty] = field(default_factory=list)
+    trusts: list[Trust] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
+
+    def error(self, name: str, code: str, message: str) -> None:
+        if name not in self.codes:
+            self.codes[name] = code
+            self.fields[name] = message
+
+
+def _conflict(code: str) -> AvailabilityConflict:
+    return AvailabilityConflict(code, conflict_message(code, code))
+
+
+def default_months(gp: GP) -> int:
+    """The months a window asks for unless the GP says otherwise: what the scheme needs."""
+    return gp.hospital_months_needed
+
+
+def current_window(gp: GP) -> Availability | None:
+    return matches.current_availability(gp)
+
+
+def past_windows(gp: GP) -> list[Availability]:
+    return list(
+        db.session.scalars(
+            sa.select(Availability)
+            .where(Availability.gp_id == gp.id, Availability.status.not_in(CURRENT_AVAILABILITY))
+            .order_by(Availability.created_at.desc(), Availability.id.desc())
+        )
+    )
+
+
+def get_window_or_404(availability_id: int, gp: GP) -> Availability:
+    """The GP's own window; anyone else's answers 404."""
+    window = db.session.get(Availability, availability_id)
+    if window is None or window.gp_id != gp.id:
+        abort(404)
+    return window
+
+
+def _check_list(
+    checked: _Checked, name: str, ids: tuple[int, ...], model: type, unknown: str
+) -> list[Any]:
+    found: list[Any] = []
+    if len(ids) > MAX_WISHES:
+        checked.error(name, "too_many", _("Choose at most %(n)d.", n=MAX_WISHES))
+        return found
+    seen: set[int] = set()
+    for i, item_id in enumerate(ids):
+        entry = f"{name}[{i}]"
+        item = db.session.get(model, item_id)
+        if item is None:
+            checked.error(entry, "unknown", unknown)
+        elif item_id in seen:
+            checked.error(entry, "duplicate", _("You have already chosen this above."))
+        else:
+            found.append(item)
+        seen.add(item_id)
+    return found
+
+
+def validate_availability(
+    data: AvailabilityInput, *, current: Availability | None = None, today: date | None = None
+) -> _Checked:
+    """Check the input; the result holds the chosen specialties and trusts and any errors."""
+    today = today or local_today()
+    checked = _Checked()
+    start, end, months = data.earliest_start, data.latest_end, data.months
+    if start is None:
+        checked.error("earliest_start", "required", _("Enter the earliest start."))
+    elif start < today and not (current is not None and current.earliest_start == start):
+        # an unchanged start of a window that has begun may stay
+        checked.error(
+            "earliest_start", "in_the_past", _("The earliest start cannot be in the past.")
+        )
+    if months is None:
+        checked.error("months", "required", _("Enter the number of months."))
+    elif not MIN_MONTHS <= months <= MAX_MONTHS:
+        checked.error(
+            "months",
+            "out_of_range",
+            _("Choose between %(min)d and %(max)d months.", min=MIN_MONTHS, max=MAX_MONTHS),
+        )
+    if end is None:
+        checked.error("latest_end", "required", _("Enter the latest end."))
+    elif start is not None and end <= start:
+        checked.error(
+            "latest_end", "end_before_start", _("The latest end must be after the earliest start.")
+        )
+    elif (
+        start is not None
+        and "months" not in checked.codes
+        and not covers_months(start, end, months)
+    ):
+        last = add_months(start, months) - timedelta(days=1)
+        checked.error(
+            "latest_end",
+            "too_short",
+            _(
+                "The window must cover at least %(n)d months: end on %(date)s or later.",
+                n=months,
+                date=format_date(last, "long"),
+            ),
+        )
+    ids, unknown = data.specialty_ids, _("Choose a specialty from the list.")
+    checked.specialties = _check_list(checked, "specialties", ids, Specialty, unknown)
+    if not data.specialty_ids and not data.accept_other_specialty:
+        checked.error(
+            "specialties",
+            "required",
+            _("Choose at least one specialty, or say that you accept another specialty."),
+        )
+    checked.trusts = _check_list(
+        checked, "trusts", data.trust_ids, Trust, _("Choose a trust from the list.")
+    )
+    if checked.trusts:
+        region = checked.trusts[0].region
+        for i, trust_id in enumerate(data.trust_ids):
+            trust = db.session.get(Trust, trust_id)
+            if trust is not None and trust.region_id != region.id:
+                checked.error(
+                    f"trusts[{i}]",
+                    "other_region",
+                    _(
+                        "Choose trusts in one region: the matching places GPs one region at a "
+                        "time. Your first choice is in %(region)s.",
+                        region=region.name,
+                    ),
+                )
+    return checked
+
+
+def _raise_if_invalid(checked: _Checked) -> None:
+    if checked.codes:
+        raise AvailabilityError(checked.fields, checked.codes)
+
+
+def snapshot(window: Availability) -> dict[str, Any]:
+    """The window as plain data (audit records, the API)."""
+    return {
+        "earliest_start": window.earliest_start.isoformat(),
+        "latest_end": window.latest_end.isoformat(),
+        "months": window.months,
+        "specialties": [s.code for s in window.specialties],
+        "trusts": [t.code for t in window.trusts],
+        "accept_other_specialty": window.accept_other_specialty,
+        "status": window.status,
+    }
+
+
+def create_availability(
+    gp: GP, data: AvailabilityInput, *, actor: User, today: date | None = None
+) -> Availability:
+    """Add the GP's current (active) window with its ranked wishes; audits and flushes."""
+    if current_window(gp) is not None:
+        raise _conflict("window_exists")
+    checked = validate_availability(data, today=today)
+    _raise_if_invalid(checked)
+    window = Availability(
+        gp_id=gp.id,  # not gp=gp: the backref would add it before the savepoint
+        earliest_start=data.earliest_start,
+        latest_end=data.latest_end,
+        months=data.months,
+        accept_other_specialty=data.accept_other_specialty,
+        status="active",
+    )
+    window.set_wishes(checked.specialties, checked.trusts)
+    try:
+        with db.session.begin_nested():
+            db.session.add(window)
+            db.session.flush()
+    except sa.exc.IntegrityError as error:  # a window made at the same moment elsewhere
+        raise _conflict("window_exists") from error
+    audit.record("availability.created", window, actor=actor, data=snapshot(window))
+    return window
+
+
+def check_editable(window: Availability) -> Match | None:
+    """The GP's live match, if it allows the window to change; else a conflict."""
+    if window.status not in CURRENT_AVAILABILITY:
+        raise _conflict("not_current")
+    live = matches.live_match_for_gp(window.gp)
+    if live is not None and live.status == "offered":
+        raise _conflict("has_offer")
+    if live is not None and live.status == "accepted":
+        raise _conflict("has_placement")
+    return live
+
+
+def _fits(window: Availability, period: Period) -> bool:
+    return (
+        window.earliest_start <= period.start_date
+        and period.end_date <= window.latest_end
+        and covers_months(period.start_date, period.end_date, window.months)
+    )
+
+
+def update_availability(
+    window: Availability, data: AvailabilityInput, *, actor: User, today: date | None = None
+) -> dict[str, list[Any]]:
+    """Change the window and its wishes; a live proposal that no longer fits is cancelled.
+    Audits and flushes; returns the changes {field: [before, after]}."""
+    live = check_editable(window)
+    checked = validate_availability(data, current=window, today=today)
+    _raise_if_invalid(checked)
+    before = snapshot(window)
+    window.earliest_start = data.earliest_start
+    window.latest_end = data.latest_end
+    window.months = data.months
+    window.accept_other_specialty = data.accept_other_specialty
+    if [s.id for s in window.specialties] != [s.id for s in checked.specialties] or [
+        t.id for t in window.trusts
+    ] != [t.id for t in checked.trusts]:
+        window.set_wishes([], [])
+        db.session.flush()  # the old ranks go before the new ones take their places
+        window.set_wishes(checked.specialties, checked.trusts)
+    db.session.flush()
+    after = snapshot(window)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        audit.record("availability.updated", window, actor=actor, data=changes)
+    if live is not None and not _fits(window, live.period):
+        matches.cancel(live, reason=_CANCEL_REASONS["update"], actor=actor)
+    return changes
+
+
+def set_availability_status(window: Availability, action: str, *, actor: User) -> Availability:
+    """Pause, resume or withdraw the window; pausing or withdrawing cancels a live proposal
+    (an offer must be declined first). Audits and flushes."""
+    if action not in _TRANSITIONS:
+        raise _conflict("bad_transition")
+    allowed, new_status = _TRANSITIONS[action]
+    if window.status not in CURRENT_AVAILABILITY:
+        raise _conflict("not_current")
+    if window.status not in allowed:
+        raise _conflict("bad_transition")
+    live = check_editable(window) if action != "resume" else None
+    old = window.status
+    window.status = new_status
+    db.session.flush()
+    audit.record(
+        f"availability.{new_status}", window, actor=actor, data={"status": [old, new_status]}
+    )
+    if live is not None and live.status == "proposed":
+        matches.cancel(live, reason=_CANCEL_REASONS[action], actor=actor)
+    return window
+
+
+def live_match(gp: GP) -> Match | None:
+    return matches.live_match_for_gp(gp)
+
+
+def match_history(gp: GP) -> list[Match]:
+    """The GP's ended matches, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Match)
+            .where(Match.gp_id == gp.id, Match.status.not_in(LIVE_MATCH_STATUSES))
+            .order_by(Match.updated_at.desc(), Match.id.desc())
+        )
+    )
+
+
+def wish_ranks(window: Availability | None, period: Period) -> tuple[int | None, int | None]:
+    """Where the period's specialty and trust stand in the GP's own wishes (1 = first)."""
+    if window is None:
+        return None, None
+    specialty = next(
+        (w.rank for w in window.specialty_wishes if w.specialty_id == period.specialty.id), None
+    )
+    trust = next((w.rank for w in window.trust_wishes if w.trust_id == period.trust.id), None)
+    return specialty, trust
+
+
+def answer_match(match: Match, answer: str, *, actor: User) -> Match:
+    """The GP accepts or declines (app.matches.services rules; MatchConflict on conflict)."""
+    if answer == "accept":
+        return matches.accept(match, actor=actor)
+    return matches.decline(match, actor=actor)
