@@ -1,0 +1,122 @@
+"""The shortlist: under a `shortlist` policy the department chooses its candidate among the
+eligible GPs, ranked by the engine with the same rules as the nightly run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+import matching
+from app.access import manages_trust
+from app.dates import local_today
+from app.extensions import db
+from app.matches import services as matches
+from app.matches.services import MatchConflict
+from app.models import GP, Match, Period, User
+from app.models.matching import LIVE_MATCH_STATUSES
+from app.runs.problem import build_problems
+
+
+class ShortlistUnavailable(Exception):
+    """No shortlist for this period; ``code``: solver_policy, chosen, not_in_problem, forbidden."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ShortlistEntry:
+    """One candidate with the progress measures the department compares."""
+
+    gp: GP
+    position: int  # 1 = highest priority among the candidates shown
+    months_general_practice: int
+    courses_completed: int
+    supervision_group_months: int
+    catchment: bool  # lives in the trust's catchment area
+    first_choice: bool  # the period's specialty is the GP's first wish
+    lottery: float
+    proposed: bool  # the matching's current proposal for this period
+
+
+def uses_shortlist(period: Period) -> bool:
+    policy = period.department.trust.policy
+    return policy is not None and policy.selection == "shortlist"
+
+
+def _held(match: Match) -> bool:
+    """A match that later runs keep: an offer, a placement, a pin or a confirmed proposal."""
+    return match.status in ("offered", "accepted") or match.pinned or match.confirmed_at is not None
+
+
+def shortlist(period: Period, user: User, today: date | None = None) -> list[ShortlistEntry]:
+    """The ranked eligible candidates for ``period`` (at most the policy's shortlist size),
+    leaving out GPs who hold another period. Raises ShortlistUnavailable. Changes nothing."""
+    if not manages_trust(user, period.department.trust):
+        raise ShortlistUnavailable("forbidden", "the period belongs to another trust")
+    policy = period.department.trust.policy
+    if not uses_shortlist(period):
+        raise ShortlistUnavailable("solver_policy", "the matching proposes one candidate")
+    live = matches.live_match_for_period(period)
+    if live is not None and _held(live):
+        raise ShortlistUnavailable("chosen", "the period already has its candidate")
+    today = today or local_today()
+    region_id = period.department.trust.region_id
+    problem_json = next(
+        (rp.problem for rp in build_problems(today) if rp.region.id == region_id), None
+    )
+    if problem_json is None or not any(p["id"] == str(period.id) for p in problem_json["periods"]):
+        raise ShortlistUnavailable(
+            "not_in_problem", "the period is not open for matching (started, advertised or closed)"
+        )
+    problem = matching.problem_from_json(problem_json)
+    candidates = matching.rank_candidates(problem, str(period.id))
+    holding = {
+        m.gp_id
+        for m in db.session.scalars(
+            sa.select(Match).where(
+                Match.status.in_(LIVE_MATCH_STATUSES), Match.period_id != period.id
+            )
+        )
+        if _held(m)
+    }
+    chosen = [c for c in candidates if int(c.gp) not in holding][: policy.shortlist_size]
+    gps = {
+        g.id: g
+        for g in db.session.scalars(sa.select(GP).where(GP.id.in_([int(c.gp) for c in chosen])))
+    }
+    mp = problem.period_by_id[str(period.id)]
+    entries = []
+    for position, candidate in enumerate(chosen, 1):
+        engine_gp = problem.gp_by_id[candidate.gp]
+        wishes = engine_gp.availability.specialties
+        entries.append(
+            ShortlistEntry(
+                gp=gps[int(candidate.gp)],
+                position=position,
+                months_general_practice=engine_gp.months_general_practice,
+                courses_completed=engine_gp.courses_completed,
+                supervision_group_months=engine_gp.supervision_group_months,
+                catchment=engine_gp.home_trust == mp.trust,
+                first_choice=bool(wishes) and wishes[0] == mp.specialty,
+                lottery=candidate.lottery,
+                proposed=live is not None and live.gp_id == int(candidate.gp),
+            )
+        )
+    return entries
+
+
+def choose_candidate(period: Period, gp_id: int, *, actor: User) -> Match:
+    """The department picks a GP from its shortlist: a confirmed, pinned match (see
+    matches.assign). Raises ShortlistUnavailable, or MatchConflict if the GP is not on it."""
+    entry = next((e for e in shortlist(period, actor) if e.gp.id == gp_id), None)
+    if entry is None:
+        raise MatchConflict("not_on_shortlist", "the GP is not on the period's shortlist")
+    trust = period.department.trust
+    return matches.assign(
+        period, entry.gp, reason=f"Chosen from the shortlist by {trust.name}", actor=actor
+    )
