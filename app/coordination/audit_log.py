@@ -1,0 +1,180 @@
+"""Reading the audit log: what a user may see, and the filters (object, person, action).
+The pages and the API's GET /api/v1/audit share this query."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+
+from app.extensions import db
+from app.models import (
+    GP,
+    AuditEvent,
+    Availability,
+    Department,
+    Forbid,
+    Match,
+    Policy,
+    Trust,
+    User,
+)
+
+from .scope import gp_ids_in_regions, is_national, period_ids_in_regions
+
+PER_PAGE = 50
+# app.audit derives the stored type from the table name ("matches" → "matche"), so a type
+# a person writes may be stored under more than one name.
+OBJECT_TYPES: dict[str, tuple[str, ...]] = {
+    "period": ("period",),
+    "match": ("match", "matche"),
+    "gp": ("gp",),
+    "forbid": ("forbid",),
+    "policy": ("policy", "policie"),
+    "run": ("matching_run",),
+    "department": ("department",),
+    "availability": ("availability", "availabilitie"),
+    "user": ("user",),
+}
+STORED_TO_WRITTEN = {stored: written for written, names in OBJECT_TYPES.items() for stored in names}
+_OBJECT_RE = re.compile(r"^\s*([a-z_]+)\s*:\s*(\d{1,12})\s*$", re.IGNORECASE)
+
+
+class ObjectRefError(ValueError):
+    """An object filter that is not ``type:id`` with a known type."""
+
+
+def parse_object_ref(text: str) -> tuple[str, int]:
+    """'period:12' → ('period', 12); raises ObjectRefError."""
+    found = _OBJECT_RE.match(text or "")
+    if not found or found.group(1).lower() not in OBJECT_TYPES:
+        raise ObjectRefError(text)
+    return found.group(1).lower(), int(found.group(2))
+
+
+def object_ref(event: AuditEvent) -> str:
+    """The event's object as people write it in the filter, e.g. match:3."""
+    kind = STORED_TO_WRITTEN.get(event.object_type, event.object_type)
+    return f"{kind}:{event.object_id}" if event.object_id is not None else kind
+
+
+def _is(kind: str) -> sa.ColumnElement[bool]:
+    return AuditEvent.object_type.in_(OBJECT_TYPES[kind])
+
+
+def _policies_once_in(region_id: int) -> sa.Select:
+    marked = aliased(AuditEvent)
+    return sa.select(marked.object_id).where(
+        marked.object_type.in_(OBJECT_TYPES["policy"]),
+        marked.action.in_(("policy.created", "policy.removed")),
+        marked.data["region_id"].as_integer() == region_id,
+    )
+
+
+def _region_condition(region_id: int) -> sa.ColumnElement[bool]:
+    """Events about objects in one region, and matching runs (national objects)."""
+    regions = [region_id]
+    periods = period_ids_in_regions(regions)
+    gps = sa.select(gp_ids_in_regions(regions).subquery().c[0])
+    trusts = sa.select(Trust.id).where(Trust.region_id == region_id)
+    return sa.or_(
+        _is("run"),
+        sa.and_(_is("period"), AuditEvent.object_id.in_(periods)),
+        sa.and_(
+            _is("match"),
+            AuditEvent.object_id.in_(sa.select(Match.id).where(Match.period_id.in_(periods))),
+        ),
+        sa.and_(
+            _is("forbid"),
+            AuditEvent.object_id.in_(sa.select(Forbid.id).where(Forbid.period_id.in_(periods))),
+        ),
+        sa.and_(_is("gp"), AuditEvent.object_id.in_(gps)),
+        sa.and_(
+            _is("availability"),
+            AuditEvent.object_id.in_(sa.select(Availability.id).where(Availability.gp_id.in_(gps))),
+        ),
+        sa.and_(
+            _is("department"),
+            AuditEvent.object_id.in_(
+                sa.select(Department.id).where(Department.trust_id.in_(trusts))
+            ),
+        ),
+        sa.and_(
+            _is("policy"),
+            sa.or_(
+                AuditEvent.object_id.in_(
+                    sa.select(Policy.id).where(
+                        sa.or_(Policy.region_id == region_id, Policy.trust_id.in_(trusts))
+                    )
+                ),
+                # a removed override lives on in its events, which name the region
+                AuditEvent.object_id.in_(_policies_once_in(region_id)),
+            ),
+        ),
+    )
+
+
+def audit_query(
+    user: User,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    person: str | None = None,
+    action: str | None = None,
+) -> sa.Select:
+    """The events ``user`` may see, newest first, filtered by object (type and id as
+    written, e.g. 'match', 3), by person (actor email or name contains) and action."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if not is_national(user):
+        if user.role != "coordinator" or user.region_id is None:
+            return query.where(sa.false())
+        query = query.where(_region_condition(user.region_id))
+    if object_type:
+        query = query.where(_is(object_type))
+        if object_id is not None:
+            query = query.where(AuditEvent.object_id == object_id)
+    if person and person.strip():
+        pattern = f"%{person.strip().lower()}%"
+        actors = (
+            sa.select(User.id)
+            .outerjoin(GP, GP.user_id == User.id)
+            .where(sa.or_(User.email.like(pattern), sa.func.lower(GP.name).like(pattern)))
+        )
+        query = query.where(AuditEvent.actor_id.in_(actors))
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return query
+
+
+def actions_in(query: sa.Select) -> list[str]:
+    """The distinct actions among the events of ``query``."""
+    sub = query.order_by(None).subquery()
+    return list(db.session.scalars(sa.select(sub.c.action).distinct().order_by(sub.c.action)))
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    total: int
+    page: int
+    pages: int
+
+
+def audit_page(query: sa.Select, page: int, per_page: int = PER_PAGE) -> AuditPage:
+    """One page (1-based) of the events of ``query``."""
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    )
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    events = list(
+        db.session.scalars(
+            query.options(selectinload(AuditEvent.actor).selectinload(User.gp))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return AuditPage(events=events, total=total, page=page, pages=pages)

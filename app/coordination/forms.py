@@ -1,0 +1,182 @@
+"""Forms for the coordinators' pages. Choices that depend on the user's region are set by
+the routes; the rules themselves live in the services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.forms import BaseForm, choices
+from app.labels import PRIORITY_LABELS
+from app.models.reference import PRIORITY_KEYS
+
+from .policies import REASON_MAX
+
+NO_KEY = ""
+
+
+def optional_int(value):
+    """'' → None (the "choose" option), digits → int; anything else is not a choice."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def reason_field(label=None, required=True):
+    validators = [DataRequired(message=_l("Give a reason."))] if required else [Optional()]
+    return TextAreaField(
+        label or _l("Reason"),
+        validators=[*validators, Length(max=REASON_MAX)],
+        description=_l("Saved in the audit log with your name."),
+    )
+
+
+class RunForm(BaseForm):
+    as_of = DateField(
+        _l("Situation on"),
+        validators=[InputRequired(message=_l("Enter a date."))],
+        description=_l(
+            "The run treats this day as today: offers past their deadline expire, periods "
+            "past their fallback date are advertised."
+        ),
+    )
+
+
+class PairForm(BaseForm):
+    """A period and a GP with a reason: a manual assignment or a forbidden pair."""
+
+    period_id = SelectField(
+        _l("Period"),
+        coerce=optional_int,
+        validators=[InputRequired(message=_l("Choose a period."))],
+        invalid_value_message=_l("Choose a period from the list."),
+        invalid_choice_message=_l("Choose a period from the list."),
+    )
+    gp_id = SelectField(
+        _l("GP"),
+        coerce=optional_int,
+        validators=[InputRequired(message=_l("Choose a GP."))],
+        invalid_value_message=_l("Choose a GP from the list."),
+        invalid_choice_message=_l("Choose a GP from the list."),
+    )
+    reason = reason_field()
+
+
+class ReasonForm(BaseForm):
+    reason = reason_field()
+
+
+class ConfirmForm(BaseForm):
+    """Confirming a proposal needs no reason: it follows the policy."""
+
+
+class OverrideForm(BaseForm):
+    trust_id = SelectField(
+        _l("Trust"),
+        coerce=optional_int,
+        validators=[InputRequired(message=_l("Choose a trust."))],
+        invalid_value_message=_l("Choose a trust from the list."),
+        invalid_choice_message=_l("Choose a trust from the list."),
+    )
+    reason = reason_field()
+
+
+def _priority_choices():
+    return choices([(NO_KEY, "—"), *((k, PRIORITY_LABELS[k]) for k in PRIORITY_KEYS)])
+
+
+class PolicyForm(BaseForm):
+    """Ranges and choices are checked by the policy service (the API's rules too)."""
+
+    priority_1 = SelectField(_l("Position %(n)d", n=1), choices=_priority_choices())
+    priority_2 = SelectField(_l("Position %(n)d", n=2), choices=_priority_choices())
+    priority_3 = SelectField(_l("Position %(n)d", n=3), choices=_priority_choices())
+    priority_4 = SelectField(_l("Position %(n)d", n=4), choices=_priority_choices())
+    priority_5 = SelectField(_l("Position %(n)d", n=5), choices=_priority_choices())
+    priority_6 = SelectField(_l("Position %(n)d", n=6), choices=_priority_choices())
+    priority_7 = SelectField(_l("Position %(n)d", n=7), choices=_priority_choices())
+    min_months_general_practice = IntegerField(
+        _l("Minimum months of general practice"),
+        validators=[InputRequired(message=_l("Enter a number."))],
+        description=_l("From 0 to 120. GPs with fewer months are not matched."),
+    )
+    fallback_months = IntegerField(
+        _l("Months before a period falls back to ordinary advertising"),
+        validators=[InputRequired(message=_l("Enter a number."))],
+        description=_l("From 1 to 12. Applies to periods published from now on."),
+    )
+    mode = RadioField(
+        _l("Mode"),
+        choices=choices(
+            [
+                (
+                    "strict_priority",
+                    _l("Strict priority: never pass over a GP with higher priority"),
+                ),
+                (
+                    "max_placements",
+                    _l("As many placements as possible, even if a GP with higher priority waits"),
+                ),
+            ]
+        ),
+        validators=[InputRequired(message=_l("Choose a mode."))],
+    )
+    selection = RadioField(
+        _l("Who chooses the candidate"),
+        choices=choices(
+            [
+                ("solver", _l("The matching proposes one candidate")),
+                ("shortlist", _l("The department chooses from a ranked shortlist")),
+            ]
+        ),
+        validators=[InputRequired(message=_l("Choose who chooses."))],
+    )
+    shortlist_size = IntegerField(
+        _l("Candidates on a shortlist"),
+        validators=[InputRequired(message=_l("Enter a number."))],
+        description=_l("From 1 to 50."),
+    )
+    confirmation = RadioField(
+        _l("Confirmation of proposals"),
+        choices=choices(
+            [
+                ("automatic", _l("Automatic: the trust is asked to make an offer at once")),
+                ("coordinator", _l("A coordinator confirms each proposal first")),
+            ]
+        ),
+        validators=[InputRequired(message=_l("Choose how proposals are confirmed."))],
+    )
+    offer_days = IntegerField(
+        _l("Days a GP has to answer an offer"),
+        validators=[InputRequired(message=_l("Enter a number."))],
+        description=_l("From 1 to 90."),
+    )
+    reason = reason_field(_l("Reason for the change"))
+
+    def priority_fields(self):
+        return [getattr(self, f"priority_{i}") for i in range(1, len(PRIORITY_KEYS) + 1)]
+
+    def priority(self) -> list[str]:
+        return [f.data for f in self.priority_fields() if f.data]
+
+    def fill_priority(self, keys) -> None:
+        for position, f in enumerate(self.priority_fields()):
+            f.data = keys[position] if position < len(keys) else NO_KEY
+
+
+class AuditFilterForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    object = StringField(
+        _l("Object"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("Type and number, e.g. period:12, match:3, gp:5, policy:1, run:7."),
+    )
+    person = StringField(
+        _l("Person"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Part of the email address or name of who did it."),
+    )
+    action = SelectField(_l("Action"), validators=[Optional()])

@@ -1,0 +1,104 @@
+"""The coordinators' services in one place (the pages and the API use these): what may be
+assigned or forbidden in a user's regions, policies, the audit log, the waiting list.
+
+The override actions themselves (assign, cancel, unpin, forbid, confirm) are the match
+rules in app/matches/services.py, which audit and notify.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.matches.services import OPEN_FOR_MATCHING
+from app.models import GP, Availability, Department, Forbid, Period, Region, Trust
+
+from .audit_log import (
+    AuditPage,
+    ObjectRefError,
+    audit_page,
+    audit_query,
+    object_ref,
+    parse_object_ref,
+)
+from .overview import waiting_list, waiting_order
+from .policies import (
+    PolicyError,
+    create_override,
+    policies_in_scope,
+    remove_override,
+    update_policy,
+    validate_changes,
+)
+from .scope import gps_in_regions
+
+__all__ = [
+    "AuditPage",
+    "ObjectRefError",
+    "PolicyError",
+    "assignable_gps",
+    "assignable_periods",
+    "audit_page",
+    "audit_query",
+    "create_override",
+    "forbiddable_periods",
+    "forbids_in_regions",
+    "gps_of",
+    "object_ref",
+    "parse_object_ref",
+    "policies_in_scope",
+    "remove_override",
+    "update_policy",
+    "validate_changes",
+    "waiting_list",
+    "waiting_order",
+]
+
+
+def _periods(region_ids: list[int], statuses: tuple[str, ...]) -> sa.Select:
+    return (
+        sa.select(Period)
+        .join(Period.department)
+        .join(Department.trust)
+        .where(Trust.region_id.in_(region_ids), Period.status.in_(statuses))
+        .order_by(Trust.name, Period.start_date, Period.id)
+    )
+
+
+def assignable_periods(regions: list[Region], today: date) -> list[Period]:
+    """Periods a coordinator may still assign: open for matching and not yet started."""
+    query = _periods([r.id for r in regions], OPEN_FOR_MATCHING).where(Period.start_date > today)
+    return list(db.session.scalars(query))
+
+
+def forbiddable_periods(regions: list[Region]) -> list[Period]:
+    """Periods whose pairs may still be forbidden (not filled or withdrawn)."""
+    return list(db.session.scalars(_periods([r.id for r in regions], OPEN_FOR_MATCHING)))
+
+
+def assignable_gps(regions: list[Region]) -> list[GP]:
+    """GPs of the regions with an active availability window, by name."""
+    with_window = sa.select(Availability.gp_id).where(Availability.status == "active")
+    query = gps_in_regions([r.id for r in regions]).where(GP.id.in_(with_window))
+    return list(db.session.scalars(query))
+
+
+def gps_of(regions: list[Region]) -> list[GP]:
+    """Every GP of the regions (home or sought), by name."""
+    return list(db.session.scalars(gps_in_regions([r.id for r in regions])))
+
+
+def forbids_in_regions(regions: list[Region]) -> list[Forbid]:
+    """The forbidden pairs of the regions' periods, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Forbid)
+            .join(Forbid.period)
+            .join(Period.department)
+            .join(Department.trust)
+            .where(Trust.region_id.in_([r.id for r in regions]))
+            .order_by(Forbid.created_at.desc(), Forbid.id.desc())
+        )
+    )
