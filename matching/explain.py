@@ -79,15 +79,22 @@ class Explainer:
         """(reasons of unplaced GPs, reasons of placed GPs, exempt blocking pairs)."""
         unplaced, placed, blocking = [], [], []
         problem = self.market.problem
+        elig, periods = self.market.elig, problem.period_by_id
         for g in sorted(problem.gps, key=lambda g: natural_key(g.id)):
             reasons = []
             mine = self.final.get(g.id)
             eligible = self.market.eligible[g.id]
             own = eligible.index(mine[0]) if mine is not None and mine[0] in eligible else -1
+            own_key = None
+            if mine is not None and own < 0:  # a pin or placement outside the eligible list
+                own_key = elig.preference_key(g, periods[mine[0]])
             for k, period in enumerate(eligible):
                 if k == own:
                     continue
-                better_own = 0 <= own < k
+                if own_key is not None:
+                    better_own = own_key < elig.preference_key(g, periods[period])
+                else:
+                    better_own = 0 <= own < k
                 reason, cause = self._reason(g.id, period, mine, better_own)
                 reasons.append(Reason(period, reason))
                 if cause is not None and strict:

@@ -42,19 +42,6 @@ class Market:
     prefs: list[list[int]] = field(default_factory=list)
     rank: list[dict[int, int]] = field(default_factory=list)
 
-    def prefers(self, gp: str, better: str, worse: str | None) -> bool:
-        """True if `gp` strictly prefers period `better` to `worse` (None = no period)."""
-        if worse is None:
-            return True
-        g = self.problem.gp_by_id[gp]
-        per = self.problem.period_by_id
-        av = g.availability
-        if per[worse].specialty not in av.specialties and not av.accept_other_specialty:
-            return True  # a pinned period outside the GP's wishes ranks last
-        if av.trusts and per[worse].trust not in av.trusts:
-            return True
-        return self.elig.preference_key(g, per[better]) < self.elig.preference_key(g, per[worse])
-
     def outranks(self, gp: str, other: str, period: str) -> bool:
         """True if `gp` has higher priority than `other` for `period`."""
         g, o = self.problem.gp_by_id[gp], self.problem.gp_by_id[other]

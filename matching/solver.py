@@ -96,6 +96,14 @@ def _wanted(market: Market, out: Outcome, p: int) -> bool:
     return False
 
 
+def _strict_bound(market: Market, m0: Outcome, band: list[list[int]], gps: list[int]) -> int:
+    """Placements no priority-respecting result can exceed in a part: its GPs placed in M0,
+    and the most periods its departments can take at once among those the band reaches."""
+    reachable = {p for g in gps for p in band[g]}
+    ids = [market.period_ids[p] for p in sorted(reachable)]
+    return min(sum(m0.gp_period[g] >= 0 for g in gps), len(pack(market.capacity, ids, str)))
+
+
 def _strict(market: Market, settings: Settings, started: float) -> tuple[list[int], bool, int, int, int]:
     """Stable core by deferred acceptance; CP-SAT only where capacity breaks it and the
     packing bound does not already prove the count.
@@ -126,9 +134,7 @@ def _strict(market: Market, settings: Settings, started: float) -> tuple[list[in
     groups = members(labels, n_gp, wanted)
     for label in sorted(groups):
         gps, periods = groups[label]
-        reachable = {p for g in gps for p in band[g]}
-        ids = [market.period_ids[p] for p in periods if p in reachable]
-        bound = min(sum(m0.gp_period[g] >= 0 for g in gps), len(pack(market.capacity, ids, str)))
+        bound = _strict_bound(market, m0, band, gps)
         have = sum(core.gp_period[g] >= 0 for g in gps)
         if have >= bound:
             continue  # the packing bound proves this part

@@ -1,0 +1,39 @@
+"""Property tests on random tiny problems: the checker passes, and brute force agrees."""
+
+from __future__ import annotations
+
+import json
+
+from brute import Brute
+from hypothesis import HealthCheck, given, settings
+from strategies import problems
+
+from matching import problem_from_json, result_to_json, solve
+from matching.checker import check
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(problems(max_gps=8, max_periods=8))
+def test_checker_accepts_every_result(doc: dict) -> None:
+    problem = problem_from_json(doc)
+    result = solve(problem, time_limit_s=10)
+    report = check(problem, json.loads(json.dumps(result_to_json(result))), exact_limit=200)
+    assert report.ok, report.text()
+
+
+@FAST
+@given(problems(max_gps=6, max_periods=6))
+def test_agrees_with_brute_force(doc: dict) -> None:
+    result = solve(problem_from_json(doc), time_limit_s=10)
+    most, most_stable = Brute(doc).best()
+    if most is None:
+        assert result.status == "infeasible"
+        return
+    assert result.status == "optimal"
+    if doc["policy"]["mode"] == "max_placements":
+        assert result.metrics.placed == most
+    else:
+        assert most_stable is not None, "a priority-respecting result always exists"
+        assert result.metrics.placed == most_stable
