@@ -38,6 +38,7 @@ __all__ = [
     "update_availability",
 ]
 
+AUDIT_TYPE = "availability"
 MAX_WISHES = 5
 MIN_MONTHS, MAX_MONTHS = 3, 24
 STATUS_ACTIONS = ("pause", "resume", "withdraw")
@@ -264,7 +265,13 @@ def create_availability(
             db.session.flush()
     except sa.exc.IntegrityError as error:  # a window made at the same moment elsewhere
         raise _conflict("window_exists") from error
-    audit.record("availability.created", window, actor=actor, data=snapshot(window))
+    audit.record(
+        "availability.created",
+        window,
+        object_type=AUDIT_TYPE,
+        actor=actor,
+        data=snapshot(window),
+    )
     return window
 
 
@@ -311,7 +318,9 @@ def update_availability(
     after = snapshot(window)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if changes:
-        audit.record("availability.updated", window, actor=actor, data=changes)
+        audit.record(
+            "availability.updated", window, object_type=AUDIT_TYPE, actor=actor, data=changes
+        )
     if live is not None and not _fits(window, live.period):
         matches.cancel(live, reason=_CANCEL_REASONS["update"], actor=actor)
     return changes
@@ -332,7 +341,11 @@ def set_availability_status(window: Availability, action: str, *, actor: User) -
     window.status = new_status
     db.session.flush()
     audit.record(
-        f"availability.{new_status}", window, actor=actor, data={"status": [old, new_status]}
+        f"availability.{new_status}",
+        window,
+        object_type=AUDIT_TYPE,
+        actor=actor,
+        data={"status": [old, new_status]},
     )
     if live is not None and live.status == "proposed":
         matches.cancel(live, reason=_CANCEL_REASONS[action], actor=actor)

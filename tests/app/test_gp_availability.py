@@ -83,7 +83,9 @@ def test_window_with_ranked_wishes_round_trip(ctx, client):
     assert [s.code for s in window.specialties] == ["paediatrics", "psychiatry"]
     assert [t.code for t in window.trusts] == ["helse-bergen", "helse-stavanger"]
     assert window.accept_other_specialty and window.months == 6 and window.status == "active"
-    assert events("availability.created")[0].data["specialties"] == ["paediatrics", "psychiatry"]
+    created = events("availability.created")[0]
+    assert created.data["specialties"] == ["paediatrics", "psychiatry"]
+    assert (created.object_type, created.object_id) == ("availability", window.id)
 
     listing = client.get("/availability").get_data(as_text=True)
     assert problems(listing) == []
