@@ -39,7 +39,9 @@ class PeriodFieldsForm(BaseForm):
         validators=[Length(max=5000)],
         description=_l("The work, the team and the supervision. Candidates read it."),
     )
-    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=160)])
+    contact_name = StringField(
+        _l("Contact person's name"), validators=[Optional(), Length(max=160)]
+    )
     contact_email = EmailField(
         _l("Contact person's email"),
         validators=[Optional(), Length(max=254), Email(message=_l("Enter a valid email."))],
