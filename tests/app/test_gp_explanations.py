@@ -11,7 +11,7 @@ from app.extensions import db
 from app.gps import services
 from app.gps.explanations import OUTCOMES
 from app.matches import services as match_services
-from app.models import Match
+from app.models import Match, User
 from app.periods.services import PeriodInput, publish_period
 from app.runs.services import RunRequest, execute
 
@@ -148,3 +148,21 @@ def test_the_page_without_a_window(ctx, client):
     assert problems(page) == []
     assert "You have no current availability window" in page
     assert services.explanations_for(gp) == []
+
+
+def test_the_demo_gps_pages_after_a_run(ctx, client):
+    from app.demo import DEMO_PASSWORD, load_demo
+
+    load_demo()
+    db.session.commit()
+    execute(RunRequest(as_of=TODAY, trigger="manual"))
+    browser = Browser(client)
+    assert browser.login("lege@demo.alis.no", DEMO_PASSWORD).status_code == 302
+    for path in ("/availability", "/my/matches", "/my/why-not"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert problems(response.get_data(as_text=True)) == [], path
+    user = db.session.scalar(sa.select(User).where(User.email == "lege@demo.alis.no"))
+    window = services.current_window(user.gp)
+    page = client.get(f"/availability/{window.id}/edit")
+    assert page.status_code == 200 and problems(page.get_data(as_text=True)) == []
