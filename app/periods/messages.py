@@ -10,6 +10,9 @@ FIELD_ERRORS = {
     ("end_date", "too_short"): _l("A period must last at least 3 months."),
     ("source", "unknown"): _l("Choose from the list."),
     ("department_id", "unknown"): _l("Choose a department."),
+    ("department_id", "cannot_change"): _l(
+        "The department cannot change. Withdraw the period and publish a new one."
+    ),
     ("split_months", "too_short"): _l("Each part must last at least 3 months."),
     ("split_months", "no_split"): _l(
         "The period is too short to split into parts of this length. Leave the field empty "

@@ -51,6 +51,8 @@ from .services import (
 from .shortlist import ShortlistUnavailable, choose_candidate, shortlist, uses_shortlist
 
 STAFF = ("trust", "coordinator", "admin")
+# Offer conflicts about the date, shown next to the field; the others are about the state.
+DEADLINE_CONFLICTS = ("deadline_in_past", "deadline_after_start")
 
 
 def _user():
@@ -228,6 +230,9 @@ def offer(period_id: int):
             offer_period(period, accept_by=form.accept_by.data, actor=_user())
         except MatchConflict as error:
             db.session.rollback()
+            if error.code not in DEADLINE_CONFLICTS:
+                flash(conflict(error.code, error.message), "error")
+                return redirect(url_for("periods.detail", period_id=period.id))
             form.accept_by.errors = [*form.accept_by.errors, conflict(error.code, error.message)]
         else:
             db.session.commit()
@@ -290,7 +295,8 @@ def withdraw(period_id: int):
             _show_errors(form, error)
         except MatchConflict as error:
             db.session.rollback()
-            form.reason.errors = [*form.reason.errors, conflict(error.code, error.message)]
+            flash(conflict(error.code, error.message), "error")
+            return redirect(url_for("periods.detail", period_id=period.id))
         else:
             db.session.commit()
             flash(_("The period is withdrawn."), "success")

@@ -153,6 +153,12 @@ def publish_periods(
     ]
 
 
+def period_input(period: Period, **changes) -> PeriodInput:
+    """The period's current values as a PeriodInput, with ``changes`` applied (for edits)."""
+    current = {name: getattr(period, name) for name in PeriodInput.__dataclass_fields__}
+    return PeriodInput(**(current | changes))
+
+
 EDITABLE_FIELDS = (
     "start_date",
     "end_date",
@@ -176,6 +182,8 @@ def update_period(
     # A period that already started may still get a new description or contact.
     if data.start_date == period.start_date:
         errors.pop("start_date", None)
+    if data.department_id != period.department_id:
+        errors["department_id"] = "cannot_change"
     if errors:
         raise PeriodError(errors)
     changes: dict[str, list] = {}

@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from app.dates import add_months
 from app.extensions import db
 from app.matches import services as matches
+from app.matches.services import MatchConflict
 from app.models import AuditEvent, Availability, Match, Period, Specialty
+from app.periods.services import PeriodError, period_input, update_period
 
 from . import factories
 from .a11y import problems
@@ -255,3 +257,29 @@ def test_coordinator_of_another_region_gets_404(ctx, client):
     period = factories.make_period("helse-bergen")
     Browser(client).login(user.email)
     assert client.get(f"/periods/{period.id}").status_code == 404
+
+
+def test_update_service_keeps_the_department_and_needs_an_open_period(ctx):
+    period = factories.make_period("helse-bergen")
+    other = factories.department("helse-stavanger")
+    with pytest.raises(PeriodError) as caught:
+        update_period(period, period_input(period, department_id=other.id), actor=None)
+    assert caught.value.fields == {"department_id": "cannot_change"}
+    assert update_period(period, period_input(period), actor=None) == {}
+    changes = update_period(period, period_input(period, description="Ny tekst"), actor=None)
+    assert changes == {"description": ["Test", "Ny tekst"]}
+    period.status = "advertised"
+    with pytest.raises(MatchConflict):
+        update_period(period, period_input(period, description="x"), actor=None)
+
+
+def test_offer_without_a_candidate_is_explained(staff):
+    period = factories.make_period("helse-bergen")
+    response = staff.submit(
+        f"/periods/{period.id}/offer",
+        {"accept_by": (date.today() + timedelta(days=5)).isoformat()},
+        page=f"/periods/{period.id}",
+    )
+    assert response.status_code == 302
+    page = staff.get(f"/periods/{period.id}").get_data(as_text=True)
+    assert "The period has no candidate to make an offer to." in page
