@@ -201,7 +201,7 @@ def match_action(match_id: int, action: str):
                 match_services.unpin(match, reason=form.reason.data.strip(), actor=user)
         except MatchConflict as conflict:
             db.session.rollback()
-            _, error = words.conflict(conflict.code, conflict.message)
+            error = words.conflict(conflict.code, conflict.message)[1]
             status = 409
         else:
             db.session.commit()

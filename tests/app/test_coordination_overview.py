@@ -49,9 +49,10 @@ def waiting_gp(name, municipality="4601", **profile):
 
 def login_coordinator(client, region="helse-vest"):
     user = factories.make_user("coordinator", region_code=region)
+    user.locale = "en"  # the tests read the English words
+    db.session.commit()
     browser = Browser(client)
     browser.login(user.email)
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return browser
 
 
@@ -125,6 +126,8 @@ def test_periods_near_fallback_are_listed(ctx, client):
 def test_national_coordinator_chooses_a_region(ctx, client):
     waiting_gp("Oslo Lege", municipality="0301", months_general_practice=90)
     user = factories.make_user("coordinator")
+    user.locale = "en"  # the tests read the English words
+    db.session.commit()
     Browser(client).login(user.email)
     page = client.get("/coordination/?region=helse-sor-ost").get_data(as_text=True)
     assert '<label for="region-choice">' in page

@@ -1,0 +1,121 @@
+"""The audit log page: newest first, filters by object, person and action, a clear error
+for a malformed object, pagination, and the region scope."""
+
+import pytest
+import sqlalchemy as sa
+
+from app import audit
+from app.coordination.audit_log import ObjectRefError, audit_query, parse_object_ref
+from app.extensions import db
+from app.models import AuditEvent, Match
+
+from . import factories
+from .conftest import Browser
+
+
+@pytest.fixture
+def world(ctx):
+    """Events about a Helse Vest period and match, and about an Ahus period."""
+    bergen = factories.make_period("helse-bergen")
+    ahus = factories.make_period("ahus")
+    gp = factories.make_gp(name="Kari Revisjon")
+    match = Match(period=bergen, gp=gp, status="proposed", source="solver")
+    db.session.add(match)
+    db.session.flush()
+    anne = factories.make_user("coordinator", region_code="helse-vest", email="anne@vest.no")
+    audit.record("match.cancelled", match, actor=anne, reason="Feil avdeling")
+    audit.record("period.published", ahus, actor=None)
+    db.session.commit()
+    return {"bergen": bergen, "ahus": ahus, "match": match, "gp": gp, "anne": anne}
+
+
+def login(client, region="helse-vest"):
+    user = factories.make_user("coordinator", region_code=region)
+    user.locale = "en"  # the tests read the English words
+    db.session.commit()
+    Browser(client).login(user.email)
+    return user
+
+
+def rows(page: str) -> list[str]:
+    body = page.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in page else ""
+    return body.split("<tr>")[1:]
+
+
+def test_object_filter(world, client):
+    login(client)
+    page = client.get(f"/coordination/audit?object=match:{world['match'].id}").get_data(
+        as_text=True
+    )
+    found = rows(page)
+    assert len(found) == 1 and "Feil avdeling" in found[0]
+    assert f"match:{world['match'].id}" in found[0]  # written the way the filter reads it
+    page = client.get(f"/coordination/audit?object=period:{world['bergen'].id}").get_data(
+        as_text=True
+    )
+    assert len(rows(page)) == 1 and "period.published" in rows(page)[0]
+
+
+def test_person_and_action_filters(world, client):
+    login(client)
+    page = client.get("/coordination/audit?person=ANNE@").get_data(as_text=True)
+    assert [("Feil avdeling" in r) for r in rows(page)] == [True]
+    page = client.get("/coordination/audit?action=period.published").get_data(as_text=True)
+    assert rows(page) and all("period.published" in r for r in rows(page))
+    page = client.get("/coordination/audit?person=kari revisjon").get_data(as_text=True)
+    assert [("gp.registered" in r) for r in rows(page)] == [True]  # by name: her registration
+
+
+@pytest.mark.parametrize("value", ["period", "period:", "12", "planet:4", "period:x"])
+def test_a_malformed_object_filter_says_how_to_write_it(world, client, value):
+    login(client)
+    response = client.get(f"/coordination/audit?object={value}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="object-error"' in page and "type:number" in page
+    assert f'value="{value}"' in page  # what was typed is kept
+
+
+def test_regional_coordinators_see_their_region(world, client):
+    login(client)
+    page = client.get("/coordination/audit").get_data(as_text=True)
+    assert f"period:{world['bergen'].id}" in page
+    assert f"period:{world['ahus'].id}" not in page
+    assert (
+        rows(
+            client.get(f"/coordination/audit?object=period:{world['ahus'].id}").get_data(
+                as_text=True
+            )
+        )
+        == []
+    )
+
+
+def test_national_coordinators_see_everything(world, client):
+    user = factories.make_user("coordinator")
+    Browser(client).login(user.email)
+    page = client.get("/coordination/audit").get_data(as_text=True)
+    assert f"period:{world['ahus'].id}" in page and f"period:{world['bergen'].id}" in page
+
+
+def test_pages_of_fifty_newest_first(world, client):
+    for n in range(60):
+        audit.record("period.published", world["bergen"], reason=f"hendelse {n}")
+    db.session.commit()
+    login(client)
+    first = client.get("/coordination/audit").get_data(as_text=True)
+    assert len(rows(first)) == 50 and "Page 1 of 2" in first
+    assert "hendelse 59" in rows(first)[0]
+    second = client.get("/coordination/audit?page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second and len(rows(second)) > 0
+
+
+def test_the_query_is_the_apis_too(world):
+    assert parse_object_ref(" Match : 7 ") == ("match", 7)
+    with pytest.raises(ObjectRefError):
+        parse_object_ref("match:")
+    trust_staff = factories.make_user("trust", trust_code="helse-bergen")
+    assert db.session.scalars(audit_query(trust_staff)).all() == []
+    admin = factories.make_user("admin")
+    everything = db.session.scalars(audit_query(admin)).all()
+    assert len(everything) == db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))

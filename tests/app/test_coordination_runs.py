@@ -1,0 +1,158 @@
+"""Matching runs from the coordinators' pages: a dry run first, what it would change and
+the trade-off between the modes, then the commit."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.coordination import routes
+from app.dates import add_months, local_today
+from app.extensions import db
+from app.models import Match, MatchingRun, Period
+from app.periods.services import PeriodInput, publish_period
+from app.runs.services import RunRefused
+
+from . import factories
+from .conftest import Browser
+
+TODAY = local_today()
+START = add_months(TODAY.replace(day=1), 3)
+
+
+def department(specialty, trust_code="helse-bergen"):
+    return next(d for d in factories.trust(trust_code).departments if d.specialty.code == specialty)
+
+
+def period(specialty, trust_code="helse-bergen"):
+    made = publish_period(
+        PeriodInput(
+            department_id=department(specialty, trust_code).id,
+            start_date=START,
+            end_date=add_months(START, 6) - timedelta(days=1),
+            source="parental_leave",
+        ),
+        actor=None,
+    )
+    db.session.commit()
+    return made
+
+
+def gp(name, specialties, months):
+    made = factories.make_gp(name=name, months_general_practice=months)
+    factories.make_window(made, start=START - timedelta(days=10), specialties=specialties)
+    return made
+
+
+@pytest.fixture
+def market(ctx):
+    """Strict priority places one GP; placing both needs passing over the first."""
+    psychiatry = period("psychiatry")
+    paediatrics = period("paediatrics")
+    first = gp("Først Prioritert", ["psychiatry", "paediatrics"], 80)
+    second = gp("Andre Kandidat", ["psychiatry"], 40)
+    return {"psychiatry": psychiatry, "paediatrics": paediatrics, "first": first, "second": second}
+
+
+@pytest.fixture
+def browser(client):
+    user = factories.make_user("coordinator", region_code="helse-vest")
+    user.locale = "en"  # the tests read the English words
+    db.session.commit()
+    browser = Browser(client)
+    browser.login(user.email)
+    return browser
+
+
+def dry_run(browser):
+    response = browser.submit("/coordination/runs", {"as_of": TODAY.isoformat()})
+    assert response.status_code == 302
+    run = db.session.scalar(sa.select(MatchingRun).order_by(MatchingRun.id.desc()))
+    assert response.headers["Location"].endswith(f"/coordination/runs/{run.id}")
+    return run
+
+
+def test_a_dry_run_changes_nothing_but_stores_its_summary(market, browser):
+    run = dry_run(browser)
+    assert run.dry_run and run.status == "succeeded" and run.triggered_by == "manual"
+    assert run.summary["regions"]["helse-vest"]["new"]
+    assert db.session.scalars(sa.select(Match)).all() == []
+    statuses = {p.status for p in db.session.scalars(sa.select(Period))}
+    assert statuses == {"open"}
+    page = browser.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
+    assert "Først Prioritert" in page and department("psychiatry").name in page
+    assert "Commit this run" in page and "can differ from this dry run" in page
+
+
+def test_the_trade_off_between_the_modes_is_shown(market, browser):
+    run = dry_run(browser)
+    region = run.summary["regions"]["helse-vest"]
+    assert region["placements"] == 1
+    assert region["alternative"] == {"mode": "max_placements", "placements": 2, "passed_over": 1}
+    page = browser.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
+    assert "The other mode would place 1 more GP," in page
+    assert "passing over 1 candidate with higher priority" in page
+
+
+def test_committing_creates_the_proposals(market, browser):
+    run = dry_run(browser)
+    response = browser.submit(
+        f"/coordination/runs/{run.id}/commit", {}, page=f"/coordination/runs/{run.id}"
+    )
+    assert response.status_code == 302
+    committed = db.session.scalar(sa.select(MatchingRun).order_by(MatchingRun.id.desc()))
+    assert committed.id != run.id and not committed.dry_run and committed.as_of == run.as_of
+    match = db.session.scalar(sa.select(Match).where(Match.status == "proposed"))
+    assert (match.gp_id, match.period_id) == (market["first"].id, market["psychiatry"].id)
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Commit this run" not in page and "Først Prioritert" in page
+    # the list shows both, with their kind
+    runs = browser.get("/coordination/runs").get_data(as_text=True)
+    assert f"Run {run.id}" in runs and f"Run {committed.id}" in runs and "dry run" in runs
+
+
+def test_a_refused_commit_says_why(market, browser, monkeypatch):
+    run = dry_run(browser)
+
+    def refuse(request):
+        raise RunRefused("another matching run is in progress")
+
+    monkeypatch.setattr(routes, "execute", refuse)
+    response = browser.submit(
+        f"/coordination/runs/{run.id}/commit", {}, page=f"/coordination/runs/{run.id}"
+    )
+    assert response.status_code == 409
+    assert "Another matching run is in progress" in response.get_data(as_text=True)
+    assert db.session.scalars(sa.select(Match)).all() == []
+
+
+def test_a_committed_run_cannot_be_committed_again(market, browser):
+    run = dry_run(browser)
+    page = f"/coordination/runs/{run.id}"
+    browser.submit(f"{page}/commit", {}, page=page)
+    committed = db.session.scalar(sa.select(MatchingRun).order_by(MatchingRun.id.desc()))
+    again = browser.submit(
+        f"/coordination/runs/{committed.id}/commit", {}, page=f"/coordination/runs/{run.id}"
+    )
+    assert again.status_code == 409
+
+
+def test_a_bad_date_is_an_error_next_to_the_field(ctx, browser):
+    response = browser.submit("/coordination/runs", {"as_of": "31.02.2027"})
+    assert response.status_code == 422
+    assert 'id="as_of-error"' in response.get_data(as_text=True)
+    assert db.session.scalars(sa.select(MatchingRun)).all() == []
+
+
+def test_runs_are_national_but_the_changes_shown_are_the_regions(market, browser, client):
+    run = dry_run(browser)
+    browser.logout()
+    other = factories.make_user("coordinator", region_code="helse-nord")
+    other.locale = "en"  # the tests read the English words
+    db.session.commit()
+    browser.login(other.email)
+    assert client.get("/coordination/runs").status_code == 200
+    page = client.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
+    assert page.count("Først Prioritert") == 0
+    assert "The run changed nothing in your regions." in page
+    assert client.get("/coordination/runs/999999").status_code == 404
