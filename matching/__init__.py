@@ -1,7 +1,7 @@
 """The ALIS matching engine: a pure library (OR-Tools, no web framework, no database).
 
-    from matching import load_problem, solve, result_to_json
-    result = solve(load_problem("problem.json"), time_limit_s=30)
+from matching import load_problem, solve, result_to_json
+result = solve(load_problem("problem.json"), time_limit_s=30)
 """
 
 from .api import eligibility, pair_reasons, rank_candidates

@@ -26,7 +26,9 @@ class Capacity:
             members[p.department].append(p)
         for dept in sorted(problem.departments, key=lambda d: d.id):
             periods = members.get(dept.id, [])
-            marks = sorted({p.start.toordinal() for p in periods} | {p.end.toordinal() + 1 for p in periods})
+            marks = sorted(
+                {p.start.toordinal() for p in periods} | {p.end.toordinal() + 1 for p in periods}
+            )
             demand = [0] * max(len(marks) - 1, 0)
             spans = []
             for p in periods:

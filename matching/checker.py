@@ -40,7 +40,9 @@ class Report:
 
     def text(self) -> str:
         lines = [f"FAIL {m}" for m in self.failures] + [f"note {m}" for m in self.notes]
-        lines.append("OK: all checks passed" if self.ok else f"{len(self.failures)} check(s) failed")
+        lines.append(
+            "OK: all checks passed" if self.ok else f"{len(self.failures)} check(s) failed"
+        )
         return "\n".join(lines)
 
 
@@ -75,12 +77,15 @@ class World:
         self.trust = np.array([p.trust for p in self.periods], dtype=object)
         self.spec = np.array([p.specialty for p in self.periods], dtype=object)
         overrides = {t.trust: t for t in problem.trust_policies}
-        self.min_months = np.array([
-            overrides[p.trust].min_months_general_practice
-            if p.trust in overrides and overrides[p.trust].min_months_general_practice is not None
-            else problem.policy.min_months_general_practice
-            for p in self.periods
-        ])
+        self.min_months = np.array(
+            [
+                overrides[p.trust].min_months_general_practice
+                if p.trust in overrides
+                and overrides[p.trust].min_months_general_practice is not None
+                else problem.policy.min_months_general_practice
+                for p in self.periods
+            ]
+        )
         self.order_of = {
             p.trust: overrides[p.trust].priority
             if p.trust in overrides and overrides[p.trust].priority is not None
@@ -109,7 +114,11 @@ class World:
     def pref(self, g: Any, p: Any) -> tuple[int, int, int, int, str]:
         """Smaller is preferred: specialty order, trust order, start, then end and id."""
         av = g.availability
-        s = av.specialties.index(p.specialty) if p.specialty in av.specialties else len(av.specialties)
+        s = (
+            av.specialties.index(p.specialty)
+            if p.specialty in av.specialties
+            else len(av.specialties)
+        )
         t = av.trusts.index(p.trust) if p.trust in av.trusts else len(av.trusts)
         return (s, t, p.start.toordinal(), p.end.toordinal(), p.id)
 
@@ -147,14 +156,17 @@ class Days:
 
     def load(self, dept: str, day: int, extra: str | None = None) -> int:
         return sum(
-            1 for q in self.members[dept]
+            1
+            for q in self.members[dept]
             if (q.id in self.filled or q.id == extra)
             and q.start.toordinal() <= day <= q.end.toordinal()
         )
 
     def days(self, p: Any) -> list[int]:
-        return sorted({q.start.toordinal() for q in self.members[p.department]
-                       if p.start <= q.start <= p.end} | {p.start.toordinal()})
+        return sorted(
+            {q.start.toordinal() for q in self.members[p.department] if p.start <= q.start <= p.end}
+            | {p.start.toordinal()}
+        )
 
     def violations(self) -> list[str]:
         out = []
@@ -185,7 +197,9 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 3000) -> 
         if gid in world.lottery and value != world.lottery[gid]:
             report.fail(f"lottery of {gid} is {value}, expected {world.lottery[gid]}")
     if status == "infeasible":
-        report.notes.append("result says infeasible: " + "; ".join(result.get("infeasible_reasons", [])))
+        report.notes.append(
+            "result says infeasible: " + "; ".join(result.get("infeasible_reasons", []))
+        )
         return report
     assign: dict[str, str] = {}
     holder: dict[str, str] = {}
@@ -267,7 +281,9 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 3000) -> 
             elif h is None and days.blocked(p):
                 cause = "department_capacity"
             if cause is None:
-                report.fail(f"blocking pair ({gid}, {pid}) is not caused by a pin, placement or capacity")
+                report.fail(
+                    f"blocking pair ({gid}, {pid}) is not caused by a pin, placement or capacity"
+                )
             elif named.get((gid, pid)) != cause:
                 report.fail(f"blocking pair ({gid}, {pid}) caused by {cause} is not named as such")
             blocking_seen.add((gid, pid))
@@ -280,7 +296,9 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 3000) -> 
     return report
 
 
-def check_files(problem_path: str | Path, result_path: str | Path, exact_limit: int = 3000) -> Report:
+def check_files(
+    problem_path: str | Path, result_path: str | Path, exact_limit: int = 3000
+) -> Report:
     problem = load_problem(problem_path)
     result = json.loads(Path(result_path).read_text(encoding="utf-8"))
     return check(problem, result, exact_limit)

@@ -60,7 +60,9 @@ def _max_flow(pairs: dict[str, list[str]]) -> tuple[int, dict[str, str]]:
     return flow.optimal_flow(), chosen
 
 
-def _exact(world: World, pairs: dict[str, list[str]], fixed_periods: set[str], strict: bool) -> int | None:
+def _exact(
+    world: World, pairs: dict[str, list[str]], fixed_periods: set[str], strict: bool
+) -> int | None:
     """The most placements of the open market, by a plain CP-SAT model (None if unproven)."""
     gps, pers = world.problem.gp_by_id, world.problem.period_by_id
     model = cp_model.CpModel()
@@ -98,10 +100,18 @@ def _exact(world: World, pairs: dict[str, list[str]], fixed_periods: set[str], s
             if pp.department in cap:
                 z = model.new_bool_var("")
                 model.add(y[p] == 0).only_enforce_if(z)
-                days = [d for d in sorted({q.start.toordinal() for q in members[pp.department]})
-                        if pp.start.toordinal() <= d <= pp.end.toordinal()]
-                days.append(max(d for d in sorted({q.start.toordinal() for q in members[pp.department]})
-                                if d <= pp.start.toordinal()))
+                days = [
+                    d
+                    for d in sorted({q.start.toordinal() for q in members[pp.department]})
+                    if pp.start.toordinal() <= d <= pp.end.toordinal()
+                ]
+                days.append(
+                    max(
+                        d
+                        for d in sorted({q.start.toordinal() for q in members[pp.department]})
+                        if d <= pp.start.toordinal()
+                    )
+                )
                 model.add_bool_or([full[(pp.department, d)] for d in days]).only_enforce_if(z)
                 exempt.append(z)
             model.add(var + sum(better) + sum(higher) + sum(exempt) >= 1)
@@ -114,13 +124,20 @@ def _exact(world: World, pairs: dict[str, list[str]], fixed_periods: set[str], s
 
 
 def check_maximal(
-    world: World, eligible: dict[str, list[str]], assign: dict[str, str], fixed_gp: set[str],
-    fixed_period: set[str], result: dict[str, Any], report: Report, exact_limit: int,
+    world: World,
+    eligible: dict[str, list[str]],
+    assign: dict[str, str],
+    fixed_gp: set[str],
+    fixed_period: set[str],
+    result: dict[str, Any],
+    report: Report,
+    exact_limit: int,
 ) -> None:
     strict = world.problem.policy.mode == STRICT
     pairs = {
         g: [p for p in ps if p not in fixed_period and (g, p) not in world.forbidden]
-        for g, ps in eligible.items() if g not in fixed_gp
+        for g, ps in eligible.items()
+        if g not in fixed_gp
     }
     pairs = {g: ps for g, ps in pairs.items() if ps}
     n_pairs = sum(len(v) for v in pairs.values())

@@ -26,8 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="verify a result against its problem (exit 1 on failure)")
     c.add_argument("problem")
     c.add_argument("result")
-    c.add_argument("--exact-limit", type=int, default=3000, metavar="PAIRS",
-                   help="prove maximality with an exact model up to this many eligible pairs")
+    c.add_argument(
+        "--exact-limit",
+        type=int,
+        default=3000,
+        metavar="PAIRS",
+        help="prove maximality with an exact model up to this many eligible pairs",
+    )
     g = sub.add_parser("generate", help="print a random Norway-shaped problem")
     g.add_argument("--gps", type=int, required=True)
     g.add_argument("--periods", type=int, required=True)

@@ -42,7 +42,9 @@ def components(market: Market, prefs: list[list[int]] | None = None) -> tuple[li
     return [find(x) for x in range(len(parent))], n_gp
 
 
-def members(labels: list[int], n_gp: int, wanted: set[int]) -> dict[int, tuple[list[int], list[int]]]:
+def members(
+    labels: list[int], n_gp: int, wanted: set[int]
+) -> dict[int, tuple[list[int], list[int]]]:
     """GP and period indexes of each wanted component label."""
     out: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     for x, label in enumerate(labels):

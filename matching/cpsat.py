@@ -69,7 +69,9 @@ class _Builder:
         self.model = cp_model.CpModel()
         self.costs, self.big = _costs(part)
         self.x = {pair: self.model.new_bool_var("") for pair in self.costs}
-        self.hint: dict[cp_model.IntVar, int] = {v: int(hint.get(g) == p) for (g, p), v in self.x.items()}
+        self.hint: dict[cp_model.IntVar, int] = {
+            v: int(hint.get(g) == p) for (g, p), v in self.x.items()
+        }
         self.hinted = hint
         self.hinted_periods = set(hint.values())
         self.by_period: dict[int, list[tuple[int, int]]] = defaultdict(list)  # p -> (rank, g)
@@ -129,7 +131,11 @@ class _Builder:
             model.add_hint(var, bool(val))
         solver = cp_model.CpSolver()
         params = solver.parameters
+        # The deterministic limit normally stops the search first (a deterministic second
+        # takes several wall seconds here), so an unproven result is still reproducible;
+        # the wall limit is the caller's hard cap.
         params.max_time_in_seconds = max(0.1, settings.time_limit_s)
+        params.max_deterministic_time = max(0.05, settings.time_limit_s / 8)
         params.num_workers = settings.num_workers
         params.interleave_search = settings.num_workers > 1  # deterministic with several workers
         params.random_seed = 0
@@ -174,7 +180,7 @@ def solve_strict(part: Part, hint: dict[int, int], settings: Settings) -> PartSo
         for (_, g), pre in zip(cands, b.prefix(lits), strict=True):
             higher[(g, p)] = pre
     occupancy: dict[tuple[int, int], int] = defaultdict(int)
-    for g, p in hint.items():
+    for p in hint.values():
         span = cap.span.get(part.period_ids[p])
         if span:
             for s in range(span[1], span[2]):

@@ -78,7 +78,10 @@ class Eligibility:
         """The GP's eligible periods (forbidden ones included), best first."""
         av = gp.availability
         problem = self.problem
-        if self._uniform_min and gp.months_general_practice < problem.policy.min_months_general_practice:
+        if (
+            self._uniform_min
+            and gp.months_general_practice < problem.policy.min_months_general_practice
+        ):
             return []
         first = av.earliest_start.toordinal()
         last_end = av.latest_end.toordinal()
@@ -88,7 +91,10 @@ class Eligibility:
                 if (
                     self.end[p.id] <= last_end
                     and self.covered[p.id] >= av.months
-                    and (self._uniform_min or gp.months_general_practice >= problem.min_months(p.trust))
+                    and (
+                        self._uniform_min
+                        or gp.months_general_practice >= problem.min_months(p.trust)
+                    )
                 ):
                     found.append(p)
         found.sort(key=lambda p: self.preference_key(gp, p))

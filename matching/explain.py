@@ -38,7 +38,7 @@ class Explainer:
         self.final = final
         self.holder = {p: (g, src) for g, (p, src) in final.items()}
         self.occupancy = market.capacity.copy()
-        for g, (p, src) in final.items():
+        for g, (p, _) in final.items():
             if g not in market.fixed_gp:
                 self.occupancy.add(p)
         self._positions: dict[str, dict[str, int]] = {}

@@ -6,7 +6,9 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 
-def max_flow_min_cost(prefs: list[list[int]], rank: list[dict[int, int]], n_periods: int) -> list[int]:
+def max_flow_min_cost(
+    prefs: list[list[int]], rank: list[dict[int, int]], n_periods: int
+) -> list[int]:
     """The most placements; among those the least total (GP rank, then priority rank).
 
     Returns the period index per GP (-1 unplaced). The cost of a pair is
@@ -49,3 +51,38 @@ def max_flow_min_cost(prefs: list[list[int]], rank: list[dict[int, int]], n_peri
         if tail < n_gp and flow.flow(arc) > 0:
             out[tail] = flow.head(arc) - n_gp
     return out
+
+
+def grouped_max_flow(prefs: list[list[int]], group: list[int], group_cap: list[int]) -> int:
+    """Most placements when the periods of group k may take at most group_cap[k] GPs in all
+    (group -1: no such limit). A relaxation of department capacity over time."""
+    from ortools.graph.python import max_flow
+
+    n_gp, n_p, n_k = len(prefs), len(group), len(group_cap)
+    source, sink = n_gp + n_p + n_k, n_gp + n_p + n_k + 1
+    tails, heads, caps = [], [], []
+    for g, mine in enumerate(prefs):
+        if mine:
+            tails.append(source)
+            heads.append(g)
+            caps.append(1)
+        for p in mine:
+            tails.append(g)
+            heads.append(n_gp + p)
+            caps.append(1)
+    for p, k in enumerate(group):
+        tails.append(n_gp + p)
+        heads.append(sink if k < 0 else n_gp + n_p + k)
+        caps.append(1)
+    for k, cap in enumerate(group_cap):
+        tails.append(n_gp + n_p + k)
+        heads.append(sink)
+        caps.append(cap)
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(
+        np.asarray(tails, dtype=np.int32),
+        np.asarray(heads, dtype=np.int32),
+        np.asarray(caps, dtype=np.int64),
+    )
+    flow.solve(source, sink)
+    return int(flow.optimal_flow())

@@ -9,27 +9,80 @@ from typing import Any
 from .dates import add_months
 
 REGIONS: dict[str, tuple[float, tuple[str, ...]]] = {
-    "helse-sor-ost": (0.55, (
-        "ahus", "oslo-universitetssykehus", "vestre-viken", "innlandet", "ostfold", "sorlandet",
-        "telemark", "vestfold", "lovisenberg", "diakonhjemmet", "sunnaas", "betanien",
-        "martina-hansen", "modum-bad", "revmatismesykehuset",
-    )),
-    "helse-vest": (0.20, ("helse-bergen", "helse-stavanger", "helse-fonna", "helse-forde", "haraldsplass")),
+    "helse-sor-ost": (
+        0.55,
+        (
+            "ahus",
+            "oslo-universitetssykehus",
+            "vestre-viken",
+            "innlandet",
+            "ostfold",
+            "sorlandet",
+            "telemark",
+            "vestfold",
+            "lovisenberg",
+            "diakonhjemmet",
+            "sunnaas",
+            "betanien",
+            "martina-hansen",
+            "modum-bad",
+            "revmatismesykehuset",
+        ),
+    ),
+    "helse-vest": (
+        0.20,
+        ("helse-bergen", "helse-stavanger", "helse-fonna", "helse-forde", "haraldsplass"),
+    ),
     "helse-midt-norge": (0.13, ("st-olavs", "more-og-romsdal", "nord-trondelag")),
-    "helse-nord": (0.12, (
-        "unn", "nordlandssykehuset", "helgelandssykehuset", "finnmarkssykehuset", "vesteralen",
-        "lofoten", "narvik",
-    )),
+    "helse-nord": (
+        0.12,
+        (
+            "unn",
+            "nordlandssykehuset",
+            "helgelandssykehuset",
+            "finnmarkssykehuset",
+            "vesteralen",
+            "lofoten",
+            "narvik",
+        ),
+    ),
 }
 SPECIALTIES = (
-    "psychiatry", "internal-medicine", "paediatrics", "gynaecology", "emergency-medicine",
-    "geriatrics", "orthopaedics", "child-psychiatry", "ent", "general-surgery", "neurology",
-    "dermatology", "ophthalmology", "rehabilitation", "addiction-medicine", "oncology",
-    "cardiology", "pulmonology", "rheumatology", "infectious-diseases", "radiology",
-    "anaesthesiology", "urology", "palliative-care", "occupational-medicine",
+    "psychiatry",
+    "internal-medicine",
+    "paediatrics",
+    "gynaecology",
+    "emergency-medicine",
+    "geriatrics",
+    "orthopaedics",
+    "child-psychiatry",
+    "ent",
+    "general-surgery",
+    "neurology",
+    "dermatology",
+    "ophthalmology",
+    "rehabilitation",
+    "addiction-medicine",
+    "oncology",
+    "cardiology",
+    "pulmonology",
+    "rheumatology",
+    "infectious-diseases",
+    "radiology",
+    "anaesthesiology",
+    "urology",
+    "palliative-care",
+    "occupational-medicine",
 )
-PRIORITY = ["catchment", "first_choice", "months_general_practice", "courses_completed",
-            "supervision_group_months", "registered_at", "lottery"]
+PRIORITY = [
+    "catchment",
+    "first_choice",
+    "months_general_practice",
+    "courses_completed",
+    "supervision_group_months",
+    "registered_at",
+    "lottery",
+]
 
 
 def _weights(n: int, skew: float) -> list[float]:
@@ -47,7 +100,11 @@ def _sample(rng: random.Random, items: tuple[str, ...], weights: list[float], k:
 
 
 def generate(
-    gps: int, periods: int, seed: int, mode: str = "strict_priority", capacity: bool = True,
+    gps: int,
+    periods: int,
+    seed: int,
+    mode: str = "strict_priority",
+    capacity: bool = True,
     horizon_months: int = 36,
 ) -> dict[str, Any]:
     """A problem JSON document; the same arguments always give the same document."""
@@ -55,8 +112,11 @@ def generate(
     as_of = date(2027, 1, 15)
     first = date(2027, 2, 1)
     trusts = [(r, t) for r, (_, ts) in REGIONS.items() for t in ts]
-    trust_w = [REGIONS[r][0] / len(REGIONS[r][1]) * (3.0 if i == 0 else 1.0)
-               for r, (_, ts) in REGIONS.items() for i, _t in enumerate(ts)]
+    trust_w = [
+        REGIONS[r][0] / len(REGIONS[r][1]) * (3.0 if i == 0 else 1.0)
+        for r, (_, ts) in REGIONS.items()
+        for i, _t in enumerate(ts)
+    ]
     spec_w = _weights(len(SPECIALTIES), 1.0)
     sites = max(1, round(periods / 1000))
     depts: dict[str, dict[str, Any]] = {}
@@ -70,8 +130,16 @@ def generate(
         length = rng.choices((3, 6, 9, 12), weights=(1, 6, 1, 2))[0]
         start = add_months(first, rng.randrange(horizon_months - length + 1))
         end = add_months(start, length) - timedelta(days=1)
-        out_periods.append({"id": f"p{i + 1}", "trust": trust, "department": dept, "specialty": spec,
-                            "start": start.isoformat(), "end": end.isoformat()})
+        out_periods.append(
+            {
+                "id": f"p{i + 1}",
+                "trust": trust,
+                "department": dept,
+                "specialty": spec,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+            }
+        )
     out_gps = []
     region_names = list(REGIONS)
     for i in range(gps):
@@ -86,27 +154,39 @@ def generate(
         others = [t for t in local if t != home]
         extra = rng.sample(others, min(len(others), rng.randint(0, 2)))
         registered = datetime(2025, 1, 1, 8, tzinfo=timezone(timedelta(hours=1))) + timedelta(
-            minutes=rng.randrange(2 * 365 * 24 * 60))
-        out_gps.append({
-            "id": f"g{i + 1}", "home_trust": home,
-            "months_general_practice": rng.randint(12, 120),
-            "courses_completed": rng.randint(0, 12),
-            "supervision_group_months": rng.randint(0, 24),
-            "registered_at": registered.isoformat(),
-            "availability": {
-                "earliest_start": earliest.isoformat(), "latest_end": latest.isoformat(),
-                "months": months, "specialties": wishes,
-                "trusts": [] if rng.random() < 0.1 else [home, *extra],
-                "accept_other_specialty": rng.random() < 0.15,
-            },
-        })
+            minutes=rng.randrange(2 * 365 * 24 * 60)
+        )
+        out_gps.append(
+            {
+                "id": f"g{i + 1}",
+                "home_trust": home,
+                "months_general_practice": rng.randint(12, 120),
+                "courses_completed": rng.randint(0, 12),
+                "supervision_group_months": rng.randint(0, 24),
+                "registered_at": registered.isoformat(),
+                "availability": {
+                    "earliest_start": earliest.isoformat(),
+                    "latest_end": latest.isoformat(),
+                    "months": months,
+                    "specialties": wishes,
+                    "trusts": [] if rng.random() < 0.1 else [home, *extra],
+                    "accept_other_specialty": rng.random() < 0.15,
+                },
+            }
+        )
     return {
         "as_of": as_of.isoformat(),
-        "policy": {"mode": mode, "priority": PRIORITY, "min_months_general_practice": 24,
-                   "lottery_seed": f"{as_of.isoformat()}/seed-{seed}"},
+        "policy": {
+            "mode": mode,
+            "priority": PRIORITY,
+            "min_months_general_practice": 24,
+            "lottery_seed": f"{as_of.isoformat()}/seed-{seed}",
+        },
         "trust_policies": {"vestre-viken": {"priority": ["registered_at", "lottery"]}},
         "departments": sorted(depts.values(), key=lambda d: d["id"]) if capacity else [],
         "periods": out_periods,
         "gps": out_gps,
-        "pins": [], "forbids": [], "placed": [],
+        "pins": [],
+        "forbids": [],
+        "placed": [],
     }

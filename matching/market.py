@@ -9,8 +9,8 @@ import numpy as np
 
 from .capacity import Capacity
 from .eligibility import DATE_CODES, FORBIDDEN, NOT_ELIGIBLE, Eligibility
-from .pairs import eligible_pairs
 from .model import Problem
+from .pairs import eligible_pairs
 from .priority import PriorityRules
 
 PIN = "pin"
@@ -67,7 +67,11 @@ def _fix(market: Market) -> None:
             g = problem.gp_by_id[pair.gp]
             p = problem.period_by_id[pair.period]
             codes = market.elig.failures(g, p)
-            broken = [c for c in codes if c == FORBIDDEN or (source == PIN and c in DATE_CODES + (NOT_ELIGIBLE,))]
+            broken = [
+                c
+                for c in codes
+                if c == FORBIDDEN or (source == PIN and c in DATE_CODES + (NOT_ELIGIBLE,))
+            ]
             if broken:
                 market.infeasible.append(f"{label}: {', '.join(broken)}")
                 continue
@@ -78,7 +82,8 @@ def _fix(market: Market) -> None:
             market.capacity.add(pair.period)
     for dept, day in market.capacity.overfull():
         market.infeasible.append(
-            f"department {dept} is over capacity from {date.fromordinal(day)} with pins and placements alone"
+            f"department {dept} is over capacity from {date.fromordinal(day)} "
+            "with pins and placements alone"
         )
 
 
@@ -94,9 +99,13 @@ def build_market(problem: Problem) -> Market:
     for gi, gid in enumerate(gp_of):
         market.eligible[gid] = [period_of[x] for x in p_list[g_bounds[gi] : g_bounds[gi + 1]]]
     by_period = table.by_period.tolist()
-    p_bounds = np.searchsorted(table.period[table.by_period], np.arange(len(period_of) + 1)).tolist()
+    p_bounds = np.searchsorted(
+        table.period[table.by_period], np.arange(len(period_of) + 1)
+    ).tolist()
     for pi, pid in enumerate(period_of):
-        market.candidates[pid] = [gp_of[g_list[k]] for k in by_period[p_bounds[pi] : p_bounds[pi + 1]]]
+        market.candidates[pid] = [
+            gp_of[g_list[k]] for k in by_period[p_bounds[pi] : p_bounds[pi + 1]]
+        ]
     for f in problem.forbids:
         g, p = problem.gp_by_id[f.gp], problem.period_by_id[f.period]
         if market.elig.failures(g, p) == [FORBIDDEN]:

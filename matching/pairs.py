@@ -45,9 +45,14 @@ def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def eligible_pairs(problem: Problem, rules: PriorityRules) -> PairTable:
     periods, gps = problem.periods, problem.gps
-    trust = _codes([p.trust for p in periods] + [g.home_trust for g in gps]
-                   + [t for g in gps for t in g.availability.trusts])
-    spec = _codes([p.specialty for p in periods] + [s for g in gps for s in g.availability.specialties])
+    trust = _codes(
+        [p.trust for p in periods]
+        + [g.home_trust for g in gps]
+        + [t for g in gps for t in g.availability.trusts]
+    )
+    spec = _codes(
+        [p.specialty for p in periods] + [s for g in gps for s in g.availability.specialties]
+    )
     n_t, n_s = len(trust), len(spec)
     p_trust = np.array([trust[p.trust] for p in periods], dtype=I64)
     p_spec = np.array([spec[p.specialty] for p in periods], dtype=I64)
@@ -61,7 +66,10 @@ def eligible_pairs(problem: Problem, rules: PriorityRules) -> PairTable:
     )
     # Four indexes: by (trust, specialty), trust, specialty, and all; each sorted by bucket, start.
     bucket_of = {
-        "ts": p_trust * n_s + p_spec, "t": p_trust, "s": p_spec, "a": np.zeros(len(periods), I64),
+        "ts": p_trust * n_s + p_spec,
+        "t": p_trust,
+        "s": p_spec,
+        "a": np.zeros(len(periods), I64),
     }
     span = int(p_start.max(initial=0)) + 2
     index = {}
@@ -75,7 +83,10 @@ def eligible_pairs(problem: Problem, rules: PriorityRules) -> PairTable:
         av = g.availability
         lo, hi = av.earliest_start.toordinal(), av.latest_end.toordinal()
         if av.trusts and not av.accept_other_specialty:
-            kind, buckets = "ts", [trust[t] * n_s + spec[s] for t in av.trusts for s in av.specialties]
+            kind, buckets = (
+                "ts",
+                [trust[t] * n_s + spec[s] for t in av.trusts for s in av.specialties],
+            )
         elif av.trusts:
             kind, buckets = "t", [trust[t] for t in av.trusts]
         elif not av.accept_other_specialty:
@@ -125,9 +136,9 @@ def eligible_pairs(problem: Problem, rules: PriorityRules) -> PairTable:
             trust_rank[gi, :] = len(av.trusts)
             for k, t in enumerate(av.trusts):
                 trust_rank[gi, trust[t]] = k
-    pref = (spec_rank[gp_idx, p_spec[per_idx]] * (n_t + 1) + trust_rank[gp_idx, p_trust[per_idx]]) * (
-        len(periods) + 1
-    ) + date_rank[per_idx]
+    pref = (
+        spec_rank[gp_idx, p_spec[per_idx]] * (n_t + 1) + trust_rank[gp_idx, p_trust[per_idx]]
+    ) * (len(periods) + 1) + date_rank[per_idx]
     order = np.lexsort((pref, gp_idx))
     gp_idx, per_idx = gp_idx[order], per_idx[order]
     key = _priority_keys(problem, rules, gp_idx, per_idx, p_trust, p_spec, trust, spec)
@@ -140,15 +151,23 @@ def eligible_pairs(problem: Problem, rules: PriorityRules) -> PairTable:
 
 
 def _priority_keys(
-    problem: Problem, rules: PriorityRules, gp_idx: np.ndarray, per_idx: np.ndarray,
-    p_trust: np.ndarray, p_spec: np.ndarray, trust: dict[str, int], spec: dict[str, int],
+    problem: Problem,
+    rules: PriorityRules,
+    gp_idx: np.ndarray,
+    per_idx: np.ndarray,
+    p_trust: np.ndarray,
+    p_spec: np.ndarray,
+    trust: dict[str, int],
+    spec: dict[str, int],
 ) -> np.ndarray:
     """One int64 per pair ordering candidates as PriorityRules.key does (smaller = higher)."""
     gps = problem.gps
     n = len(gps)
     home = np.array([trust[g.home_trust] for g in gps], dtype=I64)
-    first = np.array([spec[g.availability.specialties[0]] if g.availability.specialties else -1
-                      for g in gps], dtype=I64)
+    first = np.array(
+        [spec[g.availability.specialties[0]] if g.availability.specialties else -1 for g in gps],
+        dtype=I64,
+    )
     flags = {
         "catchment": (home[gp_idx] != p_trust[per_idx]).astype(I64),
         "first_choice": (first[gp_idx] != p_spec[per_idx]).astype(I64),
@@ -184,8 +203,10 @@ def _priority_keys(
                 value = value * 2 + flags[what][sel]  # type: ignore[index]
             else:
                 names = what  # type: ignore[assignment]
-                cols = [tiebreak if k == "_tiebreak" else np.array([fns[k](g) for g in gps])
-                        for k in names]  # type: ignore[union-attr]
+                cols = [
+                    tiebreak if k == "_tiebreak" else np.array([fns[k](g) for g in gps])
+                    for k in names
+                ]  # type: ignore[union-attr]
                 value = value * n + _dense_rank(cols, n)[gp_idx[sel]]
         key[sel] = value
     return key

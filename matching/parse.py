@@ -196,7 +196,9 @@ def _unique(items: tuple[Any, ...], name: str) -> None:
         seen.add(item.id)
 
 
-def _pairs(obj: Mapping[str, Any], name: str, gps: set[str], periods: set[str]) -> tuple[PairRef, ...]:
+def _pairs(
+    obj: Mapping[str, Any], name: str, gps: set[str], periods: set[str]
+) -> tuple[PairRef, ...]:
     out = []
     seen: set[tuple[str, str]] = set()
     for i, raw in enumerate(_list(obj.get(name) or [], name)):
@@ -225,7 +227,8 @@ def problem_from_json(data: Any) -> Problem:
         for i, d in enumerate(_list(root.get("departments") or [], "departments"))
     )
     periods = tuple(
-        _period(p, f"periods[{i}]") for i, p in enumerate(_list(_get(root, "periods", ""), "periods"))
+        _period(p, f"periods[{i}]")
+        for i, p in enumerate(_list(_get(root, "periods", ""), "periods"))
     )
     gps = tuple(_gp(g, f"gps[{i}]") for i, g in enumerate(_list(_get(root, "gps", ""), "gps")))
     _unique(departments, "departments")
@@ -236,7 +239,8 @@ def problem_from_json(data: Any) -> Problem:
         if p.department in dept_trust and dept_trust[p.department] != p.trust:
             raise ProblemError(
                 f"periods[{i}].trust",
-                f"{p.trust!r} differs from department {p.department!r} of {dept_trust[p.department]!r}",
+                f"{p.trust!r} differs from the trust of department {p.department!r}, "
+                f"{dept_trust[p.department]!r}",
             )
     gp_ids = {g.id for g in gps}
     period_ids = {p.id for p in periods}

@@ -24,9 +24,9 @@ def lottery_number(seed: str, gp_id: str) -> float:
 # Each key maps (gp, period, lottery) to a number; smaller means higher priority.
 _KEYS: dict[str, Callable[[GP, Period, float], float]] = {
     "catchment": lambda g, p, lot: 0 if g.home_trust == p.trust else 1,
-    "first_choice": lambda g, p, lot: 0
-    if g.availability.specialties and g.availability.specialties[0] == p.specialty
-    else 1,
+    "first_choice": lambda g, p, lot: (
+        0 if g.availability.specialties and g.availability.specialties[0] == p.specialty else 1
+    ),
     "months_general_practice": lambda g, p, lot: -g.months_general_practice,
     "courses_completed": lambda g, p, lot: -g.courses_completed,
     "supervision_group_months": lambda g, p, lot: -g.supervision_group_months,
@@ -40,7 +40,9 @@ def key_value(name: str, gp: GP, period: Period, lottery: float) -> object:
     if name == "catchment":
         return gp.home_trust == period.trust
     if name == "first_choice":
-        return bool(gp.availability.specialties) and gp.availability.specialties[0] == period.specialty
+        return (
+            bool(gp.availability.specialties) and gp.availability.specialties[0] == period.specialty
+        )
     if name == "registered_at":
         return gp.registered_at.isoformat()
     if name == "lottery":
@@ -70,8 +72,10 @@ class PriorityRules:
     def key(self, gp: GP, period: Period) -> PriorityKey:
         """Sort key of `gp` for `period`: smaller is higher priority; never equal for two GPs."""
         lot = self.lottery[gp.id]
-        return (*(fn(gp, period, lot) for fn in self._functions(period.trust)),
-                self.tiebreak[gp.id])
+        return (
+            *(fn(gp, period, lot) for fn in self._functions(period.trust)),
+            self.tiebreak[gp.id],
+        )
 
 
 @dataclass(frozen=True)

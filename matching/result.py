@@ -165,7 +165,11 @@ def result_from_json(data: dict[str, Any]) -> Result:
         placed_gp_reasons=_reasons(data.get("placed_gp_reasons", [])),
         blocking_pairs=tuple(
             BlockingPair(
-                b["gp"], b["period"], b["cause"], b.get("holder"), b.get("department"),
+                b["gp"],
+                b["period"],
+                b["cause"],
+                b.get("holder"),
+                b.get("department"),
                 b.get("full_from"),
             )
             for b in data.get("blocking_pairs", [])

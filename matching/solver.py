@@ -1,15 +1,16 @@
-"""solve(problem) -> result: deferred acceptance for the stable core, OR-Tools where capacity binds."""
+"""solve(problem) -> result: deferred acceptance for the stable core, OR-Tools where capacity
+binds."""
 
 from __future__ import annotations
 
 import time
 
+from .capacity import Capacity
 from .components import components, members
 from .cpsat import Part, Settings, solve_max, solve_strict
-from .capacity import Capacity
 from .deferred import Outcome, deferred_acceptance
 from .explain import Explainer
-from .flow import max_flow_min_cost
+from .flow import grouped_max_flow, max_flow_min_cost
 from .market import MATCH, Market, build_market
 from .model import STRICT, Problem
 from .packing import pack
@@ -20,7 +21,12 @@ DEFAULT_WORKERS = 1
 
 
 def _max_parts(
-    market: Market, base: list[int], wanted_nodes: list[int], started: float, settings: Settings
+    market: Market,
+    base: list[int],
+    wanted_nodes: list[int],
+    started: float,
+    settings: Settings,
+    bound: int,
 ) -> tuple[list[int], bool, int, int]:
     """Re-solve with CP-SAT the components holding `wanted_nodes`; returns the assignment,
     whether every part is proven optimal, the placements CP-SAT could not rule out, and the
@@ -32,8 +38,17 @@ def _max_parts(
     groups = members(labels, n_gp, wanted)
     for label in sorted(groups):
         gps, periods = groups[label]
-        part = Part(gps, periods, market.prefs, market.prefs, market.rank, market.period_ids,
-                    market.capacity)
+        outside = sum(1 for g, p in enumerate(base) if p >= 0 and labels[g] != label)
+        part = Part(
+            gps,
+            periods,
+            market.prefs,
+            market.prefs,
+            market.rank,
+            market.period_ids,
+            market.capacity,
+            most=bound - outside if len(groups) == 1 else None,
+        )
         hint = _repair(market, {g: gp_period[g] for g in gps if gp_period[g] >= 0})
         sol = solve_max(part, hint, _remaining(settings, started))
         for g in gps:
@@ -104,7 +119,9 @@ def _strict_bound(market: Market, m0: Outcome, band: list[list[int]], gps: list[
     return min(sum(m0.gp_period[g] >= 0 for g in gps), len(pack(market.capacity, ids, str)))
 
 
-def _strict(market: Market, settings: Settings, started: float) -> tuple[list[int], bool, int, int, int]:
+def _strict(
+    market: Market, settings: Settings, started: float
+) -> tuple[list[int], bool, int, int, int]:
     """Stable core by deferred acceptance; CP-SAT only where capacity breaks it and the
     packing bound does not already prove the count.
 
@@ -123,12 +140,20 @@ def _strict(market: Market, settings: Settings, started: float) -> tuple[list[in
         if q < 0:
             band.append([])
             continue
-        lower = mine[mine.index(q):]
-        band.append([p for p in lower if m0.period_gp[p] < 0
-                     or market.rank[p][g] <= market.rank[p][m0.period_gp[p]]])
+        lower = mine[mine.index(q) :]
+        band.append(
+            [
+                p
+                for p in lower
+                if m0.period_gp[p] < 0 or market.rank[p][g] <= market.rank[p][m0.period_gp[p]]
+            ]
+        )
     labels, n_gp = components(market, band)
-    wanted = {labels[n_gp + p] for p, pid in enumerate(market.period_ids)
-              if market.problem.period_by_id[pid].department in over}
+    wanted = {
+        labels[n_gp + p]
+        for p, pid in enumerate(market.period_ids)
+        if market.problem.period_by_id[pid].department in over
+    }
     gp_period = list(core.gp_period)
     optimal, slack, solved = True, 0, 0
     groups = members(labels, n_gp, wanted)
@@ -139,8 +164,17 @@ def _strict(market: Market, settings: Settings, started: float) -> tuple[list[in
         if have >= bound:
             continue  # the packing bound proves this part
         keep = {p for p in periods if m0.period_gp[p] >= 0}
-        part = Part(gps, periods, band, market.prefs, market.rank, market.period_ids,
-                    market.capacity, keep, bound)
+        part = Part(
+            gps,
+            periods,
+            band,
+            market.prefs,
+            market.rank,
+            market.period_ids,
+            market.capacity,
+            keep,
+            bound,
+        )
         hint = {g: core.gp_period[g] for g in gps if core.gp_period[g] >= 0}
         sol = solve_strict(part, hint, _remaining(settings, started))
         solved += 1
@@ -156,25 +190,62 @@ def _remaining(settings: Settings, started: float) -> Settings:
     return Settings(max(left, 0.5), settings.num_workers)
 
 
-def _max(market: Market, settings: Settings, started: float) -> tuple[list[int], bool, int, int, int]:
-    gp_period = max_flow_min_cost(market.prefs, market.rank, len(market.period_ids))
-    occupancy = market.capacity.copy()
-    for p in gp_period:
-        if p >= 0:
-            occupancy.add(market.period_ids[p])
-    over = {dept for dept, _ in occupancy.overfull()}
-    if not over:
+def _max(
+    market: Market, settings: Settings, started: float
+) -> tuple[list[int], bool, int, int, int]:
+    """Max flow with min cost; where capacity binds, close the periods outside a largest
+    packing of each over-full department and flow again; CP-SAT only if the packing bound
+    does not prove the count."""
+    ids = market.period_ids
+    dept = market.problem.period_by_id
+    relaxed = max_flow_min_cost(market.prefs, market.rank, len(ids))
+    gp_period = relaxed
+    packed: set[str] = set()
+    closed: set[int] = set()
+    while True:
+        over = {d for d, _ in _filled(market, gp_period).overfull()}
+        if not over:
+            break
+        packed |= over
+        filled = {ids[p] for p in gp_period if p >= 0}
+        wanted = [
+            p for p in range(len(ids)) if dept[ids[p]].department in packed and market.rank[p]
+        ]
+        keep = pack(
+            market.capacity, (ids[p] for p in wanted), lambda pid, f=filled: (pid not in f, pid)
+        )
+        closed = {p for p in wanted if ids[p] not in keep}
+        prefs = [[p for p in mine if p not in closed] for mine in market.prefs]
+        gp_period = max_flow_min_cost(prefs, market.rank, len(ids))
+    if not packed:
+        return gp_period, True, 0, 0, 0
+    have = sum(p >= 0 for p in gp_period)
+    bound = _max_bound(market, packed)
+    if have >= bound:
         return gp_period, True, 0, 0, 0
     n_gp = len(market.gp_ids)
-    nodes = [
-        n_gp + p for p, pid in enumerate(market.period_ids)
-        if market.problem.period_by_id[pid].department in over
-    ]
-    relaxed = sum(p >= 0 for p in gp_period)
-    gp_period2, optimal, slack, parts = _max_parts(market, gp_period, nodes, started, settings)
-    # The capacity-blind optimum bounds every part, whatever CP-SAT proved.
-    slack = min(slack, relaxed - sum(p >= 0 for p in gp_period2))
-    return gp_period2, optimal, slack, parts, 0
+    nodes = [n_gp + p for p in range(len(ids)) if dept[ids[p]].department in packed]
+    result, optimal, slack, parts = _max_parts(market, gp_period, nodes, started, settings, bound)
+    slack = min(slack, bound - sum(p >= 0 for p in result))
+    return result, optimal or slack == 0, slack, parts, 0
+
+
+def _max_bound(market: Market, packed: set[str]) -> int:
+    """Most placements when each packed department may hold, in all, only its largest
+    packing: a relaxation of capacity over time, solved as a max flow."""
+    ids = market.period_ids
+    dept = market.problem.period_by_id
+    names = sorted(packed)
+    index = {d: k for k, d in enumerate(names)}
+    members: dict[str, list[str]] = {d: [] for d in names}
+    group = []
+    for p, pid in enumerate(ids):
+        d = dept[pid].department
+        group.append(index.get(d, -1))
+        if d in members and market.rank[p]:
+            members[d].append(pid)
+    caps = [len(pack(market.capacity, members[d], str)) for d in names]
+    return grouped_max_flow(market.prefs, group, caps)
 
 
 def solve(
@@ -194,8 +265,16 @@ def solve(
     mode = problem.policy.mode
     if market.infeasible:
         metrics = Metrics(0, round(time.perf_counter() - started, 3), 0, 0, n_pairs)
-        return Result("infeasible", mode, (), (), (), metrics, lottery,
-                      infeasible_reasons=tuple(market.infeasible))
+        return Result(
+            "infeasible",
+            mode,
+            (),
+            (),
+            (),
+            metrics,
+            lottery,
+            infeasible_reasons=tuple(market.infeasible),
+        )
     settings = Settings(time_limit_s, num_workers)
     strict = mode == STRICT
     gp_period, optimal, slack, parts, refusals = (_strict if strict else _max)(

@@ -38,8 +38,11 @@ class Brute:
 
     def dates_ok(self, g: dict, p: dict) -> bool:
         av = g["availability"]
-        return (_d(av["earliest_start"]) <= _d(p["start"]) and _d(p["end"]) <= _d(av["latest_end"])
-                and _d(p["end"]) + timedelta(days=1) >= _plus_months(_d(p["start"]), av["months"]))
+        return (
+            _d(av["earliest_start"]) <= _d(p["start"])
+            and _d(p["end"]) <= _d(av["latest_end"])
+            and _d(p["end"]) + timedelta(days=1) >= _plus_months(_d(p["start"]), av["months"])
+        )
 
     def eligible(self, gid: str, pid: str, wishes: bool = True) -> bool:
         g, p = self.gps[gid], self.periods[pid]
@@ -84,8 +87,12 @@ class Brute:
             p = self.periods[pid]
             if p["department"] not in self.cap:
                 continue
-            load = sum(1 for q in filled if self.periods[q]["department"] == p["department"]
-                       and self.periods[q]["start"] <= p["start"] <= self.periods[q]["end"])
+            load = sum(
+                1
+                for q in filled
+                if self.periods[q]["department"] == p["department"]
+                and self.periods[q]["start"] <= p["start"] <= self.periods[q]["end"]
+            )
             if load > self.cap[p["department"]]:
                 return False
         return True
@@ -101,8 +108,9 @@ class Brute:
             gp = self.gps[g]
             if not self.dates_ok(gp, self.periods[p]):
                 return False
-            if gp["months_general_practice"] < self._policy(self.periods[p]["trust"],
-                                                            "min_months_general_practice"):
+            if gp["months_general_practice"] < self._policy(
+                self.periods[p]["trust"], "min_months_general_practice"
+            ):
                 return False
         return True
 
@@ -135,8 +143,10 @@ class Brute:
         if not self.capacity_ok(set(fixed.values())):
             return None, None
         free = [g for g in sorted(self.gps) if g not in fixed]
-        options = {g: [p for p in sorted(self.periods) if p not in fixed.values()
-                       and self.eligible(g, p)] for g in free}
+        options = {
+            g: [p for p in sorted(self.periods) if p not in fixed.values() and self.eligible(g, p)]
+            for g in free
+        }
         most, most_stable = -1, -1
 
         def walk(i: int, match: dict[str, str], used: set[str]) -> None:

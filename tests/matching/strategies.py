@@ -9,16 +9,41 @@ from hypothesis import strategies as st
 
 TRUSTS = ("ahus", "vestre-viken")
 SPECS = ("psychiatry", "paediatrics")
-MONTHS = ("2027-01-01", "2027-02-01", "2027-03-01", "2027-04-01", "2027-05-01", "2027-06-01",
-          "2027-07-01")
-ENDS = {3: ("2027-03-31", "2027-04-30", "2027-05-31", "2027-06-30", "2027-07-31", "2027-08-31",
-            "2027-09-30"),
-        6: ("2027-06-30", "2027-07-31", "2027-08-31", "2027-09-30", "2027-10-31", "2027-11-30",
-            "2027-12-31")}
+MONTHS = (
+    "2027-01-01",
+    "2027-02-01",
+    "2027-03-01",
+    "2027-04-01",
+    "2027-05-01",
+    "2027-06-01",
+    "2027-07-01",
+)
+ENDS = {
+    3: (
+        "2027-03-31",
+        "2027-04-30",
+        "2027-05-31",
+        "2027-06-30",
+        "2027-07-31",
+        "2027-08-31",
+        "2027-09-30",
+    ),
+    6: (
+        "2027-06-30",
+        "2027-07-31",
+        "2027-08-31",
+        "2027-09-30",
+        "2027-10-31",
+        "2027-11-30",
+        "2027-12-31",
+    ),
+}
 
 
 @st.composite
-def problems(draw: st.DrawFn, max_gps: int = 6, max_periods: int = 6, fixed: bool = True) -> dict[str, Any]:
+def problems(
+    draw: st.DrawFn, max_gps: int = 6, max_periods: int = 6, fixed: bool = True
+) -> dict[str, Any]:
     n_p = draw(st.integers(1, max_periods))
     n_g = draw(st.integers(1, max_gps))
     periods = []
@@ -26,30 +51,47 @@ def problems(draw: st.DrawFn, max_gps: int = 6, max_periods: int = 6, fixed: boo
         trust = draw(st.sampled_from(TRUSTS))
         start = draw(st.integers(0, 6))
         length = draw(st.sampled_from((3, 6)))
-        periods.append({
-            "id": f"p{i}", "trust": trust, "department": f"{trust}-{draw(st.integers(0, 1))}",
-            "specialty": draw(st.sampled_from(SPECS)), "start": MONTHS[start],
-            "end": ENDS[length][start],
-        })
+        periods.append(
+            {
+                "id": f"p{i}",
+                "trust": trust,
+                "department": f"{trust}-{draw(st.integers(0, 1))}",
+                "specialty": draw(st.sampled_from(SPECS)),
+                "start": MONTHS[start],
+                "end": ENDS[length][start],
+            }
+        )
     gps = []
     for i in range(n_g):
         specs = draw(st.permutations(SPECS))[: draw(st.integers(1, 2))]
         trusts = draw(st.sampled_from(((), ("ahus",), ("vestre-viken",), TRUSTS, TRUSTS[::-1])))
-        gps.append({
-            "id": f"g{i}", "home_trust": draw(st.sampled_from(TRUSTS)),
-            "months_general_practice": draw(st.sampled_from((20, 30, 40))),
-            "courses_completed": draw(st.integers(0, 1)), "supervision_group_months": 0,
-            "registered_at": f"2026-0{draw(st.integers(1, 3))}-01T10:00:00+01:00",
-            "availability": {
-                "earliest_start": MONTHS[draw(st.integers(0, 3))],
-                "latest_end": draw(st.sampled_from(("2027-09-30", "2027-12-31"))),
-                "months": draw(st.sampled_from((3, 6))), "specialties": list(specs),
-                "trusts": list(trusts), "accept_other_specialty": draw(st.booleans()),
-            },
-        })
-    departments = [{"id": f"{t}-{k}", "trust": t, "capacity": draw(st.integers(1, 2))}
-                   for t in TRUSTS for k in (0, 1) if draw(st.booleans())]
-    pairs = st.tuples(st.sampled_from([g["id"] for g in gps]), st.sampled_from([p["id"] for p in periods]))
+        gps.append(
+            {
+                "id": f"g{i}",
+                "home_trust": draw(st.sampled_from(TRUSTS)),
+                "months_general_practice": draw(st.sampled_from((20, 30, 40))),
+                "courses_completed": draw(st.integers(0, 1)),
+                "supervision_group_months": 0,
+                "registered_at": f"2026-0{draw(st.integers(1, 3))}-01T10:00:00+01:00",
+                "availability": {
+                    "earliest_start": MONTHS[draw(st.integers(0, 3))],
+                    "latest_end": draw(st.sampled_from(("2027-09-30", "2027-12-31"))),
+                    "months": draw(st.sampled_from((3, 6))),
+                    "specialties": list(specs),
+                    "trusts": list(trusts),
+                    "accept_other_specialty": draw(st.booleans()),
+                },
+            }
+        )
+    departments = [
+        {"id": f"{t}-{k}", "trust": t, "capacity": draw(st.integers(1, 2))}
+        for t in TRUSTS
+        for k in (0, 1)
+        if draw(st.booleans())
+    ]
+    pairs = st.tuples(
+        st.sampled_from([g["id"] for g in gps]), st.sampled_from([p["id"] for p in periods])
+    )
     extra: dict[str, Any] = {}
     if fixed:
         for name in ("pins", "forbids", "placed"):
@@ -57,14 +99,30 @@ def problems(draw: st.DrawFn, max_gps: int = 6, max_periods: int = 6, fixed: boo
             if name != "forbids" and draw(st.integers(0, 2)):
                 chosen = []  # keep most problems feasible
             extra[name] = [{"gp": g, "period": p} for g, p in chosen]
-    priority = draw(st.sampled_from((PRIORITY, ["registered_at", "lottery"],
-                                     ["months_general_practice", "catchment"])))
-    policy = {"mode": draw(st.sampled_from(("strict_priority", "max_placements"))),
-              "priority": priority, "min_months_general_practice": 24,
-              "lottery_seed": f"seed-{draw(st.integers(0, 9))}"}
-    doc = {"as_of": "2027-01-01", "policy": policy, "departments": departments,
-           "periods": periods, "gps": gps, **extra}
+    priority = draw(
+        st.sampled_from(
+            (PRIORITY, ["registered_at", "lottery"], ["months_general_practice", "catchment"])
+        )
+    )
+    policy = {
+        "mode": draw(st.sampled_from(("strict_priority", "max_placements"))),
+        "priority": priority,
+        "min_months_general_practice": 24,
+        "lottery_seed": f"seed-{draw(st.integers(0, 9))}",
+    }
+    doc = {
+        "as_of": "2027-01-01",
+        "policy": policy,
+        "departments": departments,
+        "periods": periods,
+        "gps": gps,
+        **extra,
+    }
     if draw(st.booleans()):
-        doc["trust_policies"] = {"vestre-viken": {"priority": ["registered_at", "lottery"],
-                                                  "min_months_general_practice": 36}}
+        doc["trust_policies"] = {
+            "vestre-viken": {
+                "priority": ["registered_at", "lottery"],
+                "min_months_general_practice": 36,
+            }
+        }
     return doc

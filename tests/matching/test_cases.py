@@ -31,8 +31,10 @@ def test_catchment_first_at_ahus() -> None:
 
 def test_first_choice_beats_second_choice() -> None:
     doc = problem(
-        [gp("second", specialties=("paediatrics", "psychiatry"), months_gp=100),
-         gp("first", specialties=("psychiatry", "paediatrics"), months_gp=30)],
+        [
+            gp("second", specialties=("paediatrics", "psychiatry"), months_gp=100),
+            gp("first", specialties=("psychiatry", "paediatrics"), months_gp=30),
+        ],
         [period("p1", specialty="psychiatry")],
     )
     assert placements(run(doc)) == {"first": "p1"}
@@ -48,13 +50,21 @@ def test_seniority_beats_courses() -> None:
 
 def test_registration_time_first_under_vestre_viken_policy() -> None:
     doc = problem(
-        [gp("early", home="vestre-viken", months_gp=30, registered="2025-03-01T09:00:00+01:00"),
-         gp("senior", home="vestre-viken", months_gp=90, registered="2026-03-01T09:00:00+01:00")],
-        [period("vv", trust="vestre-viken"), period("a", trust="ahus", start="2027-09-01",
-                                                     end="2028-02-29")],
+        [
+            gp("early", home="vestre-viken", months_gp=30, registered="2025-03-01T09:00:00+01:00"),
+            gp("senior", home="vestre-viken", months_gp=90, registered="2026-03-01T09:00:00+01:00"),
+        ],
+        [
+            period("vv", trust="vestre-viken"),
+            period("a", trust="ahus", start="2027-09-01", end="2028-02-29"),
+        ],
         min_months=36,
-        trust_policies={"vestre-viken": {"priority": ["registered_at", "lottery"],
-                                         "min_months_general_practice": 24}},
+        trust_policies={
+            "vestre-viken": {
+                "priority": ["registered_at", "lottery"],
+                "min_months_general_practice": 24,
+            }
+        },
     )
     result = run(doc)
     # Vestre Viken ranks by registration time and takes 24 months; Ahus keeps the global 36.
@@ -74,8 +84,11 @@ def test_equal_candidates_are_decided_by_the_published_lottery() -> None:
 
 
 def test_pin_that_blocks_a_higher_priority_gp_is_reported() -> None:
-    doc = problem([gp("high", months_gp=90), gp("low", months_gp=30)], [period("p1")],
-                  pins=[{"gp": "low", "period": "p1"}])
+    doc = problem(
+        [gp("high", months_gp=90), gp("low", months_gp=30)],
+        [period("p1")],
+        pins=[{"gp": "low", "period": "p1"}],
+    )
     result = run(doc)
     assert placements(result) == {"low": "p1"}
     assert result.assignments[0].source == "pin"
@@ -85,8 +98,11 @@ def test_pin_that_blocks_a_higher_priority_gp_is_reported() -> None:
 
 
 def test_forbid_is_honoured() -> None:
-    doc = problem([gp("high", months_gp=90), gp("low", months_gp=30)], [period("p1")],
-                  forbids=[{"gp": "high", "period": "p1"}])
+    doc = problem(
+        [gp("high", months_gp=90), gp("low", months_gp=30)],
+        [period("p1")],
+        forbids=[{"gp": "high", "period": "p1"}],
+    )
     result = run(doc)
     assert placements(result) == {"low": "p1"}
     assert reasons(result)[("high", "p1")] == "forbidden"
@@ -95,9 +111,11 @@ def test_forbid_is_honoured() -> None:
 def test_full_department_pushes_a_gp_to_the_next_period() -> None:
     doc = problem(
         [gp("a", months_gp=90), gp("b", months_gp=30)],
-        [period("p1", start="2027-03-01", end="2027-08-31", department="d"),
-         period("p2", start="2027-06-01", end="2027-11-30", department="d"),
-         period("p3", start="2027-09-01", end="2028-02-29", department="d")],
+        [
+            period("p1", start="2027-03-01", end="2027-08-31", department="d"),
+            period("p2", start="2027-06-01", end="2027-11-30", department="d"),
+            period("p3", start="2027-09-01", end="2028-02-29", department="d"),
+        ],
         departments=[{"id": "d", "trust": "ahus", "capacity": 1}],
     )
     result = run(doc)
@@ -109,8 +127,10 @@ def test_full_department_pushes_a_gp_to_the_next_period() -> None:
 
 
 def test_max_placements_places_more_than_strict_when_priorities_conflict() -> None:
-    gps = [gp("g1", months_gp=90, specialties=("psychiatry", "paediatrics")),
-           gp("g2", months_gp=30, specialties=("psychiatry",))]
+    gps = [
+        gp("g1", months_gp=90, specialties=("psychiatry", "paediatrics")),
+        gp("g2", months_gp=30, specialties=("psychiatry",)),
+    ]
     periods = [period("p1", specialty="psychiatry"), period("p2", specialty="paediatrics")]
     strict = run(problem(gps, periods))
     most = run(problem(gps, periods, mode="max_placements"))
@@ -120,8 +140,11 @@ def test_max_placements_places_more_than_strict_when_priorities_conflict() -> No
 
 
 def test_contradictory_pins_make_the_problem_infeasible() -> None:
-    doc = problem([gp("g1")], [period("p1"), period("p2", start="2027-09-01", end="2028-02-29")],
-                  pins=[{"gp": "g1", "period": "p1"}, {"gp": "g1", "period": "p2"}])
+    doc = problem(
+        [gp("g1")],
+        [period("p1"), period("p2", start="2027-09-01", end="2028-02-29")],
+        pins=[{"gp": "g1", "period": "p1"}, {"gp": "g1", "period": "p2"}],
+    )
     result = solve(problem_from_json(doc))
     assert result.status == "infeasible"
     assert "g1" in result.infeasible_reasons[0]
@@ -129,12 +152,16 @@ def test_contradictory_pins_make_the_problem_infeasible() -> None:
 
 
 def test_pin_may_ignore_wishes_but_not_dates() -> None:
-    wishes = problem([gp("g1", specialties=("paediatrics",))], [period("p1")],
-                     pins=[{"gp": "g1", "period": "p1"}])
+    wishes = problem(
+        [gp("g1", specialties=("paediatrics",))],
+        [period("p1")],
+        pins=[{"gp": "g1", "period": "p1"}],
+    )
     result = run(wishes)
     assert placements(result) == {"g1": "p1"} and result.assignments[0].gp_rank is None
-    dates = problem([gp("g1", latest="2027-06-30")], [period("p1")],
-                    pins=[{"gp": "g1", "period": "p1"}])
+    dates = problem(
+        [gp("g1", latest="2027-06-30")], [period("p1")], pins=[{"gp": "g1", "period": "p1"}]
+    )
     assert solve(problem_from_json(dates)).status == "infeasible"
 
 

@@ -1,0 +1,67 @@
+"""python -m matching generate | solve | check, end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "matching", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("mode", ["strict_priority", "max_placements"])
+def test_generate_solve_check(tmp_path: Path, mode: str) -> None:
+    problem, result = tmp_path / "problem.json", tmp_path / "result.json"
+    gen = run("generate", "--gps", "120", "--periods", "50", "--seed", "3", "--mode", mode)
+    assert gen.returncode == 0
+    problem.write_text(gen.stdout)
+    doc = json.loads(gen.stdout)
+    assert len(doc["gps"]) == 120 and len(doc["periods"]) == 50
+    solved = run("solve", str(problem), "--time-limit", "10", "-o", str(result))
+    assert solved.returncode == 0, solved.stderr
+    assert json.loads(result.read_text())["status"] == "optimal"
+    checked = run("check", str(problem), str(result))
+    assert checked.returncode == 0, checked.stdout
+    assert "OK" in checked.stdout
+
+
+def test_check_fails_on_a_tampered_result(tmp_path: Path) -> None:
+    problem, result = tmp_path / "problem.json", tmp_path / "result.json"
+    problem.write_text(run("generate", "--gps", "60", "--periods", "30", "--seed", "5").stdout)
+    doc = json.loads(run("solve", str(problem)).stdout)
+    doc["assignments"] = doc["assignments"][1:]  # drop a placement: blocking pair, no reason
+    result.write_text(json.dumps(doc))
+    checked = run("check", str(problem), str(result))
+    assert checked.returncode == 1
+    assert "FAIL" in checked.stdout
+
+
+def test_generator_is_norway_shaped_and_reproducible() -> None:
+    from matching.generator import REGIONS, SPECIALTIES, generate
+
+    doc = generate(500, 200, seed=9)
+    assert doc == generate(500, 200, seed=9)
+    trusts = {t for _, ts in REGIONS.values() for t in ts}
+    assert len(REGIONS) == 4 and 25 <= len(trusts) <= 35 and len(SPECIALTIES) == 25
+    for g in doc["gps"]:
+        av = g["availability"]
+        assert 1 <= len(av["specialties"]) <= 4
+        assert not av["trusts"] or av["trusts"][0] == g["home_trust"]
+    assert {d["capacity"] for d in doc["departments"]} <= {1, 2, 3}
+    counts: dict[str, int] = {}
+    for p in doc["periods"]:
+        counts[p["specialty"]] = counts.get(p["specialty"], 0) + 1
+    assert counts.get("psychiatry", 0) > counts.get("occupational-medicine", 0)
