@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import has_request_context
@@ -9,6 +10,11 @@ from flask_login import current_user
 
 from .extensions import db
 from .models import AuditEvent, User
+
+
+def snake_case(name: str) -> str:
+    """MatchingRun -> matching_run, GP -> gp, Period -> period."""
+    return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", name).lower()
 
 
 def record(
@@ -25,7 +31,7 @@ def record(
         actor = current_user._get_current_object()
     if obj is not None:
         db.session.flush()  # the object needs its id
-        object_type = object_type or obj.__tablename__.rstrip("s")
+        object_type = object_type or snake_case(type(obj).__name__)
         object_id = obj.id
     else:
         object_id = None

@@ -160,6 +160,26 @@ def override_to_people(match: Match, action: str, reason: str) -> None:
             )
 
 
+def gp_withdrew(match: Match) -> None:
+    """The GP paused or withdrew their availability while proposed: tell the trust."""
+    for user in trust_staff(match.period):
+        with force_locale(user.locale):
+            words = _period_words(match.period)
+            notify(
+                user,
+                "proposal_withdrawn",
+                subject=_("The candidate for %(department)s is no longer available", **words),
+                body=_(
+                    "The proposed GP for %(department)s, %(start)s–%(end)s, is no longer "
+                    "available. The period is open again and the next matching run proposes "
+                    "another candidate.",
+                    **words,
+                ),
+                link=path_for("periods.detail", period_id=match.period_id),
+                data={"match_id": match.id, "period_id": match.period_id},
+            )
+
+
 def advertised_to_trust(period: Period) -> None:
     for user in trust_staff(period):
         with force_locale(user.locale):

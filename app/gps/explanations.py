@@ -24,7 +24,7 @@ from app.models import GP, Availability, Department, Forbid, Match, MatchingRun,
 from app.models import Trust as TrustModel
 from app.models.matching import LIVE_MATCH_STATUSES
 from app.models.types import utcnow
-from app.runs.problem import REFUSED_STATUSES, _availability_json, _gp_json, gp_region_id
+from app.runs.problem import REFUSED_STATUSES, availability_json, gp_json, gp_region_id
 
 from .labels import REASON_TEXTS, REASON_VARIANTS
 
@@ -183,7 +183,7 @@ def eligibility_problem(
                 }
                 for p in periods
             ],
-            "gps": [_gp_json(gp, _availability_json(window))],
+            "gps": [gp_json(gp, availability_json(window))],
             "forbids": [
                 {"gp": str(gp.id), "period": str(pid)}
                 for pid in sorted(set(refused) | set(forbidden))

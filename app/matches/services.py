@@ -128,7 +128,10 @@ def cancel(match: Match, *, reason: str, actor: User) -> Match:
         raise MatchConflict("not_cancellable", "only proposals and open offers can be cancelled")
     _end(match, "cancelled")
     audit.record("match.cancelled", match, actor=actor, reason=reason)
-    messages.override_to_people(match, "cancelled", reason)
+    if actor.id == match.gp.user_id:
+        messages.gp_withdrew(match)
+    else:
+        messages.override_to_people(match, "cancelled", reason)
     return match
 
 

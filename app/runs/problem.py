@@ -63,7 +63,7 @@ def policy_json(policy: Policy, as_of: date, region: Region) -> dict[str, Any]:
     }
 
 
-def _availability_json(availability: Availability) -> dict[str, Any]:
+def availability_json(availability: Availability) -> dict[str, Any]:
     return {
         "earliest_start": availability.earliest_start.isoformat(),
         "latest_end": availability.latest_end.isoformat(),
@@ -86,7 +86,7 @@ def _held_window(period: Period) -> dict[str, Any]:
     }
 
 
-def _gp_json(gp: GP, window: dict[str, Any]) -> dict[str, Any]:
+def gp_json(gp: GP, window: dict[str, Any]) -> dict[str, Any]:
     home = gp.municipality.trust
     return {
         "id": str(gp.id),
@@ -175,13 +175,13 @@ def _region_problem(
         pair = {"gp": str(match.gp_id), "period": str(period.id)}
         (placed if match.status in ("offered", "accepted") else pins).append(pair)
         window = window_by_gp.get(match.gp_id)
-        gp_entries[match.gp_id] = _gp_json(
-            match.gp, _availability_json(window) if window else _held_window(period)
+        gp_entries[match.gp_id] = gp_json(
+            match.gp, availability_json(window) if window else _held_window(period)
         )
     for gp_id, window in window_by_gp.items():
         if gp_id in gp_entries or gp_id in holders or gp_region_id(window.gp, window) != region.id:
             continue
-        gp_entries[gp_id] = _gp_json(window.gp, _availability_json(window))
+        gp_entries[gp_id] = gp_json(window.gp, availability_json(window))
 
     trust_policies = {
         t.code: {
