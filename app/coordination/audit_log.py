@@ -18,6 +18,7 @@ from app.models import (
     Department,
     Forbid,
     Match,
+    Period,
     Policy,
     Trust,
     User,
@@ -117,6 +118,22 @@ def _region_condition(region_id: int) -> sa.ColumnElement[bool]:
     )
 
 
+def _trust_condition(trust_id: int) -> sa.ColumnElement[bool]:
+    """Events about a trust's periods and their matches (what its staff may see)."""
+    periods = (
+        sa.select(Period.id)
+        .join(Department, Period.department_id == Department.id)
+        .where(Department.trust_id == trust_id)
+    )
+    return sa.or_(
+        sa.and_(_is("period"), AuditEvent.object_id.in_(periods)),
+        sa.and_(
+            _is("match"),
+            AuditEvent.object_id.in_(sa.select(Match.id).where(Match.period_id.in_(periods))),
+        ),
+    )
+
+
 def audit_query(
     user: User,
     *,
@@ -126,9 +143,13 @@ def audit_query(
     action: str | None = None,
 ) -> sa.Select:
     """The events ``user`` may see, newest first, filtered by object (type and id as
-    written, e.g. 'match', 3), by person (actor email or name contains) and action."""
+    written, e.g. 'match', 3), by person (actor email or name contains) and action.
+    Admins and national coordinators see all; a regional coordinator their region's
+    objects and the runs; trust staff their trust's periods and matches; GPs nothing."""
     query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if not is_national(user):
+    if user.role == "trust" and user.trust_id is not None:
+        query = query.where(_trust_condition(user.trust_id))
+    elif not is_national(user):
         if user.role != "coordinator" or user.region_id is None:
             return query.where(sa.false())
         query = query.where(_region_condition(user.region_id))
@@ -137,11 +158,16 @@ def audit_query(
         if object_id is not None:
             query = query.where(AuditEvent.object_id == object_id)
     if person and person.strip():
-        pattern = f"%{person.strip().lower()}%"
+        text = person.strip().lower()
         actors = (
             sa.select(User.id)
             .outerjoin(GP, GP.user_id == User.id)
-            .where(sa.or_(User.email.like(pattern), sa.func.lower(GP.name).like(pattern)))
+            .where(
+                sa.or_(
+                    User.email.contains(text, autoescape=True),
+                    sa.func.lower(GP.name).contains(text, autoescape=True),
+                )
+            )
         )
         query = query.where(AuditEvent.actor_id.in_(actors))
     if action:

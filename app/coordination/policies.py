@@ -87,7 +87,7 @@ def _reason(reason: str | None) -> str:
 
 
 def update_policy(
-    policy: Policy, changes: dict[str, Any], *, reason: str, actor: User | None
+    policy: Policy, changes: dict[str, Any], reason: str, actor: User | None
 ) -> dict[str, list]:
     """Apply ``changes`` (field → new value) to ``policy`` and audit them as
     ``policy.updated`` with {field: [old, new]}; returns that dict (empty: nothing changed,

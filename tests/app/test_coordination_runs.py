@@ -90,8 +90,8 @@ def test_the_trade_off_between_the_modes_is_shown(market, browser):
     assert region["placements"] == 1
     assert region["alternative"] == {"mode": "max_placements", "placements": 2, "passed_over": 1}
     page = browser.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
-    assert "The other mode would place 1 more GP," in page
-    assert "passing over 1 candidate with higher priority" in page
+    assert "The other mode would place 1 more GP." in page
+    assert "pass over 1 candidate with higher priority" in page
 
 
 def test_committing_creates_the_proposals(market, browser):
