@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, gettext
 
 import matching
 from app.access import manages_trust
@@ -66,9 +68,7 @@ def shortlist(period: Period, user: User, today: date | None = None) -> list[Sho
         raise ShortlistUnavailable("chosen", "the period already has its candidate")
     today = today or local_today()
     region_id = period.department.trust.region_id
-    problem_json = next(
-        (rp.problem for rp in build_problems(today) if rp.region.id == region_id), None
-    )
+    problem_json = next((rp.problem for rp in build_problems(today, region_id=region_id)), None)
     if problem_json is None or not any(p["id"] == str(period.id) for p in problem_json["periods"]):
         raise ShortlistUnavailable(
             "not_in_problem", "the period is not open for matching (started, advertised or closed)"
@@ -116,7 +116,10 @@ def choose_candidate(period: Period, gp_id: int, *, actor: User) -> Match:
     entry = next((e for e in shortlist(period, actor) if e.gp.id == gp_id), None)
     if entry is None:
         raise MatchConflict("not_on_shortlist", "the GP is not on the period's shortlist")
-    trust = period.department.trust
-    return matches.assign(
-        period, entry.gp, reason=f"Chosen from the shortlist by {trust.name}", actor=actor
-    )
+    # The reason is stored data that GPs and coordinators read: written in bokmål, like the
+    # reasons coordinators type.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        reason = gettext(
+            "Chosen from the shortlist by %(trust)s", trust=period.department.trust.name
+        )
+    return matches.assign(period, entry.gp, reason=reason, actor=actor)

@@ -99,9 +99,13 @@ def gp_json(gp: GP, window: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_problems(as_of: date) -> list[RegionProblem]:
-    """One problem per region, from the open periods, active windows and live matches."""
-    regions = db.session.scalars(sa.select(Region).order_by(Region.code)).all()
+def build_problems(as_of: date, region_id: int | None = None) -> list[RegionProblem]:
+    """One problem per region (or for ``region_id`` only), from the open periods, active
+    windows and live matches."""
+    query = sa.select(Region).order_by(Region.code)
+    if region_id is not None:
+        query = query.where(Region.id == region_id)
+    regions = db.session.scalars(query).all()
     periods = db.session.scalars(
         sa.select(Period)
         .join(Period.department)
