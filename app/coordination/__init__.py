@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("coordination", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, routes_overrides, routes_policies  # noqa: E402,F401

@@ -90,6 +90,16 @@ def test_every_page_passes_the_static_checks(demo, client, locale):
         response = client.get(path)
         assert response.status_code in (200, 422), path
         assert problems(response.get_data(as_text=True)) == [], path
+    vest_policy = factories.region("helse-vest").policy
+    for path, data in [
+        (f"/coordination/policies/{vest_policy.id}", {"priority_1": "lottery", "reason": ""}),
+        ("/coordination/assign", {"period_id": "x", "reason": ""}),
+        (f"/coordination/matches/{match.id}/cancel", {"reason": ""}),
+        ("/coordination/policies/overrides", {"trust_id": "", "reason": ""}),
+    ]:
+        response = browser.submit(path, data)
+        assert response.status_code == 422, path
+        assert problems(response.get_data(as_text=True)) == [], path
     browser.logout()
     assert browser.login("koordinator@demo.alis.no", DEMO_PASSWORD).status_code == 302
     for path in [*PAGES, "/coordination/?region=helse-nord", f"/coordination/runs/{run.id}"]:
