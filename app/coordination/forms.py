@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from app.dates import local_today
 from app.forms import BaseForm, choices
 from app.labels import PRIORITY_LABELS
 from app.models.reference import PRIORITY_KEYS
@@ -41,6 +42,11 @@ class RunForm(BaseForm):
             "past their fallback date are advertised."
         ),
     )
+
+    def validate_as_of(self, field):
+        # A past date would propose periods that have already started.
+        if field.data is not None and field.data < local_today():
+            raise ValidationError(_l("Choose today or a later day."))
 
 
 class PairForm(BaseForm):

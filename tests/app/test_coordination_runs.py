@@ -137,8 +137,9 @@ def test_a_committed_run_cannot_be_committed_again(market, browser):
     assert again.status_code == 409
 
 
-def test_a_bad_date_is_an_error_next_to_the_field(ctx, browser):
-    response = browser.submit("/coordination/runs", {"as_of": "31.02.2027"})
+@pytest.mark.parametrize("value", ["31.02.2027", "", (TODAY - timedelta(days=1)).isoformat()])
+def test_a_bad_date_is_an_error_next_to_the_field(ctx, browser, value):
+    response = browser.submit("/coordination/runs", {"as_of": value})
     assert response.status_code == 422
     assert 'id="as_of-error"' in response.get_data(as_text=True)
     assert db.session.scalars(sa.select(MatchingRun)).all() == []
