@@ -102,3 +102,14 @@ def label(table: dict, code: str | None) -> str:
 def action_label(code: str) -> str:
     value = ACTIONS.get(code)
     return f"{value} ({code})" if value is not None else code
+
+
+def value_text(value) -> str:
+    """An audit value as people read it: lists joined, nothing as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(value_text(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)

@@ -120,6 +120,8 @@ def test_an_edit_is_audited_and_takes_effect(vest, browser):
     assert event.data["min_months_general_practice"] == [36, 48]
     assert event.data["priority"][1] == priority
     assert set(event.data) == {"min_months_general_practice", "priority"}
+    log = browser.get("/coordination/audit?action=policy.updated").get_data(as_text=True)
+    assert "min_months_general_practice: 36 → 48" in log and "Vedtak i regionalt" in log
     execute(RunRequest(as_of=TODAY))
     assert db.session.scalars(sa.select(Match)).all() == []  # 40 months is now too few
 
