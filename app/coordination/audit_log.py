@@ -27,17 +27,16 @@ from app.models import (
 from .scope import gp_ids_in_regions, is_national, period_ids_in_regions
 
 PER_PAGE = 50
-# app.audit derives the stored type from the table name ("matches" → "matche"), so a type
-# a person writes may be stored under more than one name.
+# The type people write in the filter, and the type app.audit stores (the model's name).
 OBJECT_TYPES: dict[str, tuple[str, ...]] = {
     "period": ("period",),
-    "match": ("match", "matche"),
+    "match": ("match",),
     "gp": ("gp",),
     "forbid": ("forbid",),
-    "policy": ("policy", "policie"),
+    "policy": ("policy",),
     "run": ("matching_run",),
     "department": ("department",),
-    "availability": ("availability", "availabilitie"),
+    "availability": ("availability",),
     "user": ("user",),
 }
 STORED_TO_WRITTEN = {stored: written for written, names in OBJECT_TYPES.items() for stored in names}

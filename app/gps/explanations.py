@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -24,7 +23,14 @@ from app.models import GP, Availability, Department, Forbid, Match, MatchingRun,
 from app.models import Trust as TrustModel
 from app.models.matching import LIVE_MATCH_STATUSES
 from app.models.types import utcnow
-from app.runs.problem import REFUSED_STATUSES, availability_json, gp_json, gp_region_id
+from app.runs.problem import (
+    REFUSED_STATUSES,
+    availability_json,
+    gp_json,
+    gp_region_id,
+    period_json,
+    trust_policies_json,
+)
 
 from .labels import REASON_TEXTS, REASON_VARIANTS
 
@@ -141,17 +147,6 @@ def candidate_periods(region_id: int, today: date, own: Match | None) -> list[Pe
     return sorted(periods.values(), key=lambda p: (p.start_date, p.id))
 
 
-def _trust_policies(region: Region) -> dict[str, Any]:
-    return {
-        t.code: {
-            "priority": list(t.own_policy.priority),
-            "min_months_general_practice": t.own_policy.min_months_general_practice,
-        }
-        for t in region.trusts
-        if t.own_policy is not None
-    }
-
-
 def eligibility_problem(
     gp: GP, window: Availability, region: Region, periods: list[Period], today: date
 ) -> matching.Problem:
@@ -171,18 +166,8 @@ def eligibility_problem(
                 "min_months_general_practice": policy.min_months_general_practice if policy else 0,
                 "lottery_seed": f"{today.isoformat()}/{region.code}",
             },
-            "trust_policies": _trust_policies(region),
-            "periods": [
-                {
-                    "id": str(p.id),
-                    "trust": p.department.trust.code,
-                    "department": str(p.department_id),
-                    "specialty": p.department.specialty.code,
-                    "start": p.start_date.isoformat(),
-                    "end": p.end_date.isoformat(),
-                }
-                for p in periods
-            ],
+            "trust_policies": trust_policies_json(region),
+            "periods": [period_json(p) for p in periods],
             "gps": [gp_json(gp, availability_json(window))],
             "forbids": [
                 {"gp": str(gp.id), "period": str(pid)}

@@ -86,6 +86,29 @@ def _held_window(period: Period) -> dict[str, Any]:
     }
 
 
+def trust_policies_json(region: Region) -> dict[str, Any]:
+    """The overrides of the region's trusts that have their own policy."""
+    return {
+        t.code: {
+            "priority": list(t.own_policy.priority),
+            "min_months_general_practice": t.own_policy.min_months_general_practice,
+        }
+        for t in region.trusts
+        if t.own_policy is not None
+    }
+
+
+def period_json(period: Period) -> dict[str, Any]:
+    return {
+        "id": str(period.id),
+        "trust": period.department.trust.code,
+        "department": str(period.department_id),
+        "specialty": period.department.specialty.code,
+        "start": period.start_date.isoformat(),
+        "end": period.end_date.isoformat(),
+    }
+
+
 def gp_json(gp: GP, window: dict[str, Any]) -> dict[str, Any]:
     home = gp.municipality.trust
     return {
@@ -187,35 +210,17 @@ def _region_problem(
             continue
         gp_entries[gp_id] = gp_json(window.gp, availability_json(window))
 
-    trust_policies = {
-        t.code: {
-            "priority": list(t.own_policy.priority),
-            "min_months_general_practice": t.own_policy.min_months_general_practice,
-        }
-        for t in region.trusts
-        if t.own_policy is not None
-    }
     departments = {p.department for p in chosen_periods.values()}
     gp_keys, period_keys = set(gp_entries), set(chosen_periods)
     rp.problem = {
         "as_of": as_of.isoformat(),
         "policy": policy_json(policy, as_of, region),
-        "trust_policies": trust_policies,
+        "trust_policies": trust_policies_json(region),
         "departments": [
             {"id": str(d.id), "trust": d.trust.code, "capacity": d.alis_capacity}
             for d in sorted(departments, key=lambda d: d.id)
         ],
-        "periods": [
-            {
-                "id": str(p.id),
-                "trust": p.department.trust.code,
-                "department": str(p.department_id),
-                "specialty": p.department.specialty.code,
-                "start": p.start_date.isoformat(),
-                "end": p.end_date.isoformat(),
-            }
-            for p in sorted(chosen_periods.values(), key=lambda p: p.id)
-        ],
+        "periods": [period_json(p) for p in sorted(chosen_periods.values(), key=lambda p: p.id)],
         "gps": [gp_entries[k] for k in sorted(gp_entries)],
         "pins": sorted(pins, key=lambda x: (int(x["period"]), int(x["gp"]))),
         "forbids": sorted(

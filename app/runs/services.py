@@ -89,6 +89,9 @@ def _apply(
             proposal.run = run
             proposal.gp_rank = assignment.gp_rank
             proposal.priority_position = assignment.priority_position
+            if auto:  # the region has switched to automatic confirmation since
+                proposal.confirmed_at = utcnow()
+                messages.proposal_to_trust(proposal)
             kept += 1
             continue
         proposal.status = "cancelled"
