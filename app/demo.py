@@ -19,7 +19,9 @@ from app.models import (
     GP,
     Availability,
     Department,
+    Match,
     Municipality,
+    Period,
     Region,
     Specialty,
     Trust,
@@ -203,12 +205,43 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
         )
         periods += 1
     db.session.flush()
+    offered, accepted = _run_and_answer(today)
     return {
         "staff_users": len(STAFF),
         "gps": len(gps),
         "availabilities": availabilities,
         "periods": periods,
+        "proposals": db.session.scalar(
+            sa.select(sa.func.count()).select_from(Match).where(Match.status == "proposed")
+        ),
+        "offers": offered,
+        "accepted": accepted,
+        "advertised": db.session.scalar(
+            sa.select(sa.func.count()).select_from(Period).where(Period.status == "advertised")
+        ),
     }
+
+
+def _run_and_answer(today: date) -> tuple[int, int]:
+    """A first matching run, then offers for some proposals and one accepted placement, so the
+    portal shows every stage. Returns (offers still open, accepted)."""
+    from app.matches.services import accept, offer
+    from app.runs.services import RunRequest, run_matching
+
+    run_matching(RunRequest(as_of=today, trigger="manual"))
+    proposals = db.session.scalars(
+        sa.select(Match).where(Match.status == "proposed").order_by(Match.id)
+    ).all()
+    answered = proposals[: max(1, len(proposals) // 3)]
+    for i, match in enumerate(answered):
+        staff = match.period.department.trust.staff
+        actor = staff[0] if staff else None
+        deadline = min(today + timedelta(days=14), match.period.start_date - timedelta(days=1))
+        offer(match, accept_by=deadline, actor=actor, today=today)
+        if i == 0:
+            accept(match, actor=match.gp.user, today=today)
+    db.session.flush()
+    return max(0, len(answered) - 1), min(1, len(answered))
 
 
 def _popular_specialties(departments: list[Department]) -> list[Specialty]:

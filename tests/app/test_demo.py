@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.demo import DEMO_PASSWORD, demo_logins, load_demo
 from app.extensions import db
-from app.models import GP, Availability, Period, User
+from app.models import GP, Availability, Match, MatchingRun, Period, User
 
 
 def count(model, *where):
@@ -23,6 +23,12 @@ def test_demo_loads_twice_without_error(ctx):
     assert count(GP) == 60
     assert count(Period) == 30
     assert 40 <= count(Availability) <= 60
+    # a first run made proposals; some are offered, one accepted; old periods advertised
+    assert count(Match, Match.status == "proposed") >= 3
+    assert count(Match, Match.status == "offered") >= 1
+    assert count(Match, Match.status == "accepted") == 1
+    assert count(Period, Period.status == "advertised") >= 1
+    assert count(MatchingRun) == 1
 
 
 def test_demo_has_every_role_and_a_living_market(ctx, browser):
@@ -35,6 +41,7 @@ def test_demo_has_every_role_and_a_living_market(ctx, browser):
     assert all(p.start_date > today for p in periods)
     overdue = [p for p in periods if p.advertise_after.date() < today]
     assert 4 <= len(overdue) <= 12, "some periods are older than the two-month fallback"
+    assert {p.status for p in overdue} <= {"advertised", "matched", "filled"}
     assert {p.department.trust.region.code for p in periods} == {"helse-vest"}
     assert len({p.department.trust.code for p in periods}) >= 3
     for login in demo_logins():
