@@ -42,6 +42,8 @@ class Explainer:
             if g not in market.fixed_gp:
                 self.occupancy.add(p)
         self._positions: dict[str, dict[str, int]] = {}
+        self._fits_cache: dict[str, bool] = {}
+        self._full_cache: dict[str, str | None] = {}
 
     def position(self, period: str) -> dict[str, int]:
         pos = self._positions.get(period)
@@ -88,13 +90,21 @@ class Explainer:
             own_key = None
             if mine is not None and own < 0:  # a pin or placement outside the eligible list
                 own_key = elig.preference_key(g, periods[mine[0]])
-            for k, period in enumerate(eligible):
-                if k == own:
-                    continue
+            start = 0
+            if own_key is None and own >= 0:
+                # Everything below the GP's own period: placed elsewhere, preferred.
+                for period in eligible[:own]:
+                    reason, cause = self._reason(g.id, period, mine, False)
+                    reasons.append(Reason(period, reason))
+                    if cause is not None and strict:
+                        blocking.append(self._blocking(g.id, period, cause))
+                reasons.extend(Reason(p, ELSEWHERE_PREFERRED) for p in eligible[own + 1 :])
+                start = len(eligible)
+            for period in eligible[start:]:
                 if own_key is not None:
                     better_own = own_key < elig.preference_key(g, periods[period])
                 else:
-                    better_own = 0 <= own < k
+                    better_own = False
                 reason, cause = self._reason(g.id, period, mine, better_own)
                 reasons.append(Reason(period, reason))
                 if cause is not None and strict:
@@ -121,19 +131,29 @@ class Explainer:
             return (GP_PINNED, CAUSE_PIN) if mine[1] == PIN else (GP_PLACED, CAUSE_PLACED)
         if held is not None and held[1] != "match":
             return (PERIOD_PINNED, CAUSE_PIN) if held[1] == PIN else (PERIOD_PLACED, CAUSE_PLACED)
-        if held is None and not self.occupancy.fits(period):
+        if held is None and not self._fits(period):
             return DEPARTMENT_FULL, CAUSE_CAPACITY
         if self.market.problem.policy.mode == STRICT:
             return UNEXPLAINED, None
         return PLACEMENTS_TRADEOFF, None
 
+    def _fits(self, period: str) -> bool:
+        fits = self._fits_cache.get(period)
+        if fits is None:
+            fits = self._fits_cache[period] = self.occupancy.fits(period)
+        return fits
+
+    def _full_from(self, period: str) -> str | None:
+        if period not in self._full_cache:
+            day = self.occupancy.first_full_day(period)
+            self._full_cache[period] = None if day is None else date.fromordinal(day).isoformat()
+        return self._full_cache[period]
+
     def _blocking(self, gp: str, period: str, cause: str) -> BlockingPair:
         held = self.holder.get(period)
         dept = self.market.problem.period_by_id[period].department
         if cause == CAUSE_CAPACITY:
-            day = self.occupancy.first_full_day(period)
-            full_from = None if day is None else date.fromordinal(day).isoformat()
-            return BlockingPair(gp, period, cause, None, dept, full_from)
+            return BlockingPair(gp, period, cause, None, dept, self._full_from(period))
         return BlockingPair(gp, period, cause, None if held is None else held[0])
 
     def unfilled(self) -> list[str]:

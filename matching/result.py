@@ -180,4 +180,4 @@ def result_from_json(data: dict[str, Any]) -> Result:
 
 def dumps(result: Result) -> str:
     """Serialise a result as the CLI prints it."""
-    return json.dumps(result_to_json(result), indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(result_to_json(result), separators=(",", ":"), ensure_ascii=False) + "\n"

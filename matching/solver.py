@@ -50,7 +50,12 @@ def _max_parts(
             most=bound - outside if len(groups) == 1 else None,
         )
         hint = _repair(market, {g: gp_period[g] for g in gps if gp_period[g] >= 0})
-        sol = solve_max(part, hint, _remaining(settings, started))
+        budget = _remaining(settings, started, market)
+        if not _worth_it(part, budget):
+            optimal = False
+            slack += bound  # reduced below to the true gap
+            continue
+        sol = solve_max(part, hint, budget)
         for g in gps:
             gp_period[g] = sol.assignment.get(g, -1)
         optimal = optimal and sol.optimal
@@ -176,7 +181,12 @@ def _strict(
             bound,
         )
         hint = {g: core.gp_period[g] for g in gps if core.gp_period[g] >= 0}
-        sol = solve_strict(part, hint, _remaining(settings, started))
+        budget = _remaining(settings, started, market)
+        if not _worth_it(part, budget):
+            optimal = False
+            slack += bound - have
+            continue
+        sol = solve_strict(part, hint, budget)
         solved += 1
         for g in gps:
             gp_period[g] = sol.assignment.get(g, -1)
@@ -185,8 +195,17 @@ def _strict(
     return gp_period, optimal, slack, solved, len(core.capacity_refusals)
 
 
-def _remaining(settings: Settings, started: float) -> Settings:
-    left = settings.time_limit_s - (time.perf_counter() - started)
+def _worth_it(part: Part, budget: Settings) -> bool:
+    """CP-SAT is worth building only if half the budget covers building the model (~30 us a
+    pair in Python); otherwise the deferred-acceptance/packing result stands, with its bound."""
+    pairs = sum(len(part.lists[g]) for g in part.gps)
+    return pairs * 30e-6 < budget.time_limit_s / 2
+
+
+def _remaining(settings: Settings, started: float, market: Market) -> Settings:
+    """What is left of the time limit for CP-SAT, keeping time to write the explanations."""
+    pairs = sum(len(mine) for mine in market.prefs)
+    left = settings.time_limit_s - (time.perf_counter() - started) - 0.2 - 4e-6 * pairs
     return Settings(max(left, 0.5), settings.num_workers)
 
 
