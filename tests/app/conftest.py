@@ -111,6 +111,13 @@ def _transaction(app):
 
 
 @pytest.fixture
+def ctx_en(app):
+    """Like ``ctx``, for a request in English (services that return words)."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

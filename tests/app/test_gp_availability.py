@@ -167,7 +167,7 @@ def test_each_error_is_shown_next_to_its_field(ctx, client, case):
         assert 'name="months" type="number" value="6"' in page  # nothing typed is lost
 
 
-def test_cross_region_trusts_are_refused_by_the_service(ctx):
+def test_cross_region_trusts_are_refused_by_the_service(ctx_en):
     gp = factories.make_gp()
     data = services.AvailabilityInput(
         earliest_start=TODAY + timedelta(days=30),

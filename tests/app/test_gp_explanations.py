@@ -48,7 +48,7 @@ def english_gp(**profile):
 
 
 @pytest.fixture
-def market(ctx):
+def market(ctx_en):
     """Psychiatry for 6 and 3 months and paediatrics in Bergen; three GPs want psychiatry."""
     periods = {
         "psychiatry": period_in("psychiatry"),

@@ -131,7 +131,8 @@ def test_choose_creates_a_confirmed_pinned_match(candidates, client):
     assert match.gp_id == gps["junior"].id
     assert match.pinned and match.confirmed_at is not None and match.source == "coordinator"
     assert (
-        match.explanation["text"] == "Chosen from the shortlist by Akershus universitetssykehus HF"
+        # stored reasons are written in bokmål, whatever the chooser's language
+        match.explanation["text"] == "Valgt fra kortlisten av Akershus universitetssykehus HF"
     )
     page = client.get(f"/periods/{period.id}").get_data(as_text=True)
     assert 'name="accept_by"' in page  # ready for an offer
