@@ -52,6 +52,45 @@ PERIOD_SOURCE_LABELS = {
     "earmarked_post": _l("Post earmarked for ALIS"),
     "other": _l("Other"),
 }
+# What each audit action means, for every page that shows the log.
+AUDIT_ACTIONS = {
+    "period.published": _l("Period published"),
+    "period.updated": _l("Period changed"),
+    "period.withdrawn": _l("Period withdrawn"),
+    "period.advertised": _l("Period advertised the ordinary way"),
+    "match.assigned": _l("Candidate assigned"),
+    "match.confirmed": _l("Proposal confirmed"),
+    "match.superseded": _l("Proposal replaced"),
+    "match.cancelled": _l("Match cancelled"),
+    "match.unpinned": _l("Assignment unpinned"),
+    "match.offered": _l("Offer sent"),
+    "match.accepted": _l("Offer accepted"),
+    "match.declined": _l("Declined"),
+    "match.expired": _l("Offer expired"),
+    "match.hired": _l("Hiring recorded"),
+    "pair.forbidden": _l("Pair forbidden"),
+    "matching.run": _l("Matching run"),
+    "policy.updated": _l("Rules changed"),
+    "policy.created": _l("Trust rules created"),
+    "policy.removed": _l("Trust rules removed"),
+    "availability.created": _l("Availability registered"),
+    "availability.updated": _l("Availability changed"),
+    "availability.paused": _l("Availability paused"),
+    "availability.active": _l("Availability resumed"),
+    "availability.withdrawn": _l("Availability withdrawn"),
+    "gp.registered": _l("GP registered"),
+    "gp.profile_updated": _l("Profile changed"),
+    "department.capacity_changed": _l("ALIS capacity changed"),
+    "user.created": _l("Account created"),
+    "user.password_changed": _l("Password changed"),
+}
+
+
+def audit_action_label(code: str) -> str:
+    text = AUDIT_ACTIONS.get(code)
+    return str(text) if text is not None else code
+
+
 ERROR_TITLES = {
     400: _l("Something was wrong with the request"),
     401: _l("You need to log in"),
@@ -85,6 +124,7 @@ def init_app(app: Flask) -> None:
     filters["scheme_label"] = lambda code: SCHEME_LABELS.get(code, code)
     filters["selection_label"] = selection_label
     filters["match_status_label"] = lambda code: MATCH_STATUS_LABELS.get(code, code)
+    filters["audit_action_label"] = audit_action_label
     filters["period_status_label"] = lambda code: PERIOD_STATUS_LABELS.get(code, code)
     filters["period_source_label"] = lambda code: PERIOD_SOURCE_LABELS.get(code, code)
     filters["error_title"] = lambda code: ERROR_TITLES.get(code, _("Something went wrong"))

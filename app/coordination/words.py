@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.labels import AUDIT_ACTIONS
+
 from .policies import RANGES
 
 # MatchConflict codes (app/matches/services.py) and the field each belongs to.
@@ -71,25 +73,6 @@ CONFIRMATIONS = {
     "automatic": _l("Automatic"),
     "coordinator": _l("By a coordinator"),
 }
-ACTIONS = {
-    "match.assigned": _l("Assigned by a coordinator"),
-    "match.cancelled": _l("Match cancelled"),
-    "match.unpinned": _l("Assignment unpinned"),
-    "match.confirmed": _l("Proposal confirmed"),
-    "match.superseded": _l("Proposal replaced"),
-    "match.offered": _l("Offer sent"),
-    "match.accepted": _l("Offer accepted"),
-    "match.declined": _l("Declined"),
-    "match.expired": _l("Offer expired"),
-    "match.hired": _l("Hiring recorded"),
-    "pair.forbidden": _l("Pair forbidden"),
-    "period.published": _l("Period published"),
-    "period.advertised": _l("Period advertised the ordinary way"),
-    "matching.run": _l("Matching run"),
-    "policy.updated": _l("Rules changed"),
-    "policy.created": _l("Trust rules created"),
-    "policy.removed": _l("Trust rules removed"),
-}
 
 
 def label(table: dict, code: str | None) -> str:
@@ -100,7 +83,8 @@ def label(table: dict, code: str | None) -> str:
 
 
 def action_label(code: str) -> str:
-    value = ACTIONS.get(code)
+    """The action in words, with its code for those who filter by it."""
+    value = AUDIT_ACTIONS.get(code)
     return f"{value} ({code})" if value is not None else code
 
 

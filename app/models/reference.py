@@ -9,19 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from matching.model import MODES, PRIORITY_KEYS  # noqa: F401 - the engine defines the vocabulary
 
 from .types import UTCDateTime, one_of, utcnow
 
-PRIORITY_KEYS = (
-    "catchment",
-    "first_choice",
-    "months_general_practice",
-    "courses_completed",
-    "supervision_group_months",
-    "registered_at",
-    "lottery",
-)
-MODES = ("strict_priority", "max_placements")
 SELECTIONS = ("solver", "shortlist")
 CONFIRMATIONS = ("automatic", "coordinator")
 TRUST_KINDS = ("health_trust", "private_nonprofit")

@@ -59,27 +59,3 @@ def field_error(field: str, code: str) -> str:
 def conflict(code: str, fallback: str) -> str:
     text = CONFLICTS.get(code)
     return str(text) if text is not None else fallback
-
-
-EVENTS = {
-    "period.published": _l("Period published"),
-    "period.updated": _l("Period changed"),
-    "period.withdrawn": _l("Period withdrawn"),
-    "period.advertised": _l("Period advertised the ordinary way"),
-    "match.assigned": _l("Candidate assigned"),
-    "match.confirmed": _l("Proposal confirmed"),
-    "match.superseded": _l("Proposal replaced"),
-    "match.cancelled": _l("Match cancelled"),
-    "match.unpinned": _l("Assignment unpinned"),
-    "match.offered": _l("Offer sent"),
-    "match.accepted": _l("Offer accepted"),
-    "match.declined": _l("Declined"),
-    "match.expired": _l("Offer expired"),
-    "match.hired": _l("Hiring recorded"),
-    "pair.forbidden": _l("Pair forbidden"),
-}
-
-
-def event_label(code: str) -> str:
-    text = EVENTS.get(code)
-    return str(text) if text is not None else code

@@ -25,7 +25,7 @@ from .forms import (
     PeriodFilterForm,
     WithdrawForm,
 )
-from .messages import SHORTLIST_UNAVAILABLE, conflict, event_label, field_error
+from .messages import SHORTLIST_UNAVAILABLE, conflict, field_error
 from .queries import (
     PeriodFilters,
     departments_in_scope,
@@ -177,7 +177,6 @@ def _detail(period: Period, *, offer_form=None, withdraw_form=None, status: int 
         "live": live,
         "matches": matches,
         "history": period_events(period, matches),
-        "event_label": event_label,
         "policy": period.department.trust.policy,
         "shortlist": entries,
         "shortlist_unavailable": unavailable,
