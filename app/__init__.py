@@ -63,10 +63,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(coordination_bp, url_prefix="/coordination")
     app.register_blueprint(public_bp)
 
+    from . import api
     from .cli import register_cli
     from .errors import register_error_handlers
     from .security import register_security_headers
 
+    api.init_app(app)
     register_cli(app)
     register_error_handlers(app)
     register_security_headers(app)

@@ -6,9 +6,10 @@ from .matching import Forbid, Match, MatchingRun
 from .notifications import Notification, Subscription
 from .periods import Period
 from .reference import Department, Municipality, Policy, Region, Site, Specialty, Trust
-from .users import GP, LoginAttempt, User
+from .users import GP, ApiToken, LoginAttempt, User
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Availability",
     "AvailabilitySpecialty",

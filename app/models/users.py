@@ -125,3 +125,20 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(sa.String(64))
     succeeded: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (sa.CheckConstraint("expires_at > created_at", name="expires_after_creation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

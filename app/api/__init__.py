@@ -1,0 +1,58 @@
+"""JSON API v1 (../shared/spec/api.md): flask-smorest blueprints under /api/v1, bearer tokens,
+one error format, an OpenAPI 3 document generated from the code at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from .errors import ErrorSchema
+
+PREFIX = "/api/v1"
+
+
+class AlisApi(Api):
+    """flask-smorest's Api, minus its app-wide error handler: errors in /api/v1 get the
+    documented JSON body from app.errors, the pages keep their HTML error pages."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        pass
+
+
+api = AlisApi()
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("API_TITLE", "ALIS-portalen API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "The public contract for trust HR systems, municipal systems "
+                "and scripts. Authenticate with `Authorization: Bearer <token>` from "
+                "POST /api/v1/auth/tokens. Errors: "
+                '`{"error": {"code", "message", "fields"}}`.'
+            },
+            "servers": [{"url": "/"}],
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
+    )
+
+    from app.extensions import csrf
+
+    from . import auth, resources
+
+    auth.init_app(app)
+    for blueprint in (auth.blp, *resources.blueprints()):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint, url_prefix=f"{PREFIX}{blueprint.url_prefix or ''}")

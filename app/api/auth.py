@@ -1,0 +1,139 @@
+"""Bearer tokens: issued for email and password (throttled like the login page), stored as
+SHA-256, expiring, revocable. A token acts with its user's role and scope; session cookies
+never authenticate an API call (so there is no CSRF hole)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import Flask, current_app, g, request
+from flask_login import AnonymousUserMixin
+from flask_smorest import Blueprint
+
+from app.auth.services import authenticate
+from app.extensions import db
+from app.models import ApiToken, User
+from app.models.types import utcnow
+
+from .errors import ApiError
+
+blp = Blueprint("api_auth", __name__, url_prefix="/auth", description="API tokens")
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    """A new token for ``user`` (flushes); the raw value is shown once and never stored."""
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    token = ApiToken(
+        user=user,
+        token_hash=_digest(raw),
+        created_at=now,
+        expires_at=now + timedelta(hours=current_app.config.get("API_TOKEN_HOURS", 12)),
+    )
+    db.session.add(token)
+    db.session.flush()
+    return raw, token
+
+
+def _token_from_header() -> ApiToken | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == _digest(raw.strip()))
+    )
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+        return None
+    if not token.user.active:
+        return None
+    return token
+
+
+def _load_caller() -> None:
+    """Before every API request: the token's user, or anonymous (cookies are ignored)."""
+    if not request.path.startswith("/api/"):
+        return
+    token = _token_from_header()
+    g.api_token = token
+    g.api_user = token.user if token else None
+    # Flask-Login reads this cache first: current_user is the token's user, never a cookie's.
+    g._login_user = token.user if token else AnonymousUserMixin()
+
+
+def caller() -> User:
+    user = g.get("api_user")
+    if user is None:
+        raise ApiError(401, "unauthorized", "A valid bearer token is required.")
+    return user
+
+
+def auth_required(*roles: str) -> Callable:
+    """401 without a valid token; 403 when the token's role is not one of ``roles``."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = caller()
+            if roles and user.role not in roles:
+                raise ApiError(403, "forbidden", "Your role may not do this.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class TokenRequestSchema(ma.Schema):
+    email = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=254))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
+
+
+class TokenSchema(ma.Schema):
+    token = ma.fields.String(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True)
+
+
+@blp.route("/tokens", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, TokenSchema)
+def create_token(data):
+    """Get a token for an email and password (throttled like the login page)."""
+    result = authenticate(data["email"], data["password"], request.remote_addr or "")
+    if result.throttled:
+        db.session.commit()
+        raise ApiError(
+            429,
+            "too_many_requests",
+            f"Too many failed attempts. Try again in {result.wait_minutes} minutes.",
+        )
+    if result.user is None:
+        db.session.commit()  # the failed attempt counts
+        raise ApiError(401, "invalid_credentials", "Wrong email or password.")
+    raw, token = issue_token(result.user)
+    db.session.commit()
+    return {"token": raw, "expires_at": token.expires_at}
+
+
+@blp.route("/tokens/current", methods=["DELETE"])
+@blp.response(204)
+@auth_required()
+def revoke_token():
+    """Revoke the token used for this request."""
+    g.api_token.revoked_at = utcnow()
+    db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_load_caller)
