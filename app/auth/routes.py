@@ -48,7 +48,7 @@ def _start_session(user, remember: bool) -> None:
 
 
 def municipality_choices() -> list[SelectChoice]:
-    """A placeholder, then the municipalities grouped by county."""
+    """A "Choose…" prompt, then the municipalities grouped by county."""
     rows = db.session.execute(
         sa.select(
             Municipality.id, Municipality.name, Municipality.number, Municipality.county
