@@ -10,6 +10,7 @@ from ortools.sat.python import cp_model
 from .capacity import Capacity
 
 Pair = tuple[int, int]
+SMALL_PART = 5000  # pairs
 
 
 @dataclass(frozen=True)
@@ -45,29 +46,25 @@ class Settings:
     num_workers: int
 
 
-def _costs(part: Part) -> tuple[dict[Pair, int], int]:
-    """Lexicographic weights: placements, then GP preference (rank), then priority.
-
-    A placement is worth `big` minus its cost; `big` exceeds any matching's total cost and the
-    rank step exceeds any total of priority ranks, so the order of the three is strict.
-    """
+def _costs(part: Part) -> dict[Pair, int]:
+    """Tie-break cost of a pair: GP rank, then priority rank; the rank step exceeds any total
+    of priority ranks, so preference strictly comes first."""
     n = max(1, min(len(part.gps), len(part.periods)))
     max_prio = 1 + max((r for p in part.periods for r in part.rank[p].values()), default=0)
-    max_rank = max((len(part.prefs[g]) for g in part.gps), default=1)
     step = n * max_prio + 1
     costs = {}
     for g in part.gps:
         where = {p: k for k, p in enumerate(part.prefs[g])}
         for p in part.lists[g]:
             costs[(g, p)] = where[p] * step + part.rank[p][g]
-    return costs, n * max_rank * step + step
+    return costs
 
 
 class _Builder:
     def __init__(self, part: Part, hint: dict[int, int]) -> None:
         self.part = part
         self.model = cp_model.CpModel()
-        self.costs, self.big = _costs(part)
+        self.costs = _costs(part)
         self.x = {pair: self.model.new_bool_var("") for pair in self.costs}
         self.hint: dict[cp_model.IntVar, int] = {
             v: int(hint.get(g) == p) for (g, p), v in self.x.items()
@@ -122,32 +119,48 @@ class _Builder:
                 rows.append((ps, room, d, s))
         return rows
 
-    def solve(self, settings: Settings) -> PartSolution:
-        model = self.model
-        if self.part.most is not None:
-            model.add(sum(self.x.values()) <= self.part.most)
-        model.maximize(sum((self.big - c) * self.x[pair] for pair, c in self.costs.items()))
-        for var, val in self.hint.items():
-            model.add_hint(var, bool(val))
+    def _run(self, settings: Settings, share: float, workers: int) -> tuple[cp_model.CpSolver, int]:
         solver = cp_model.CpSolver()
         params = solver.parameters
-        # The deterministic limit normally stops the search first (a deterministic second
-        # takes several wall seconds here), so an unproven result is still reproducible;
-        # the wall limit is the caller's hard cap.
-        params.max_time_in_seconds = max(0.1, settings.time_limit_s)
-        params.max_deterministic_time = max(0.05, settings.time_limit_s / 8)
-        params.num_workers = settings.num_workers
-        params.interleave_search = settings.num_workers > 1  # deterministic with several workers
+        # The deterministic limit normally stops the search before the wall limit (a
+        # deterministic second takes several wall seconds here), so even an unproven result
+        # is reproducible; the wall limit is the caller's hard cap.
+        params.max_time_in_seconds = max(0.1, settings.time_limit_s * share)
+        params.max_deterministic_time = max(0.05, settings.time_limit_s * share / 6)
+        params.num_workers = workers
+        params.interleave_search = workers > 1  # deterministic with several workers
+        params.linearization_level = 2  # the LP bound is what proves the count
         params.random_seed = 0
-        status = solver.solve(model)
+        return solver, solver.solve(self.model)
+
+    def solve(self, settings: Settings) -> PartSolution:
+        """Two phases: the most placements (unit weights, whose LP bound is tight), then, with
+        that count fixed, the best GP preference and priority (best found in the budget)."""
+        model, count = self.model, sum(self.x.values())
+        if self.part.most is not None:
+            model.add(count <= self.part.most)
+        model.maximize(count)
+        for var, val in self.hint.items():
+            model.add_hint(var, bool(val))
+        # Small parts prove fastest on one worker; large ones need the interleaved portfolio.
+        workers = 1 if len(self.x) < SMALL_PART else settings.num_workers
+        solver, status = self._run(settings, 0.7, workers)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return PartSolution(dict(self.hinted), False, len(self.part.gps))
-        assignment = {g: p for (g, p), var in self.x.items() if solver.boolean_value(var)}
-        if status == cp_model.OPTIMAL:
-            return PartSolution(assignment, True, len(assignment))
-        least = self.big - max(self.costs.values(), default=0)
-        bound = int(solver.best_objective_bound // max(1, least))
-        return PartSolution(assignment, False, max(bound, len(assignment)))
+        best = {g: p for (g, p), var in self.x.items() if solver.boolean_value(var)}
+        bound = int(solver.best_objective_bound + 1e-6)
+        if status != cp_model.OPTIMAL:
+            return PartSolution(best, False, max(bound, len(best)))
+        # Phase 2: same count, lexicographic tie-break; the phase-1 solution is the hint.
+        model.clear_hints()
+        for var in self.x.values():
+            model.add_hint(var, solver.boolean_value(var))
+        model.add(count == len(best))
+        model.minimize(sum(c * self.x[pair] for pair, c in self.costs.items()))
+        solver, status = self._run(settings, 0.3, 1)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            best = {g: p for (g, p), var in self.x.items() if solver.boolean_value(var)}
+        return PartSolution(best, True, len(best))
 
 
 def solve_max(part: Part, hint: dict[int, int], settings: Settings) -> PartSolution:

@@ -17,7 +17,7 @@ from .packing import pack
 from .result import Metrics, Result, natural_key
 
 DEFAULT_TIME_LIMIT_S = 60.0
-DEFAULT_WORKERS = 1
+DEFAULT_WORKERS = 2
 
 
 def _max_parts(
@@ -90,7 +90,10 @@ def _strict_core(market: Market, m0: Outcome, over: set[str]) -> Outcome:
     ids = market.period_ids
     dept = market.problem.period_by_id
     wanted = [p for p in range(len(ids)) if dept[ids[p]].department in over and market.rank[p]]
-    keep = pack(market.capacity, (ids[p] for p in wanted), lambda pid: pid)
+    # Never give up a period M0 fills for one it leaves empty: pack those first.
+    held = [ids[p] for p in wanted if m0.period_gp[p] >= 0]
+    empty = [ids[p] for p in wanted if m0.period_gp[p] < 0]
+    keep = pack(market.capacity, held, lambda pid: pid, then=empty)
     closed = {p for p in wanted if ids[p] not in keep}
     order = sorted(range(len(market.gp_ids)), key=lambda g: market.rules.tiebreak[market.gp_ids[g]])
     while True:
