@@ -16,7 +16,12 @@ from .users import User
 SUBSCRIPTION_TOPICS = ("periods", "availabilities")
 CHANNELS = ("email", "inbox")
 FREQUENCIES = ("immediate", "daily", "weekly")
-EMAIL_STATUSES = ("none", "pending", "sent", "parked")
+# none: inbox only; pending: an email of its own is due at next_attempt_at; digest: goes into
+# the user's daily or weekly digest (due at next_attempt_at, then digest_id is set); sent;
+# parked: failed too often, waits for an administrator.
+EMAIL_STATUSES = ("none", "pending", "digest", "sent", "parked")
+DIGEST_FREQUENCIES = ("daily", "weekly")
+DIGEST_STATUSES = ("pending", "sent", "parked")
 
 
 class Subscription(db.Model):
@@ -50,6 +55,14 @@ class Notification(db.Model):
     __table_args__ = (
         one_of("email_status", EMAIL_STATUSES, "email_status"),
         sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+        sa.CheckConstraint(
+            "(email_status = 'digest') = (digest_frequency IS NOT NULL)",
+            name="digest_has_frequency",
+        ),
+        sa.CheckConstraint(
+            "digest_frequency IS NULL OR digest_frequency IN ('daily', 'weekly')",
+            name="digest_frequency",
+        ),
         sa.Index("ix_notifications_outbox", "email_status", "next_attempt_at"),
         sa.Index("ix_notifications_inbox", "user_id", "read_at"),
     )
@@ -70,5 +83,46 @@ class Notification(db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # Digests: which one the recipient wants, and the email it went out in.
+    digest_frequency: Mapped[str | None] = mapped_column(sa.String(10))
+    digest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("email_digests.id"), index=True)
+    # Jobs that may run twice (reminders) name what they notify about; the database keeps one.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
 
     user: Mapped[User] = relationship()
+    digest: Mapped[EmailDigest | None] = relationship(back_populates="notifications")
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None
+
+
+class EmailDigest(db.Model):
+    """One email gathering a user's notifications of a day or a week (outbox columns as on
+    Notification). One per user, frequency and due time, so two senders build the same one."""
+
+    __tablename__ = "email_digests"
+    __table_args__ = (
+        one_of("frequency", DIGEST_FREQUENCIES, "frequency"),
+        one_of("email_status", DIGEST_STATUSES, "email_status"),
+        sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+        sa.UniqueConstraint("user_id", "frequency", "due_at"),
+        sa.Index("ix_email_digests_outbox", "email_status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    frequency: Mapped[str] = mapped_column(sa.String(10))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email_status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    user: Mapped[User] = relationship()
+    notifications: Mapped[list[Notification]] = relationship(
+        back_populates="digest", order_by="Notification.created_at, Notification.id"
+    )

@@ -17,6 +17,9 @@ from .types import UTCDateTime, one_of, utcnow
 ROLES = ("gp", "trust", "coordinator", "admin")
 SCHEMES = ("new", "old")
 LOCALES = ("nb", "nn", "en")
+# How a user gets the messages about their own matters (proposals, offers, runs).
+MESSAGE_CHANNELS = ("email", "inbox")
+MESSAGE_FREQUENCIES = ("immediate", "daily", "weekly")
 # Hospital months each scheme requires (domain.md: new scheme 6, old scheme 12).
 SCHEME_MONTHS = {"new": 6, "old": 12}
 
@@ -38,6 +41,8 @@ class User(UserMixin, db.Model):
             " OR (role IN ('gp', 'admin') AND trust_id IS NULL AND region_id IS NULL)",
             name="role_scope",
         ),
+        one_of("message_channel", MESSAGE_CHANNELS, "message_channel"),
+        one_of("message_frequency", MESSAGE_FREQUENCIES, "message_frequency"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +57,15 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_channel: Mapped[str] = mapped_column(
+        sa.String(10), default="email", server_default="email"
+    )
+    message_frequency: Mapped[str] = mapped_column(
+        sa.String(10), default="immediate", server_default="immediate"
+    )
+    # The private calendar feed: only the SHA-256 of its secret is kept (None: no feed).
+    calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    calendar_token_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     trust: Mapped[Trust | None] = relationship()
     region: Mapped[Region | None] = relationship()
