@@ -109,3 +109,27 @@ def make_window(
     window.set_wishes(wished, wished_trusts)
     db.session.commit()
     return window
+
+
+def make_proposal(period, gp, *, confirmed=True, **fields):
+    """A live solver proposal for the pair, as a run would store it (committed)."""
+    from app.matches.services import refresh_period_status
+    from app.models import Match
+    from app.models.types import utcnow
+
+    match = Match(
+        period=period,
+        gp=gp,
+        status=fields.pop("status", "proposed"),
+        source="solver",
+        gp_rank=1,
+        priority_position=1,
+        explanation={"reason": "matched", "gp_rank": 1, "priority_position": 1},
+        confirmed_at=utcnow() if confirmed else None,
+        **fields,
+    )
+    db.session.add(match)
+    db.session.flush()
+    refresh_period_status(period)
+    db.session.commit()
+    return match

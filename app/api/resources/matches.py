@@ -1,0 +1,375 @@
+"""Matches: the list in the caller's scope, the coordinators' overrides (assign, cancel,
+confirm, unpin, forbid: each with a reason the match rules write to the audit log), and the
+offers (the trust offers, the GP accepts or declines). The rules are app.matches.services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask_smorest import Blueprint
+
+from app.access import manages_trust
+from app.coordination.policies import REASON_MAX
+from app.coordination.scope import coordinates_gp, regions_in_scope
+from app.extensions import db
+from app.matches import services as rules
+from app.matches.services import MatchConflict
+from app.models import GP, Department, Forbid, Match, Period, Trust, User
+from app.models.matching import MATCH_SOURCES, MATCH_STATUSES
+
+from ..auth import auth_required, caller
+from ..common import ListArgsSchema, list_schema, paginate
+from ..errors import ApiError
+
+blp = Blueprint(
+    "api_matches",
+    __name__,
+    url_prefix="",
+    description="Matches, coordinators' overrides, forbidden pairs and offers",
+)
+
+ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
+# MatchConflict codes that say the input is wrong rather than the state (422, not 409).
+INPUT_CONFLICTS = {"deadline_in_past": "accept_by", "deadline_after_start": "accept_by"}
+T = TypeVar("T")
+
+
+# ---- fields shared by the API's write endpoints (matching.py and audit.py use them too)
+
+
+def no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise ma.ValidationError("Must not contain NUL characters.")
+
+
+class Reason(ma.fields.String):
+    """A required, non-blank reason for the audit log (stripped)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", True)
+        kwargs.setdefault(
+            "metadata", {"description": "Why (saved in the audit log with your name)"}
+        )
+        super().__init__(validate=[ma.validate.Length(min=1, max=REASON_MAX), no_nul], **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            raise ma.ValidationError("Give a reason.")
+        return text
+
+
+def object_id(**kwargs) -> ma.fields.Integer:
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
+
+
+def in_range(object_id_: int, what: str) -> int:
+    """A path id the database can hold, or 404 (an id that large cannot exist)."""
+    if not 1 <= object_id_ <= ID_MAX:
+        raise ApiError(404, "not_found", f"No such {what}.")
+    return object_id_
+
+
+def act(action: Callable[[], T]) -> T:
+    """Run a match rule and commit once. A broken rule is a 409 with its code; so is a
+    double booking that the database's unique indexes refuse in a concurrent request."""
+    try:
+        result = action()
+        db.session.commit()
+    except MatchConflict as conflict:
+        db.session.rollback()
+        if conflict.code in INPUT_CONFLICTS:
+            field = INPUT_CONFLICTS[conflict.code]
+            raise ApiError(
+                422, "validation_failed", "The input is not valid.", {field: conflict.message}
+            ) from conflict
+        raise ApiError(409, conflict.code, conflict.message) from conflict
+    except sa.exc.IntegrityError as error:
+        db.session.rollback()
+        raise ApiError(
+            409, "conflict", "Another request changed this period or GP first. Try again."
+        ) from error
+    except sa.exc.OperationalError as error:
+        # PostgreSQL's deadlock or serialisation failure between concurrent requests
+        if getattr(error.orig, "sqlstate", None) not in ("40P01", "40001", "55P03"):
+            raise
+        db.session.rollback()
+        raise ApiError(
+            409, "conflict", "Another request changed this period or GP first. Try again."
+        ) from error
+    return result
+
+
+# ---- scope
+
+
+def can_see_match(user: User, match: Match) -> bool:
+    """The GP of the match; staff who manage the period's trust (app.access's rule)."""
+    if user.role == "gp":
+        return match.gp.user_id == user.id
+    return manages_trust(user, match.period.department.trust)
+
+
+def matches_in_scope(user: User) -> sa.Select:
+    """GPs: their own; trust staff: their trust's periods; coordinators: their region's."""
+    query = sa.select(Match)
+    if user.role == "gp":
+        return query.join(Match.gp).where(GP.user_id == user.id)
+    if user.role == "admin" or (user.role == "coordinator" and user.region_id is None):
+        return query
+    query = query.join(Match.period).join(Period.department).join(Department.trust)
+    if user.role == "trust":
+        return query.where(Trust.id == user.trust_id)
+    if user.role == "coordinator":
+        return query.where(Trust.region_id == user.region_id)
+    return query.where(sa.false())
+
+
+def load_match(match_id: int, user: User, *, lock: bool = False) -> Match:
+    """The match if ``user`` may see it, else 404. ``lock`` holds its row until the commit,
+    so that concurrent answers to one offer are decided one after the other."""
+    match = db.session.get(Match, in_range(match_id, "match"), with_for_update=lock or None)
+    if match is None or not can_see_match(user, match):
+        raise ApiError(404, "not_found", "No such match.")
+    return match
+
+
+def load_period(period_id: int, user: User) -> Period:
+    period = db.session.get(Period, period_id)
+    if period is None or not manages_trust(user, period.department.trust):
+        raise ApiError(404, "not_found", "No such period.", {"period_id": "No such period."})
+    return period
+
+
+def load_gp(gp_id: int, user: User) -> GP:
+    gp = db.session.get(GP, gp_id)
+    if gp is None or not coordinates_gp(user, gp):
+        raise ApiError(404, "not_found", "No such GP.", {"gp_id": "No such GP."})
+    return gp
+
+
+# ---- schemas
+
+
+class MatchSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    period_id = ma.fields.Integer(required=True)
+    gp_id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(MATCH_STATUSES))
+    source = ma.fields.String(required=True, validate=ma.validate.OneOf(MATCH_SOURCES))
+    pinned = ma.fields.Boolean(
+        required=True, metadata={"description": "A coordinator's assignment that runs keep"}
+    )
+    gp_rank = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Where the period stands in the GP's own wishes (1 = first)"},
+    )
+    priority_position = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The GP's place in the period's priority order (1 = first)"},
+    )
+    explanation = ma.fields.Dict(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Why the match was made: the solver's keys, or the reason"},
+    )
+    run_id = ma.fields.Integer(required=True, allow_none=True)
+    accept_by = ma.fields.Date(
+        required=True, allow_none=True, metadata={"description": "Last day to answer an offer"}
+    )
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+    confirmed_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    offered_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    decided_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    hired_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+
+
+class MatchFilterSchema(ListArgsSchema):
+    status = ma.fields.String(validate=ma.validate.OneOf(MATCH_STATUSES))
+    period = object_id(metadata={"description": "A period id"})
+    gp = object_id(metadata={"description": "A GP id"})
+
+
+class MatchPairSchema(ma.Schema):
+    period_id = object_id(required=True)
+    gp_id = object_id(required=True)
+    reason = Reason()
+
+
+class MatchReasonSchema(ma.Schema):
+    reason = Reason()
+
+
+class MatchOfferSchema(ma.Schema):
+    accept_by = ma.fields.Date(
+        required=True,
+        metadata={"description": "The last day the GP may accept (before the period starts)"},
+    )
+
+
+class ForbiddenPairSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    period_id = ma.fields.Integer(required=True)
+    gp_id = ma.fields.Integer(required=True)
+    reason = ma.fields.String(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+class ForbiddenPairFilterSchema(ListArgsSchema):
+    period = object_id(metadata={"description": "A period id"})
+    gp = object_id(metadata={"description": "A GP id"})
+
+
+# ---- matches
+
+
+@blp.route("/matches")
+@blp.arguments(MatchFilterSchema, location="query")
+@blp.response(200, list_schema(MatchSchema, "MatchList"))
+@auth_required()
+def list_matches(args: dict[str, Any]):
+    """Matches in the caller's scope, newest first (GPs see their own)."""
+    query = matches_in_scope(caller())
+    if args.get("status"):
+        query = query.where(Match.status == args["status"])
+    if args.get("period"):
+        query = query.where(Match.period_id == args["period"])
+    if args.get("gp"):
+        query = query.where(Match.gp_id == args["gp"])
+    return paginate(query.order_by(Match.created_at.desc(), Match.id.desc()), args)
+
+
+@blp.route("/matches/<int:match_id>")
+@blp.response(200, MatchSchema)
+@auth_required()
+def get_match(match_id: int):
+    """One match (404 outside the caller's scope)."""
+    return load_match(match_id, caller())
+
+
+@blp.route("/matches", methods=["POST"])
+@blp.arguments(MatchPairSchema)
+@blp.response(201, MatchSchema)
+@auth_required("coordinator", "admin")
+def assign(data: dict[str, Any]):
+    """Assign a GP to a period by hand: a pinned match that later runs keep."""
+    user = caller()
+    period = load_period(data["period_id"], user)
+    gp = load_gp(data["gp_id"], user)
+    return act(lambda: rules.assign(period, gp, reason=data["reason"], actor=user))
+
+
+@blp.route("/matches/<int:match_id>/cancel", methods=["POST"])
+@blp.arguments(MatchReasonSchema)
+@blp.response(200, MatchSchema)
+@auth_required("coordinator", "admin")
+def cancel(data: dict[str, Any], match_id: int):
+    """Cancel a proposal or an open offer; the period is open again."""
+    user = caller()
+    match = load_match(match_id, user, lock=True)
+    return act(lambda: rules.cancel(match, reason=data["reason"], actor=user))
+
+
+@blp.route("/matches/<int:match_id>/unpin", methods=["POST"])
+@blp.arguments(MatchReasonSchema)
+@blp.response(200, MatchSchema)
+@auth_required("coordinator", "admin")
+def unpin(data: dict[str, Any], match_id: int):
+    """Unpin an assignment: the next run may change it."""
+    user = caller()
+    match = load_match(match_id, user, lock=True)
+    return act(lambda: rules.unpin(match, reason=data["reason"], actor=user))
+
+
+@blp.route("/matches/<int:match_id>/confirm", methods=["POST"])
+@blp.response(200, MatchSchema)
+@auth_required("coordinator", "admin")
+def confirm(match_id: int):
+    """Confirm a proposal so that the trust makes an offer."""
+    user = caller()
+    match = load_match(match_id, user, lock=True)
+    return act(lambda: rules.confirm(match, actor=user))
+
+
+@blp.route("/matches/<int:match_id>/offer", methods=["POST"])
+@blp.arguments(MatchOfferSchema)
+@blp.response(200, MatchSchema)
+@auth_required("trust", "coordinator", "admin")
+def offer(data: dict[str, Any], match_id: int):
+    """Offer the period to the GP of a confirmed proposal, to answer by ``accept_by``."""
+    user = caller()
+    match = load_match(match_id, user, lock=True)
+    return act(lambda: rules.offer(match, accept_by=data["accept_by"], actor=user))
+
+
+@blp.route("/matches/<int:match_id>/accept", methods=["POST"])
+@blp.response(200, MatchSchema)
+@auth_required("gp")
+def accept(match_id: int):
+    """The GP accepts the offer: the period is filled (409 after the deadline)."""
+    user = caller()
+    match = load_match(match_id, user, lock=True)
+    return act(lambda: rules.accept(match, actor=user))
+
+
+@blp.route("/matches/<int:match_id>/decline", methods=["POST"])
+@blp.response(200, MatchSchema)
+@auth_required("gp")
+def decline(match_id: int):
+    """The GP declines: the period is open again and the pair is never proposed again."""
+    user = caller()
+    match = load_match(match_id, user, lock=True)
+    return act(lambda: rules.decline(match, actor=user))
+
+
+@blp.route("/matches/<int:match_id>/hired", methods=["POST"])
+@blp.response(200, MatchSchema)
+@auth_required("trust", "coordinator", "admin")
+def hired(match_id: int):
+    """Record that the GP who accepted is hired (the trust's HR system says so)."""
+    user = caller()
+    match = load_match(match_id, user, lock=True)
+    return act(lambda: rules.record_hired(match, actor=user))
+
+
+# ---- forbidden pairs
+
+
+@blp.route("/forbids", methods=["POST"])
+@blp.arguments(MatchPairSchema)
+@blp.response(201, ForbiddenPairSchema)
+@auth_required("coordinator", "admin")
+def create_forbid(data: dict[str, Any]):
+    """Forbid a pair: the matching never proposes that GP for that period again."""
+    user = caller()
+    period = load_period(data["period_id"], user)
+    gp = load_gp(data["gp_id"], user)
+    return act(lambda: rules.forbid(period, gp, reason=data["reason"], actor=user))
+
+
+@blp.route("/forbids")
+@blp.arguments(ForbiddenPairFilterSchema, location="query")
+@blp.response(200, list_schema(ForbiddenPairSchema, "ForbiddenPairList"))
+@auth_required("coordinator", "admin")
+def list_forbids(args: dict[str, Any]):
+    """The forbidden pairs of the periods in the caller's regions, newest first."""
+    region_ids = [r.id for r in regions_in_scope(caller())]
+    query = (
+        sa.select(Forbid)
+        .join(Forbid.period)
+        .join(Period.department)
+        .join(Department.trust)
+        .where(Trust.region_id.in_(region_ids))
+        .order_by(Forbid.created_at.desc(), Forbid.id.desc())
+    )
+    if args.get("period"):
+        query = query.where(Forbid.period_id == args["period"])
+    if args.get("gp"):
+        query = query.where(Forbid.gp_id == args["gp"])
+    return paginate(query, args)

@@ -1,0 +1,145 @@
+"""The API's matching runs: start (real or dry, as of a later day), read, list; who may."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.api.resources import matching as matching_resource
+from app.extensions import db
+from app.models import Match, MatchingRun
+from app.runs import services as run_services
+from app.runs.services import RunRefused
+
+from . import factories
+from .apiutil import Api, error_of
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def coordinator(ctx, client):
+    return Api.login(client, factories.make_user("coordinator", region_code="helse-vest").email)
+
+
+def test_a_run_proposes_and_is_recorded(coordinator):
+    gp = factories.make_gp()
+    factories.make_window(gp, specialties=["psychiatry"])
+    psychiatry = next(
+        d for d in factories.trust("helse-bergen").departments if d.specialty.code == "psychiatry"
+    )
+    period = factories.make_period()
+    period.department = psychiatry
+    db.session.commit()
+
+    response = coordinator.post("/matching/runs", json={"dry_run": True})
+    assert response.status_code == 201, response.get_json()
+    dry = response.get_json()
+    assert dry["status"] == "succeeded" and dry["dry_run"] is True
+    assert dry["as_of"] == TODAY.isoformat() and dry["triggered_by"] == "api"
+    assert dry["proposals"] == 1 and db.session.query(Match).count() == 0
+    assert "alternative" in dry["summary"]["regions"]["helse-vest"]
+
+    response = coordinator.post("/matching/runs", json={})
+    run = response.get_json()
+    assert response.status_code == 201 and run["dry_run"] is False
+    assert set(run["solver"]) >= {"status", "objective", "wall_time_s"}
+    assert run["solver"]["status"] == "optimal" and run["solver"]["objective"] == 1
+    assert run["proposals"] == 1 and run["advertised"] == 0 and run["finished_at"]
+    match = db.session.query(Match).one()
+    assert (match.gp_id, match.period_id, match.run_id) == (gp.id, period.id, run["id"])
+
+    listed = coordinator.get("/matching/runs").get_json()
+    assert [r["id"] for r in listed["items"]] == [run["id"], dry["id"]]
+    assert coordinator.get("/matching/runs?dry_run=true").get_json()["total"] == 1
+    assert coordinator.get("/matching/runs?status=failed").get_json()["total"] == 0
+    assert coordinator.get(f"/matching/runs/{run['id']}").get_json() == run
+    response = coordinator.get("/matching/runs/424242")
+    assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+
+
+def test_a_later_day_advertises_periods_nobody_took(coordinator):
+    period = factories.make_period("ahus")
+    as_of = TODAY + timedelta(days=62)
+    response = coordinator.post("/matching/runs", json={"as_of": as_of.isoformat()})
+    assert response.status_code == 201
+    run = response.get_json()
+    assert run["as_of"] == as_of.isoformat() and run["advertised"] == 1
+    assert db.session.get(factories.Period, period.id).status == "advertised"
+
+
+def test_a_regional_coordinator_reads_only_their_regions_details(ctx, client, coordinator):
+    factories.make_period("ahus")
+    factories.make_gp(municipality_number="3205")  # no window: nothing to match
+    factories.make_window(factories.make_gp(municipality_number="3205"))
+    factories.make_window(factories.make_gp())
+    factories.make_period()
+    run = coordinator.post("/matching/runs", json={"dry_run": True}).get_json()
+    assert set(run["summary"]["regions"]) == {"helse-vest"}
+    admin = Api.login(client, factories.make_user("admin").email)
+    assert set(admin.get(f"/matching/runs/{run['id']}").get_json()["summary"]["regions"]) == {
+        "helse-vest",
+        "helse-sor-ost",
+    }
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"as_of": (TODAY - timedelta(days=1)).isoformat()}, "as_of"),
+        ({"as_of": (TODAY + timedelta(days=6 * 366)).isoformat()}, "as_of"),
+        ({"as_of": "2026-02-30"}, "as_of"),
+        ({"dry_run": "perhaps"}, "dry_run"),
+        ({"later": True}, "later"),
+    ],
+)
+def test_run_validation(coordinator, body, field):
+    response = coordinator.post("/matching/runs", json=body)
+    assert response.status_code == 422
+    assert field in error_of(response)["fields"]
+    assert db.session.query(MatchingRun).count() == 0
+
+
+def test_a_refused_run_is_a_conflict(coordinator, monkeypatch):
+    def refuse(request):
+        raise RunRefused("another matching run is in progress")
+
+    monkeypatch.setattr(matching_resource, "execute", refuse)
+    response = coordinator.post("/matching/runs", json={})
+    assert response.status_code == 409 and error_of(response)["code"] == "run_refused"
+
+
+def test_a_failed_run_is_reported_as_failed(coordinator, monkeypatch):
+    def broken(as_of):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(run_services, "build_problems", broken)
+    response = coordinator.post("/matching/runs", json={})
+    assert response.status_code == 201
+    run = response.get_json()
+    assert run["status"] == "failed" and "solver exploded" in run["error"]
+    assert run["solver"] is None and run["proposals"] == 0
+
+
+def test_who_may_run_and_read(ctx, client):
+    gp = factories.make_gp()
+    factories.make_user("coordinator", region_code="helse-nord")
+    callers = {
+        "gp": (Api.login(client, gp.user.email), 403),
+        "trust": (Api.login(client, factories.make_user("trust", trust_code="unn").email), 403),
+        "anonymous": (Api(client), 401),
+    }
+    for who, (api, status) in callers.items():
+        for response in (
+            api.post("/matching/runs", json={"dry_run": True}),
+            api.get("/matching/runs"),
+            api.get("/matching/runs/1"),
+        ):
+            assert response.status_code == status, who
+            assert error_of(response)["code"] in ("forbidden", "unauthorized")
+    assert db.session.query(MatchingRun).count() == 0
+    other_region = Api.login(
+        client, factories.make_user("coordinator", region_code="helse-nord").email
+    )
+    run = other_region.post("/matching/runs", json={"dry_run": True}).get_json()
+    national = Api.login(client, factories.make_user("coordinator").email)
+    assert national.get(f"/matching/runs/{run['id']}").status_code == 200  # runs are national
