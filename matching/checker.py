@@ -184,7 +184,7 @@ class Days:
         return any(self.load(p.department, d, p.id) > self.cap[p.department] for d in self.days(p))
 
 
-def check(problem: Problem, result: dict[str, Any], exact_limit: int = 3000) -> Report:
+def check(problem: Problem, result: dict[str, Any], exact_limit: int = 20000) -> Report:
     """Verify `result` (a decoded result JSON) against `problem`."""
     from .checker_bounds import check_maximal
 
@@ -297,7 +297,7 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 3000) -> 
 
 
 def check_files(
-    problem_path: str | Path, result_path: str | Path, exact_limit: int = 3000
+    problem_path: str | Path, result_path: str | Path, exact_limit: int = 20000
 ) -> Report:
     problem = load_problem(problem_path)
     result = json.loads(Path(result_path).read_text(encoding="utf-8"))

@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--exact-limit",
         type=int,
-        default=3000,
+        default=20000,
         metavar="PAIRS",
         help="prove maximality with an exact model up to this many eligible pairs",
     )

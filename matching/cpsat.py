@@ -134,24 +134,39 @@ class _Builder:
         return solver, solver.solve(self.model)
 
     def solve(self, settings: Settings) -> PartSolution:
-        """Two phases: the most placements (unit weights, whose LP bound is tight), then, with
-        that count fixed, the best GP preference and priority (best found in the budget)."""
+        """The most placements, then the best GP preference, then priority.
+
+        Small parts: one solve with lexicographic weights. Large parts: two phases, the count
+        alone (unit weights: its LP bound is tight and proves it), then, with that count fixed,
+        the tie-break (the best found within its share of the budget).
+        """
         model, count = self.model, sum(self.x.values())
         if self.part.most is not None:
             model.add(count <= self.part.most)
-        model.maximize(count)
         for var, val in self.hint.items():
             model.add_hint(var, bool(val))
+        small = len(self.x) < SMALL_PART
+        if small:
+            big = 1 + sum(sorted(self.costs.values())[-len(self.part.gps) :])
+            model.maximize(sum((big - c) * self.x[pair] for pair, c in self.costs.items()))
+        else:
+            model.maximize(count)
         # Small parts prove fastest on one worker; large ones need the interleaved portfolio.
-        workers = 1 if len(self.x) < SMALL_PART else settings.num_workers
-        solver, status = self._run(settings, 0.7, workers)
+        solver, status = self._run(
+            settings, 1.0 if small else 0.7, 1 if small else settings.num_workers
+        )
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return PartSolution(dict(self.hinted), False, len(self.part.gps))
         best = {g: p for (g, p), var in self.x.items() if solver.boolean_value(var)}
+        if small:
+            if status == cp_model.OPTIMAL:
+                return PartSolution(best, True, len(best))
+            least = big - max(self.costs.values(), default=0)
+            bound = int(solver.best_objective_bound // max(1, least))
+            return PartSolution(best, False, max(bound, len(best)))
         bound = int(solver.best_objective_bound + 1e-6)
         if status != cp_model.OPTIMAL:
             return PartSolution(best, False, max(bound, len(best)))
-        # Phase 2: same count, lexicographic tie-break; the phase-1 solution is the hint.
         model.clear_hints()
         for var in self.x.values():
             model.add_hint(var, solver.boolean_value(var))

@@ -37,3 +37,26 @@ def test_agrees_with_brute_force(doc: dict) -> None:
     else:
         assert most_stable is not None, "a priority-respecting result always exists"
         assert result.metrics.placed == most_stable
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_gps=6, max_periods=6))
+def test_cp_sat_paths_agree_with_brute_force(doc: dict) -> None:
+    """Force CP-SAT (no packing certificate) and its two-phase path, meant for large parts."""
+    from unittest import mock
+
+    import matching.cpsat
+    import matching.solver
+
+    with (
+        mock.patch.object(matching.cpsat, "SMALL_PART", 0),
+        mock.patch.object(matching.solver, "_strict_bound", lambda *a: 10**9),
+    ):
+        result = solve(problem_from_json(doc), time_limit_s=10)
+    most, most_stable = Brute(doc).best()
+    if most is None:
+        assert result.status == "infeasible"
+        return
+    expected = most if doc["policy"]["mode"] == "max_placements" else most_stable
+    assert result.status == "optimal"
+    assert result.metrics.placed == expected
