@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app
-from flask_babel import force_locale, format_date
+from flask import current_app, has_request_context
+from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 
-from app.models import Match, Period, User
+from app.models import Availability, Match, Period, User
 
+from .links import absolute_url, path_for
 from .outbox import notify
 
-
-def path_for(endpoint: str, **values) -> str:
-    """A URL path for ``endpoint``, also outside a request (jobs, commands)."""
-    adapter = current_app.url_map.bind("localhost")
-    return adapter.build(endpoint, values)
+__all__ = ["path_for"]
 
 
 def _period_words(period: Period) -> dict:
@@ -180,7 +177,18 @@ def gp_withdrew(match: Match) -> None:
             )
 
 
+def _advert(period: Period) -> str:
+    """The advert text with an absolute link to the public vacancy page (also in jobs)."""
+    from app.periods.advert import advert_text
+
+    if has_request_context():
+        return advert_text(period)
+    with current_app.test_request_context(base_url=absolute_url("/")):
+        return advert_text(period)
+
+
 def advertised_to_trust(period: Period) -> None:
+    advert = _advert(period)
     for user in trust_staff(period):
         with force_locale(user.locale):
             words = _period_words(period)
@@ -192,7 +200,11 @@ def advertised_to_trust(period: Period) -> None:
                     "No GP in specialist training matched the period %(start)s–%(end)s in time. "
                     "Advertise it the ordinary way: the advert text is ready on the period's page.",
                     **words,
-                ),
+                )
+                + "\n\n"
+                + _("The advert text (in Norwegian bokmål, ready to paste):")
+                + "\n\n"
+                + advert,
                 link=path_for("periods.advert", period_id=period.id),
                 data={"period_id": period.id},
             )
@@ -222,3 +234,91 @@ def run_finished(coordinators: Iterable[User], summary: dict) -> None:
                 link=path_for("coordination.run_detail", run_id=summary["run_id"]),
                 data={"run_id": summary["run_id"]},
             )
+
+
+def period_alert(user: User, period: Period, *, channel: str, frequency: str) -> None:
+    """A new period fits one of the GP's subscriptions."""
+    with force_locale(user.locale):
+        words = _period_words(period) | {
+            "specialty": period.department.specialty.name_in(user.locale)
+        }
+        body = _(
+            "%(trust)s has published a period in %(specialty)s at %(department)s, from "
+            "%(start)s to %(end)s.",
+            **words,
+        )
+        if period.on_call:
+            body += " " + _("The period includes on-call duty.")
+        body += "\n\n" + _(
+            "The matching runs every night and proposes periods to the GPs whose availability "
+            "fits. Make sure your availability window and wishes cover this period."
+        )
+        notify(
+            user,
+            "period_published",
+            subject=_("New period: %(specialty)s, %(trust)s, from %(start)s", **words),
+            body=body,
+            link=path_for("gp.availability") if user.role == "gp" else None,
+            data={"period_id": period.id},
+            channel=channel,
+            frequency=frequency,
+        )
+
+
+def availability_alert(user: User, window: Availability, *, channel: str, frequency: str) -> None:
+    """A GP registered availability that fits the trust staff's subscription. The GP is not
+    named: the matching, not the trust, decides who is proposed."""
+    with force_locale(user.locale):
+        specialties = ", ".join(s.name_in(user.locale) for s in window.specialties)
+        words = {
+            "start": format_date(window.earliest_start, "long"),
+            "end": format_date(window.latest_end, "long"),
+            "months": window.months,
+            "specialties": specialties or _("any specialty"),
+            "municipality": window.gp.municipality.name,
+        }
+        body = _(
+            "A GP in specialist training from %(municipality)s can serve in hospital between "
+            "%(start)s and %(end)s.",
+            **words,
+        )
+        body += " " + ngettext(
+            "They need %(num)d month.", "They need %(num)d months.", window.months
+        )
+        body += " " + _("Wished specialties: %(specialties)s.", **words)
+        if window.accept_other_specialty:
+            body += " " + _("They also accept another specialty.")
+        body += "\n\n" + _(
+            "Publish the periods you have: the matching proposes a candidate every night."
+        )
+        notify(
+            user,
+            "availability_registered",
+            subject=_("A GP is available from %(start)s (%(specialties)s)", **words),
+            body=body,
+            link=path_for("periods.index"),
+            data={"availability_id": window.id},
+            channel=channel,
+            frequency=frequency,
+        )
+
+
+def offer_reminder(match: Match) -> None:
+    """The offer's deadline is near and the GP has not answered (once per offer)."""
+    user = match.gp.user
+    with force_locale(user.locale):
+        words = _period_words(match.period) | {"deadline": format_date(match.accept_by, "long")}
+        notify(
+            user,
+            "offer_reminder",
+            subject=_("Reminder: answer the offer for %(department)s by %(deadline)s", **words),
+            body=_(
+                "%(trust)s is waiting for your answer to the offer for %(department)s from "
+                "%(start)s to %(end)s. Accept or decline by %(deadline)s; after that the offer "
+                "expires.",
+                **words,
+            ),
+            link=path_for("gp.matches"),
+            data={"match_id": match.id, "period_id": match.period_id},
+            dedupe_key=f"offer_reminder:{match.id}:{match.accept_by.isoformat()}",
+        )

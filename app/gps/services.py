@@ -23,6 +23,7 @@ from app.matches import services as matches
 from app.models import GP, Availability, Match, Period, Specialty, Trust, User
 from app.models.availability import CURRENT_AVAILABILITY
 from app.models.matching import LIVE_MATCH_STATUSES
+from notifications import alerts
 
 from .explanations import Explanation, explanations_for
 from .labels import conflict_message
@@ -272,6 +273,7 @@ def create_availability(
         actor=actor,
         data=snapshot(window),
     )
+    alerts.availability_registered(window, today)
     return window
 
 

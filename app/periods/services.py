@@ -13,6 +13,7 @@ from app.matches.services import MatchConflict
 from app.models import Department, Match, Period, User
 from app.models.periods import PERIOD_SOURCES
 from app.models.types import utcnow
+from notifications import alerts
 
 MIN_PERIOD_MONTHS = 3
 
@@ -91,6 +92,7 @@ def publish_period(
     db.session.add(period)
     db.session.flush()
     audit.record("period.published", period, actor=actor)
+    alerts.period_published(period, today)
     return period
 
 
