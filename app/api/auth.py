@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import ApiToken, User
 from app.models.types import utcnow
 
+from .common import no_nul
 from .errors import ApiError
 
 blp = Blueprint("api_auth", __name__, url_prefix="/auth", description="API tokens")
@@ -95,7 +96,7 @@ def auth_required(*roles: str) -> Callable:
 
 
 class TokenRequestSchema(ma.Schema):
-    email = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=254))
+    email = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=254), no_nul])
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
 
 

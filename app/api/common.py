@@ -15,6 +15,12 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
+def no_nul(value: str) -> None:
+    """PostgreSQL refuses NUL characters in text: refuse them as input (422), not with a 500."""
+    if "\x00" in value:
+        raise ma.ValidationError("Must not contain NUL characters.")
+
+
 class ListArgsSchema(ma.Schema):
     """?limit=&offset= on every list (default 50, at most 500)."""
 

@@ -21,8 +21,7 @@ from app.labels import audit_action_label
 from app.models import AuditEvent
 
 from ..auth import auth_required, caller
-from ..common import ListArgsSchema, list_schema, paginate
-from .matches import no_nul
+from ..common import ListArgsSchema, list_schema, no_nul, paginate
 
 blp = Blueprint("api_audit", __name__, url_prefix="/audit", description="The audit log")
 

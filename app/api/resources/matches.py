@@ -21,7 +21,7 @@ from app.models import GP, Department, Forbid, Match, Period, Trust, User
 from app.models.matching import MATCH_SOURCES, MATCH_STATUSES
 
 from ..auth import auth_required, caller
-from ..common import ListArgsSchema, list_schema, paginate
+from ..common import ListArgsSchema, list_schema, no_nul, paginate
 from ..errors import ApiError
 
 blp = Blueprint(
@@ -37,12 +37,7 @@ INPUT_CONFLICTS = {"deadline_in_past": "accept_by", "deadline_after_start": "acc
 T = TypeVar("T")
 
 
-# ---- fields shared by the API's write endpoints (matching.py and audit.py use them too)
-
-
-def no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise ma.ValidationError("Must not contain NUL characters.")
+# ---- fields and helpers for actions (matching.py uses in_range too)
 
 
 class Reason(ma.fields.String):

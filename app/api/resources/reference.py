@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from app.i18n import current_locale
 from app.models import Department, Municipality, Region, Specialty, Trust
 
-from ..common import ListArgsSchema, list_schema, paginate
+from ..common import ListArgsSchema, list_schema, no_nul, paginate
 
 blp = Blueprint("api_reference", __name__, url_prefix="", description="Reference data")
 
@@ -56,12 +56,18 @@ class MunicipalitySchema(ma.Schema):
 
 
 class RegionFilterSchema(ListArgsSchema):
-    region = ma.fields.String(metadata={"description": "A region code, e.g. helse-vest"})
+    region = ma.fields.String(
+        validate=no_nul, metadata={"description": "A region code, e.g. helse-vest"}
+    )
 
 
 class DepartmentFilterSchema(ListArgsSchema):
-    trust = ma.fields.String(metadata={"description": "A trust code, e.g. helse-bergen"})
-    specialty = ma.fields.String(metadata={"description": "A specialty code, e.g. psychiatry"})
+    trust = ma.fields.String(
+        validate=no_nul, metadata={"description": "A trust code, e.g. helse-bergen"}
+    )
+    specialty = ma.fields.String(
+        validate=no_nul, metadata={"description": "A specialty code, e.g. psychiatry"}
+    )
 
 
 @blp.route("/regions")
