@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     labels.init_app(app)
 
+    from .alerts import bp as alerts_bp
     from .auth import bp as auth_bp
     from .auth.loaders import init_login
     from .coordination import bp as coordination_bp
@@ -62,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(periods_bp)
     app.register_blueprint(coordination_bp, url_prefix="/coordination")
     app.register_blueprint(public_bp)
+    app.register_blueprint(alerts_bp)
 
     from . import api
     from .cli import register_cli

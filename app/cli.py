@@ -1,4 +1,4 @@
-"""Command groups: ``flask reference``, ``flask users``, ``flask demo``."""
+"""Command groups: ``flask reference``, ``users``, ``demo``, ``matching``, ``notifications``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ reference_cli = AppGroup("reference", help="Reference data (regions, trusts, mun
 users_cli = AppGroup("users", help="User accounts.")
 demo_cli = AppGroup("demo", help="The demo data set.")
 matching_cli = AppGroup("matching", help="Matching runs.")
+notifications_cli = AppGroup("notifications", help="The outbox: email delivery and reminders.")
 
 
 @reference_cli.command("load")
@@ -131,13 +132,37 @@ def matching_export(run_id, region_code) -> None:
     click.echo(json.dumps(run.problem[code], indent=2, ensure_ascii=False))
 
 
+@notifications_cli.command("send")
+def notifications_send() -> None:
+    """Deliver every email that is due now (digests included); the scheduler does this every
+    minute."""
+    from notifications.delivery import send_due
+
+    report = send_due()
+    click.echo(f"Outbox: {report}")
+
+
+@notifications_cli.command("remind")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+def notifications_remind(as_of) -> None:
+    """Queue reminders for offers whose acceptance deadline is at most 3 days away."""
+    from notifications.reminders import remind_offers
+
+    from .dates import local_today
+
+    count = remind_offers(as_of.date() if as_of else local_today())
+    db.session.commit()
+    click.echo(f"Queued {count} offer reminders")
+
+
 def register_cli(app: Flask) -> None:
-    for group in (reference_cli, users_cli, demo_cli, matching_cli):
+    for group in (reference_cli, users_cli, demo_cli, matching_cli, notifications_cli):
         app.cli.add_command(group)
 
     @app.cli.command("scheduler")
     def scheduler() -> None:
-        """Run the scheduled jobs (nightly matching at 02:00) in this process until stopped."""
+        """Run the scheduled jobs (nightly matching at 02:00, email every minute, offer
+        reminders at 08:00) in this process until stopped."""
         from .jobs import build_scheduler
 
         sched = build_scheduler(app)

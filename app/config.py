@@ -44,6 +44,8 @@ class Config:
     SMTP_STARTTLS = False
     MAIL_FROM = "ALIS-portalen <no-reply@alis.example.no>"
     MAIL_BACKEND = "smtp"
+    # The site's public address, for links in emails and feeds made outside a request.
+    BASE_URL = "http://127.0.0.1:5000"
     SCHEDULER_ENABLED = False
     PROXY_FIX_X_FOR = 0  # reverse proxies in front of the app (X-Forwarded-For hops)
 
@@ -63,7 +65,14 @@ class Config:
         if env.get("TIMEZONE"):
             values["TIMEZONE"] = env["TIMEZONE"]
             values["BABEL_DEFAULT_TIMEZONE"] = env["TIMEZONE"]
-        for key in ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM", "MAIL_BACKEND"):
+        for key in (
+            "SMTP_HOST",
+            "SMTP_USERNAME",
+            "SMTP_PASSWORD",
+            "MAIL_FROM",
+            "MAIL_BACKEND",
+            "BASE_URL",
+        ):
             if env.get(key):
                 values[key] = env[key]
         if env.get("SMTP_PORT"):

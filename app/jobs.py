@@ -26,10 +26,38 @@ def nightly_matching(app: Flask, as_of: date | None = None) -> str:
         return f"run {run.id}: {run.proposals} proposals, {run.advertised} advertised"
 
 
+def deliver_outbox(app: Flask) -> str:
+    """Every minute: build due digests and send every email that is due."""
+    from notifications.delivery import send_due
+
+    with app.app_context():
+        return str(send_due())
+
+
+def offer_reminders(app: Flask, as_of: date | None = None) -> str:
+    """Every morning: remind GPs of offers whose deadline is at most 3 days away."""
+    import sqlalchemy as sa
+
+    from notifications.reminders import remind_offers
+
+    from .extensions import db
+
+    with app.app_context():
+        try:
+            count = remind_offers(as_of or local_today())
+            db.session.commit()
+        except sa.exc.IntegrityError:  # another scheduler queued them a moment ago
+            db.session.rollback()
+            return "skipped: reminders already queued"
+        return f"{count} offer reminders"
+
+
 def build_scheduler(app: Flask):
-    """A blocking scheduler with the nightly matching run at 02:00 local time."""
+    """A blocking scheduler: the nightly matching run at 02:00 local time, the outbox every
+    minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00."""
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
 
     zone = app.config["TIMEZONE"]
     scheduler = BlockingScheduler(timezone=zone)
@@ -40,6 +68,28 @@ def build_scheduler(app: Flask):
         id="nightly-matching",
         name="Nightly matching run",
         misfire_grace_time=6 * 3600,  # a scheduler that was down at 02:00 still runs by 08:00
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        deliver_outbox,
+        IntervalTrigger(seconds=int(app.config.get("OUTBOX_INTERVAL_SECONDS", 60)), timezone=zone),
+        args=[app],
+        id="outbox",
+        name="Email delivery",
+        misfire_grace_time=60,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        offer_reminders,
+        CronTrigger(hour=8, minute=0, timezone=zone),
+        args=[app],
+        id="offer-reminders",
+        name="Offer deadline reminders",
+        misfire_grace_time=6 * 3600,
         coalesce=True,
         max_instances=1,
         replace_existing=True,

@@ -99,9 +99,7 @@ def _best_per_user(
 def period_published(period: Period, today: date | None = None) -> int:
     """Queue an alert to every GP whose subscription the new period fits; returns how many."""
     today = today or local_today()
-    chosen = _best_per_user(
-        _subscriptions("periods"), lambda s: period_fits(s, period, today)
-    )
+    chosen = _best_per_user(_subscriptions("periods"), lambda s: period_fits(s, period, today))
     for subscription in chosen:
         messages.period_alert(
             subscription.user,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 # Modules in the order their sections appear in the OpenAPI document.
-MODULES = ("reference", "matching", "matches", "audit")
+MODULES = ("reference", "matching", "matches", "audit", "notifications")
 
 
 def blueprints():
