@@ -24,7 +24,6 @@ def _envelope(user: User, subject: str, message_id: str) -> EmailMessage:
     message["To"] = user.email
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id
-    message["Content-Language"] = user.locale
     message["Auto-Submitted"] = "auto-generated"
     message["List-Unsubscribe"] = f"<{unsubscribe_url(user)}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -53,6 +52,7 @@ def notification_email(notification: Notification) -> EmailMessage:
     message = _envelope(user, notification.subject, notification.message_id)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = user.locale  # after the body: set_content drops Content-*
     return message
 
 
@@ -87,4 +87,5 @@ def digest_email(digest: EmailDigest) -> EmailMessage:
     message = _envelope(user, subject, digest.message_id)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = user.locale  # after the body: set_content drops Content-*
     return message

@@ -17,13 +17,16 @@ def outbox_counts() -> dict[str, int]:
     counts = {"pending": 0, "retrying": 0, "waiting_for_digest": 0, "sent": 0, "parked": 0}
     for model in (Notification, EmailDigest):
         rows = db.session.execute(
-            sa.select(model.email_status, model.attempts > 0, sa.func.count()).group_by(
-                model.email_status, model.attempts > 0
-            )
+            sa.select(
+                model.email_status,
+                sa.func.count(),
+                sa.func.count().filter(model.attempts > 0),
+            ).group_by(model.email_status)
         ).all()
-        for status, retried, count in rows:
+        for status, count, retried in rows:
             if status == "pending":
-                counts["retrying" if retried else "pending"] += count
+                counts["pending"] += count - retried
+                counts["retrying"] += retried
             elif status in ("sent", "parked"):
                 counts[status] += count
     counts["waiting_for_digest"] = db.session.scalar(

@@ -61,9 +61,7 @@ def test_a_gp_subscribes_to_periods_on_the_page(ctx, browser):
     html = page_ok(browser.get("/subscriptions"))
     assert bergen.name in html
 
-    response = browser.submit(
-        f"/subscriptions/{subscription.id}/delete", {}, page="/subscriptions"
-    )
+    response = browser.submit(f"/subscriptions/{subscription.id}/delete", {}, page="/subscriptions")
     assert response.status_code == 303
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 0
 
@@ -118,9 +116,7 @@ def test_coordinators_have_no_alerts_but_choose_how_messages_reach_them(ctx, bro
     browser.login(coordinator.email)
     html = page_ok(browser.get("/subscriptions"))
     assert "/subscriptions/new" not in html
-    response = browser.submit(
-        "/subscriptions/new", {"channel": "email"}, page="/subscriptions"
-    )
+    response = browser.submit("/subscriptions/new", {"channel": "email"}, page="/subscriptions")
     assert response.status_code == 403
     response = browser.submit(
         "/subscriptions/messages",
@@ -159,9 +155,7 @@ def test_the_inbox_counts_unread_and_marks_read(ctx, browser):
 
     response = browser.submit("/inbox/read-all", {}, page="/inbox")
     assert response.status_code == 303
-    assert db.session.scalar(
-        sa.select(sa.func.count()).where(Notification.read_at.is_(None))
-    ) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).where(Notification.read_at.is_(None))) == 0
     html = page_ok(browser.get("/inbox"))
     assert "unread</span>" not in html
 
@@ -259,9 +253,12 @@ def test_the_admin_sees_and_retries_parked_emails(ctx, browser):
     assert response.status_code == 303
     db.session.refresh(parked)
     assert (parked.email_status, parked.attempts) == ("pending", 0)
-    assert browser.submit(
-        f"/admin/outbox/notification/{parked.id}/retry", {}, page="/admin/outbox"
-    ).status_code == 404
+    assert (
+        browser.submit(
+            f"/admin/outbox/notification/{parked.id}/retry", {}, page="/admin/outbox"
+        ).status_code
+        == 404
+    )
 
 
 def test_only_admins_see_the_outbox(ctx, browser):
