@@ -16,6 +16,10 @@ CONFLICTS = {
     "period_taken": ("period_id", _l("The period already has an offer or a placement.")),
     "gp_not_available": ("gp_id", _l("The GP has no active availability window.")),
     "outside_window": ("gp_id", _l("The period does not fit the GP's availability window.")),
+    "not_eligible": (
+        "gp_id",
+        _l("The GP has fewer months of general practice than the trust's rules require."),
+    ),
     "gp_already_placed": ("gp_id", _l("The GP already has an offer or a placement.")),
     "forbidden": ("gp_id", _l("A coordinator has forbidden this pair.")),
     "already_forbidden": ("gp_id", _l("This pair is already forbidden.")),

@@ -84,6 +84,11 @@ def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
         and covers_months(period.start_date, period.end_date, window.months)
     ):
         raise MatchConflict("outside_window", "the period does not fit the GP's window")
+    policy = period.department.trust.policy
+    if policy is not None and gp.months_general_practice < policy.min_months_general_practice:
+        raise MatchConflict(
+            "not_eligible", "the GP has fewer months of general practice than the rules require"
+        )
     gp_match = live_match_for_gp(gp)
     if gp_match is not None and (gp_match.status != "proposed" or gp_match.pinned):
         raise MatchConflict("gp_already_placed", "the GP already has an offer or a placement")

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+import matching
 from app.extensions import db
 from app.models import (
     GP,
@@ -212,6 +213,7 @@ def _region_problem(
 
     departments = {p.department for p in chosen_periods.values()}
     gp_keys, period_keys = set(gp_entries), set(chosen_periods)
+    held = {(int(x["gp"]), int(x["period"])) for x in pins + placed}
     rp.problem = {
         "as_of": as_of.isoformat(),
         "policy": policy_json(policy, as_of, region),
@@ -227,10 +229,33 @@ def _region_problem(
             (
                 {"gp": str(g), "period": str(p)}
                 for g, p in set(never)
-                if g in gp_keys and p in period_keys
+                # a coordinator's later assignment overrides an earlier decline
+                if g in gp_keys and p in period_keys and (g, p) not in held
             ),
             key=lambda x: (int(x["period"]), int(x["gp"])),
         ),
         "placed": sorted(placed, key=lambda x: (int(x["period"]), int(x["gp"]))),
     }
+    _hold_ineligible_pins(rp.problem)
     return rp
+
+
+def _hold_ineligible_pins(problem: dict[str, Any]) -> None:
+    """A pin the engine would refuse (the GP's window or months changed since the
+    coordinator's decision) is kept as a fact, like a placement, instead of making the whole
+    run infeasible."""
+    if not problem["pins"]:
+        return
+    parsed = matching.problem_from_json(problem)
+    refused = {"outside_window", "too_short", "not_eligible"}
+    keep, hold = [], []
+    for pin in problem["pins"]:
+        if refused & set(matching.pair_reasons(parsed, pin["gp"], pin["period"])):
+            hold.append(pin)
+        else:
+            keep.append(pin)
+    if hold:
+        problem["pins"] = keep
+        problem["placed"] = sorted(
+            problem["placed"] + hold, key=lambda x: (int(x["period"]), int(x["gp"]))
+        )

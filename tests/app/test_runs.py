@@ -186,3 +186,45 @@ def test_matching_run_command(app, market):
     assert result.exit_code == 0, result.output
     assert "dry run" in result.output and "helse-vest" in result.output
     assert live(market["period"]) is None
+
+
+def test_assigning_a_gp_below_the_minimum_is_refused(market):
+    coordinator = factories.make_user("coordinator", region_code="helse-vest")
+    junior = factories.make_gp(municipality_number="4601", months_general_practice=20)
+    factories.make_window(
+        junior, start=TODAY.replace(day=1) + timedelta(days=40), specialties=["psychiatry"]
+    )
+    with pytest.raises(match_services.MatchConflict) as refused:
+        match_services.assign(market["period"], junior, reason="x", actor=coordinator)
+    assert refused.value.code == "not_eligible"
+
+
+def test_a_pin_that_no_longer_fits_is_kept_and_the_run_goes_on(market):
+    coordinator = factories.make_user("coordinator", region_code="helse-vest")
+    match_services.assign(
+        market["period"], market["second"], reason="Needs it now", actor=coordinator
+    )
+    db.session.commit()
+    market["second"].months_general_practice = 10  # corrected after the decision
+    db.session.commit()
+    run = execute(RunRequest(as_of=TODAY))
+    assert run.status == "succeeded"
+    assert live(market["period"]).gp_id == market["second"].id
+    assert {"gp": str(market["second"].id), "period": str(market["period"].id)} in (
+        run.problem["helse-vest"]["placed"]
+    )
+
+
+def test_a_coordinator_may_assign_a_pair_the_gp_once_declined(market):
+    coordinator = factories.make_user("coordinator", region_code="helse-vest")
+    execute(RunRequest(as_of=TODAY))
+    match = live(market["period"])
+    match_services.decline(match, actor=market["first"].user)
+    db.session.commit()
+    match_services.assign(
+        market["period"], market["first"], reason="Agreed by phone", actor=coordinator
+    )
+    db.session.commit()
+    run = execute(RunRequest(as_of=TODAY))
+    assert run.status == "succeeded"
+    assert live(market["period"]).gp_id == market["first"].id
