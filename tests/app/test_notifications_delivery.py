@@ -4,20 +4,29 @@ is lost or sent twice while the server is down."""
 
 from __future__ import annotations
 
+import os
+import re
 import socket
+import subprocess
+import sys
+import textwrap
+import time
 from collections import Counter
 from datetime import date, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from flask_migrate import upgrade
 
+from app import create_app
 from app.extensions import db
 from app.matches import services as matches
-from app.models import Notification, Specialty, Subscription
+from app.models import Notification, Specialty, Subscription, User
 from app.models.notifications import EmailDigest
 from app.models.types import utcnow
 from app.periods.services import PeriodInput, publish_period
@@ -26,6 +35,10 @@ from notifications import delivery, notify
 from notifications.outbox import digest_due
 
 from . import factories
+from .conftest import TEST_CONFIG
+from .dbutil import fresh_database
+
+ROOT = Path(__file__).resolve().parents[2]
 
 BASE_URL = "https://alis.example.no"
 
@@ -365,3 +378,92 @@ def test_a_rolled_back_event_sends_nothing(ctx, mailbox):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
     delivery.send_due()
     assert mailbox.messages == []
+
+
+# One sender process: the scheduler's delivery job, started at an agreed moment.
+SENDER = textwrap.dedent(
+    """
+    import sys, time
+    from app import create_app
+    from app.jobs import deliver_outbox
+
+    app = create_app({
+        "ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": sys.argv[1], "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": int(sys.argv[2]), "MAIL_BATCH_SIZE": 3,
+    })
+    time.sleep(max(0.0, float(sys.argv[3]) - time.time()))
+    print("result:", deliver_outbox(app), flush=True)
+    """
+)
+
+
+@pytest.mark.skipif(
+    "postgresql" not in (os.environ.get("TEST_DATABASE_URL") or ""),
+    reason="runs in the PostgreSQL pass of the suite",
+)
+def test_two_senders_at_once_send_each_message_once(tmp_path, mailbox):
+    count = 60
+    with fresh_database(tmp_path) as url:
+        other = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+        with other.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            db.engine.dispose()
+        # (db.session is the suite's rolled-back session: write this database directly)
+        engine = sa.create_engine(url)
+        now = utcnow()
+        with engine.begin() as connection:
+            user_id = connection.execute(
+                sa.insert(User.__table__)
+                .values(
+                    email="lege@example.no",
+                    password_hash="-",
+                    role="gp",
+                    active=True,
+                    locale="nb",
+                    session_nonce="n",
+                    created_at=now,
+                )
+                .returning(User.__table__.c.id)
+            ).scalar_one()
+            connection.execute(
+                sa.insert(Notification.__table__),
+                [
+                    {
+                        "user_id": user_id,
+                        "kind": "test",
+                        "subject": f"Message {i}",
+                        "body": "x",
+                        "created_at": now,
+                        "email_status": "pending",
+                        "message_id": f"<m{i}@alis.invalid>",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                    }
+                    for i in range(count)
+                ],
+            )
+        start_at = str(time.time() + 3)
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", SENDER, url, str(mailbox.port), start_at],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [p.communicate(timeout=120) for p in processes]
+        assert all(p.returncode == 0 for p in processes), outputs
+        sent = [int(re.search(r"result: (\d+) sent", out).group(1)) for out, _err in outputs]
+        assert sum(sent) == count, outputs
+        received = Counter(m["Message-ID"] for m in mailbox.messages)
+        assert len(received) == count and set(received.values()) == {1}
+        with engine.connect() as connection:
+            statuses = connection.execute(
+                sa.select(Notification.email_status, sa.func.count()).group_by(
+                    Notification.email_status
+                )
+            ).all()
+        engine.dispose()
+        assert [tuple(s) for s in statuses] == [("sent", count)]
