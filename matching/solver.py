@@ -199,10 +199,11 @@ def _strict(
 
 
 def _worth_it(part: Part, budget: Settings) -> bool:
-    """CP-SAT is worth building only if half the budget covers building the model (~30 us a
-    pair in Python); otherwise the deferred-acceptance/packing result stands, with its bound."""
+    """CP-SAT is worth building only if it can get through presolve and its LP within the
+    budget (measured here: about 200 us a pair, model building included); otherwise the
+    deferred-acceptance/packing result stands, with its bound."""
     pairs = sum(len(part.lists[g]) for g in part.gps)
-    return pairs * 30e-6 < budget.time_limit_s / 2
+    return pairs * 200e-6 < 0.7 * budget.time_limit_s
 
 
 def _remaining(settings: Settings, started: float, market: Market) -> Settings:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders import PRIORITY
 from hypothesis import strategies as st
+
+from tests.matching.builders import PRIORITY
 
 TRUSTS = ("ahus", "vestre-viken")
 SPECS = ("psychiatry", "paediatrics")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from builders import gp, period, problem
-
 from matching import (
     dumps,
     eligibility,
@@ -18,6 +16,7 @@ from matching import (
     solve,
 )
 from matching.generator import generate
+from tests.matching.builders import gp, period, problem
 
 
 def test_problem_json_round_trip() -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from builders import gp, period, placements, problem, reasons
-
 from matching import lottery_number, pair_reasons, problem_from_json, result_to_json, solve
 from matching.checker import check
+from tests.matching.builders import gp, period, placements, problem, reasons
 
 
 def run(doc: dict) -> object:

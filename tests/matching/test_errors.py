@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from builders import gp, period, problem
 
 from matching import ProblemError, problem_from_json
+from tests.matching.builders import gp, period, problem
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = problem([gp("g1"), gp("g2")], [period("p1"), period("p2")])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from brute import Brute
 from hypothesis import HealthCheck, given, settings
-from strategies import problems
 
 from matching import problem_from_json, result_to_json, solve
 from matching.checker import check
+from tests.matching.brute import Brute
+from tests.matching.strategies import problems
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -51,6 +51,7 @@ def test_cp_sat_paths_agree_with_brute_force(doc: dict) -> None:
     with (
         mock.patch.object(matching.cpsat, "SMALL_PART", 0),
         mock.patch.object(matching.solver, "_strict_bound", lambda *a: 10**9),
+        mock.patch.object(matching.solver, "_max_bound", lambda *a: 10**9),
     ):
         result = solve(problem_from_json(doc), time_limit_s=10)
     most, most_stable = Brute(doc).best()
