@@ -50,9 +50,10 @@ def init_app(app: Flask) -> None:
 
     from app.extensions import csrf
 
-    from . import auth, resources
+    from . import auth, docs, resources
 
     auth.init_app(app)
     for blueprint in (auth.blp, *resources.blueprints()):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix=f"{PREFIX}{blueprint.url_prefix or ''}")
+    app.register_blueprint(docs.bp)  # the readable reference at /api/v1/docs

@@ -180,6 +180,39 @@ def login_wait_minutes(email: str, address: str, now: datetime | None = None) ->
     )
 
 
+# Self-registrations through the JSON API are counted per address in the login-attempt log,
+# under a marker that is never an account's email (it has no @) and as succeeded, so that
+# they never count as failed logins.
+REGISTRATION_MARK = "(registration)"
+
+
+def registration_wait_minutes(address: str, now: datetime | None = None) -> int:
+    """How long ``address`` must wait before another self-registration (0: go ahead)."""
+    now = now or utcnow()
+    window = current_app.config.get("REGISTRATION_WINDOW_MINUTES", 60)
+    limit = current_app.config.get("REGISTRATION_MAX_PER_ADDRESS", 10)
+    recent = db.session.scalars(
+        sa.select(LoginAttempt.at)
+        .where(
+            LoginAttempt.email == REGISTRATION_MARK,
+            LoginAttempt.address == address[:64],
+            LoginAttempt.at > now - timedelta(minutes=window),
+        )
+        .order_by(LoginAttempt.at.desc())
+        .limit(limit)
+    ).all()
+    if len(recent) < limit:
+        return 0
+    free_at = recent[limit - 1] + timedelta(minutes=window)
+    return max(1, math.ceil((free_at - now).total_seconds() / 60))
+
+
+def record_registration_attempt(address: str) -> None:
+    """Count one self-registration attempt from ``address`` (flushes)."""
+    db.session.add(LoginAttempt(email=REGISTRATION_MARK, address=address[:64], succeeded=True))
+    db.session.flush()
+
+
 def authenticate(email: str, password: str, address: str) -> LoginResult:
     """Check credentials unless throttled; every attempt is recorded (flushes)."""
     global _DUMMY_HASH

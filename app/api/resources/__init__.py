@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 
 # Modules in the order their sections appear in the OpenAPI document.
-MODULES = ("reference", "matching", "matches", "audit", "notifications")
+MODULES = (
+    "reference",
+    "gps",
+    "availabilities",
+    "periods",
+    "vacancies",
+    "matching",
+    "matches",
+    "audit",
+)
 
 
 def blueprints():

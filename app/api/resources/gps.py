@@ -1,0 +1,383 @@
+"""GPs: self-registration and the caller's own account and profile (/me). The rules are
+app.auth.services and app.main.services; a GP's id here is the gp_id everywhere else.
+
+Self-registration is throttled per address: at most REGISTRATION_MAX_PER_ADDRESS (10)
+attempts that reach the account rules within REGISTRATION_WINDOW_MINUTES (60), then 429.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from app.auth.passwords import MAX_LENGTH as PASSWORD_MAX
+from app.auth.passwords import password_problem
+from app.auth.services import (
+    AccountError,
+    GPRegistration,
+    normalise_email,
+    record_registration_attempt,
+    register_gp,
+    registration_wait_minutes,
+)
+from app.extensions import db
+from app.i18n import _from_accept_language
+from app.main.services import ProfileError, save_gp_profile
+from app.models import GP, User
+from app.models.users import LOCALES, ROLES, SCHEMES
+
+from ..auth import auth_required, caller
+from ..errors import ApiError
+from .fields import NAME_MAX, day, email, error_docs, no_nul, object_id
+
+blp = Blueprint(
+    "api_gps",
+    __name__,
+    url_prefix="",
+    description="GPs: self-registration and your own account and profile",
+)
+
+HPR_RE = re.compile(r"[0-9]{7,9}")
+PROFILE_FIELDS = (
+    "name",
+    "hpr_number",
+    "municipality_id",
+    "specialisation_started",
+    "months_general_practice",
+    "courses_completed",
+    "supervision_group_months",
+    "scheme",
+)
+_errors = error_docs(
+    blp,
+    {
+        401: "No or bad token",
+        403: "Only GPs have a profile",
+        409: "email_taken or hpr_taken",
+        429: "Too many registrations from this address",
+    },
+)
+
+
+# ---- input
+
+
+def hpr_number(value: str) -> None:
+    if not HPR_RE.fullmatch(value):
+        raise ma.ValidationError("The HPR number has 7 to 9 digits.")
+
+
+class Name(ma.fields.String):
+    """A person's name: stripped, never blank."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=[ma.validate.Length(min=1, max=NAME_MAX), no_nul], **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not name:
+            raise ma.ValidationError("Enter a name.")
+        return name
+
+
+def _profile_fields(*, required: bool) -> dict[str, ma.fields.Field]:
+    def count(maximum: int, description: str) -> ma.fields.Integer:
+        return ma.fields.Integer(
+            strict=True,
+            required=required,
+            validate=ma.validate.Range(min=0, max=maximum),
+            metadata={"description": description},
+        )
+
+    return {
+        "name": Name(required=required, metadata={"description": "Full name"}),
+        "hpr_number": ma.fields.String(
+            required=required,
+            validate=[ma.validate.Length(max=9), hpr_number],
+            metadata={
+                "pattern": "^[0-9]{7,9}$",
+                "description": "The Norwegian health personnel number (7 to 9 digits)",
+            },
+        ),
+        "municipality_id": object_id(
+            required=required,
+            metadata={"description": "The municipality the GP works in (GET /municipalities)"},
+        ),
+        "specialisation_started": day(
+            allow_none=True,
+            metadata={"description": "When specialisation in general medicine started"},
+        ),
+        "months_general_practice": count(600, "Months of counting service in general practice"),
+        "courses_completed": count(100, "Nationally recommended courses completed"),
+        "supervision_group_months": count(600, "Months in a supervision group"),
+        "scheme": ma.fields.String(
+            required=required,
+            validate=ma.validate.OneOf(SCHEMES),
+            metadata={"description": "new (needs 6 hospital months) or old (needs 12)"},
+        ),
+    }
+
+
+def _locale_field() -> ma.fields.String:
+    return ma.fields.String(
+        validate=ma.validate.OneOf(LOCALES),
+        metadata={"description": "The language of messages and explanations (default nb)"},
+    )
+
+
+class GPRegistrationSchema(ma.Schema.from_dict(_profile_fields(required=True))):
+    email = email(required=True)
+    password = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=PASSWORD_MAX),
+        metadata={"description": "At least 10 characters, not a common password"},
+    )
+    locale = _locale_field()
+
+    @ma.validates_schema
+    def password_policy(self, data: dict[str, Any], **kwargs) -> None:
+        problem = password_problem(data.get("password", ""), data.get("email", ""))
+        if problem:
+            raise ma.ValidationError(problem, "password")
+
+
+class MePatchSchema(ma.Schema.from_dict(_profile_fields(required=False))):
+    locale = _locale_field()
+
+
+# ---- output
+
+
+def _account_fields() -> dict[str, ma.fields.Field]:
+    return {
+        "user_id": ma.fields.Integer(required=True, metadata={"description": "The account's id"}),
+        "email": ma.fields.String(required=True),
+        "role": ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES)),
+        "locale": ma.fields.String(required=True, validate=ma.validate.OneOf(LOCALES)),
+        "trust_id": ma.fields.Integer(
+            required=True, allow_none=True, metadata={"description": "Trust staff's trust"}
+        ),
+        "region_id": ma.fields.Integer(
+            required=True,
+            allow_none=True,
+            metadata={"description": "A coordinator's region (null: national)"},
+        ),
+        "profile_complete": ma.fields.Boolean(
+            required=True, metadata={"description": "A GP has registered a profile"}
+        ),
+    }
+
+
+def _gp_out_fields(*, required: bool) -> dict[str, ma.fields.Field]:
+    def integer(description: str = "", **kwargs) -> ma.fields.Integer:
+        return ma.fields.Integer(
+            required=required,
+            metadata={"description": description} if description else {},
+            **kwargs,
+        )
+
+    return {
+        "name": ma.fields.String(required=required),
+        "hpr_number": ma.fields.String(required=required),
+        "municipality_id": integer(),
+        "specialisation_started": ma.fields.Date(required=required, allow_none=True),
+        "months_general_practice": integer(),
+        "courses_completed": integer(),
+        "supervision_group_months": integer(),
+        "scheme": ma.fields.String(required=required, validate=ma.validate.OneOf(SCHEMES)),
+        "hospital_months_needed": integer("Months of hospital service the scheme needs"),
+        "registered_at": ma.fields.AwareDateTime(
+            required=required,
+            metadata={"description": "When the GP was registered for hospital service"},
+        ),
+        "home_trust_id": integer(
+            "The trust whose catchment area the municipality lies in", allow_none=True
+        ),
+        "home_region_id": integer("The home trust's region", allow_none=True),
+    }
+
+
+GPSchema = ma.Schema.from_dict(
+    {
+        "id": ma.fields.Integer(required=True, metadata={"description": "The GP's id (gp_id)"}),
+        **_account_fields(),
+        **_gp_out_fields(required=True),
+    },
+    name="GP",
+)
+MeSchema = ma.Schema.from_dict(
+    {
+        "id": ma.fields.Integer(
+            required=True,
+            allow_none=True,
+            metadata={
+                "description": "A GP's id (gp_id; null until the GP has a profile), or the "
+                "account's id for other roles"
+            },
+        ),
+        **_account_fields(),
+        **_gp_out_fields(required=False),
+    },
+    name="Me",
+)
+
+
+def account_data(user: User) -> dict[str, Any]:
+    gp = user.gp
+    data = {
+        "id": gp.id if gp else (None if user.role == "gp" else user.id),
+        "user_id": user.id,
+        "email": user.email,
+        "role": user.role,
+        "locale": user.locale,
+        "trust_id": user.trust_id,
+        "region_id": user.region_id,
+        "profile_complete": gp is not None,
+    }
+    if gp is not None:
+        home = gp.home_trust
+        data |= {name: getattr(gp, name) for name in PROFILE_FIELDS} | {
+            "hospital_months_needed": gp.hospital_months_needed,
+            "registered_at": gp.registered_at,
+            "home_trust_id": home.id if home else None,
+            "home_region_id": home.region_id if home else None,
+        }
+    return data
+
+
+# ---- helpers
+
+
+def invalid(fields: dict[str, str]) -> ApiError:
+    return ApiError(422, "validation_failed", "The input is not valid.", fields)
+
+
+def own_gp() -> GP:
+    gp = caller().gp
+    if gp is None:
+        raise ApiError(
+            409,
+            "profile_required",
+            "Complete your profile first (PATCH /api/v1/me with every profile field).",
+        )
+    return gp
+
+
+def accepted_language() -> str | None:
+    """The request's Accept-Language when it names a language we speak."""
+    if not request.headers.get("Accept-Language"):
+        return None
+    chosen = _from_accept_language()
+    return chosen if chosen in current_app.config["LANGUAGES"] else None
+
+
+def _taken(email: str, hpr: str) -> ApiError | None:
+    """409 if the email or HPR number is registered already."""
+    if db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email))):
+        return ApiError(409, "email_taken", "An account with this email already exists.")
+    if db.session.scalar(sa.select(GP.id).where(GP.hpr_number == hpr)):
+        return ApiError(409, "hpr_taken", "This HPR number is already registered.")
+    return None
+
+
+# ---- registration and profile
+
+
+@blp.route("/gps", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(GPRegistrationSchema)
+@blp.response(201, GPSchema)
+@_errors(409, 429)
+def register(data):
+    """Register as a GP in specialist training (no token needed; throttled per address)."""
+    address = request.remote_addr or ""
+    wait = registration_wait_minutes(address)
+    if wait:
+        raise ApiError(
+            429,
+            "too_many_requests",
+            f"Too many registrations from this address. Try again in {wait} minutes.",
+        )
+    record_registration_attempt(address)
+    db.session.commit()
+    registration = GPRegistration(
+        email=data["email"],
+        password=data["password"],
+        locale=data.get("locale")
+        or accepted_language()
+        or current_app.config["BABEL_DEFAULT_LOCALE"],
+        **{name: data.get(name) for name in PROFILE_FIELDS},
+    )
+    try:
+        gp = register_gp(registration)
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        if error.field == "email":
+            raise ApiError(
+                409, "email_taken", "An account with this email already exists."
+            ) from error
+        if error.field == "hpr_number":
+            raise ApiError(409, "hpr_taken", "This HPR number is already registered.") from error
+        raise invalid(
+            {error.field: "Choose a municipality from GET /api/v1/municipalities."}
+        ) from error
+    except sa.exc.IntegrityError as error:  # registered at the same moment elsewhere
+        db.session.rollback()
+        raise _taken(registration.email, registration.hpr_number) or ApiError(
+            409, "conflict", "Registered at the same moment elsewhere. Try again."
+        ) from error
+    return account_data(gp.user)
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, MeSchema)
+@_errors(401)
+@auth_required()
+def me():
+    """Your own account: for a GP, the profile (id is the gp_id)."""
+    return account_data(caller())
+
+
+@blp.route("/me", methods=["PATCH"])
+@blp.arguments(MePatchSchema)
+@blp.response(200, MeSchema)
+@_errors(401, 403, 409)
+@auth_required()
+def update_me(data):
+    """Change your language, and a GP's profile fields (only those given)."""
+    user = caller()
+    profile = {name: data[name] for name in PROFILE_FIELDS if name in data}
+    if profile and user.role != "gp":
+        raise ApiError(403, "forbidden", "Only GPs have a profile.")
+    if "locale" in data:
+        user.locale = data["locale"]
+    if profile:
+        gp = user.gp
+        current = {name: getattr(gp, name) for name in PROFILE_FIELDS} if gp else {}
+        merged = {"specialisation_started": None} | current | profile
+        missing = [name for name in PROFILE_FIELDS if name not in merged]
+        if missing:
+            raise invalid({name: "Missing data for required field." for name in missing})
+        try:
+            save_gp_profile(gp, user=user, actor=user, **merged)
+            db.session.flush()
+        except ProfileError as error:
+            db.session.rollback()
+            if error.field == "hpr_number":
+                raise ApiError(
+                    409, "hpr_taken", "This HPR number is already registered."
+                ) from error
+            raise invalid(
+                {error.field: "Choose a municipality from GET /api/v1/municipalities."}
+            ) from error
+        except sa.exc.IntegrityError as error:
+            db.session.rollback()
+            raise ApiError(409, "hpr_taken", "This HPR number is already registered.") from error
+    db.session.commit()
+    return account_data(user)

@@ -1,0 +1,411 @@
+"""Periods: trusts publish, edit and withdraw them; every signed-in user can read the open ones.
+
+Who sees what: staff see every period of the trusts they manage (trust staff: their trust;
+coordinators: their region; national coordinators and admins: all) and the open periods of
+everyone else; GPs see open periods. A single period can also be read when it is advertised
+(a public vacancy) or, for a GP, when it is or was matched to them. Anything else answers 404.
+Changing a period needs a manager of its trust: a period one may see but not manage answers
+403, as does publishing in another trust's department. The rules are app.periods.services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
+
+from app.access import manages_trust, trusts_in_scope
+from app.extensions import db
+from app.i18n import current_locale
+from app.matches.services import MatchConflict
+from app.models import GP, Department, Match, Period, Region, Specialty, Trust, User
+from app.models.periods import PERIOD_SOURCES, PERIOD_STATUSES
+from app.periods.messages import conflict, field_error
+from app.periods.services import (
+    PeriodError,
+    PeriodInput,
+    period_input,
+    period_months,
+    publish_periods,
+    update_period,
+    withdraw_period,
+)
+
+from ..auth import auth_required, caller
+from ..common import ListArgsSchema, list_schema, paginate
+from ..errors import ApiError
+from .fields import (
+    ID_MAX,
+    NAME_MAX,
+    by_code_or_id,
+    code_or_id,
+    day,
+    email,
+    error_docs,
+    get_in_range,
+    object_id,
+    text,
+)
+
+blp = Blueprint(
+    "api_periods",
+    __name__,
+    url_prefix="/periods",
+    description="Periods: available time that trusts publish, from planned leave",
+)
+
+STAFF = ("trust", "coordinator", "admin")
+DESCRIPTION_MAX, REASON_MAX = 5000, 1000
+
+
+# ---- schemas
+
+
+class TrustRefSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    region_id = ma.fields.Integer(required=True)
+
+
+class DepartmentRefSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    site = ma.fields.Function(
+        lambda d: d.site.name if d.site else None, required=True, allow_none=True
+    )
+
+
+class SpecialtyRefSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    code = ma.fields.String(required=True)
+    name = ma.fields.Method("localised_name", required=True)
+
+    def localised_name(self, specialty: Specialty) -> str:
+        return specialty.name_in(current_locale())
+
+
+class PeriodSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(PERIOD_STATUSES))
+    department_id = ma.fields.Integer(required=True)
+    trust_id = ma.fields.Integer(required=True, attribute="department.trust_id")
+    specialty_id = ma.fields.Integer(required=True, attribute="department.specialty_id")
+    region_id = ma.fields.Integer(required=True, attribute="department.trust.region_id")
+    start_date = ma.fields.Date(required=True, metadata={"description": "The first day"})
+    end_date = ma.fields.Date(required=True, metadata={"description": "The last day"})
+    months = ma.fields.Function(
+        period_months,
+        required=True,
+        metadata={"type": "integer", "description": "Whole calendar months the period covers"},
+    )
+    source = ma.fields.String(required=True, validate=ma.validate.OneOf(PERIOD_SOURCES))
+    description = ma.fields.String(required=True)
+    on_call = ma.fields.Boolean(required=True, metadata={"description": "Includes on-call duty"})
+    contact_name = ma.fields.String(required=True, allow_none=True)
+    contact_email = ma.fields.String(required=True, allow_none=True)
+    published_at = ma.fields.AwareDateTime(required=True)
+    advertise_after = ma.fields.AwareDateTime(
+        required=True,
+        metadata={
+            "description": "When the period falls back to ordinary advertising if no GP has "
+            "accepted it: the publication time plus the region's fallback delay"
+        },
+    )
+    updated_at = ma.fields.AwareDateTime(required=True)
+    trust = ma.fields.Nested(TrustRefSchema, required=True, attribute="department.trust")
+    department = ma.fields.Nested(DepartmentRefSchema, required=True)
+    specialty = ma.fields.Nested(
+        SpecialtyRefSchema, required=True, attribute="department.specialty"
+    )
+
+
+class _PeriodFields(ma.Schema):
+    """What a trust says about a period (all optional here; required where it is created)."""
+
+    start_date = day(metadata={"description": "The first day (not in the past)"})
+    end_date = day(metadata={"description": "The last day: at least 3 months after the first"})
+    source = ma.fields.String(
+        validate=ma.validate.OneOf(PERIOD_SOURCES),
+        metadata={"description": "Why the time is available"},
+    )
+    description = text(DESCRIPTION_MAX, metadata={"description": "The work, in plain words"})
+    on_call = ma.fields.Boolean(metadata={"description": "Includes on-call duty"})
+    contact_name = text(NAME_MAX, allow_none=True)
+    contact_email = email(allow_none=True)
+
+
+class PeriodCreateSchema(_PeriodFields):
+    department_id = object_id(required=True)
+    start_date = day(required=True, metadata={"description": "The first day (not in the past)"})
+    end_date = day(
+        required=True,
+        metadata={"description": "The last day: at least 3 months after the first"},
+    )
+    source = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(PERIOD_SOURCES),
+        metadata={"description": "Why the time is available"},
+    )
+
+
+class PeriodSplitSchema(PeriodCreateSchema):
+    split_months = ma.fields.Integer(
+        strict=True,
+        required=True,
+        validate=ma.validate.Range(min=1, max=24),
+        metadata={"description": "The length of each part in months (at least 3)"},
+    )
+
+
+class PeriodPatchSchema(_PeriodFields):
+    department_id = object_id(
+        metadata={"description": "Cannot change: withdraw and publish a new period instead"}
+    )
+
+
+class PeriodWithdrawSchema(ma.Schema):
+    reason = text(
+        REASON_MAX,
+        min_length=1,
+        required=True,
+        metadata={"description": "Why (saved in the audit log with your name)"},
+    )
+
+
+PeriodListSchema = list_schema(PeriodSchema, "PeriodList")
+
+
+class PeriodFilterSchema(ListArgsSchema):
+    status = ma.fields.String(validate=ma.validate.OneOf(PERIOD_STATUSES))
+    trust = code_or_id("A trust code (e.g. helse-bergen) or id")
+    specialty = code_or_id("A specialty code (e.g. psychiatry) or id")
+    region = code_or_id("A region code (e.g. helse-vest) or id")
+    department = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=ID_MAX), metadata={"description": "A department id"}
+    )
+    starts_after = ma.fields.Date(metadata={"description": "Starts on or after this day"})
+    starts_before = ma.fields.Date(metadata={"description": "Starts on or before this day"})
+
+
+# ---- scope
+
+
+def _sees_everything(user: User) -> bool:
+    return user.role == "admin" or (user.role == "coordinator" and user.region_id is None)
+
+
+def visible_periods(user: User) -> sa.Select:
+    """The periods ``user`` may list: those of the trusts they manage, and every open one."""
+    query = sa.select(Period).join(Period.department)
+    if _sees_everything(user):
+        return query
+    managed = trusts_in_scope(user).with_only_columns(Trust.id).order_by(None)
+    return query.where(sa.or_(Period.status == "open", Department.trust_id.in_(managed)))
+
+
+def may_see(user: User, period: Period) -> bool:
+    if period.status in ("open", "advertised") or manages_trust(user, period.trust):
+        return True
+    if user.role == "gp":  # a period the GP is or was matched to
+        return (
+            db.session.scalar(
+                sa.select(Match.id)
+                .join(Match.gp)
+                .where(Match.period_id == period.id, GP.user_id == user.id)
+                .limit(1)
+            )
+            is not None
+        )
+    return False
+
+
+def load_period(period_id: int, user: User) -> Period:
+    """The period if ``user`` may see it, else 404."""
+    period = get_in_range(Period, period_id)
+    if period is None or not may_see(user, period):
+        raise ApiError(404, "not_found", "No such period.")
+    return period
+
+
+def load_managed_period(period_id: int, user: User) -> Period:
+    """The period if ``user`` manages its trust; 403 if they only may see it, else 404."""
+    period = load_period(period_id, user)
+    if not manages_trust(user, period.trust):
+        raise ApiError(403, "forbidden", "Only the trust's staff or its region's coordinators.")
+    return period
+
+
+@contextmanager
+def period_rules() -> Iterator[None]:
+    """Run period rules and commit once; broken rules become 422 (input) or 409 (state)."""
+    try:
+        yield
+        db.session.commit()
+    except PeriodError as error:
+        db.session.rollback()
+        fields = {name: field_error(name, code) for name, code in error.fields.items()}
+        raise ApiError(422, "validation_failed", "The input is not valid.", fields) from error
+    except MatchConflict as error:
+        db.session.rollback()
+        raise ApiError(409, error.code, conflict(error.code, error.message)) from error
+
+
+def _new_period_input(data: dict, user: User) -> PeriodInput:
+    department = get_in_range(Department, data["department_id"])
+    if department is not None and not manages_trust(user, department.trust):
+        raise ApiError(
+            403,
+            "forbidden",
+            "You may publish periods only in departments of the trusts you manage.",
+            {"department_id": "This department belongs to a trust you do not manage."},
+        )
+    if department is not None and not department.active:
+        raise ApiError(
+            422,
+            "validation_failed",
+            "The input is not valid.",
+            {"department_id": "The department does not take GPs in training now."},
+        )
+    return PeriodInput(
+        department_id=data["department_id"],
+        start_date=data["start_date"],
+        end_date=data["end_date"],
+        source=data["source"],
+        description=(data.get("description") or "").strip(),
+        on_call=data.get("on_call", False),
+        contact_name=(data.get("contact_name") or "").strip() or None,
+        contact_email=(data.get("contact_email") or "").strip().lower() or None,
+    )
+
+
+def _with_relations(query: sa.Select) -> sa.Select:
+    return query.options(
+        selectinload(Period.department).selectinload(Department.trust),
+        selectinload(Period.department).selectinload(Department.site),
+        selectinload(Period.department).selectinload(Department.specialty),
+    )
+
+
+# ---- endpoints
+
+_errors = error_docs(
+    blp,
+    {
+        401: "No or bad token",
+        403: "Not allowed for this role or this trust",
+        404: "No such period, or one you may not see",
+        409: "The period's state does not allow this (period_not_open, not_withdrawable)",
+    },
+)
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(PeriodCreateSchema)
+@blp.response(201, PeriodSchema)
+@_errors(401, 403)
+@auth_required(*STAFF)
+def create(data):
+    """Publish a period in a department of a trust you manage."""
+    user = caller()
+    with period_rules():
+        (period,) = publish_periods(_new_period_input(data, user), actor=user)
+    return period
+
+
+@blp.route("/split", methods=["POST"])
+@blp.arguments(PeriodSplitSchema)
+@blp.response(201, PeriodListSchema)
+@_errors(401, 403)
+@auth_required(*STAFF)
+def create_split(data):
+    """Publish a long leave as consecutive periods of split_months months each."""
+    user = caller()
+    with period_rules():
+        periods = publish_periods(
+            _new_period_input(data, user), split_months=data["split_months"], actor=user
+        )
+    return {"items": periods, "total": len(periods)}
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(PeriodFilterSchema, location="query")
+@blp.response(200, PeriodListSchema)
+@_errors(401)
+@auth_required()
+def index(args):
+    """Periods: open ones for everyone, and every period of the trusts you manage."""
+    user = caller()
+    query = _with_relations(visible_periods(user)).order_by(Period.start_date, Period.id)
+    if args.get("status"):
+        query = query.where(Period.status == args["status"])
+    if args.get("trust"):
+        trust_id = sa.select(Trust.id).where(by_code_or_id(Trust.id, Trust.code, args["trust"]))
+        query = query.where(Department.trust_id.in_(trust_id))
+    if args.get("region"):
+        trust_id = (
+            sa.select(Trust.id)
+            .join(Trust.region)
+            .where(by_code_or_id(Region.id, Region.code, args["region"]))
+        )
+        query = query.where(Department.trust_id.in_(trust_id))
+    if args.get("specialty"):
+        specialty_id = sa.select(Specialty.id).where(
+            by_code_or_id(Specialty.id, Specialty.code, args["specialty"])
+        )
+        query = query.where(Department.specialty_id.in_(specialty_id))
+    if args.get("department"):
+        query = query.where(Period.department_id == args["department"])
+    if args.get("starts_after"):
+        query = query.where(Period.start_date >= args["starts_after"])
+    if args.get("starts_before"):
+        query = query.where(Period.start_date <= args["starts_before"])
+    return paginate(query, args)
+
+
+@blp.route("/<int:period_id>", methods=["GET"])
+@blp.response(200, PeriodSchema)
+@_errors(401, 404)
+@auth_required()
+def show(period_id: int):
+    """One period you may see."""
+    return load_period(period_id, caller())
+
+
+@blp.route("/<int:period_id>", methods=["PATCH"])
+@blp.arguments(PeriodPatchSchema)
+@blp.response(200, PeriodSchema)
+@_errors(401, 403, 404, 409)
+@auth_required(*STAFF)
+def patch(data, period_id: int):
+    """Change an open period's dates, source, on-call, description or contact."""
+    user = caller()
+    period = load_managed_period(period_id, user)
+    changes = dict(data)
+    if "description" in changes:
+        changes["description"] = changes["description"].strip()
+    if "contact_name" in changes:
+        changes["contact_name"] = (changes["contact_name"] or "").strip() or None
+    if "contact_email" in changes:
+        changes["contact_email"] = (changes["contact_email"] or "").strip().lower() or None
+    with period_rules():
+        update_period(period, period_input(period, **changes), actor=user)
+    return period
+
+
+@blp.route("/<int:period_id>/withdraw", methods=["POST"])
+@blp.arguments(PeriodWithdrawSchema)
+@blp.response(200, PeriodSchema)
+@_errors(401, 403, 404, 409)
+@auth_required(*STAFF)
+def withdraw(data, period_id: int):
+    """Withdraw a period that is not filled; a live proposal or offer is cancelled."""
+    user = caller()
+    period = load_managed_period(period_id, user)
+    with period_rules():
+        withdraw_period(period, reason=data["reason"], actor=user)
+    return period
