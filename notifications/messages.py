@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app, has_request_context
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 
@@ -178,13 +177,11 @@ def gp_withdrew(match: Match) -> None:
 
 
 def _advert(period: Period) -> str:
-    """The advert text with an absolute link to the public vacancy page (also in jobs)."""
-    from app.periods.advert import advert_text
+    """The advert text, its link on the site's public address (BASE_URL), as in every email."""
+    from app.periods.advert import advert_text, vacancy_url
 
-    if has_request_context():
-        return advert_text(period)
-    with current_app.test_request_context(base_url=absolute_url("/")):
-        return advert_text(period)
+    public = absolute_url(path_for("public.vacancy", period_id=period.id))
+    return advert_text(period).replace(vacancy_url(period), public)
 
 
 def advertised_to_trust(period: Period) -> None:
