@@ -8,6 +8,16 @@ from .model import Problem
 from .priority import Candidate, PriorityRules, key_value
 
 
+def _indexes(problem: Problem) -> tuple[Eligibility, PriorityRules]:
+    """Indexes built once per Problem object (kept in its __dict__, as functools.cached_property
+    does on frozen dataclasses), so a page asking about many pairs pays once."""
+    cached = problem.__dict__.get("_api_indexes")
+    if cached is None:
+        cached = (Eligibility(problem), PriorityRules(problem))
+        problem.__dict__["_api_indexes"] = cached
+    return cached
+
+
 def rank_candidates(problem: Problem, period_id: str) -> list[Candidate]:
     """Eligible GPs for one period, highest priority first, with their key values and lottery.
 
@@ -17,8 +27,7 @@ def rank_candidates(problem: Problem, period_id: str) -> list[Candidate]:
     period = problem.period_by_id.get(period_id)
     if period is None:
         raise ProblemError("period", f"unknown period {period_id!r}")
-    elig = Eligibility(problem)
-    rules = PriorityRules(problem)
+    elig, rules = _indexes(problem)
     found = [g for g in problem.gps if not elig.failures(g, period)]
     found.sort(key=lambda g: rules.key(g, period))
     order = problem.priority_order(period.trust)
@@ -42,12 +51,12 @@ def pair_reasons(problem: Problem, gp_id: str, period_id: str) -> list[str]:
     period = problem.period_by_id.get(period_id)
     if period is None:
         raise ProblemError("period", f"unknown period {period_id!r}")
-    return Eligibility(problem).failures(gp, period)
+    return _indexes(problem)[0].failures(gp, period)
 
 
 def eligibility(problem: Problem) -> dict[str, list[str]]:
     """Every GP's eligible periods (forbidden pairs left out), in the GP's preference order."""
-    elig = Eligibility(problem)
+    elig = _indexes(problem)[0]
     return {
         g.id: [p.id for p in elig.eligible_periods(g) if (g.id, p.id) not in elig.forbidden]
         for g in problem.gps
