@@ -92,6 +92,7 @@ def test_hostile_values_in_every_query_and_path_are_refused_cleanly(app, ctx, cl
     """NUL characters in every string query parameter, and ids beyond 64 bits in every path
     (PostgreSQL and SQLite raise on these if they reach the database): 4xx, never 5xx."""
     api = Api(client, seed(client)["admin"])
+    auth = {"Authorization": f"Bearer {api.token}"}
     spec = client.get("/api/v1/openapi.json").get_json()
     checked = 0
     for path, item in spec["paths"].items():
@@ -110,7 +111,9 @@ def test_hostile_values_in_every_query_and_path_are_refused_cleanly(app, ctx, cl
                 if p["in"] == "query" and p["schema"].get("type") == "string"
             ]
             for query in queries or [{}]:
-                response = getattr(api, method)(url, query_string=query)
+                response = client.open(
+                    f"/api/v1{url}", method=method.upper(), headers=auth, query_string=query
+                )
                 assert response.status_code < 500, (method, url, query, response.get_json())
                 checked += 1
     assert checked > 30
