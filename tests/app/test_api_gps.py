@@ -357,9 +357,9 @@ def test_openapi_documents_the_gp_endpoints(client):
     assert register["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/GPRegistration"
     )
-    assert register["responses"]["201"]["content"]["application/json"]["schema"][
-        "$ref"
-    ].endswith("/GP")
+    assert register["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/GP"
+    )
     assert {"409", "429", "422"} <= set(register["responses"])
     assert {"get", "patch"} <= set(paths["/api/v1/me"])
     assert {"get", "post"} <= set(paths["/api/v1/me/availabilities"])

@@ -326,9 +326,7 @@ def test_openapi_documents_the_period_endpoints(client):
     names = {p["name"] for p in paths["/api/v1/periods"]["get"]["parameters"]}
     assert {"status", "trust", "specialty", "starts_after", "starts_before"} <= names
     schemas = spec["components"]["schemas"]
-    assert {"id", "status", "published_at", "advertise_after"} <= set(
-        schemas["Period"]["required"]
-    )
+    assert {"id", "status", "published_at", "advertise_after"} <= set(schemas["Period"]["required"])
     assert set(schemas["PeriodCreate"]["properties"]["source"]["enum"]) == {
         "parental_leave",
         "leave_of_absence",
@@ -336,4 +334,3 @@ def test_openapi_documents_the_period_endpoints(client):
         "earmarked_post",
         "other",
     }
-

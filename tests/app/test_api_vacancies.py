@@ -85,9 +85,9 @@ def test_openapi_documents_the_vacancies(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     listing = spec["paths"]["/api/v1/vacancies"]["get"]
     assert listing["security"] == []
-    assert listing["responses"]["200"]["content"]["application/json"]["schema"][
-        "$ref"
-    ].endswith("/VacancyList")
+    assert listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/VacancyList"
+    )
     assert spec["paths"]["/api/v1/vacancies/{period_id}"]["get"]["security"] == []
     vacancy = spec["components"]["schemas"]["Vacancy"]
     assert {"id", "trust", "department", "specialty", "start_date", "end_date"} <= set(
