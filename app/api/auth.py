@@ -70,6 +70,18 @@ def _load_caller() -> None:
     g.api_user = token.user if token else None
     # Flask-Login reads this cache first: current_user is the token's user, never a cookie's.
     g._login_user = token.user if token else AnonymousUserMixin()
+    # Check the token before the body is read, so an anonymous call answers 401, not 422.
+    view = current_app.view_functions.get(request.endpoint or "")
+    roles = getattr(view, "_api_roles", None)
+    if roles is not None:
+        _check(roles)
+
+
+def _check(roles: tuple[str, ...]) -> User:
+    user = caller()
+    if roles and user.role not in roles:
+        raise ApiError(403, "forbidden", "Your role may not do this.")
+    return user
 
 
 def caller() -> User:
@@ -85,11 +97,12 @@ def auth_required(*roles: str) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            user = caller()
-            if roles and user.role not in roles:
-                raise ApiError(403, "forbidden", "Your role may not do this.")
+            _check(roles)
             return view(*args, **kwargs)
 
+        # functools.wraps copies this to the outer (flask-smorest) wrappers, so the check
+        # runs in before_request, ahead of argument parsing, too.
+        wrapped._api_roles = roles
         return wrapped
 
     return decorator
