@@ -295,6 +295,6 @@ def execute(request: RunRequest) -> MatchingRun:
     except Exception as error:
         db.session.rollback()
         current_app.logger.exception("matching run failed")
-        record_failed_run(request, error)
+        error.failed_run = record_failed_run(request, error)  # for callers that show it
         db.session.commit()
         raise

@@ -119,16 +119,6 @@ def shown(run: MatchingRun, user: User) -> dict[str, Any]:
     }
 
 
-def _failed_run(user: User) -> MatchingRun | None:
-    """The failure record execute() has just committed for ``user``'s request."""
-    return db.session.scalar(
-        sa.select(MatchingRun)
-        .where(MatchingRun.status == "failed", MatchingRun.created_by_id == user.id)
-        .order_by(MatchingRun.id.desc())
-        .limit(1)
-    )
-
-
 @blp.route("/runs", methods=["POST"])
 @blp.arguments(MatchingRunRequestSchema)
 @blp.response(201, MatchingRunSchema)
@@ -146,9 +136,9 @@ def start_run(data: dict[str, Any]):
         run = execute(request_)
     except RunRefused as refused:
         raise ApiError(409, "run_refused", f"The run was refused: {refused}.") from refused
-    except Exception:
+    except Exception as error:
         # execute() has rolled back, logged the error and recorded the failed run
-        run = _failed_run(user)
+        run = getattr(error, "failed_run", None)
         if run is None:
             raise
     return shown(run, user)
