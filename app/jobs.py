@@ -27,11 +27,18 @@ def nightly_matching(app: Flask, as_of: date | None = None) -> str:
 
 
 def deliver_outbox(app: Flask) -> str:
-    """Every minute: build due digests and send every email that is due."""
-    from notifications.delivery import send_due
+    """Every minute: send every email that is due (digests included), then keep watching the
+    outbox for most of the minute (OUTBOX_WATCH_SECONDS, a look every OUTBOX_POLL_SECONDS), so
+    an alert leaves seconds after its event rather than up to a minute later."""
+    from notifications.delivery import watch_outbox
 
     with app.app_context():
-        return str(send_due())
+        return str(
+            watch_outbox(
+                float(app.config.get("OUTBOX_WATCH_SECONDS", 50)),
+                float(app.config.get("OUTBOX_POLL_SECONDS", 2)),
+            )
+        )
 
 
 def offer_reminders(app: Flask, as_of: date | None = None) -> str:

@@ -12,6 +12,7 @@ lease (MAIL_CLAIM_SECONDS).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -190,15 +191,38 @@ def _send_batch(
         db.session.commit()
 
 
-def send_due(now: datetime | None = None) -> DeliveryReport:
+def _anything_due(model: type[OutboxRow], now: datetime) -> bool:
+    # A read of its own: a claim that changes nothing still takes SQLite's write lock.
+    db.session.commit()
+    due = db.session.scalar(
+        sa.select(sa.exists().where(model.email_status == "pending", model.next_attempt_at <= now))
+    )
+    db.session.commit()
+    return bool(due)
+
+
+def send_due(now: datetime | None = None, report: DeliveryReport | None = None) -> DeliveryReport:
     """Build due digests, then send every email that is due at ``now`` (commits)."""
     now = now or utcnow()
-    report = DeliveryReport()
-    report.digests = gather_digests(now)
+    report = report or DeliveryReport()
+    report.digests += gather_digests(now)
     batch = _setting("MAIL_BATCH_SIZE", 100)
     for model, build in ((Notification, notification_email), (EmailDigest, digest_email)):
+        if not _anything_due(model, now):
+            continue
         while ids := claim(model, now, batch):
             _send_batch(model, ids, build, now, report)
+    return report
+
+
+def watch_outbox(seconds: float, poll: float) -> DeliveryReport:
+    """Send what is due now, then look again every ``poll`` seconds for ``seconds`` (the
+    scheduler's job: one run a minute that watches the minute). Commits."""
+    deadline = time.monotonic() + seconds
+    report = send_due()
+    while time.monotonic() + poll < deadline:
+        time.sleep(poll)
+        send_due(report=report)
     return report
 
 

@@ -25,6 +25,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
+from app.jobs import deliver_outbox
 from app.matches import services as matches
 from app.models import Notification, Specialty, Subscription, User
 from app.models.notifications import EmailDigest
@@ -390,6 +391,7 @@ SENDER = textwrap.dedent(
     app = create_app({
         "ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": sys.argv[1], "MAIL_BACKEND": "smtp",
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": int(sys.argv[2]), "MAIL_BATCH_SIZE": 3,
+        "OUTBOX_WATCH_SECONDS": 0,
     })
     time.sleep(max(0.0, float(sys.argv[3]) - time.time()))
     print("result:", deliver_outbox(app), flush=True)
@@ -467,3 +469,15 @@ def test_two_senders_at_once_send_each_message_once(tmp_path, mailbox):
             ).all()
         engine.dispose()
         assert [tuple(s) for s in statuses] == [("sent", count)]
+
+
+def test_the_delivery_job_watches_the_outbox_for_its_minute(ctx, app, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "OUTBOX_WATCH_SECONDS", 0.3)
+    monkeypatch.setitem(app.config, "OUTBOX_POLL_SECONDS", 0.1)
+    gp = factories.make_gp()
+    notify(gp.user, "test", subject="Hello", body="x")
+    db.session.commit()
+    started = time.monotonic()
+    assert deliver_outbox(app).startswith("1 sent")
+    assert 0.2 <= time.monotonic() - started < 5  # watched (less one look), then stopped
+    assert len(mailbox.messages) == 1
