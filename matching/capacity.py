@@ -54,10 +54,6 @@ class Capacity:
         other.counts = [list(c) for c in self.counts]
         return other
 
-    def binds(self, period_id: str) -> bool:
-        """True if the period's department could ever be over capacity on one of its days."""
-        return period_id in self.span
-
     def fits(self, period_id: str) -> bool:
         """True if the period can be filled in addition to the current occupancy."""
         span = self.span.get(period_id)

@@ -50,6 +50,7 @@ class Market:
 
 
 def _fix(market: Market) -> None:
+    """Take pins and placements out of the market, or record why they cannot all hold."""
     problem = market.problem
     seen_gp: dict[str, str] = {}
     seen_period: dict[str, str] = {}
