@@ -14,6 +14,7 @@ MODULES = (
     "matching",
     "matches",
     "audit",
+    "notifications",
 )
 
 

@@ -15,9 +15,8 @@ from app.models.notifications import CHANNELS, FREQUENCIES
 
 from ..auth import auth_required, caller
 from ..common import ListArgsSchema, list_schema, paginate
-from ..errors import ApiError, ErrorSchema
-
-ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
+from ..errors import ApiError
+from .fields import ID_MAX, error_docs, object_id
 
 blp = Blueprint(
     "api_notifications",
@@ -25,32 +24,15 @@ blp = Blueprint(
     url_prefix="/me",
     description="Alerts: your subscriptions, message preferences and inbox",
 )
-ERROR_DESCRIPTIONS = {
-    401: "No or bad token",
-    403: "Only GPs (new periods) and trust staff (new GP availability) subscribe",
-    404: "No such object of yours",
-    422: "The input is not valid",
-}
-
-
-def _errors(*statuses: int):
-    """Document these error responses of a view."""
-
-    def decorator(view):
-        for status in statuses:
-            view = blp.alt_response(
-                status, schema=ErrorSchema, description=ERROR_DESCRIPTIONS[status]
-            )(view)
-        return view
-
-    return decorator
-
-
-def object_id(**kwargs) -> ma.fields.Integer:
-    """An id in a JSON body: a whole number the database can hold."""
-    return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
-
-
+_errors = error_docs(
+    blp,
+    {
+        401: "No or bad token",
+        403: "Only GPs (new periods) and trust staff (new GP availability) subscribe",
+        404: "No such object of yours",
+        422: "The input is not valid",
+    },
+)
 # What each service code means, for the error's fields.
 CODE_TEXTS = {
     "unknown": "Unknown id or value.",
