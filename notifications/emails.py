@@ -4,6 +4,7 @@ back to the page and a one-click link to manage subscriptions."""
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import format_datetime
 
 from flask import current_app, render_template
@@ -16,9 +17,13 @@ from app.models.types import utcnow
 
 from .links import absolute_url, manage_url, unsubscribe_url, url_for_absolute
 
+# Long URLs in List-Unsubscribe must not be folded into encoded words (RFC 2369 wants them
+# plain): fold only past SMTP's own limit.
+POLICY = default_policy.clone(max_line_length=998)
+
 
 def _envelope(user: User, subject: str, message_id: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["Subject"] = subject
     message["From"] = current_app.config.get("MAIL_FROM") or "no-reply@alis.invalid"
     message["To"] = user.email
@@ -50,8 +55,8 @@ def notification_email(notification: Notification) -> EmailMessage:
         text = render_template("email/notification.txt", **context)
         html = render_template("email/notification.html", **context)
     message = _envelope(user, notification.subject, notification.message_id)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    message.set_content(text, cte="quoted-printable")  # 7-bit safe for any SMTP server
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
     message["Content-Language"] = user.locale  # after the body: set_content drops Content-*
     return message
 
@@ -85,7 +90,7 @@ def digest_email(digest: EmailDigest) -> EmailMessage:
         text = render_template("email/digest.txt", **context)
         html = render_template("email/digest.html", **context)
     message = _envelope(user, subject, digest.message_id)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    message.set_content(text, cte="quoted-printable")  # 7-bit safe for any SMTP server
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
     message["Content-Language"] = user.locale  # after the body: set_content drops Content-*
     return message

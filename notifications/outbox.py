@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,8 +24,11 @@ DEFAULT_DIGEST_HOUR = 7  # local time: digests arrive before the working day sta
 
 
 def new_message_id() -> str:
-    """A unique RFC 5322 Message-ID for one email."""
-    domain = current_app.config.get("MAIL_MESSAGE_ID_DOMAIN", "alis.invalid")
+    """A unique RFC 5322 Message-ID for one email, on the sender's domain (MAIL_FROM) unless
+    MAIL_MESSAGE_ID_DOMAIN says otherwise."""
+    config = current_app.config
+    sender = parseaddr(config.get("MAIL_FROM") or "")[1]
+    domain = config.get("MAIL_MESSAGE_ID_DOMAIN") or sender.rpartition("@")[2] or "alis.invalid"
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
