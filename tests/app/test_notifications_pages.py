@@ -265,3 +265,10 @@ def test_only_admins_see_the_outbox(ctx, browser):
     coordinator = factories.make_user("coordinator")
     browser.login(coordinator.email)
     assert browser.get("/admin/outbox").status_code == 403
+
+
+def test_admins_find_the_outbox_from_their_subscriptions_page(ctx, browser):
+    admin = factories.make_user("admin")
+    browser.login(admin.email)
+    html = page_ok(browser.get("/subscriptions"))
+    assert 'href="/admin/outbox"' in html
