@@ -22,7 +22,11 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_on_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front. A deferred transaction that reads and then
+    # writes fails at once with "database is locked" if another process (the scheduler)
+    # committed in between; busy_timeout cannot help it. SQLite is the embedded default, so
+    # serialising writers is the right trade; PostgreSQL is for real concurrency.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def configure(app: Flask) -> None:

@@ -205,6 +205,7 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
         )
         periods += 1
     db.session.flush()
+    _subscribe(region, wanted)
     offered, accepted = _run_and_answer(today)
     return {
         "staff_users": len(STAFF),
@@ -220,6 +221,38 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
             sa.select(sa.func.count()).select_from(Period).where(Period.status == "advertised")
         ),
     }
+
+
+def _subscribe(region: Region, specialties: list[Specialty]) -> None:
+    """Alerts as people set them up: the demo GP for psychiatry periods in the region, Helse
+    Bergen's HR for new GP availability in its specialties (a daily digest)."""
+    from app.alerts.services import SubscriptionInput, create_subscription
+
+    gp_user = db.session.scalar(sa.select(User).where(User.email == demo_email("lege")))
+    psychiatry = [s for s in specialties if s.code == "psychiatry"] or specialties[:1]
+    create_subscription(
+        gp_user,
+        SubscriptionInput(
+            specialty_ids=[s.id for s in psychiatry],
+            trust_ids=[],
+            region_id=region.id,
+            horizon_months=18,
+            channel="email",
+            frequency="immediate",
+        ),
+    )
+    hr = db.session.scalar(sa.select(User).where(User.email == demo_email("hr.bergen")))
+    create_subscription(
+        hr,
+        SubscriptionInput(
+            specialty_ids=sorted({d.specialty_id for d in hr.trust.departments}),
+            trust_ids=[],
+            region_id=None,
+            horizon_months=12,
+            channel="email",
+            frequency="daily",
+        ),
+    )
 
 
 def _run_and_answer(today: date) -> tuple[int, int]:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.demo import DEMO_PASSWORD, demo_logins, load_demo
 from app.extensions import db
-from app.models import GP, Availability, Match, MatchingRun, Period, User
+from app.models import GP, Availability, Match, MatchingRun, Period, Subscription, User
 
 
 def count(model, *where):
@@ -29,6 +29,7 @@ def test_demo_loads_twice_without_error(ctx):
     assert count(Match, Match.status == "accepted") == 1
     assert count(Period, Period.status == "advertised") >= 1
     assert count(MatchingRun) == 1
+    assert count(Subscription) == 2
 
 
 def test_demo_has_every_role_and_a_living_market(ctx, browser):
