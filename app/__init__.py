@@ -72,6 +72,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app)
     register_cli(app)
+    if app.config.get("SCHEDULER_ENABLED"):
+        from .jobs import start_in_process
+
+        start_in_process(app)
     register_error_handlers(app)
     register_security_headers(app)
     return app

@@ -59,15 +59,17 @@ def offer_reminders(app: Flask, as_of: date | None = None) -> str:
         return f"{count} offer reminders"
 
 
-def build_scheduler(app: Flask):
-    """A blocking scheduler: the nightly matching run at 02:00 local time, the outbox every
-    minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00."""
+def build_scheduler(app: Flask, *, background: bool = False):
+    """The scheduler (blocking for ``flask scheduler``; in the background for a one-process
+    set-up with SCHEDULER_ENABLED): the nightly matching run at 02:00 local time, the outbox
+    every minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00."""
+    from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     zone = app.config["TIMEZONE"]
-    scheduler = BlockingScheduler(timezone=zone)
+    scheduler = (BackgroundScheduler if background else BlockingScheduler)(timezone=zone)
     scheduler.add_job(
         nightly_matching,
         CronTrigger(hour=2, minute=0, timezone=zone),
@@ -101,4 +103,16 @@ def build_scheduler(app: Flask):
         max_instances=1,
         replace_existing=True,
     )
+    return scheduler
+
+
+def start_in_process(app: Flask):
+    """SCHEDULER_ENABLED: run the jobs in this process too (a single-process set-up). Each
+    run is guarded in the database, so a second scheduler elsewhere does no harm."""
+    import atexit
+
+    scheduler = build_scheduler(app, background=True)
+    scheduler.start()
+    app.extensions["scheduler"] = scheduler
+    atexit.register(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)
     return scheduler

@@ -89,3 +89,23 @@ def test_two_schedulers_at_once_make_one_run(tmp_path):
         engine.dispose()
         today = datetime.now(ZoneInfo("Europe/Oslo")).date()
         assert [tuple(r) for r in runs] == [(f"nightly:{today}", "succeeded")]
+
+
+def test_scheduler_enabled_runs_the_jobs_in_this_process(database_url):
+    app = create_app(
+        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "SCHEDULER_ENABLED": True}
+    )
+    scheduler = app.extensions["scheduler"]
+    try:
+        assert scheduler.running
+        assert {job.id for job in scheduler.get_jobs()} == {
+            "nightly-matching",
+            "outbox",
+            "offer-reminders",
+        }
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_web_workers_start_no_scheduler(app):
+    assert "scheduler" not in app.extensions
