@@ -178,15 +178,6 @@ class _Builder:
         return PartSolution(best, True, len(best))
 
 
-def solve_max(part: Part, hint: dict[int, int], settings: Settings) -> PartSolution:
-    """The most placements under capacity, then best GP preference, then priority."""
-    b = _Builder(part, hint)
-    filled = b.filled()
-    for ps, room, _, _ in b.capacity_rows():
-        b.model.add(sum(filled[p] for p in ps) <= room)
-    return b.solve(settings)
-
-
 def solve_strict(part: Part, hint: dict[int, int], settings: Settings) -> PartSolution:
     """The most placements among results whose blocking pairs are all capacity-exempt.
 

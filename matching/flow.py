@@ -7,13 +7,17 @@ from ortools.graph.python import min_cost_flow
 
 
 def max_flow_min_cost(
-    prefs: list[list[int]], rank: list[dict[int, int]], n_periods: int
+    prefs: list[list[int]],
+    rank: list[dict[int, int]],
+    n_periods: int,
+    gp_cost: list[int] | None = None,
 ) -> list[int]:
     """The most placements; among those the least total (GP rank, then priority rank).
 
     Returns the period index per GP (-1 unplaced). The cost of a pair is
     rank_in_gp_list * span + priority_rank, with span larger than any sum of priority ranks, so
-    preference strictly dominates priority.
+    preference strictly dominates priority. With `gp_cost`, every pair of GP g costs
+    gp_cost[g] instead (any maximum matching, the cheapest GPs first).
     """
     n_gp = len(prefs)
     max_prio = max((len(r) for r in rank), default=1)
@@ -30,7 +34,7 @@ def max_flow_min_cost(
             tails.append(g)
             heads.append(n_gp + p)
             caps.append(1)
-            costs.append(k * span + rank[p][g])
+            costs.append(k * span + rank[p][g] if gp_cost is None else gp_cost[g])
     for p in range(n_periods):
         tails.append(n_gp + p)
         heads.append(sink)

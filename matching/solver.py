@@ -7,72 +7,18 @@ import time
 
 from .capacity import Capacity
 from .components import components, members
-from .cpsat import Part, Settings, solve_max, solve_strict
+from .cpsat import Part, Settings, solve_strict
 from .deferred import Outcome, deferred_acceptance
 from .explain import Explainer
 from .flow import grouped_max_flow, max_flow_min_cost
 from .market import MATCH, Market, build_market
+from .maxcount import assign, most_placements
 from .model import STRICT, Problem
 from .packing import pack
 from .result import Metrics, Result, natural_key
 
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_WORKERS = 2
-
-
-def _max_parts(
-    market: Market,
-    base: list[int],
-    wanted_nodes: list[int],
-    started: float,
-    settings: Settings,
-    bound: int,
-) -> tuple[list[int], bool, int, int]:
-    """Re-solve with CP-SAT the components holding `wanted_nodes`; returns the assignment,
-    whether every part is proven optimal, the placements CP-SAT could not rule out, and the
-    number of parts."""
-    labels, n_gp = components(market)
-    wanted = {labels[x] for x in wanted_nodes}
-    gp_period = list(base)
-    optimal, slack = True, 0
-    groups = members(labels, n_gp, wanted)
-    for label in sorted(groups):
-        gps, periods = groups[label]
-        outside = sum(1 for g, p in enumerate(base) if p >= 0 and labels[g] != label)
-        part = Part(
-            gps,
-            periods,
-            market.prefs,
-            market.prefs,
-            market.rank,
-            market.period_ids,
-            market.capacity,
-            most=bound - outside if len(groups) == 1 else None,
-        )
-        hint = _repair(market, {g: gp_period[g] for g in gps if gp_period[g] >= 0})
-        budget = _remaining(settings, started, market)
-        if not _worth_it(part, budget):
-            optimal = False
-            slack += bound  # reduced below to the true gap
-            continue
-        sol = solve_max(part, hint, budget)
-        for g in gps:
-            gp_period[g] = sol.assignment.get(g, -1)
-        optimal = optimal and sol.optimal
-        slack += sol.placements_bound - len(sol.assignment)
-    return gp_period, optimal, slack, len(groups)
-
-
-def _repair(market: Market, hint: dict[int, int]) -> dict[int, int]:
-    """Drop placements from a capacity-blind solution until the departments fit (a CP-SAT hint)."""
-    occupancy = market.capacity.copy()
-    kept = {}
-    for g, p in sorted(hint.items(), key=lambda gp: market.rank[gp[1]][gp[0]]):
-        pid = market.period_ids[p]
-        if occupancy.fits(pid):
-            occupancy.add(pid)
-            kept[g] = p
-    return kept
 
 
 def _filled(market: Market, gp_period: list[int]) -> Capacity:
@@ -246,11 +192,26 @@ def _max(
     bound = _max_bound(market, packed)
     if have >= bound:
         return gp_period, True, 0, 0, 0
-    n_gp = len(market.gp_ids)
-    nodes = [n_gp + p for p in range(len(ids)) if dept[ids[p]].department in packed]
-    result, optimal, slack, parts = _max_parts(market, gp_period, nodes, started, settings, bound)
-    slack = min(slack, bound - sum(p >= 0 for p in result))
-    return result, optimal or slack == 0, slack, parts, 0
+    return _max_exact(market, gp_period, started, settings, bound)
+
+
+def _max_exact(
+    market: Market, heuristic: list[int], started: float, settings: Settings, bound: int
+) -> tuple[list[int], bool, int, int, int]:
+    """The count on the reduced CP-SAT model (matching/maxcount.py), then the min-cost flow
+    for the periods it opens; the heuristic stands if CP-SAT does not beat it."""
+    have = sum(p >= 0 for p in heuristic)
+    budget = _remaining(settings, started, market)
+    sol = most_placements(market, budget, bound, heuristic)
+    if sol is None:
+        return heuristic, False, max(bound - have, 0), 1, 0
+    upper = min(sol.bound, bound)
+    gp_period = heuristic
+    if sol.placements > have:
+        gp_period = assign(market, sol.open_periods)
+    placed = sum(p >= 0 for p in gp_period)
+    slack = max(upper - placed, 0)
+    return gp_period, slack == 0, slack, 1, 0
 
 
 def _max_bound(market: Market, packed: set[str]) -> int:
