@@ -89,6 +89,8 @@ def test_invalid_subscription_keeps_the_input_and_answers_422(ctx, browser):
 
 def test_trust_staff_subscribe_to_availability_with_their_specialties_ticked(ctx, browser):
     staff = factories.make_user("trust", trust_code="helse-bergen")
+    staff.locale = "en"
+    db.session.commit()
     browser.login(staff.email)
     html = page_ok(browser.get("/subscriptions"))
     assert "GPs who become available" in html
@@ -138,6 +140,7 @@ def test_the_inbox_counts_unread_and_marks_read(ctx, browser):
     gp = factories.make_gp()
     first = notify(gp.user, "test", subject="First message", body="Body one", link="/my/matches")
     notify(gp.user, "test", subject="Second message", body="Line one\nLine two")
+    gp.user.locale = "en"
     db.session.commit()
     browser.login(gp.user.email)
     html = page_ok(browser.get("/dashboard"))
@@ -190,6 +193,7 @@ def test_manage_link_stops_all_email_without_login(ctx, client):
     waiting = notify(gp.user, "test", subject="Waiting", body="x")
     db.session.commit()
     assert waiting.email_status == "pending"
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     browser = Browser(client)
     url = f"/subscriptions/manage/{manage_token(gp.user)}"
     html = page_ok(browser.get(url))
