@@ -29,6 +29,8 @@ from .cpsat import Settings
 from .flow import max_flow_min_cost
 from .market import Market
 
+PAIR_COST_S = 200e-6  # model building, presolve and LP per pair, measured on this machine
+
 
 @dataclass(frozen=True)
 class CountSolution:
@@ -80,7 +82,8 @@ def _relevant(market: Market, in_c: list[bool]) -> tuple[list[int], set[int]]:
 def most_placements(
     market: Market, settings: Settings, most: int | None = None, hint: list[int] | None = None
 ) -> CountSolution | None:
-    """The most placements under capacity (None if CP-SAT found nothing in the budget)."""
+    """The most placements under capacity (None if the model is too large for the budget or
+    CP-SAT found nothing in it)."""
     ids = market.period_ids
     span = market.capacity.span
     in_c = [pid in span for pid in ids]
@@ -94,10 +97,12 @@ def most_placements(
         if mine:
             classes[mine] += 1
             lists[g] = mine
+    pairs = sum(len(mine) for mine in classes)
+    if pairs * PAIR_COST_S > 0.7 * settings.time_limit_s:
+        return None  # presolve alone would not finish in the budget (10k x 4k: 234k pairs)
     hinted = _hint(market, lists, in_c, hint) if hint is not None else None
     model = cp_model.CpModel()
     by_period: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-    pairs = 0
     for mine, size in sorted(classes.items()):
         lits = []
         for p in mine:
@@ -106,7 +111,6 @@ def most_placements(
                 model.add_hint(lit, hinted.get(p) == mine)
             by_period[p].append(lit)
             lits.append(lit)
-        pairs += len(lits)
         if size < len(lits):
             model.add(cp_model.LinearExpr.sum(lits) <= size)
     filled: dict[int, cp_model.LinearExprT] = {}

@@ -201,7 +201,10 @@ def _max_exact(
     """The count on the reduced CP-SAT model (matching/maxcount.py), then the min-cost flow
     for the periods it opens; the heuristic stands if CP-SAT does not beat it."""
     have = sum(p >= 0 for p in heuristic)
-    budget = _remaining(settings, started, market)
+    left = _remaining(settings, started, market)
+    # Keep time for the reduction's flow and the final flow (about 3 us a pair each here).
+    pairs = sum(len(mine) for mine in market.prefs)
+    budget = Settings(max(left.time_limit_s - 6e-6 * pairs, 0.5), left.num_workers)
     sol = most_placements(market, budget, bound, heuristic)
     if sol is None:
         return heuristic, False, max(bound - have, 0), 1, 0
