@@ -16,16 +16,13 @@ from app.extensions import db
 from app.models import (
     GP,
     Availability,
-    AvailabilitySpecialty,
-    AvailabilityTrust,
     Match,
-    Municipality,
     Period,
     Policy,
     Region,
 )
 from app.models.matching import LIVE_MATCH_STATUSES
-from app.runs.problem import gp_region_id
+from app.runs.problem import active_windows, gp_region_id
 
 from .scope import live_matches_in_region, periods_in_region
 
@@ -73,19 +70,7 @@ def waiting_order(policy: Policy | None) -> list[str]:
 def waiting_list(region: Region, today: date) -> list[WaitingEntry]:
     """GPs with an active window who seek service in ``region``, highest priority first
     (the policy's keys, then the run's lottery and the id as the final tie-break)."""
-    windows = db.session.scalars(
-        sa.select(Availability)
-        .options(
-            selectinload(Availability.gp)
-            .selectinload(GP.municipality)
-            .selectinload(Municipality.trust),
-            selectinload(Availability.specialty_wishes).selectinload(
-                AvailabilitySpecialty.specialty
-            ),
-            selectinload(Availability.trust_wishes).selectinload(AvailabilityTrust.trust),
-        )
-        .where(Availability.status == "active")
-    ).all()
+    windows = active_windows()
     windows = [w for w in windows if gp_region_id(w.gp, w) == region.id]
     matches = {
         m.gp_id: m

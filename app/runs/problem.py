@@ -123,6 +123,25 @@ def gp_json(gp: GP, window: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def active_windows() -> list[Availability]:
+    """Every active availability window, with its GP, home trust and ranked wishes loaded."""
+    return list(
+        db.session.scalars(
+            sa.select(Availability)
+            .options(
+                selectinload(Availability.gp)
+                .selectinload(GP.municipality)
+                .selectinload(Municipality.trust),
+                selectinload(Availability.specialty_wishes).selectinload(
+                    AvailabilitySpecialty.specialty
+                ),
+                selectinload(Availability.trust_wishes).selectinload(AvailabilityTrust.trust),
+            )
+            .where(Availability.status == "active")
+        )
+    )
+
+
 def build_problems(as_of: date, region_id: int | None = None) -> list[RegionProblem]:
     """One problem per region (or for ``region_id`` only), from the open periods, active
     windows and live matches."""
@@ -144,19 +163,7 @@ def build_problems(as_of: date, region_id: int | None = None) -> list[RegionProb
         .options(selectinload(Match.period).selectinload(Period.department))
         .where(Match.status.in_(LIVE_MATCH_STATUSES))
     ).all()
-    windows = db.session.scalars(
-        sa.select(Availability)
-        .options(
-            selectinload(Availability.gp)
-            .selectinload(GP.municipality)
-            .selectinload(Municipality.trust),
-            selectinload(Availability.specialty_wishes).selectinload(
-                AvailabilitySpecialty.specialty
-            ),
-            selectinload(Availability.trust_wishes).selectinload(AvailabilityTrust.trust),
-        )
-        .where(Availability.status == "active")
-    ).all()
+    windows = active_windows()
     refused = db.session.execute(
         sa.select(Match.gp_id, Match.period_id).where(Match.status.in_(REFUSED_STATUSES))
     ).all()
