@@ -33,7 +33,7 @@ def choices(pairs: Iterable[tuple], optgroup: str | None = None) -> list[SelectC
 
 
 # The WTForms messages our forms can show, listed so that extraction puts them in the
-# catalogues (WTForms formats the placeholders after translation).
+# catalogues (WTForms fills in the %(...)s values after translation).
 WTFORMS_MESSAGES = (
     _l("This field is required."),
     _l("Not a valid integer value."),
