@@ -2,8 +2,74 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from ortools.graph.python import min_cost_flow
+
+
+@dataclass(frozen=True)
+class PairArrays:
+    """Every pair (g, p) of a market as arrays: its place k in g's list and p's priority rank."""
+
+    g: np.ndarray
+    p: np.ndarray
+    k: np.ndarray
+    prio: np.ndarray
+    n_gp: int
+    n_periods: int
+    span: int  # cost step per place in a GP's list: more than any sum of priority ranks
+
+
+def pair_arrays(prefs: list[list[int]], rank: list[dict[int, int]], n_periods: int) -> PairArrays:
+    n_gp = len(prefs)
+    lens = np.fromiter((len(mine) for mine in prefs), dtype=np.int64, count=n_gp)
+    g = np.repeat(np.arange(n_gp, dtype=np.int64), lens)
+    p = np.fromiter((q for mine in prefs for q in mine), dtype=np.int64, count=int(lens.sum()))
+    k = np.arange(len(p), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    prio = np.fromiter(
+        (rank[q][x] for x, mine in enumerate(prefs) for q in mine), dtype=np.int64, count=len(p)
+    )
+    max_prio = max((len(r) for r in rank), default=1)
+    span = min(n_gp, n_periods) * max_prio + 1
+    return PairArrays(g, p, k, prio, n_gp, n_periods, span)
+
+
+def min_cost_assign(
+    arrays: PairArrays, keep: np.ndarray | None = None, gp_cost: np.ndarray | None = None
+) -> list[int]:
+    """The most placements over the pairs where `keep` is true; among those the least total
+    (GP rank, then priority rank): cost k * span + priority rank. With `gp_cost`, every pair of
+    GP g costs gp_cost[g] instead. Returns the period index per GP (-1 unplaced)."""
+    a = arrays
+    g, p = (a.g, a.p) if keep is None else (a.g[keep], a.p[keep])
+    if gp_cost is not None:
+        cost = gp_cost[g]
+    elif keep is None:
+        cost = a.k * a.span + a.prio
+    else:
+        cost = a.k[keep] * a.span + a.prio[keep]
+    n_gp, n_p = a.n_gp, a.n_periods
+    source, sink = n_gp + n_p, n_gp + n_p + 1
+    gps = np.unique(g)
+    periods = np.unique(p)
+    tails = np.concatenate([np.full(len(gps), source), g, n_gp + periods])
+    heads = np.concatenate([gps, n_gp + p, np.full(len(periods), sink)])
+    n_arcs = len(tails)
+    costs = np.concatenate([np.zeros(len(gps), np.int64), cost, np.zeros(len(periods), np.int64)])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int64), heads.astype(np.int64), np.ones(n_arcs, np.int64), costs
+    )
+    flow.set_node_supply(source, n_gp)
+    flow.set_node_supply(sink, -n_gp)
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"min cost flow failed with status {status}")
+    used = flow.flows(np.arange(len(gps), len(gps) + len(g), dtype=np.int64)) > 0
+    out = np.full(n_gp, -1, dtype=np.int64)
+    out[g[used]] = p[used]
+    return out.tolist()
 
 
 def max_flow_min_cost(
@@ -19,42 +85,9 @@ def max_flow_min_cost(
     preference strictly dominates priority. With `gp_cost`, every pair of GP g costs
     gp_cost[g] instead (any maximum matching, the cheapest GPs first).
     """
-    n_gp = len(prefs)
-    max_prio = max((len(r) for r in rank), default=1)
-    span = min(n_gp, n_periods) * max_prio + 1
-    source, sink = n_gp + n_periods, n_gp + n_periods + 1
-    tails, heads, caps, costs = [], [], [], []
-    for g, mine in enumerate(prefs):
-        if mine:
-            tails.append(source)
-            heads.append(g)
-            caps.append(1)
-            costs.append(0)
-        for k, p in enumerate(mine):
-            tails.append(g)
-            heads.append(n_gp + p)
-            caps.append(1)
-            costs.append(k * span + rank[p][g] if gp_cost is None else gp_cost[g])
-    for p in range(n_periods):
-        tails.append(n_gp + p)
-        heads.append(sink)
-        caps.append(1)
-        costs.append(0)
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(
-        *(np.asarray(a, dtype=np.int64) for a in (tails, heads, caps, costs))
-    )
-    flow.set_node_supply(source, n_gp)
-    flow.set_node_supply(sink, -n_gp)
-    status = flow.solve_max_flow_with_min_cost()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"min cost flow failed with status {status}")
-    out = [-1] * n_gp
-    for arc in range(flow.num_arcs()):
-        tail = flow.tail(arc)
-        if tail < n_gp and flow.flow(arc) > 0:
-            out[tail] = flow.head(arc) - n_gp
-    return out
+    arrays = pair_arrays(prefs, rank, n_periods)
+    costs = None if gp_cost is None else np.asarray(gp_cost, dtype=np.int64)
+    return min_cost_assign(arrays, None, costs)
 
 
 def grouped_max_flow(prefs: list[list[int]], group: list[int], group_cap: list[int]) -> int:

@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from .cpsat import Settings
-from .flow import max_flow_min_cost
+from .flow import PairArrays, max_flow_min_cost, min_cost_assign
 from .market import Market
 
 PAIR_COST_S = 200e-6  # model building, presolve and LP per pair, measured on this machine
@@ -41,13 +42,14 @@ class CountSolution:
     model_pairs: int
 
 
-def _relevant(market: Market, in_c: list[bool]) -> tuple[list[int], set[int]]:
+def _relevant(market: Market, arrays: PairArrays, in_c: list[bool]) -> tuple[list[int], set[int]]:
     """M1 (period per GP, -1 free, maximum matching without C, GPs without C in their list
     preferred) and the relevant GPs."""
     n_p = len(market.period_ids)
     has_c = [any(in_c[p] for p in mine) for mine in market.prefs]
     outside = [[p for p in mine if not in_c[p]] for mine in market.prefs]
-    m1 = max_flow_min_cost(outside, market.rank, n_p, gp_cost=[int(h) for h in has_c])
+    c_mask = np.asarray(in_c, dtype=bool)
+    m1 = min_cost_assign(arrays, ~c_mask[arrays.p], np.asarray(has_c, dtype=np.int64))
     owner = [-1] * n_p
     for g, p in enumerate(m1):
         if p >= 0:
@@ -80,14 +82,18 @@ def _relevant(market: Market, in_c: list[bool]) -> tuple[list[int], set[int]]:
 
 
 def most_placements(
-    market: Market, settings: Settings, most: int | None = None, hint: list[int] | None = None
+    market: Market,
+    arrays: PairArrays,
+    settings: Settings,
+    most: int | None = None,
+    hint: list[int] | None = None,
 ) -> CountSolution | None:
     """The most placements under capacity (None if the model is too large for the budget or
     CP-SAT found nothing in it)."""
     ids = market.period_ids
     span = market.capacity.span
     in_c = [pid in span for pid in ids]
-    m1, relevant = _relevant(market, in_c)
+    m1, relevant = _relevant(market, arrays, in_c)
     owner = {p: g for g, p in enumerate(m1) if p >= 0}
     base = sum(1 for g, p in enumerate(m1) if p >= 0 and g not in relevant)
     classes: dict[tuple[int, ...], int] = defaultdict(int)
@@ -172,10 +178,10 @@ def _hint(
     return {back[p]: lists[gps[k]] for k, p in enumerate(got) if p >= 0}
 
 
-def assign(market: Market, open_periods: set[int]) -> list[int]:
+def assign(market: Market, arrays: PairArrays, open_periods: set[int]) -> list[int]:
     """Maximum flow with minimum cost with the periods of C outside `open_periods` closed."""
     span = market.capacity.span
-    ids = market.period_ids
-    shut = {p for p, pid in enumerate(ids) if pid in span and p not in open_periods}
-    prefs = [[p for p in mine if p not in shut] for mine in market.prefs]
-    return max_flow_min_cost(prefs, market.rank, len(ids))
+    shut = np.zeros(len(market.period_ids), dtype=bool)
+    for p, pid in enumerate(market.period_ids):
+        shut[p] = pid in span and p not in open_periods
+    return min_cost_assign(arrays, ~shut[arrays.p])

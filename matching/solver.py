@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from .capacity import Capacity
 from .components import components, members
 from .cpsat import Part, Settings, solve_strict
 from .deferred import Outcome, deferred_acceptance
 from .explain import Explainer
-from .flow import grouped_max_flow, max_flow_min_cost
+from .flow import PairArrays, grouped_max_flow, min_cost_assign, pair_arrays
 from .market import MATCH, Market, build_market
 from .maxcount import assign, most_placements
 from .model import STRICT, Problem
@@ -167,10 +169,9 @@ def _max(
     does not prove the count."""
     ids = market.period_ids
     dept = market.problem.period_by_id
-    relaxed = max_flow_min_cost(market.prefs, market.rank, len(ids))
-    gp_period = relaxed
+    arrays = pair_arrays(market.prefs, market.rank, len(ids))
+    gp_period = min_cost_assign(arrays)
     packed: set[str] = set()
-    closed: set[int] = set()
     while True:
         over = {d for d, _ in _filled(market, gp_period).overfull()}
         if not over:
@@ -183,20 +184,25 @@ def _max(
         keep = pack(
             market.capacity, (ids[p] for p in wanted), lambda pid, f=filled: (pid not in f, pid)
         )
-        closed = {p for p in wanted if ids[p] not in keep}
-        prefs = [[p for p in mine if p not in closed] for mine in market.prefs]
-        gp_period = max_flow_min_cost(prefs, market.rank, len(ids))
+        shut = np.zeros(len(ids), dtype=bool)
+        shut[[p for p in wanted if ids[p] not in keep]] = True
+        gp_period = min_cost_assign(arrays, ~shut[arrays.p])
     if not packed:
         return gp_period, True, 0, 0, 0
     have = sum(p >= 0 for p in gp_period)
     bound = _max_bound(market, packed)
     if have >= bound:
         return gp_period, True, 0, 0, 0
-    return _max_exact(market, gp_period, started, settings, bound)
+    return _max_exact(market, arrays, gp_period, started, settings, bound)
 
 
 def _max_exact(
-    market: Market, heuristic: list[int], started: float, settings: Settings, bound: int
+    market: Market,
+    arrays: PairArrays,
+    heuristic: list[int],
+    started: float,
+    settings: Settings,
+    bound: int,
 ) -> tuple[list[int], bool, int, int, int]:
     """The count on the reduced CP-SAT model (matching/maxcount.py), then the min-cost flow
     for the periods it opens; the heuristic stands if CP-SAT does not beat it."""
@@ -205,13 +211,13 @@ def _max_exact(
     # Keep time for the reduction's flow and the final flow (about 3 us a pair each here).
     pairs = sum(len(mine) for mine in market.prefs)
     budget = Settings(max(left.time_limit_s - 6e-6 * pairs, 0.5), left.num_workers)
-    sol = most_placements(market, budget, bound, heuristic)
+    sol = most_placements(market, arrays, budget, bound, heuristic)
     if sol is None:
         return heuristic, False, max(bound - have, 0), 1, 0
     upper = min(sol.bound, bound)
     gp_period = heuristic
     if sol.placements > have:
-        gp_period = assign(market, sol.open_periods)
+        gp_period = assign(market, arrays, sol.open_periods)
     placed = sum(p >= 0 for p in gp_period)
     slack = max(upper - placed, 0)
     return gp_period, slack == 0, slack, 1, 0
