@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -27,6 +27,9 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in supported:
         return chosen
+    # A page about someone who is not logged in (a link from their email) speaks their language.
+    if g.get("recipient_locale") in supported:
+        return g.recipient_locale
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     return _from_accept_language() or current_app.config["BABEL_DEFAULT_LOCALE"]

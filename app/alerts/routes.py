@@ -3,7 +3,7 @@ manage-by-link page from emails, the outbox for administrators, the vacancies' A
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -108,6 +108,7 @@ def manage(token: str):
     user = user_for_manage_token(token)
     if user is None:
         abort(404)
+    g.recipient_locale = user.locale
     if request.method == "POST":
         action = request.form.get("action", "")
         if action == "stop_all":

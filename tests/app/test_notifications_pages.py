@@ -193,7 +193,8 @@ def test_manage_link_stops_all_email_without_login(ctx, client):
     waiting = notify(gp.user, "test", subject="Waiting", body="x")
     db.session.commit()
     assert waiting.email_status == "pending"
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    gp.user.locale = "en"  # the page speaks the recipient's language
+    db.session.commit()
     browser = Browser(client)
     url = f"/subscriptions/manage/{manage_token(gp.user)}"
     html = page_ok(browser.get(url))
@@ -276,3 +277,12 @@ def test_admins_find_the_outbox_from_their_subscriptions_page(ctx, browser):
     browser.login(admin.email)
     html = page_ok(browser.get("/subscriptions"))
     assert 'href="/admin/outbox"' in html
+
+
+def test_manage_link_speaks_the_recipients_language(ctx, client):
+    gp = factories.make_gp()
+    gp.user.locale = "nn"
+    db.session.commit()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    html = client.get(f"/subscriptions/manage/{manage_token(gp.user)}").get_data(as_text=True)
+    assert '<html lang="nn">' in html
