@@ -330,7 +330,8 @@ def update_availability(
 
 def set_availability_status(window: Availability, action: str, *, actor: User) -> Availability:
     """Pause, resume or withdraw the window; pausing or withdrawing cancels a live proposal
-    (an offer must be declined first). Audits and flushes."""
+    (an offer must be declined first), resuming alerts subscribed trust staff again. Audits
+    and flushes."""
     if action not in _TRANSITIONS:
         raise _conflict("bad_transition")
     allowed, new_status = _TRANSITIONS[action]
@@ -351,6 +352,8 @@ def set_availability_status(window: Availability, action: str, *, actor: User) -
     )
     if live is not None and live.status == "proposed":
         matches.cancel(live, reason=_CANCEL_REASONS[action], actor=actor)
+    if action == "resume":  # available again: the trusts hear of it as of a new window
+        alerts.availability_registered(window)
     return window
 
 

@@ -139,3 +139,20 @@ def test_the_scheduler_delivers_every_minute_and_reminds_every_morning(app):
     assert outbox.max_instances == 1 and outbox.coalesce
     reminders = scheduler.get_job("offer-reminders")
     assert str(reminders.trigger) == "cron[hour='8', minute='0']"
+
+
+def test_trust_staff_hear_again_when_a_paused_window_resumes(ctx):
+    from app.gps.services import set_availability_status
+
+    staff = factories.make_user("trust", trust_code="helse-bergen")
+    subscribe(staff, topic="availabilities")
+    gp = factories.make_gp()
+    window = register_window(
+        gp, [factories.department("helse-bergen").specialty.code], trust_codes=["helse-bergen"]
+    )
+    set_availability_status(window, "pause", actor=gp.user)
+    db.session.commit()
+    assert len(notifications_of(staff)) == 1
+    set_availability_status(window, "resume", actor=gp.user)
+    db.session.commit()
+    assert [n.kind for n in notifications_of(staff)] == ["availability_registered"] * 2
