@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from .dates import add_months
+from .model import PRIORITY_KEYS
 
 REGIONS: dict[str, tuple[float, tuple[str, ...]]] = {
     "helse-sor-ost": (
@@ -74,15 +75,7 @@ SPECIALTIES = (
     "palliative-care",
     "occupational-medicine",
 )
-PRIORITY = [
-    "catchment",
-    "first_choice",
-    "months_general_practice",
-    "courses_completed",
-    "supervision_group_months",
-    "registered_at",
-    "lottery",
-]
+PRIORITY = list(PRIORITY_KEYS)  # the full default order
 
 
 def _weights(n: int, skew: float) -> list[float]:
