@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app import access
 from app.extensions import db
-from app.models import GP, AuditEvent, Availability, Department, Match, Period, Trust, User
+from app.models import GP, AuditEvent, Availability, Department, Match, Period, Region, Trust, User
 from app.models.matching import LIVE_MATCH_STATUSES
 from app.models.periods import PERIOD_STATUSES
 
@@ -53,11 +54,16 @@ def _gp(user: User) -> dict[str, Any]:
 def _staff(user: User) -> dict[str, Any]:
     trusts_query = access.trusts_in_scope(user)
     trust_ids = trusts_query.with_only_columns(Trust.id).order_by(None)
-    trusts = db.session.scalars(trusts_query).all()
+    trusts = db.session.scalars(
+        trusts_query.options(
+            selectinload(Trust.own_policy), selectinload(Trust.region).selectinload(Region.policy)
+        )
+    ).all()
     upcoming = db.session.scalars(
         sa.select(Period)
         .join(Period.department)
         .where(Department.trust_id.in_(trust_ids), Period.status.in_(("open", "matched")))
+        .options(selectinload(Period.department).selectinload(Department.trust))
         .order_by(Period.start_date)
         .limit(10)
     ).all()
@@ -68,7 +74,12 @@ def _staff(user: User) -> dict[str, Any]:
     }
     if user.role == "trust":
         context["trust"] = user.trust
-        context["departments"] = user.trust.departments
+        context["departments"] = db.session.scalars(
+            sa.select(Department)
+            .options(selectinload(Department.specialty))
+            .where(Department.trust_id == user.trust_id)
+            .order_by(Department.name)
+        ).all()
     if user.role in ("coordinator", "admin"):
         gp_ids = access.gps_in_scope(user).with_only_columns(GP.id).order_by(None)
         context["gp_count"] = db.session.scalar(

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from app import access
 from app.auth.decorators import role_required
@@ -13,7 +14,7 @@ from app.auth.routes import municipality_choices
 from app.auth.services import AccountError, create_user
 from app.extensions import db
 from app.forms import choices
-from app.models import AuditEvent, Availability, Match, Period, Region, Trust, User
+from app.models import GP, AuditEvent, Availability, Match, Period, Region, Trust, User
 
 from . import bp
 from .dashboards import dashboard_context
@@ -87,7 +88,9 @@ def profile():
 @role_required("coordinator", "admin")
 def gp_list():
     """The GPs in the coordinator's region."""
-    gps = db.session.scalars(access.gps_in_scope(current_user)).all()
+    gps = db.session.scalars(
+        access.gps_in_scope(current_user).options(selectinload(GP.municipality))
+    ).all()
     return render_template("main/gp_list.html", gps=gps)
 
 
