@@ -4,23 +4,27 @@ binds."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from .capacity import Capacity
 from .components import components, members
-from .cpsat import Part, Settings, solve_strict
+from .cpsat import SMALL_PART, Part, PartSolution, Settings, solve_strict
 from .deferred import Outcome, deferred_acceptance
 from .explain import Explainer
 from .flow import PairArrays, grouped_max_flow, min_cost_assign, pair_arrays
 from .market import MATCH, Market, build_market
 from .maxcount import assign, most_placements
+from .mip import most_placements_strict
 from .model import STRICT, Problem
+from .narrow import narrow
 from .packing import pack
 from .result import Metrics, Result, natural_key
 
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_WORKERS = 2
+MIP_BUILD_S_PER_PAIR = 40e-6  # building the MIP of a part, measured here
 
 
 def _filled(market: Market, gp_period: list[int]) -> Capacity:
@@ -113,13 +117,11 @@ def _strict(
     gp_period = list(core.gp_period)
     optimal, slack, solved = True, 0, 0
     groups = members(labels, n_gp, wanted)
+    closable = {p for p, pid in enumerate(market.period_ids) if pid in market.capacity.span}
     for label in sorted(groups):
         gps, periods = groups[label]
-        bound = _strict_bound(market, m0, band, gps)
-        have = sum(core.gp_period[g] >= 0 for g in gps)
-        if have >= bound:
+        if _placed(core, gps) >= _strict_bound(market, m0, band, gps):
             continue  # the packing bound proves this part
-        keep = {p for p in periods if m0.period_gp[p] >= 0}
         part = Part(
             gps,
             periods,
@@ -128,30 +130,62 @@ def _strict(
             market.rank,
             market.period_ids,
             market.capacity,
-            keep,
-            bound,
+            {p for p in periods if m0.period_gp[p] >= 0},
         )
-        hint = {g: core.gp_period[g] for g in gps if core.gp_period[g] >= 0}
-        budget = _remaining(settings, started, market)
-        if not _worth_it(part, budget):
-            optimal = False
-            slack += bound - have
-            continue
-        sol = solve_strict(part, hint, budget)
-        solved += 1
-        for g in gps:
-            gp_period[g] = sol.assignment.get(g, -1)
-        optimal = optimal and sol.optimal
-        slack += min(sol.placements_bound, bound) - len(sol.assignment)
+        narrowed = narrow(part, closable)
+        for g, p in narrowed.fixed.items():
+            gp_period[g] = p
+        for sub in narrowed.parts:
+            bound = _strict_bound(market, m0, sub.lists, sub.gps)
+            have = _placed(core, sub.gps)
+            if have >= bound:
+                continue
+            sol = _solve_part(market, replace(sub, most=bound), core, closable, settings, started)
+            solved += 1
+            for g in sub.gps:
+                gp_period[g] = sol.assignment.get(g, -1)
+            optimal = optimal and sol.optimal
+            slack += min(sol.placements_bound, bound) - len(sol.assignment)
     return gp_period, optimal, slack, solved, len(core.capacity_refusals)
 
 
-def _worth_it(part: Part, budget: Settings) -> bool:
-    """CP-SAT is worth building only if it can get through presolve and its LP within the
-    budget (measured here: about 200 us a pair, model building included); otherwise the
-    deferred-acceptance/packing result stands, with its bound."""
+def _placed(out: Outcome, gps: list[int]) -> int:
+    return sum(out.gp_period[g] >= 0 for g in gps)
+
+
+def _solve_part(
+    market: Market,
+    part: Part,
+    core: Outcome,
+    closable: set[int],
+    settings: Settings,
+    started: float,
+) -> PartSolution:
+    """The most placements of one narrowed part: CP-SAT with the full lexicographic objective
+    for small parts, the MIP for the count of large ones, then deferred acceptance with the
+    periods it leaves empty closed. The core stands if neither finds better in time."""
+    hint = {g: core.gp_period[g] for g in part.gps if core.gp_period[g] >= 0}
+    fallback = PartSolution(hint, False, part.most or len(part.gps))
+    budget = _remaining(settings, started, market)
     pairs = sum(len(part.lists[g]) for g in part.gps)
-    return pairs * 200e-6 < 0.7 * budget.time_limit_s
+    if pairs < SMALL_PART:
+        return solve_strict(part, hint, budget)
+    if pairs * MIP_BUILD_S_PER_PAIR > 0.5 * budget.time_limit_s:
+        return fallback
+    sol = most_placements_strict(part, budget)
+    if sol is None or len(sol.assignment) <= len(hint):
+        return PartSolution(hint, False, sol.placements_bound) if sol else fallback
+    # The GP-optimal stable matching with the same periods closed: it fills the same periods
+    # (rural hospitals theorem), so the same count and exemptions, and no GP does worse.
+    shut = {p for p in part.periods if p in closable} - set(sol.assignment.values())
+    prefs: list[list[int]] = [[] for _ in market.prefs]
+    for g in part.gps:
+        prefs[g] = part.lists[g]
+    out = deferred_acceptance(prefs, market.rank, market.period_ids, None, part.gps, shut)
+    best = {g: out.gp_period[g] for g in part.gps if out.gp_period[g] >= 0}
+    if len(best) != len(sol.assignment):  # pragma: no cover - the theorem says otherwise
+        best = sol.assignment
+    return PartSolution(best, sol.optimal, sol.placements_bound)
 
 
 def _remaining(settings: Settings, started: float, market: Market) -> Settings:
