@@ -10,7 +10,6 @@ from ortools.sat.python import cp_model
 from .capacity import Capacity
 
 Pair = tuple[int, int]
-SMALL_PART = 5000  # pairs
 
 
 @dataclass(frozen=True)
@@ -119,63 +118,39 @@ class _Builder:
                 rows.append((ps, room, d, s))
         return rows
 
-    def _run(self, settings: Settings, share: float, workers: int) -> tuple[cp_model.CpSolver, int]:
+    def _run(self, settings: Settings) -> tuple[cp_model.CpSolver, int]:
         solver = cp_model.CpSolver()
         params = solver.parameters
         # The deterministic limit normally stops the search before the wall limit (a
         # deterministic second takes several wall seconds here), so even an unproven result
         # is reproducible; the wall limit is the caller's hard cap.
-        params.max_time_in_seconds = max(0.1, settings.time_limit_s * share)
-        params.max_deterministic_time = max(0.05, settings.time_limit_s * share / 6)
-        params.num_workers = workers
-        params.interleave_search = workers > 1  # deterministic with several workers
+        params.max_time_in_seconds = max(0.1, settings.time_limit_s)
+        params.max_deterministic_time = max(0.05, settings.time_limit_s / 6)
+        params.num_workers = 1  # small parts prove fastest on one worker, deterministically
         params.linearization_level = 2  # the LP bound is what proves the count
         params.random_seed = 0
         return solver, solver.solve(self.model)
 
     def solve(self, settings: Settings) -> PartSolution:
-        """The most placements, then the best GP preference, then priority.
-
-        Small parts: one solve with lexicographic weights. Large parts: two phases, the count
-        alone (unit weights: its LP bound is tight and proves it), then, with that count fixed,
-        the tie-break (the best found within its share of the budget).
-        """
-        model, count = self.model, sum(self.x.values())
+        """The most placements, then the best GP preference, then priority: one solve with
+        lexicographic weights on one worker (small parts prove fastest that way; large
+        parts go to the MIP, matching/mip.py)."""
+        model = self.model
         if self.part.most is not None:
-            model.add(count <= self.part.most)
+            model.add(sum(self.x.values()) <= self.part.most)
         for var, val in self.hint.items():
             model.add_hint(var, bool(val))
-        small = len(self.x) < SMALL_PART
-        if small:
-            big = 1 + sum(sorted(self.costs.values())[-len(self.part.gps) :])
-            model.maximize(sum((big - c) * self.x[pair] for pair, c in self.costs.items()))
-        else:
-            model.maximize(count)
-        # Small parts prove fastest on one worker; large ones need the interleaved portfolio.
-        solver, status = self._run(
-            settings, 1.0 if small else 0.7, 1 if small else settings.num_workers
-        )
+        big = 1 + sum(sorted(self.costs.values())[-len(self.part.gps) :])
+        model.maximize(sum((big - c) * self.x[pair] for pair, c in self.costs.items()))
+        solver, status = self._run(settings)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return PartSolution(dict(self.hinted), False, len(self.part.gps))
         best = {g: p for (g, p), var in self.x.items() if solver.boolean_value(var)}
-        if small:
-            if status == cp_model.OPTIMAL:
-                return PartSolution(best, True, len(best))
-            least = big - max(self.costs.values(), default=0)
-            bound = int(solver.best_objective_bound // max(1, least))
-            return PartSolution(best, False, max(bound, len(best)))
-        bound = int(solver.best_objective_bound + 1e-6)
-        if status != cp_model.OPTIMAL:
-            return PartSolution(best, False, max(bound, len(best)))
-        model.clear_hints()
-        for var in self.x.values():
-            model.add_hint(var, solver.boolean_value(var))
-        model.add(count == len(best))
-        model.minimize(sum(c * self.x[pair] for pair, c in self.costs.items()))
-        solver, status = self._run(settings, 0.3, 1)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            best = {g: p for (g, p), var in self.x.items() if solver.boolean_value(var)}
-        return PartSolution(best, True, len(best))
+        if status == cp_model.OPTIMAL:
+            return PartSolution(best, True, len(best))
+        least = big - max(self.costs.values(), default=0)
+        bound = int(solver.best_objective_bound // max(1, least))
+        return PartSolution(best, False, max(bound, len(best)))
 
 
 def solve_strict(part: Part, hint: dict[int, int], settings: Settings) -> PartSolution:

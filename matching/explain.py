@@ -30,6 +30,12 @@ from .result import (
 Final = dict[str, tuple[str, str]]  # gp -> (period, source)
 
 
+def _reason_of(period: str, reason: str) -> Reason:
+    """Reason(period, reason) without the named tuple's argument handling: about a million
+    of them at 20k x 8k."""
+    return tuple.__new__(Reason, (period, reason))
+
+
 class Explainer:
     """Explains a final assignment against the market it came from."""
 
@@ -42,6 +48,15 @@ class Explainer:
             if g not in market.fixed_gp:
                 self.occupancy.add(p)
         self._positions: dict[str, dict[str, int]] = {}
+        # Fast path for the common question "is the period held by an open GP ahead of this
+        # open GP?": the holder's integer rank there, by period id.
+        self._open_gp = {g: i for i, g in enumerate(market.gp_ids)}
+        self._held_rank: dict[str, tuple[dict[int, int], int]] = {}
+        for op, pid in enumerate(market.period_ids):
+            held = self.holder.get(pid)
+            if held is not None and held[0] in self._open_gp:
+                ranks = market.rank[op]
+                self._held_rank[pid] = (ranks, ranks[self._open_gp[held[0]]])
         self._fits_cache: dict[str, bool] = {}
         self._full_cache: dict[str, str | None] = {}
 
@@ -91,16 +106,26 @@ class Explainer:
             if mine is not None and own < 0:  # a pin or placement outside the eligible list
                 own_key = elig.preference_key(g, periods[mine[0]])
             start = 0
+            og = self._open_gp.get(g.id, -1)
+            held_rank = self._held_rank
             if own_key is None and own >= 0:
                 # Everything below the GP's own period: placed elsewhere, preferred.
                 for period in eligible[:own]:
+                    fast = held_rank.get(period)
+                    if fast is not None and fast[1] < fast[0].get(og, fast[1]):
+                        reasons.append(_reason_of(period, HIGHER_PRIORITY))
+                        continue
                     reason, cause = self._reason(g.id, period, mine, False)
                     reasons.append(Reason(period, reason))
                     if cause is not None and strict:
                         blocking.append(self._blocking(g.id, period, cause))
-                reasons.extend(Reason(p, ELSEWHERE_PREFERRED) for p in eligible[own + 1 :])
+                reasons.extend(_reason_of(p, ELSEWHERE_PREFERRED) for p in eligible[own + 1 :])
                 start = len(eligible)
             for period in eligible[start:]:
+                fast = held_rank.get(period) if own_key is None else None
+                if fast is not None and fast[1] < fast[0].get(og, fast[1]):
+                    reasons.append(_reason_of(period, HIGHER_PRIORITY))
+                    continue
                 if own_key is not None:
                     better_own = own_key < elig.preference_key(g, periods[period])
                 else:

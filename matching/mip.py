@@ -54,11 +54,11 @@ def most_placements_strict(part: Part, settings: Settings) -> PartSolution | Non
     Returns None if the solver found no solution in time (the caller keeps its own).
     """
     solver = pywraplp.Solver.CreateSolver("HIGHS")
-    if solver is None:  # pragma: no cover - the OR-Tools wheels include HiGHS
-        return None
     # HiGHS prints a banner on standard output, where `python -m matching solve` writes the
-    # result: keep it quiet (the wrapper reports False for HiGHS options it did apply).
-    solver.SetSolverSpecificParametersAsString("output_flag=false")
+    # result: keep it quiet. The objective is a count: stop only when the bound meets it (the
+    # default relative gap would accept a count a few short of the optimum on large parts).
+    # (The wrapper reports False for HiGHS options even when it applied them.)
+    solver.SetSolverSpecificParametersAsString("output_flag=false\nmip_rel_gap=0")
     cap, ids = part.capacity, part.period_ids
     x: dict[tuple[int, int], pywraplp.Variable] = {}
     for g in part.gps:
@@ -142,11 +142,7 @@ def most_placements_strict(part: Part, settings: Settings) -> PartSolution | Non
         objective.SetCoefficient(var, 1)
     objective.SetMaximization()
     solver.SetTimeLimit(max(1, int(settings.time_limit_s * 1000)))
-    params = pywraplp.MPSolverParameters()
-    # The objective is a count: stop only when the bound meets it (the default relative gap
-    # would accept a count a few short of the optimum on large parts).
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
-    status = solver.Solve(params)
+    status = solver.Solve()
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None
     best = {g: p for (g, p), var in x.items() if var.solution_value() > 0.5}

@@ -26,72 +26,112 @@ class Narrowed:
     parts: list[Part]  # independent parts over the GPs that remain, with their cut lists
 
 
-def _cut_lists(part: Part, closable: set[int]) -> tuple[dict[int, int], set[int]]:
-    """last[g]: the last position of g's list that g can end at; `falls`: the GPs that can
-    end unplaced."""
-    lists, rank = part.lists, part.rank
-    last = {g: len(lists[g]) - 1 for g in part.gps}
-    falls = set(part.gps)
-    # Candidates of each period, best first; one may end at q only while q is within its cut.
-    cands: dict[int, list[tuple[int, int]]] = {}
-    where: dict[tuple[int, int], int] = {}
-    for g in part.gps:
-        for k, q in enumerate(lists[g]):
-            cands.setdefault(q, []).append((rank[q][g], g))
-            where[(g, q)] = k
-    for lst in cands.values():
-        lst.sort()
+class _Cuts:
+    """last[g]: the last position of g's list that g can still end at; `falls`: the GPs that
+    can end unplaced. `settle` tightens both to the fixed point for the current `closable`."""
 
-    def possible(h: int, q: int) -> bool:
-        return where[(h, q)] <= last[h]
+    def __init__(self, part: Part) -> None:
+        self.lists, self.rank = part.lists, part.rank
+        self.last = {g: len(self.lists[g]) - 1 for g in part.gps}
+        self.falls = set(part.gps)
+        # Candidates of each period, best first; one can end at q while q is within its cut.
+        self.cands: dict[int, list[tuple[int, int]]] = {}
+        self.where: dict[tuple[int, int], int] = {}
+        for g in part.gps:
+            for k, q in enumerate(self.lists[g]):
+                self.cands.setdefault(q, []).append((self.rank[q][g], g))
+                self.where[(g, q)] = k
+        for lst in self.cands.values():
+            lst.sort()
 
-    def ahead_of(g: int, q: int) -> bool:
+    def holders(self, q: int) -> list[int]:
+        """The GPs that can still end at q."""
+        return [h for _, h in self.cands.get(q, ()) if self.where[(h, q)] <= self.last[h]]
+
+    def _ahead_of(self, g: int, q: int) -> bool:
         """Someone other than g who can still end at q is ahead of g there."""
-        mine = rank[q][g]
-        for r, h in cands[q]:
+        mine = self.rank[q][g]
+        for r, h in self.cands[q]:
             if r >= mine:
                 return False
-            if possible(h, q):
+            if self.where[(h, q)] <= self.last[h]:
                 return True
         return False
 
-    work = deque(sorted(part.gps))
-    queued = set(part.gps)
-    while work:
-        g = work.popleft()
-        queued.discard(g)
-        mine = lists[g]
-        cut = None
-        for j in range(last[g] + 1):
-            q = mine[j]
-            if q not in closable and not ahead_of(g, q):
-                cut = j
-                break
-        old = last[g]
-        if cut is None:
-            continue  # g can be refused everywhere it can still end: nothing changes
-        falls.discard(g)
-        if cut == old:
-            continue
-        last[g] = cut
-        # Periods g can no longer end at: the GPs behind g there may now be unrefusable.
-        for q in mine[cut + 1 : old + 1]:
-            for r, h in reversed(cands[q]):
-                if r <= rank[q][g]:
+    def settle(self, closable: set[int], gps: list[int]) -> None:
+        """Re-examine `gps` (and whoever their cuts affect) until nothing changes."""
+        lists, rank, last, where = self.lists, self.rank, self.last, self.where
+        work = deque(gps)
+        queued = set(gps)
+        while work:
+            g = work.popleft()
+            queued.discard(g)
+            mine = lists[g]
+            cut = None
+            for j in range(last[g] + 1):
+                q = mine[j]
+                if q not in closable and not self._ahead_of(g, q):
+                    cut = j
                     break
-                if h not in queued and where[(h, q)] <= last[h]:
-                    queued.add(h)
-                    work.append(h)
-    return last, falls
+            old = last[g]
+            if cut is None:
+                continue  # g can be refused everywhere it can still end: nothing changes
+            self.falls.discard(g)
+            if cut == old:
+                continue
+            last[g] = cut
+            # Periods g can no longer end at: the GPs behind g there may be unrefusable now.
+            for q in mine[cut + 1 : old + 1]:
+                for r, h in reversed(self.cands[q]):
+                    if r <= rank[q][g]:
+                        break
+                    if h not in queued and where[(h, q)] <= last[h]:
+                        queued.add(h)
+                        work.append(h)
 
 
-def narrow(part: Part, closable: set[int]) -> Narrowed:
+def _closable(part: Part, periods: set[int], fillable: set[int]) -> set[int]:
+    """The periods that can be left empty with their department full on one of their days:
+    on some segment of the period, the other periods that can be filled reach the room."""
+    cap = part.capacity
+    cover: dict[tuple[int, int], list[int]] = {}
+    for p in periods:
+        d, lo, hi = cap.span[part.period_ids[p]]
+        if p in fillable:
+            for s in range(lo, hi):
+                cover.setdefault((d, s), []).append(p)
+    out = set()
+    for p in periods:
+        d, lo, hi = cap.span[part.period_ids[p]]
+        for s in range(lo, hi):
+            others = len(cover.get((d, s), ())) - (p in fillable)
+            if others >= cap.cap[d] - cap.counts[d][s]:
+                out.add(p)
+                break
+    return out
+
+
+def narrow(part: Part, capacity_bound: set[int]) -> Narrowed:
     """Fix the GPs that end at their M0 period in every result and split the rest.
 
-    `closable`: the periods of the part whose department's capacity can bind (the only ones
-    that can be left empty while someone wants them).
+    `capacity_bound`: the periods whose department's capacity can bind. Only those that can
+    be left empty with the department full (given who can still end where) can refuse a GP
+    they do not hold; that set shrinks with the lists, so the two are iterated together.
     """
-    last, falls = _cut_lists(part, closable)
+    periods = {p for p in part.periods if p in capacity_bound}
+    closable = periods
+    cuts = _Cuts(part)
+    cuts.settle(closable, sorted(part.gps))
+    while True:
+        fillable = {p for p in part.periods if cuts.holders(p)}
+        tighter = _closable(part, periods, fillable)
+        if tighter == closable:
+            break
+        # Periods that can no longer be left empty: whoever can end there is re-examined.
+        again = {h for q in closable - tighter for h in cuts.holders(q)}
+        closable = tighter
+        cuts.settle(closable, sorted(again))
+    last, falls = cuts.last, cuts.falls
     fixed = {g: part.lists[g][0] for g in part.gps if last[g] == 0 and g not in falls}
     free = [g for g in part.gps if g not in fixed]
     lists = list(part.lists)
@@ -112,19 +152,26 @@ def narrow(part: Part, closable: set[int]) -> Narrowed:
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    span = part.capacity.span
-    first_of_dept: dict[int, tuple[str, int]] = {}
+    # A fixed GP's period is filled in every result: it takes its department's room.
+    cap = part.capacity.copy()
+    for p in fixed.values():
+        cap.add(part.period_ids[p])
+    # Periods are linked by a department only where they can overfill it together: on a
+    # segment where more of them can be filled than there is room.
+    cover: dict[tuple[int, int], list[int]] = {}
     for g in free:
         find(("g", g))
         for p in lists[g]:
             union(("g", g), ("p", p))
-            where = span.get(part.period_ids[p])
-            if where is not None:
-                d = where[0]
-                if d in first_of_dept:
-                    union(first_of_dept[d], ("p", p))
-                else:
-                    first_of_dept[d] = ("p", p)
+    for p in sorted({p for g in free for p in lists[g]}):
+        where = cap.span.get(part.period_ids[p])
+        if where is not None:
+            for s in range(where[1], where[2]):
+                cover.setdefault((where[0], s), []).append(p)
+    for (d, s), ps in cover.items():
+        if len(ps) > cap.cap[d] - cap.counts[d][s]:
+            for q in ps[1:]:
+                union(("p", ps[0]), ("p", q))
     groups: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
     for g in free:
         groups.setdefault(find(("g", g)), ([], []))[0].append(g)
@@ -139,7 +186,7 @@ def narrow(part: Part, closable: set[int]) -> Narrowed:
             part.prefs,
             part.rank,
             part.period_ids,
-            part.capacity,
+            cap,
             {p for p in ps if p in part.keep},
         )
         for _, (gps, ps) in sorted(groups.items())

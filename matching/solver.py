@@ -3,14 +3,17 @@ binds."""
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
 
 from .capacity import Capacity
 from .components import components, members
-from .cpsat import SMALL_PART, Part, PartSolution, Settings, solve_strict
+from .cpsat import Part, PartSolution, Settings, solve_strict
 from .deferred import Outcome, deferred_acceptance
 from .explain import Explainer
 from .flow import PairArrays, grouped_max_flow, min_cost_assign, pair_arrays
@@ -25,6 +28,7 @@ from .result import Metrics, Result, natural_key
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_WORKERS = 2
 MIP_BUILD_S_PER_PAIR = 40e-6  # building the MIP of a part, measured here
+CPSAT_PAIRS = 300  # strict parts up to this size go to CP-SAT (full tie-break), larger to the MIP
 
 
 def _filled(market: Market, gp_period: list[int]) -> Capacity:
@@ -94,20 +98,7 @@ def _strict(
     if not over:
         return m0.gp_period, True, 0, 0, 0
     core = _strict_core(market, m0, over)
-    band: list[list[int]] = []
-    for g, mine in enumerate(market.prefs):
-        q = m0.gp_period[g]
-        if q < 0:
-            band.append([])
-            continue
-        lower = mine[mine.index(q) :]
-        band.append(
-            [
-                p
-                for p in lower
-                if m0.period_gp[p] < 0 or market.rank[p][g] <= market.rank[p][m0.period_gp[p]]
-            ]
-        )
+    band = _band(market, m0)
     labels, n_gp = components(market, band)
     wanted = {
         labels[n_gp + p]
@@ -149,6 +140,19 @@ def _strict(
     return gp_period, optimal, slack, solved, len(core.capacity_refusals)
 
 
+def _band(market: Market, m0: Outcome) -> list[list[int]]:
+    """Each GP's periods from its M0 period down, where it is at least as high as the M0
+    holder: the only pairs a priority-respecting result can hold (docs/matching.md)."""
+    rank = market.rank
+    # The M0 holder's rank at each period (everyone is ahead at an empty one).
+    held = [rank[p][h] if h >= 0 else len(rank[p]) for p, h in enumerate(m0.period_gp)]
+    band: list[list[int]] = []
+    for g, mine in enumerate(market.prefs):
+        q = m0.gp_period[g]
+        band.append([] if q < 0 else [p for p in mine[mine.index(q) :] if rank[p][g] <= held[p]])
+    return band
+
+
 def _placed(out: Outcome, gps: list[int]) -> int:
     return sum(out.gp_period[g] >= 0 for g in gps)
 
@@ -168,13 +172,15 @@ def _solve_part(
     fallback = PartSolution(hint, False, part.most or len(part.gps))
     budget = _remaining(settings, started, market)
     pairs = sum(len(part.lists[g]) for g in part.gps)
-    if pairs < SMALL_PART:
+    if pairs <= CPSAT_PAIRS:
         return solve_strict(part, hint, budget)
     if pairs * MIP_BUILD_S_PER_PAIR > 0.5 * budget.time_limit_s:
         return fallback
     sol = most_placements_strict(part, budget)
-    if sol is None or len(sol.assignment) <= len(hint):
-        return PartSolution(hint, False, sol.placements_bound) if sol else fallback
+    if sol is None:
+        return fallback
+    if len(sol.assignment) <= len(hint):  # the core is as good; proven if the bound says so
+        return PartSolution(hint, sol.placements_bound <= len(hint), sol.placements_bound)
     # The GP-optimal stable matching with the same periods closed: it fills the same periods
     # (rural hospitals theorem), so the same count and exemptions, and no GP does worse.
     shut = {p for p in part.periods if p in closable} - set(sol.assignment.values())
@@ -189,9 +195,10 @@ def _solve_part(
 
 
 def _remaining(settings: Settings, started: float, market: Market) -> Settings:
-    """What is left of the time limit for CP-SAT, keeping time to write the explanations."""
+    """What is left of the time limit for CP-SAT or the MIP, keeping time to write the
+    explanations (about 1 us a pair here)."""
     pairs = sum(len(mine) for mine in market.prefs)
-    left = settings.time_limit_s - (time.perf_counter() - started) - 0.2 - 4e-6 * pairs
+    left = settings.time_limit_s - (time.perf_counter() - started) - 0.2 - 1.5e-6 * pairs
     return Settings(max(left, 0.5), settings.num_workers)
 
 
@@ -275,6 +282,20 @@ def _max_bound(market: Market, packed: set[str]) -> int:
     return grouped_max_flow(market.prefs, group, caps)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: a solve creates millions of small objects
+    (pairs, reasons) and no cycles, and the collector's passes over the growing heap took
+    more than half of the explanation time at 20k x 8k. Restored on the way out."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def solve(
     problem: Problem,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
@@ -285,6 +306,11 @@ def solve(
     `status` is "optimal", "feasible" (the time limit stopped CP-SAT: best found, with the bound)
     or "infeasible" (contradictory pins or placements, named in `infeasible_reasons`).
     """
+    with _collector_paused():
+        return _solve(problem, time_limit_s, num_workers)
+
+
+def _solve(problem: Problem, time_limit_s: float, num_workers: int) -> Result:
     started = time.perf_counter()
     market = build_market(problem)
     lottery = tuple(sorted(market.rules.lottery.items(), key=lambda i: natural_key(i[0])))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import hmac
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -135,38 +136,45 @@ class Brute:
                 return False
         return True
 
-    def best(self) -> tuple[int | None, int | None]:
-        """(most placements of any feasible result, of any priority-respecting result)."""
+    def feasible(self) -> Iterator[dict[str, str]]:
+        """Every feasible result (pins and placements in, capacity held), as gp -> period;
+        nothing if the pins and placements alone are contradictory."""
         if not self.fixed_ok():
-            return None, None
+            return
         fixed = dict(self.pins + self.placed)
         if not self.capacity_ok(set(fixed.values())):
-            return None, None
+            return
         free = [g for g in sorted(self.gps) if g not in fixed]
         options = {
             g: [p for p in sorted(self.periods) if p not in fixed.values() and self.eligible(g, p)]
             for g in free
         }
-        most, most_stable = -1, -1
 
-        def walk(i: int, match: dict[str, str], used: set[str]) -> None:
-            nonlocal most, most_stable
+        def walk(i: int, match: dict[str, str], used: set[str]) -> Iterator[dict[str, str]]:
             if i == len(free):
-                if not self.capacity_ok(used):
-                    return
-                most = max(most, len(match))
-                if len(match) > most_stable and self.respects_priority(match):
-                    most_stable = len(match)
+                if self.capacity_ok(used):
+                    yield match
                 return
             g = free[i]
-            walk(i + 1, match, used)
+            yield from walk(i + 1, match, used)
             for p in options[g]:
                 if p not in used:
                     match[g] = p
                     used.add(p)
-                    walk(i + 1, match, used)
+                    yield from walk(i + 1, match, used)
                     del match[g]
                     used.discard(p)
 
-        walk(0, dict(fixed), set(fixed.values()))
+        yield from walk(0, dict(fixed), set(fixed.values()))
+
+    def priority_respecting(self) -> list[dict[str, str]]:
+        return [dict(m) for m in self.feasible() if self.respects_priority(m)]
+
+    def best(self) -> tuple[int | None, int | None]:
+        """(most placements of any feasible result, of any priority-respecting result)."""
+        most, most_stable = -1, -1
+        for match in self.feasible():
+            most = max(most, len(match))
+            if len(match) > most_stable and self.respects_priority(match):
+                most_stable = len(match)
         return (most if most >= 0 else None), (most_stable if most_stable >= 0 else None)

@@ -42,14 +42,13 @@ def test_agrees_with_brute_force(doc: dict) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_gps=6, max_periods=6))
 def test_cp_sat_paths_agree_with_brute_force(doc: dict) -> None:
-    """Force CP-SAT (no packing certificate) and its two-phase path, meant for large parts."""
+    """Force CP-SAT for every part (no packing certificate, strict parts of any size)."""
     from unittest import mock
 
-    import matching.cpsat
     import matching.solver
 
     with (
-        mock.patch.object(matching.cpsat, "SMALL_PART", 0),
+        mock.patch.object(matching.solver, "CPSAT_PAIRS", 10**9),
         mock.patch.object(matching.solver, "_strict_bound", lambda *a: 10**9),
         mock.patch.object(matching.solver, "_max_bound", lambda *a: 10**9),
     ):
