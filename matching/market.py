@@ -95,18 +95,18 @@ def build_market(problem: Problem) -> Market:
     table = eligible_pairs(problem, market.rules)
     gp_of = [g.id for g in problem.gps]
     period_of = [p.id for p in problem.periods]
-    g_list, p_list, prio = table.gp.tolist(), table.period.tolist(), table.prio.tolist()
+    gp_arr = np.array(gp_of, dtype=object)
+    period_arr = np.array(period_of, dtype=object)
     g_bounds = np.searchsorted(table.gp, np.arange(len(gp_of) + 1)).tolist()
+    names = period_arr[table.period].tolist() if len(table.period) else []
     for gi, gid in enumerate(gp_of):
-        market.eligible[gid] = [period_of[x] for x in p_list[g_bounds[gi] : g_bounds[gi + 1]]]
-    by_period = table.by_period.tolist()
+        market.eligible[gid] = names[g_bounds[gi] : g_bounds[gi + 1]]
     p_bounds = np.searchsorted(
         table.period[table.by_period], np.arange(len(period_of) + 1)
     ).tolist()
+    names = gp_arr[table.gp[table.by_period]].tolist() if len(table.gp) else []
     for pi, pid in enumerate(period_of):
-        market.candidates[pid] = [
-            gp_of[g_list[k]] for k in by_period[p_bounds[pi] : p_bounds[pi + 1]]
-        ]
+        market.candidates[pid] = names[p_bounds[pi] : p_bounds[pi + 1]]
     for f in problem.forbids:
         g, p = problem.gp_by_id[f.gp], problem.period_by_id[f.period]
         if market.elig.failures(g, p) == [FORBIDDEN]:
@@ -114,23 +114,30 @@ def build_market(problem: Problem) -> Market:
     for gid, items in market.forbidden_eligible.items():
         g = problem.gp_by_id[gid]
         items.sort(key=lambda pid: market.elig.preference_key(g, problem.period_by_id[pid]))
-    # The open market: what pins and placements leave.
-    open_p = [-1] * len(period_of)
+    # The open market: what pins and placements leave (index arrays: -1 = fixed).
+    open_p = np.full(len(period_of), -1, dtype=np.int64)
     for pi, pid in enumerate(period_of):
         if pid not in market.fixed_period:
             open_p[pi] = len(market.period_ids)
             market.period_ids.append(pid)
-    market.rank = [{} for _ in market.period_ids]
+    open_g = np.full(len(gp_of), -1, dtype=np.int64)
     for gi, gid in enumerate(gp_of):
-        if gid in market.fixed_gp:
-            continue
-        og = len(market.gp_ids)
-        market.gp_ids.append(gid)
-        mine = []
-        for k in range(g_bounds[gi], g_bounds[gi + 1]):
-            op = open_p[p_list[k]]
-            if op >= 0:
-                mine.append(op)
-                market.rank[op][og] = prio[k]
-        market.prefs.append(mine)
+        if gid not in market.fixed_gp:
+            open_g[gi] = len(market.gp_ids)
+            market.gp_ids.append(gid)
+    op, og = open_p[table.period], open_g[table.gp]
+    live = (op >= 0) & (og >= 0)
+    # Preference lists: the table is sorted by GP, then preference.
+    sel_g, sel_p = og[live], op[live]
+    bounds = np.searchsorted(sel_g, np.arange(len(market.gp_ids) + 1)).tolist()
+    flat = sel_p.tolist()
+    market.prefs = [flat[bounds[g] : bounds[g + 1]] for g in range(len(market.gp_ids))]
+    # Priority ranks: by_period is sorted by period, then priority.
+    order = table.by_period[live[table.by_period]]
+    per, who, prio = op[order], og[order].tolist(), table.prio[order].tolist()
+    bounds = np.searchsorted(per, np.arange(len(market.period_ids) + 1)).tolist()
+    market.rank = [
+        dict(zip(who[bounds[p] : bounds[p + 1]], prio[bounds[p] : bounds[p + 1]], strict=True))
+        for p in range(len(market.period_ids))
+    ]
     return market
