@@ -13,6 +13,7 @@ least as much room, can only be full when that one is).
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 from ortools.linear_solver import pywraplp
@@ -53,6 +54,7 @@ def most_placements_strict(part: Part, settings: Settings) -> PartSolution | Non
 
     Returns None if the solver found no solution in time (the caller keeps its own).
     """
+    started = time.perf_counter()
     solver = pywraplp.Solver.CreateSolver("HIGHS")
     # HiGHS prints a banner on standard output, where `python -m matching solve` writes the
     # result: keep it quiet. The objective is a count: stop only when the bound meets it (the
@@ -141,7 +143,8 @@ def most_placements_strict(part: Part, settings: Settings) -> PartSolution | Non
     for var in x.values():
         objective.SetCoefficient(var, 1)
     objective.SetMaximization()
-    solver.SetTimeLimit(max(1, int(settings.time_limit_s * 1000)))
+    left = settings.time_limit_s - (time.perf_counter() - started)  # building counts too
+    solver.SetTimeLimit(max(1, int(left * 1000)))
     status = solver.Solve()
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None
