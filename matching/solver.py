@@ -176,7 +176,7 @@ def _solve_part(
         return solve_strict(part, hint, budget)
     if pairs * MIP_BUILD_S_PER_PAIR > 0.5 * budget.time_limit_s:
         return fallback
-    sol = most_placements_strict(part, budget)
+    sol = most_placements_strict(part, budget, hint)
     if sol is None:
         return fallback
     if len(sol.assignment) <= len(hint):  # the core is as good; proven if the bound says so
