@@ -108,7 +108,7 @@ def _strict(
     gp_period = list(core.gp_period)
     optimal, slack, solved = True, 0, 0
     groups = members(labels, n_gp, wanted)
-    closable = {p for p, pid in enumerate(market.period_ids) if pid in market.capacity.span}
+    capacity_bound = {p for p, pid in enumerate(market.period_ids) if pid in market.capacity.span}
     for label in sorted(groups):
         gps, periods = groups[label]
         if _placed(core, gps) >= _strict_bound(market, m0, band, gps):
@@ -123,7 +123,7 @@ def _strict(
             market.capacity,
             {p for p in periods if m0.period_gp[p] >= 0},
         )
-        narrowed = narrow(part, closable)
+        narrowed = narrow(part, capacity_bound)
         for g, p in narrowed.fixed.items():
             gp_period[g] = p
         for sub in narrowed.parts:
@@ -131,7 +131,9 @@ def _strict(
             have = _placed(core, sub.gps)
             if have >= bound:
                 continue
-            sol = _solve_part(market, replace(sub, most=bound), core, closable, settings, started)
+            sol = _solve_part(
+                market, replace(sub, most=bound), core, capacity_bound, settings, started
+            )
             solved += 1
             for g in sub.gps:
                 gp_period[g] = sol.assignment.get(g, -1)
@@ -161,7 +163,7 @@ def _solve_part(
     market: Market,
     part: Part,
     core: Outcome,
-    closable: set[int],
+    capacity_bound: set[int],
     settings: Settings,
     started: float,
 ) -> PartSolution:
@@ -183,7 +185,7 @@ def _solve_part(
         return PartSolution(hint, sol.placements_bound <= len(hint), sol.placements_bound)
     # The GP-optimal stable matching with the same periods closed: it fills the same periods
     # (rural hospitals theorem), so the same count and exemptions, and no GP does worse.
-    shut = {p for p in part.periods if p in closable} - set(sol.assignment.values())
+    shut = {p for p in part.periods if p in capacity_bound} - set(sol.assignment.values())
     prefs: list[list[int]] = [[] for _ in market.prefs]
     for g in part.gps:
         prefs[g] = part.lists[g]
@@ -286,7 +288,8 @@ def _max_bound(market: Market, packed: set[str]) -> int:
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector: a solve creates millions of small objects
     (pairs, reasons) and no cycles, and the collector's passes over the growing heap took
-    more than half of the explanation time at 20k x 8k. Restored on the way out."""
+    more than half of the explanation time at 20k x 8k. Restored on the way out. (The switch
+    is process-wide: other threads of the process collect no cycles meanwhile either.)"""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -303,7 +306,8 @@ def solve(
 ) -> Result:
     """Solve `problem` under its policy; the same problem always gives the same result.
 
-    `status` is "optimal", "feasible" (the time limit stopped CP-SAT: best found, with the bound)
+    `status` is "optimal", "feasible" (the time limit stopped CP-SAT or HiGHS: the best found,
+    with the proven bound)
     or "infeasible" (contradictory pins or placements, named in `infeasible_reasons`).
     """
     with _collector_paused():
