@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterable
 
 from .model import Period, Problem
 
@@ -79,6 +80,31 @@ class Capacity:
                 if c > self.cap[d]:
                     out.append((self.dept_ids[d], self.bounds[d][s]))
         return out
+
+    def cover(self, periods: Iterable[tuple[int, str]]) -> dict[tuple[int, int], list[int]]:
+        """(department, segment) -> the given periods running on it, in the order given.
+        `periods` are (index, id) pairs; periods without a capacity limit are left out."""
+        out: dict[tuple[int, int], list[int]] = {}
+        for p, pid in periods:
+            span = self.span.get(pid)
+            if span is not None:
+                d, lo, hi = span
+                for s in range(lo, hi):
+                    out.setdefault((d, s), []).append(p)
+        return out
+
+    def room(self, d: int, s: int) -> int:
+        """How many more periods department `d` can take on segment `s`."""
+        return self.cap[d] - self.counts[d][s]
+
+    def binding(self, periods: Iterable[tuple[int, str]]) -> list[tuple[int, int, list[int], int]]:
+        """(department, segment, periods, room) of every segment on which the given periods
+        could overfill the department, in (department, segment) order."""
+        return [
+            (d, s, ps, self.room(d, s))
+            for (d, s), ps in sorted(self.cover(periods).items())
+            if len(ps) > self.room(d, s)
+        ]
 
     def first_full_day(self, period_id: str) -> int | None:
         """The first day of the period on which the department is already full, if any."""

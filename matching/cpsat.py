@@ -104,19 +104,9 @@ class _Builder:
 
     def capacity_rows(self) -> list[tuple[list[int], int, int, int]]:
         """(periods covering it, remaining room, dept, segment) of every segment that can bind."""
-        part = self.part
-        cover: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for p in self.by_period:
-            span = part.capacity.span.get(part.period_ids[p])
-            if span is not None:
-                for s in range(span[1], span[2]):
-                    cover[(span[0], s)].append(p)
-        rows = []
-        for (d, s), ps in sorted(cover.items()):
-            room = part.capacity.cap[d] - part.capacity.counts[d][s]
-            if len(ps) > room:
-                rows.append((ps, room, d, s))
-        return rows
+        ids = self.part.period_ids
+        binding = self.part.capacity.binding((p, ids[p]) for p in self.by_period)
+        return [(ps, room, d, s) for d, s, ps, room in binding]
 
     def _run(self, settings: Settings) -> tuple[cp_model.CpSolver, int]:
         solver = cp_model.CpSolver()

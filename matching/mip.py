@@ -26,18 +26,10 @@ from .cpsat import Part, PartSolution, Settings
 def _segments(part: Part, periods: list[int]) -> list[tuple[frozenset[int], int, list[int]]]:
     """(periods running, room, segments) of each department segment that can bind and is
     not dominated by another segment of the same department."""
-    cap = part.capacity
-    cover: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for p in periods:
-        span = cap.span.get(part.period_ids[p])
-        if span is not None:
-            for s in range(span[1], span[2]):
-                cover[(span[0], s)].append(p)
+    ids = part.period_ids
     by_dept: dict[int, dict[tuple[frozenset[int], int], list[int]]] = defaultdict(dict)
-    for (d, s), ps in sorted(cover.items()):
-        room = cap.cap[d] - cap.counts[d][s]
-        if len(ps) > room:
-            by_dept[d].setdefault((frozenset(ps), room), []).append(s)
+    for d, s, ps, room in part.capacity.binding((p, ids[p]) for p in periods):
+        by_dept[d].setdefault((frozenset(ps), room), []).append(s)
     out = []
     for d in sorted(by_dept):
         items = by_dept[d]

@@ -93,19 +93,14 @@ class _Cuts:
 def _closable(part: Part, periods: set[int], fillable: set[int]) -> set[int]:
     """The periods that can be left empty with their department full on one of their days:
     on some segment of the period, the other periods that can be filled reach the room."""
-    cap = part.capacity
-    cover: dict[tuple[int, int], list[int]] = {}
-    for p in periods:
-        d, lo, hi = cap.span[part.period_ids[p]]
-        if p in fillable:
-            for s in range(lo, hi):
-                cover.setdefault((d, s), []).append(p)
+    cap, ids = part.capacity, part.period_ids
+    cover = cap.cover((p, ids[p]) for p in periods if p in fillable)
     out = set()
     for p in periods:
-        d, lo, hi = cap.span[part.period_ids[p]]
+        d, lo, hi = cap.span[ids[p]]
         for s in range(lo, hi):
             others = len(cover.get((d, s), ())) - (p in fillable)
-            if others >= cap.cap[d] - cap.counts[d][s]:
+            if others >= cap.room(d, s):
                 out.add(p)
                 break
     return out
@@ -156,22 +151,16 @@ def narrow(part: Part, capacity_bound: set[int]) -> Narrowed:
     cap = part.capacity.copy()
     for p in fixed.values():
         cap.add(part.period_ids[p])
-    # Periods are linked by a department only where they can overfill it together: on a
-    # segment where more of them can be filled than there is room.
-    cover: dict[tuple[int, int], list[int]] = {}
     for g in free:
         find(("g", g))
         for p in lists[g]:
             union(("g", g), ("p", p))
-    for p in sorted({p for g in free for p in lists[g]}):
-        where = cap.span.get(part.period_ids[p])
-        if where is not None:
-            for s in range(where[1], where[2]):
-                cover.setdefault((where[0], s), []).append(p)
-    for (d, s), ps in cover.items():
-        if len(ps) > cap.cap[d] - cap.counts[d][s]:
-            for q in ps[1:]:
-                union(("p", ps[0]), ("p", q))
+    # Periods are linked by a department only where they can overfill it together: on a
+    # segment where more of them can be filled than there is room.
+    reachable = sorted({p for g in free for p in lists[g]})
+    for _, _, ps, _ in cap.binding((p, part.period_ids[p]) for p in reachable):
+        for q in ps[1:]:
+            union(("p", ps[0]), ("p", q))
     groups: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
     for g in free:
         groups.setdefault(find(("g", g)), ([], []))[0].append(g)
