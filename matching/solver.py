@@ -27,7 +27,7 @@ from .result import Metrics, Result, natural_key
 
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_WORKERS = 2
-MIP_BUILD_S_PER_PAIR = 40e-6  # building the MIP of a part, measured here
+MIP_BUILD_S_PER_PAIR = 150e-6  # building the MIP of a part (MathOpt, hint included), measured here
 CPSAT_PAIRS = 300  # strict parts up to this size go to CP-SAT (full tie-break), larger to the MIP
 
 
