@@ -7,6 +7,25 @@ from collections import defaultdict
 from .market import Market
 
 
+class DisjointSets:
+    """Union-find over the integers 0..n-1; a set is labelled by its smallest member."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
 def components(market: Market, prefs: list[list[int]] | None = None) -> tuple[list[int], int]:
     """Label every open GP and period with its component (linked by `prefs`, default all pairs).
 
@@ -14,19 +33,8 @@ def components(market: Market, prefs: list[list[int]] | None = None) -> tuple[li
     department that can be over capacity are always in the same component.
     """
     n_gp = len(market.gp_ids)
-    parent = list(range(n_gp + len(market.period_ids)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
+    sets = DisjointSets(n_gp + len(market.period_ids))
+    union = sets.union
     for g, mine in enumerate(market.prefs if prefs is None else prefs):
         for p in mine:
             union(g, n_gp + p)
@@ -39,7 +47,7 @@ def components(market: Market, prefs: list[list[int]] | None = None) -> tuple[li
                 union(by_dept[d], n_gp + p)
             else:
                 by_dept[d] = n_gp + p
-    return [find(x) for x in range(len(parent))], n_gp
+    return [sets.find(x) for x in range(len(sets.parent))], n_gp
 
 
 def members(

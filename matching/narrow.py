@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from .components import DisjointSets
 from .cpsat import Part
 
 
@@ -132,41 +133,26 @@ def narrow(part: Part, capacity_bound: set[int]) -> Narrowed:
     lists = list(part.lists)
     for g in free:
         lists[g] = part.lists[g][: last[g] + 1]
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
-
-    def find(x: tuple[str, int]) -> tuple[str, int]:
-        root = x
-        while parent.setdefault(root, root) != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    def union(a: tuple[str, int], b: tuple[str, int]) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
     # A fixed GP's period is filled in every result: it takes its department's room.
     cap = part.capacity.copy()
     for p in fixed.values():
         cap.add(part.period_ids[p])
+    n_gp = len(part.prefs)  # GP g is node g, period p is node n_gp + p
+    sets = DisjointSets(n_gp + len(part.period_ids))
     for g in free:
-        find(("g", g))
         for p in lists[g]:
-            union(("g", g), ("p", p))
+            sets.union(g, n_gp + p)
     # Periods are linked by a department only where they can overfill it together: on a
     # segment where more of them can be filled than there is room.
     reachable = sorted({p for g in free for p in lists[g]})
     for _, _, ps, _ in cap.binding((p, part.period_ids[p]) for p in reachable):
         for q in ps[1:]:
-            union(("p", ps[0]), ("p", q))
-    groups: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+            sets.union(n_gp + ps[0], n_gp + q)
+    groups: dict[int, tuple[list[int], list[int]]] = {}
     for g in free:
-        groups.setdefault(find(("g", g)), ([], []))[0].append(g)
-    periods = {p for g in free for p in lists[g]}
-    for p in sorted(periods):
-        groups[find(("p", p))][1].append(p)
+        groups.setdefault(sets.find(g), ([], []))[0].append(g)
+    for p in reachable:
+        groups[sets.find(n_gp + p)][1].append(p)
     parts = [
         Part(
             gps,
