@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from ortools.math_opt.python import mathopt
@@ -44,13 +45,17 @@ def _segments(part: Part, periods: list[int]) -> list[tuple[frozenset[int], int,
 
 
 def most_placements_strict(
-    part: Part, settings: Settings, start: dict[int, int] | None = None
+    part: Part,
+    settings: Settings,
+    start: dict[int, int] | None = None,
+    log: Callable[[Sequence[str]], None] | None = None,
 ) -> PartSolution | None:
     """The most placements of the part whose blocking pairs are all capacity-exempt.
 
     `start` (GP -> period, a priority-respecting assignment such as the core) is handed to
     HiGHS as its first solution, so a time-limited run returns at least that. Returns None if
-    the solver found no solution in time (the caller keeps its own).
+    the solver found no solution in time (the caller keeps its own). `log`, if given, receives
+    HiGHS's log lines as they come (benchmarks/strict_part_bench.py reads them).
     """
     started = time.perf_counter()
     model = mathopt.Model(name="strict part")
@@ -159,7 +164,9 @@ def most_placements_strict(
         hints = mathopt.ModelSolveParameters(
             solution_hints=[mathopt.SolutionHint(variable_values=values)]
         )
-    result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, model_params=hints)
+    result = mathopt.solve(
+        model, mathopt.SolverType.HIGHS, params=params, model_params=hints, msg_cb=log
+    )
     if not result.has_primal_feasible_solution():
         return None
     pairs = list(x)

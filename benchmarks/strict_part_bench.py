@@ -1,0 +1,140 @@
+"""Where the time of a large strict_priority part goes: HiGHS's bound against its primal.
+
+    .venv/bin/python benchmarks/strict_part_bench.py                  # 20k x 8k, seed 1
+    .venv/bin/python benchmarks/strict_part_bench.py --gps 10000 --periods 4000 --seed 2
+
+Solves a generated strict_priority instance, keeps the largest part the solver handed to the
+MIP (matching/mip.py), and solves that part again twice with HiGHS's log captured: from the
+core, as the solver does, and with the best solution of that run as the start. The first run
+shows when HiGHS has proven its bound and when it found each better solution; the second is
+how long the part takes once a solution with the optimal count is known, which is what a
+faster primal method could bring the part down to (docs/matching.md, Benchmark).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Timeline:
+    """What HiGHS's progress table says: (seconds, best bound, best solution) per row."""
+
+    rows: list[tuple[float, float, float, str]] = field(default_factory=list)
+
+    def read(self, lines: list[str]) -> None:
+        for line in lines:
+            row = _progress_row(line)
+            if row is not None:
+                self.rows.append(row)
+
+    def bound_proven_at(self, count: int) -> float | None:
+        """When the bound first showed that no solution beats `count`."""
+        for at, bound, _, _ in self.rows:
+            if bound < count + 1 - 1e-6:
+                return at
+        return None
+
+    def improvements(self) -> list[tuple[float, int, str]]:
+        out: list[tuple[float, int, str]] = []
+        for at, _, best, source in self.rows:
+            if best != float("-inf") and (not out or best > out[-1][1]):
+                out.append((at, int(best), source))
+        return out
+
+
+def _progress_row(line: str) -> tuple[float, float, float, str] | None:
+    """(time, bound, solution, source letter) of a row of HiGHS's branch-and-bound table."""
+    tokens = line.split()
+    source = ""
+    if tokens and len(tokens[0]) == 1 and tokens[0].isalpha():
+        source, tokens = tokens[0], tokens[1:]
+    if len(tokens) != 12 or not tokens[-1].endswith("s") or not tokens[3].endswith("%"):
+        return None
+    try:
+        return float(tokens[-1][:-1]), float(tokens[4]), float(tokens[5]), source
+    except ValueError:
+        return None
+
+
+def _solve_part(part: Any, start: dict[int, int], limit: float) -> tuple[Any, float, Timeline]:
+    from matching.cpsat import Settings
+    from matching.mip import most_placements_strict
+
+    timeline = Timeline()
+    started = time.perf_counter()
+    sol = most_placements_strict(part, Settings(limit, 1), start, log=timeline.read)
+    return sol, time.perf_counter() - started, timeline
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--gps", type=int, default=20000)
+    parser.add_argument("--periods", type=int, default=8000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=90.0)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from matching import solver
+    from matching.generator import generate
+    from matching.parse import problem_from_json
+
+    print(f"# {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"# reproduce: {Path(sys.executable).name} benchmarks/strict_part_bench.py "
+        + " ".join(sys.argv[1:])
+    )
+    problem = problem_from_json(generate(args.gps, args.periods, seed=args.seed))
+    parts: list[tuple[int, Any, dict[int, int]]] = []
+    mip = solver.most_placements_strict
+
+    def keep(part: Any, settings: Any, start: dict[int, int] | None = None) -> Any:
+        parts.append((sum(len(part.lists[g]) for g in part.gps), part, dict(start or {})))
+        return mip(part, settings, start)
+
+    solver.most_placements_strict = keep  # the solver calls it by this name
+    try:
+        result = solver.solve(problem, time_limit_s=args.time_limit)
+    finally:
+        solver.most_placements_strict = mip
+    m = result.metrics
+    print(
+        f"{args.gps} x {args.periods}, seed {args.seed}: {result.status}, {m.placed} placed"
+        f" (bound {m.bound}) in {m.wall_time_s} s; {len(parts)} part(s) went to the MIP"
+    )
+    if not parts:
+        return
+    pairs, part, core = max(parts, key=lambda item: item[0])
+    print(f"largest: {len(part.gps)} GPs, {pairs} pairs; the core places {len(core)}")
+    sol, took, timeline = _solve_part(part, core, args.time_limit)
+    if sol is None:
+        print("HiGHS found no solution in the time limit")
+        return
+    steps = ", ".join(f"{n} at {at:.1f} s {src}".rstrip() for at, n, src in timeline.improvements())
+    proven = timeline.bound_proven_at(len(sol.assignment))
+    print(
+        f"from the core: {len(sol.assignment)} placed, bound {sol.placements_bound},"
+        f" {'optimal' if sol.optimal else 'not proven'} after {took:.1f} s (build included)"
+    )
+    print(f"  HiGHS clock: solutions {steps}")
+    if proven is not None:
+        print(f"  HiGHS clock: bound at most {len(sol.assignment)} from {proven:.1f} s")
+    best, again, _ = _solve_part(part, sol.assignment, args.time_limit)
+    if best is not None:
+        print(
+            f"with that solution as the start: {'optimal' if best.optimal else 'not proven'}"
+            f" after {again:.1f} s (build included)"
+        )
+
+
+if __name__ == "__main__":
+    main()
