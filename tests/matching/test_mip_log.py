@@ -14,6 +14,7 @@ from matching import problem_from_json, solve
 from matching.cpsat import Part, PartSolution, Settings
 from matching.generator import generate
 from matching.mip import most_placements_strict
+from tests.matching.solver_paths import all_parts_to_mip
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "strict_part_bench.py"
 
@@ -39,11 +40,7 @@ def _largest_mip_part(seed: int) -> tuple[Part, dict[int, int]]:
         calls.append((part, dict(start or {})))
         return real(part, settings, start)
 
-    with (
-        mock.patch.object(matching.solver, "CPSAT_PAIRS", -1),
-        mock.patch.object(matching.solver, "_strict_bound", lambda *a: 10**9),
-        mock.patch.object(matching.solver, "most_placements_strict", spy),
-    ):
+    with all_parts_to_mip(), mock.patch.object(matching.solver, "most_placements_strict", spy):
         solve(problem_from_json(generate(600, 240, seed=seed)), time_limit_s=20)
     assert calls
     return max(calls, key=lambda call: len(call[0].gps))

@@ -18,6 +18,7 @@ from matching.generator import generate
 from matching.market import build_market
 from matching.narrow import narrow
 from tests.matching.brute import Brute
+from tests.matching.solver_paths import all_parts_to_mip
 from tests.matching.strategies import problems
 
 
@@ -67,20 +68,11 @@ def test_every_priority_respecting_result_lies_within_the_cut_lists(doc: dict) -
                 assert held is None  # unplaced in M0
 
 
-def _all_parts_to_mip():  # type: ignore[no-untyped-def]
-    """Every part with a gap goes to the MIP: no packing certificate, no CP-SAT."""
-    return (
-        mock.patch.object(matching.solver, "CPSAT_PAIRS", -1),
-        mock.patch.object(matching.solver, "_strict_bound", lambda *a: 10**9),
-    )
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_gps=6, max_periods=6))
 def test_mip_path_agrees_with_brute_force(doc: dict) -> None:
     doc = _strict(doc)
-    first, second = _all_parts_to_mip()
-    with first, second:
+    with all_parts_to_mip():
         result = solve(problem_from_json(doc), time_limit_s=10)
     _, most_stable = Brute(doc).best()
     if most_stable is None:
@@ -93,10 +85,8 @@ def test_mip_path_agrees_with_brute_force(doc: dict) -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_mip_count_is_exact_where_capacity_binds(seed: int) -> None:
     prob = problem_from_json(generate(600, 240, seed=seed))
-    first, second = _all_parts_to_mip()
     with (
-        first,
-        second,
+        all_parts_to_mip(),
         mock.patch.object(
             matching.solver, "most_placements_strict", wraps=matching.solver.most_placements_strict
         ) as mip,
