@@ -2,13 +2,16 @@
 
     .venv/bin/python benchmarks/strict_part_bench.py                  # 20k x 8k, seed 1
     .venv/bin/python benchmarks/strict_part_bench.py --gps 10000 --periods 4000 --seed 2
+    .venv/bin/python benchmarks/strict_part_bench.py --random-seeds 0,1,2,3
 
 Solves a generated strict_priority instance, keeps the largest part the solver handed to the
 MIP (matching/mip.py), and solves that part again twice with HiGHS's log captured: from the
 core, as the solver does, and with the best solution of that run as the start. The first run
 shows when HiGHS has proven its bound and when it found each better solution; the second is
 how long the part takes once a solution with the optimal count is known, which is what a
-faster primal method could bring the part down to (docs/matching.md, Benchmark).
+faster primal method could bring the part down to (docs/matching.md, Benchmark). With
+--random-seeds it also solves the part from the core once per HiGHS random seed: how much of
+the time is the luck of HiGHS's path.
 """
 
 from __future__ import annotations
@@ -66,14 +69,40 @@ def _progress_row(line: str) -> tuple[float, float, float, str] | None:
         return None
 
 
-def _solve_part(part: Any, start: dict[int, int], limit: float) -> tuple[Any, float, Timeline]:
+def _solve_part(
+    part: Any, start: dict[int, int], limit: float, seed: int | None = None
+) -> tuple[Any, float, Timeline]:
     from matching.cpsat import Settings
     from matching.mip import most_placements_strict
 
     timeline = Timeline()
     started = time.perf_counter()
-    sol = most_placements_strict(part, Settings(limit, 1), start, log=timeline.read)
+    sol = most_placements_strict(
+        part, Settings(limit, 1), start, log=timeline.read, random_seed=seed
+    )
     return sol, time.perf_counter() - started, timeline
+
+
+def _seed_spread(part: Any, core: dict[int, int], limit: float, seeds: list[int]) -> None:
+    """The same part from the same core under other HiGHS random seeds: how much of its time
+    is the luck of HiGHS's path."""
+    for seed in seeds:
+        sol, took, timeline = _solve_part(part, core, limit, seed)
+        if sol is None:
+            print(f"  random seed {seed}: no solution in {took:.1f} s")
+            continue
+        count = len(sol.assignment)
+        found = next((at for at, n, _ in timeline.improvements() if n >= count), None)
+        proven = timeline.bound_proven_at(count)
+        status = "optimal" if sol.optimal else f"not proven (bound {sol.placements_bound})"
+        print(
+            f"  random seed {seed}: {count} {status} after {took:.1f} s; HiGHS clock: found"
+            f" at {_seconds(found)}, bound at most {count} from {_seconds(proven)}"
+        )
+
+
+def _seconds(at: float | None) -> str:
+    return "-" if at is None else f"{at:.1f} s"
 
 
 def main() -> None:
@@ -82,6 +111,11 @@ def main() -> None:
     parser.add_argument("--periods", type=int, default=8000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=90.0)
+    parser.add_argument(
+        "--random-seeds",
+        default="",
+        help="also solve the part from the core with these HiGHS random seeds (e.g. 0,1,2,3)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from matching import solver
@@ -134,6 +168,9 @@ def main() -> None:
             f"with that solution as the start: {'optimal' if best.optimal else 'not proven'}"
             f" after {again:.1f} s (build included)"
         )
+    if args.random_seeds:
+        print("from the core, by HiGHS random seed (build included):")
+        _seed_spread(part, core, args.time_limit, [int(s) for s in args.random_seeds.split(",")])
 
 
 if __name__ == "__main__":

@@ -185,7 +185,7 @@ def solve_strict(part: Part, hint: dict[int, int], settings: Settings) -> PartSo
         if span is None:
             continue
         d, lo, hi = span
-        if any(cap.cap[d] - cap.counts[d][s] <= 0 for s in range(lo, hi)):
+        if not cap.fits(part.period_ids[p]):
             closed.add(p)  # pins and placements leave no room: never fillable, always exempt
             continue
         flags = [full[(d, s)] for s in range(lo, hi) if (d, s) in full]

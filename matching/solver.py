@@ -27,7 +27,7 @@ from .result import Metrics, Result, natural_key
 
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_WORKERS = 2
-MIP_BUILD_S_PER_PAIR = 150e-6  # building the MIP of a part (MathOpt, hint included), measured here
+MIP_BUILD_S_PER_PAIR = 25e-6  # building a part's MIP (model proto and hint), measured here
 CPSAT_PAIRS = 300  # strict parts up to this size go to CP-SAT (full tie-break), larger to the MIP
 
 
@@ -113,17 +113,7 @@ def _strict(
         gps, periods = groups[label]
         if _placed(core, gps) >= _strict_bound(market, m0, band, gps):
             continue  # the packing bound proves this part
-        part = Part(
-            gps,
-            periods,
-            band,
-            market.prefs,
-            market.rank,
-            market.period_ids,
-            market.capacity,
-            {p for p in periods if m0.period_gp[p] >= 0},
-        )
-        narrowed = narrow(part, capacity_bound)
+        narrowed = narrow(_band_part(market, m0, band, gps, periods), capacity_bound)
         for g, p in narrowed.fixed.items():
             gp_period[g] = p
         for sub in narrowed.parts:
@@ -153,6 +143,23 @@ def _band(market: Market, m0: Outcome) -> list[list[int]]:
         q = m0.gp_period[g]
         band.append([] if q < 0 else [p for p in mine[mine.index(q) :] if rank[p][g] <= held[p]])
     return band
+
+
+def _band_part(
+    market: Market, m0: Outcome, band: list[list[int]], gps: list[int], periods: list[int]
+) -> Part:
+    """The band over these GPs and periods as a part; the periods M0 fills must end filled or
+    capacity-blocked."""
+    return Part(
+        gps,
+        periods,
+        band,
+        market.prefs,
+        market.rank,
+        market.period_ids,
+        market.capacity,
+        {p for p in periods if m0.period_gp[p] >= 0},
+    )
 
 
 def _placed(out: Outcome, gps: list[int]) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from unittest import mock
 
+import matching.mip
 import matching.solver
 from matching import problem_from_json, solve
 from matching.cpsat import Part, PartSolution, Settings
@@ -75,3 +76,16 @@ def test_progress_rows_are_read_and_other_lines_skipped() -> None:
     ) == (3.2, 2799.0, 2147.0, "")
     assert row("Presolving model") is None
     assert row("26170 rows, 15719 cols, 172486 nonzeros  0s") is None
+
+
+def test_another_random_seed_reaches_the_same_count() -> None:
+    part, start = _largest_mip_part(3)
+    first = most_placements_strict(part, Settings(20, 1), start)
+    with mock.patch.object(
+        matching.mip.mathopt, "solve", wraps=matching.mip.mathopt.solve
+    ) as highs:
+        second = most_placements_strict(part, Settings(20, 1), start, random_seed=7)
+    assert highs.call_args.kwargs["params"].random_seed == 7
+    assert first is not None and second is not None
+    assert first.optimal and second.optimal
+    assert len(first.assignment) == len(second.assignment)

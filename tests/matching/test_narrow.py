@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 import matching.solver
 from matching import problem_from_json, result_to_json, solve
 from matching.checker import check
-from matching.cpsat import Part
 from matching.deferred import deferred_acceptance
 from matching.generator import generate
 from matching.market import build_market
@@ -39,16 +38,7 @@ def test_every_priority_respecting_result_lies_within_the_cut_lists(doc: dict) -
     band = matching.solver._band(market, m0)
     gps = [g for g, mine in enumerate(band) if mine]
     periods = sorted({p for g in gps for p in band[g]})
-    part = Part(
-        gps,
-        periods,
-        band,
-        market.prefs,
-        market.rank,
-        market.period_ids,
-        market.capacity,
-        {p for p in periods if m0.period_gp[p] >= 0},
-    )
+    part = matching.solver._band_part(market, m0, band, gps, periods)
     bound = {p for p, pid in enumerate(market.period_ids) if pid in market.capacity.span}
     narrowed = narrow(part, bound)
     ids = market.period_ids
