@@ -31,10 +31,12 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
+
+from app.dates import local_today
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -216,7 +218,7 @@ def publish(app, department_id: int) -> float:
     from app.extensions import db
     from app.periods.services import PeriodInput, publish_period
 
-    start = date.today() + timedelta(days=60)
+    start = local_today() + timedelta(days=60)
     with app.app_context():
         began = time.perf_counter()
         publish_period(

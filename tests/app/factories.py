@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.auth.services import GPRegistration, create_user, register_gp
+from app.dates import local_today
 from app.extensions import db
 from app.models import GP, Department, Municipality, Period, Region, Trust, User
 from app.periods.services import PeriodInput, publish_period
@@ -68,7 +69,7 @@ def make_gp(*, municipality_number: str = "4601", email=None, **profile) -> GP:
 
 
 def make_period(trust_code: str = "helse-bergen", *, start=None, months=6) -> Period:
-    start = start or date.today() + timedelta(days=90)
+    start = start or local_today() + timedelta(days=90)
     end = start + timedelta(days=31 * months)
     period = publish_period(
         PeriodInput(
@@ -91,7 +92,7 @@ def make_window(
     from app.dates import add_months
     from app.models import Availability, Specialty
 
-    start = start or date.today() + timedelta(days=30)
+    start = start or local_today() + timedelta(days=30)
     wished = [
         db.session.scalar(sa.select(Specialty).where(Specialty.code == c))
         for c in specialties or []

@@ -1,13 +1,15 @@
 """The API's audit log: who did what, when and why, in each caller's scope."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+
+from app.dates import local_today
 
 from . import factories
 from .apiutil import Api, error_of
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
-from app.dates import add_months
+from app.dates import add_months, local_today
 from app.extensions import db
 from app.models import Match
 from app.models.matching import LIVE_MATCH_STATUSES
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.skipif(
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 20
-TODAY = date.today()
+TODAY = local_today()
 START = add_months(TODAY.replace(day=1), 3)
 
 

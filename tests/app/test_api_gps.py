@@ -1,11 +1,11 @@
 """JSON API: GP self-registration, /me, availability windows and explanations."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.dates import add_months
+from app.dates import add_months, local_today
 from app.extensions import db
 from app.matches import services as match_services
 from app.models import GP, AuditEvent, Availability, Specialty
@@ -14,7 +14,7 @@ from . import factories
 from .apiutil import Api, error_of
 from .conftest import PASSWORD
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def specialty_id(code: str) -> int:

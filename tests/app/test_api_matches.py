@@ -2,17 +2,18 @@
 forbidden pairs, and offers answered by the GP (deadline rules, period status)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from app.dates import local_today
 from app.extensions import db
 from app.models import AuditEvent, Match, Period
 
 from . import factories
 from .apiutil import Api, error_of
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 @dataclass

@@ -1,10 +1,11 @@
 """The API's matching runs: start (real or dry, as of a later day), read, list; who may."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.api.resources import matching as matching_resource
+from app.dates import local_today
 from app.extensions import db
 from app.models import Match, MatchingRun
 from app.runs import services as run_services
@@ -13,7 +14,7 @@ from app.runs.services import RunRefused
 from . import factories
 from .apiutil import Api, error_of
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 @pytest.fixture

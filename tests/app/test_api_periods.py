@@ -1,11 +1,11 @@
 """JSON API: periods (publish, list, read, edit, withdraw) and who may do what."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.dates import add_months, add_months_dt
+from app.dates import add_months, add_months_dt, local_today
 from app.extensions import db
 from app.models import AuditEvent, Period
 from app.periods.services import withdraw_period
@@ -13,7 +13,7 @@ from app.periods.services import withdraw_period
 from . import factories
 from .apiutil import Api, error_of
 
-TODAY = date.today()
+TODAY = local_today()
 START = TODAY + timedelta(days=40)
 
 

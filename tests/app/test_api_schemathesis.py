@@ -4,7 +4,7 @@ status codes, and bodies that match the documented schemas."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import hypothesis
 import pytest
@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from app.dates import local_today
 from app.extensions import db
 
 from . import factories
@@ -43,7 +44,7 @@ def seed(client) -> tuple[dict[str, str], list[int]]:
     gp = factories.make_gp()
     window = factories.make_window(gp)
     period = factories.make_period()
-    other = factories.make_period("ahus", start=date.today() + timedelta(days=120))
+    other = factories.make_period("ahus", start=local_today() + timedelta(days=120))
     match = factories.make_proposal(period, gp)
     db.session.commit()
     tokens = {

@@ -5,14 +5,14 @@ a period nobody wants falls back to ordinary advertising and is listed publicly.
 
 Only the staff accounts come from the command line (the API has no endpoint for them)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from app.dates import add_months
+from app.dates import add_months, local_today
 
 from .apiutil import Api
 from .conftest import PASSWORD
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def staff(app, client, email, role, **scope):

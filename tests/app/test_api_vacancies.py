@@ -1,13 +1,14 @@
 """JSON API: public vacancies (periods advertised the ordinary way)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from app.dates import local_today
 from app.extensions import db
 
 from . import factories
 from .apiutil import Api, error_of
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def advertised(trust_code: str, **kwargs):

@@ -1,12 +1,13 @@
 """The database itself guards the invariants: these tests go around the Python checks
 with plain SQL and expect the database to refuse."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from app.dates import local_today
 from app.extensions import db
 from app.models import GP, Match, User
 
@@ -53,7 +54,7 @@ def test_a_period_cannot_have_two_live_matches(two_gps_two_periods):
     (g1, g2), (p1, _p2) = two_gps_two_periods
     insert_match(p1.id, g1.id)
     with pytest.raises(IntegrityError), db.session.begin_nested():
-        insert_match(p1.id, g2.id, status="offered", accept_by=date.today())
+        insert_match(p1.id, g2.id, status="offered", accept_by=local_today())
 
 
 def test_a_gp_cannot_have_two_live_matches(two_gps_two_periods):
@@ -112,7 +113,7 @@ def test_foreign_keys_are_enforced(ctx):
 
 def test_availability_rules(ctx):
     gp = factories.make_gp()
-    today = date.today()
+    today = local_today()
     base = (
         "INSERT INTO availabilities (gp_id, earliest_start, latest_end, months,"
         " accept_other_specialty, status, created_at, updated_at)"

@@ -1,11 +1,12 @@
 """Matching runs from the coordinators' pages: a dry run first, what it would change and
 the trade-off between the modes, then the commit."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app import dates
 from app.coordination import routes
 from app.dates import add_months, local_today
 from app.extensions import db
@@ -143,6 +144,23 @@ def test_a_bad_date_is_an_error_next_to_the_field(ctx, browser, value):
     assert response.status_code == 422
     assert 'id="as_of-error"' in response.get_data(as_text=True)
     assert db.session.scalars(sa.select(MatchingRun)).all() == []
+
+
+def test_today_is_the_day_in_oslo_not_in_utc(ctx, browser, monkeypatch):
+    """At 23:30 UTC it is already the next day in Oslo: that day is today, UTC's is past."""
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 11, 23, 23, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(dates, "datetime", Clock)
+    assert local_today() == date(2026, 11, 24)
+    refused = browser.submit("/coordination/runs", {"as_of": "2026-11-23"})
+    assert refused.status_code == 422 and 'id="as_of-error"' in refused.get_data(as_text=True)
+    assert browser.submit("/coordination/runs", {"as_of": "2026-11-24"}).status_code == 302
+    run = db.session.scalar(sa.select(MatchingRun))
+    assert run.as_of == date(2026, 11, 24)
 
 
 def test_runs_are_national_but_the_changes_shown_are_the_regions(market, browser, client):

@@ -4,6 +4,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from app.dates import local_today
 from app.demo import DEMO_PASSWORD, demo_logins, load_demo
 from app.extensions import db
 from app.models import GP, Availability, Match, MatchingRun, Period, Subscription, User
@@ -33,7 +34,7 @@ def test_demo_loads_twice_without_error(ctx):
 
 
 def test_demo_has_every_role_and_a_living_market(ctx, browser):
-    today = date.today()
+    today = local_today()
     load_demo(today=today)
     db.session.commit()
     roles = {u.role for u in db.session.scalars(sa.select(User))}

@@ -1,11 +1,12 @@
 """The GP's availability window: ranked wishes, validation next to each field, one current
 window, one region, pause/resume/withdraw (which cancel a live proposal)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app.dates import local_today
 from app.extensions import db
 from app.gps import services
 from app.matches.services import refresh_period_status
@@ -16,7 +17,7 @@ from . import factories
 from .a11y import problems
 from .conftest import Browser
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def specialty(code):

@@ -1,12 +1,12 @@
 """Why not? The engine's reasons in plain words, from the latest committed run, never
 naming another GP."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.dates import add_months
+from app.dates import add_months, local_today
 from app.extensions import db
 from app.gps import services
 from app.gps.explanations import OUTCOMES
@@ -19,7 +19,7 @@ from . import factories
 from .a11y import problems
 from .conftest import Browser
 
-TODAY = date.today()
+TODAY = local_today()
 START = TODAY + timedelta(days=60)
 
 

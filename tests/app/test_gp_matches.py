@@ -1,11 +1,12 @@
 """The GP's proposals and offers: accept before the deadline fills the period, after it
 nothing changes; a decline reopens the period and the pair is never proposed again."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app.dates import local_today
 from app.extensions import db
 from app.matches import services as match_services
 from app.models import Availability, Match, Period
@@ -15,7 +16,7 @@ from . import factories
 from .a11y import problems
 from .conftest import Browser
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def english_gp(**profile):

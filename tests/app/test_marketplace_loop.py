@@ -2,18 +2,18 @@
 a trust publishes, GPs register and say when they can go, the coordinator runs the matching,
 the trust offers, the GP answers; a period nobody wants falls back to ordinary advertising."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.dates import add_months
+from app.dates import add_months, local_today
 from app.extensions import db
 from app.models import GP, Match, Period
 
 from . import factories
 from .conftest import PASSWORD, Browser
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def browser_for(app):

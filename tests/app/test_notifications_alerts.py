@@ -3,10 +3,11 @@ days before the deadline, the advert text when a period goes to advertising, the
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.dates import local_today
 from app.extensions import db
 from app.gps.services import AvailabilityInput, create_availability
 from app.jobs import build_scheduler, offer_reminders
@@ -34,7 +35,7 @@ def notifications_of(user) -> list[Notification]:
 
 
 def register_window(gp, specialty_codes, trust_codes=(), start_in_days=30):
-    start = date.today() + timedelta(days=start_in_days)
+    start = local_today() + timedelta(days=start_in_days)
     window = create_availability(
         gp,
         AvailabilityInput(
@@ -98,7 +99,7 @@ def offered(days_left: int):
     period = factories.make_period()
     staff = factories.make_user("trust", trust_code="helse-bergen")
     match = factories.make_proposal(period, gp)
-    matches.offer(match, accept_by=date.today() + timedelta(days=days_left), actor=staff)
+    matches.offer(match, accept_by=local_today() + timedelta(days=days_left), actor=staff)
     db.session.commit()
     return match
 
@@ -106,16 +107,16 @@ def offered(days_left: int):
 def test_a_reminder_three_days_before_the_deadline_once(ctx, app):
     soon = offered(3)
     later = offered(4)
-    assert remind_offers(date.today()) == 1
+    assert remind_offers(local_today()) == 1
     db.session.commit()
     [reminder] = [n for n in notifications_of(soon.gp.user) if n.kind == "offer_reminder"]
     assert "Reminder" in reminder.subject or "Påminning" in reminder.subject or reminder.subject
     assert reminder.link == "/my/matches"
     assert not [n for n in notifications_of(later.gp.user) if n.kind == "offer_reminder"]
-    assert remind_offers(date.today()) == 0  # a second run reminds nobody twice
+    assert remind_offers(local_today()) == 0  # a second run reminds nobody twice
     assert offer_reminders(app) == "0 offer reminders"
     result = app.test_cli_runner().invoke(
-        args=["notifications", "remind", "--as-of", (date.today() + timedelta(days=1)).isoformat()]
+        args=["notifications", "remind", "--as-of", (local_today() + timedelta(days=1)).isoformat()]
     )
     assert result.exit_code == 0 and "Queued 1 offer reminders" in result.output  # the later one
 

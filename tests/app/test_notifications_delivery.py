@@ -12,7 +12,7 @@ import sys
 import textwrap
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -24,6 +24,7 @@ from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 
 from app import create_app
+from app.dates import local_today
 from app.extensions import db
 from app.jobs import deliver_outbox
 from app.matches import services as matches
@@ -122,7 +123,7 @@ def subscribe(user, **fields) -> Subscription:
 
 def publish(trust_code="helse-bergen", *, start=None, months=6, department=None):
     department = department or factories.department(trust_code)
-    start = start or date.today() + timedelta(days=60)
+    start = start or local_today() + timedelta(days=60)
     period = publish_period(
         PeriodInput(
             department_id=department.id,
@@ -189,7 +190,7 @@ def test_no_alert_for_a_period_that_fits_no_subscription(ctx, mailbox):
     subscription.active = False
     db.session.commit()
 
-    publish(department=department, start=date.today() + timedelta(days=200))
+    publish(department=department, start=local_today() + timedelta(days=200))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
     delivery.send_due()
     assert mailbox.messages == []
@@ -225,7 +226,7 @@ def test_the_email_is_in_the_recipients_language(ctx, mailbox):
     period = factories.make_period()
     staff = factories.make_user("trust", trust_code="helse-bergen")
     match = factories.make_proposal(period, gp)
-    matches.offer(match, accept_by=date.today() + timedelta(days=10), actor=staff)
+    matches.offer(match, accept_by=local_today() + timedelta(days=10), actor=staff)
     db.session.commit()
 
     delivery.send_due()
@@ -242,7 +243,7 @@ def test_one_daily_digest_gathers_all_of_a_days_events(ctx, mailbox):
     gp.user.message_frequency = "daily"
     subscribe(gp.user, specialty_ids=[department.specialty_id], frequency="daily")
     first = publish(department=department)
-    second = publish(department=department, start=date.today() + timedelta(days=120))
+    second = publish(department=department, start=local_today() + timedelta(days=120))
     notify(gp.user, "test", subject="Something else today", body="Also in the digest")
     db.session.commit()
     queued = db.session.scalars(
@@ -291,7 +292,7 @@ def test_nothing_is_lost_while_the_smtp_server_is_down(ctx, app, mailbox):
     mailbox.stop()  # down for the whole publish and run
 
     publish(department=department)
-    execute(RunRequest(as_of=date.today()))
+    execute(RunRequest(as_of=local_today()))
     report = delivery.send_due()
     expected = db.session.scalars(
         sa.select(Notification.message_id).where(Notification.email_status != "none")
@@ -365,7 +366,7 @@ def test_a_rolled_back_event_sends_nothing(ctx, mailbox):
     gp = factories.make_gp()
     subscribe(gp.user)
     department = factories.department("helse-bergen")
-    start = date.today() + timedelta(days=60)
+    start = local_today() + timedelta(days=60)
     publish_period(
         PeriodInput(
             department_id=department.id,

@@ -12,6 +12,7 @@ import icalendar
 import sqlalchemy as sa
 
 from app.alerts import services
+from app.dates import local_today
 from app.extensions import db
 from app.matches import services as matches
 from app.models import Period
@@ -34,7 +35,7 @@ def test_a_gps_calendar_has_their_offer_and_its_deadline(ctx, client):
     period = factories.make_period()
     staff = factories.make_user("trust", trust_code="helse-bergen")
     match = factories.make_proposal(period, gp)
-    deadline = date.today() + timedelta(days=10)
+    deadline = local_today() + timedelta(days=10)
     matches.offer(match, accept_by=deadline, actor=staff)
     token = services.create_calendar_token(gp.user)
     db.session.commit()
@@ -122,7 +123,7 @@ def test_the_vacancy_page_carries_a_job_posting(ctx, client):
 
 def test_the_atom_feed_lists_vacancies_until_filled_or_withdrawn(ctx, client):
     first = advertised()
-    second = advertised("helse-stavanger", start=date.today() + timedelta(days=120))
+    second = advertised("helse-stavanger", start=local_today() + timedelta(days=120))
     factories.make_period()  # open, not a vacancy
     response = client.get("/vacancies.atom")
     assert response.status_code == 200
@@ -143,7 +144,7 @@ def test_the_atom_feed_lists_vacancies_until_filled_or_withdrawn(ctx, client):
     gp = factories.make_gp()
     staff = factories.make_user("trust", trust_code="helse-bergen")
     match = factories.make_proposal(first, gp)
-    matches.offer(match, accept_by=date.today() + timedelta(days=5), actor=staff)
+    matches.offer(match, accept_by=local_today() + timedelta(days=5), actor=staff)
     matches.accept(match, actor=gp.user)
     withdraw_period(second, actor=staff, reason="No longer needed")
     db.session.commit()

@@ -1,9 +1,10 @@
 """The advert for ordinary advertising: Norwegian bokmål, whatever the interface language."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from babel.dates import format_date
 
+from app.dates import local_today
 from app.extensions import db
 from app.periods.advert import advert_text
 
@@ -13,7 +14,7 @@ from .conftest import Browser
 
 
 def _advertised(trust_code="helse-bergen"):
-    period = factories.make_period(trust_code, start=date.today() + timedelta(days=60))
+    period = factories.make_period(trust_code, start=local_today() + timedelta(days=60))
     period.status = "advertised"
     period.on_call = True
     period.contact_name = "Ola Leder"

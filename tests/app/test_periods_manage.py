@@ -1,11 +1,11 @@
 """Managing a period: edit while open, withdraw, offer, hired, and other trusts' periods."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.dates import add_months
+from app.dates import add_months, local_today
 from app.extensions import db
 from app.matches import services as matches
 from app.matches.services import MatchConflict
@@ -18,7 +18,7 @@ from .conftest import Browser
 
 
 def _window(gp, specialties=("psychiatry",)):
-    start = date.today() + timedelta(days=10)
+    start = local_today() + timedelta(days=10)
     window = Availability(
         gp=gp, earliest_start=start, latest_end=add_months(start, 24), months=6, status="active"
     )
@@ -38,7 +38,7 @@ def _matched(period, *, offered=False):
     coordinator = factories.make_user("coordinator", region_code="helse-vest")
     match = matches.assign(period, gp, reason="Test", actor=coordinator)
     if offered:
-        matches.offer(match, accept_by=date.today() + timedelta(days=7), actor=coordinator)
+        matches.offer(match, accept_by=local_today() + timedelta(days=7), actor=coordinator)
     db.session.commit()
     return match
 
@@ -145,10 +145,10 @@ def test_offer_sets_the_deadline(staff):
     match = _matched(period)
     page = staff.get(f"/periods/{period.id}").get_data(as_text=True)
     assert "Kari Kandidat" in page and 'name="accept_by"' in page
-    default = (date.today() + timedelta(days=14)).isoformat()
+    default = (local_today() + timedelta(days=14)).isoformat()
     assert f'value="{default}"' in page
     assert problems(page) == []
-    deadline = date.today() + timedelta(days=10)
+    deadline = local_today() + timedelta(days=10)
     response = staff.submit(
         f"/periods/{period.id}/offer",
         {"accept_by": deadline.isoformat()},
@@ -162,7 +162,7 @@ def test_offer_sets_the_deadline(staff):
 @pytest.mark.parametrize(
     "deadline, words",
     [
-        (lambda p: date.today() - timedelta(days=1), "The deadline cannot be in the past."),
+        (lambda p: local_today() - timedelta(days=1), "The deadline cannot be in the past."),
         (lambda p: p.start_date, "The deadline must be before the period starts."),
         (
             lambda p: p.start_date + timedelta(days=3),
@@ -198,8 +198,8 @@ def test_hired_is_recorded(staff):
 
 
 def test_the_list_filters_and_shows_candidates(staff):
-    first = factories.make_period("helse-bergen", start=date.today() + timedelta(days=40))
-    second = factories.make_period("helse-bergen", start=date.today() + timedelta(days=200))
+    first = factories.make_period("helse-bergen", start=local_today() + timedelta(days=40))
+    second = factories.make_period("helse-bergen", start=local_today() + timedelta(days=200))
     _matched(second)
     factories.make_period("helse-stavanger")
     page = staff.get("/periods").get_data(as_text=True)
@@ -209,7 +209,7 @@ def test_the_list_filters_and_shows_candidates(staff):
     assert "Helse Stavanger" not in page and "<caption>2 periods</caption>" in page
     page = staff.get("/periods?status=matched").get_data(as_text=True)
     assert f'href="/periods/{first.id}"' not in page and f'href="/periods/{second.id}"' in page
-    cutoff = (date.today() + timedelta(days=100)).isoformat()
+    cutoff = (local_today() + timedelta(days=100)).isoformat()
     page = staff.get(f"/periods?start_from={cutoff}").get_data(as_text=True)
     assert f'href="/periods/{first.id}"' not in page and f'href="/periods/{second.id}"' in page
     page = staff.get(f"/periods?start_to={cutoff}&status=").get_data(as_text=True)
@@ -231,7 +231,7 @@ def test_another_trusts_period_is_out_of_reach(staff):
     page = f"/periods/{own.id}"
     for action, data in (
         ("edit", {"start_date": "2031-01-01", "end_date": "2031-12-31", "source": "other"}),
-        ("offer", {"accept_by": date.today().isoformat()}),
+        ("offer", {"accept_by": local_today().isoformat()}),
         ("withdraw", {"reason": "x"}),
         ("choose", {"gp_id": "1"}),
         ("hired", {}),
@@ -277,7 +277,7 @@ def test_offer_without_a_candidate_is_explained(staff):
     period = factories.make_period("helse-bergen")
     response = staff.submit(
         f"/periods/{period.id}/offer",
-        {"accept_by": (date.today() + timedelta(days=5)).isoformat()},
+        {"accept_by": (local_today() + timedelta(days=5)).isoformat()},
         page=f"/periods/{period.id}",
     )
     assert response.status_code == 302

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.dates import add_months
+from app.dates import add_months, local_today
 from app.extensions import db
 from app.models import AuditEvent, Period
 from app.periods.services import PeriodError, PeriodInput, publish_periods, split_dates
@@ -73,7 +73,7 @@ def trust_user(ctx, client):
 
 def test_publish_splits_a_long_leave_in_one_step(trust_user):
     department = factories.department("helse-bergen")
-    start = add_months(date.today().replace(day=1), 3)
+    start = add_months(local_today().replace(day=1), 3)
     end = add_months(start, 12) - timedelta(days=1)
     response = trust_user.submit("/periods/new", _form(department.id, start, end, split_months="6"))
     assert response.status_code == 302 and response.location.endswith("/periods")
@@ -93,7 +93,7 @@ def test_publish_splits_a_long_leave_in_one_step(trust_user):
 
 def test_publish_14_months_by_6_gives_6_and_8(ctx):
     department = factories.department("helse-bergen")
-    start = add_months(date.today().replace(day=1), 2)
+    start = add_months(local_today().replace(day=1), 2)
     end = add_months(start, 14) - timedelta(days=1)
     data = PeriodInput(department.id, start, end, "leave_of_absence")
     parts = publish_periods(data, split_months=6, actor=None)
@@ -105,7 +105,7 @@ def test_publish_14_months_by_6_gives_6_and_8(ctx):
 
 def test_publish_one_period_without_split(trust_user):
     department = factories.department("helse-bergen")
-    start = date.today() + timedelta(days=60)
+    start = local_today() + timedelta(days=60)
     response = trust_user.submit("/periods/new", _form(department.id, start, add_months(start, 6)))
     assert response.status_code == 302
     assert _count() == 1
@@ -126,13 +126,13 @@ def test_publish_one_period_without_split(trust_user):
 )
 def test_every_error_is_next_to_its_field(trust_user, client, change, field, words):
     department = factories.department("helse-bergen")
-    start = date.today() + timedelta(days=60)
+    start = local_today() + timedelta(days=60)
     data = _form(department.id, start, add_months(start, 12) - timedelta(days=1))
     for key, value in change.items():
         data[key] = {
             "START-1": (start - timedelta(days=1)).isoformat(),
             "START+40": (start + timedelta(days=40)).isoformat(),
-            "PAST": (date.today() - timedelta(days=10)).isoformat(),
+            "PAST": (local_today() - timedelta(days=10)).isoformat(),
         }.get(value, value)
     response = trust_user.submit("/periods/new", data)
     page = response.get_data(as_text=True)
@@ -146,7 +146,7 @@ def test_every_error_is_next_to_its_field(trust_user, client, change, field, wor
 
 def test_trust_staff_only_publish_for_their_own_departments(trust_user):
     other = factories.department("helse-stavanger")
-    start = date.today() + timedelta(days=60)
+    start = local_today() + timedelta(days=60)
     response = trust_user.submit("/periods/new", _form(other.id, start, add_months(start, 6)))
     assert response.status_code == 422
     assert _count() == 0
@@ -160,7 +160,7 @@ def test_coordinator_chooses_among_the_region_departments(ctx, client):
     assert "Helse Stavanger" in page and "<optgroup" in page
     assert factories.department("ahus").name not in page
     assert problems(page) == []
-    start = date.today() + timedelta(days=60)
+    start = local_today() + timedelta(days=60)
     department = factories.department("helse-stavanger")
     response = browser.submit("/periods/new", _form(department.id, start, add_months(start, 6)))
     assert response.status_code == 302
@@ -168,7 +168,7 @@ def test_coordinator_chooses_among_the_region_departments(ctx, client):
 
 def test_service_reports_all_errors_at_once(ctx):
     department = factories.department("helse-bergen")
-    past = date.today() - timedelta(days=5)
+    past = local_today() - timedelta(days=5)
     with pytest.raises(PeriodError) as caught:
         publish_periods(
             PeriodInput(department.id, past, past + timedelta(days=20), "nope"),

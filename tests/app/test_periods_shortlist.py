@@ -1,11 +1,11 @@
 """Under a shortlist policy (Ahus) the department chooses among the ranked candidates."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.dates import add_months
+from app.dates import add_months, local_today
 from app.extensions import db
 from app.matches import services as matches
 from app.models import Availability, Department, Match, Specialty, Trust
@@ -20,7 +20,7 @@ LILLESTROM, BAERUM = "3205", "3201"  # Ahus's catchment; Vestre Viken's
 
 
 def _window(gp, specialties):
-    start = date.today() + timedelta(days=10)
+    start = local_today() + timedelta(days=10)
     window = Availability(
         gp=gp, earliest_start=start, latest_end=add_months(start, 24), months=6, status="active"
     )
@@ -43,7 +43,7 @@ def _department(trust_code, specialty):
 
 
 def _period(trust_code="ahus", specialty="internal-medicine"):
-    start = date.today() + timedelta(days=90)
+    start = local_today() + timedelta(days=90)
     period = publish_period(
         PeriodInput(
             _department(trust_code, specialty).id,

@@ -1,7 +1,8 @@
 """Public vacancy pages: the advertised periods that have not started, open to anyone."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from app.dates import local_today
 from app.extensions import db
 
 from . import factories
@@ -9,7 +10,7 @@ from .a11y import problems
 
 
 def _period(status, days=60, trust_code="helse-bergen"):
-    period = factories.make_period(trust_code, start=date.today() + timedelta(days=days))
+    period = factories.make_period(trust_code, start=local_today() + timedelta(days=days))
     period.status = status
     db.session.commit()
     return period
@@ -19,8 +20,8 @@ def test_only_advertised_future_periods_are_listed(ctx, client):
     shown = _period("advertised")
     elsewhere = _period("advertised", days=120, trust_code="ahus")
     hidden = [_period("open"), _period("withdrawn"), _period("matched")]
-    started = factories.make_period("helse-bergen", start=date.today() + timedelta(days=60))
-    started.status, started.start_date = "advertised", date.today() - timedelta(days=1)
+    started = factories.make_period("helse-bergen", start=local_today() + timedelta(days=60))
+    started.status, started.start_date = "advertised", local_today() - timedelta(days=1)
     db.session.commit()
     response = client.get("/vacancies")
     page = response.get_data(as_text=True)

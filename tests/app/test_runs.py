@@ -1,13 +1,13 @@
 """The matching run: proposals, fallback to advertising, expired offers, dry runs, the
 database guard, and that a crash changes nothing."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 import matching
-from app.dates import add_months
+from app.dates import add_months, local_today
 from app.extensions import db
 from app.matches import services as match_services
 from app.models import AuditEvent, Match, MatchingRun, Notification, Period
@@ -16,7 +16,7 @@ from app.runs.services import RunRefused, RunRequest, execute
 
 from . import factories
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def period_for(department, *, start=None, months=6, published_days_ago=0):
