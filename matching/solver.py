@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from .capacity import Capacity
+from .closures import improve
 from .components import components, members
 from .cpsat import Part, PartSolution, Settings, solve_strict
 from .deferred import Outcome, deferred_acceptance
@@ -28,6 +29,7 @@ from .result import Metrics, Result, natural_key
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_WORKERS = 2
 MIP_BUILD_S_PER_PAIR = 25e-6  # building a part's MIP (model proto and hint), measured here
+LOCAL_SEARCH_SHARE = 0.2  # of a large part's budget, at most, for the better start
 CPSAT_PAIRS = 300  # strict parts up to this size go to CP-SAT (full tie-break), larger to the MIP
 
 
@@ -175,8 +177,10 @@ def _solve_part(
     started: float,
 ) -> PartSolution:
     """The most placements of one narrowed part: CP-SAT with the full lexicographic objective
-    for small parts, the MIP for the count of large ones, then deferred acceptance with the
-    periods it leaves empty closed. The core stands if neither finds better in time."""
+    for small parts, the MIP for the count of large ones (started from the core improved by a
+    local search over which periods stay closed, matching/closures.py), then deferred
+    acceptance with the periods it leaves empty closed. That start stands if the MIP finds
+    nothing better in time."""
     hint = {g: core.gp_period[g] for g in part.gps if core.gp_period[g] >= 0}
     fallback = PartSolution(hint, False, part.most or len(part.gps))
     budget = _remaining(settings, started, market)
@@ -185,10 +189,13 @@ def _solve_part(
         return solve_strict(part, hint, budget)
     if pairs * MIP_BUILD_S_PER_PAIR > 0.5 * budget.time_limit_s:
         return fallback
+    hint = improve(part, hint, time.perf_counter() + LOCAL_SEARCH_SHARE * budget.time_limit_s)
+    fallback = PartSolution(hint, False, fallback.placements_bound)
+    budget = _remaining(settings, started, market)
     sol = most_placements_strict(part, budget, hint)
     if sol is None:
         return fallback
-    if len(sol.assignment) <= len(hint):  # the core is as good; proven if the bound says so
+    if len(sol.assignment) <= len(hint):  # the start is as good; proven if the bound says so
         return PartSolution(hint, sol.placements_bound <= len(hint), sol.placements_bound)
     # The GP-optimal stable matching with the same periods closed: it fills the same periods
     # (rural hospitals theorem), so the same count and exemptions, and no GP does worse.
