@@ -116,15 +116,16 @@ class _Search:
 
     def _fits_without(self, occupancy: Capacity, q: int, a: int) -> bool:
         """Whether q fits once a (an open period) is given up."""
-        d, lo, hi = self.cap.span[self.ids[q]]
-        da, alo, ahi = self.cap.span[self.ids[a]]
-        counts, room = occupancy.counts[d], occupancy.cap[d]
-        return all(counts[s] - (da == d and alo <= s < ahi) < room for s in range(lo, hi))
+        occupancy.add(self.ids[a], -1)
+        try:
+            return occupancy.fits(self.ids[q])
+        finally:
+            occupancy.add(self.ids[a])
 
     def _loses_nothing(self, state: _State, a: int) -> tuple[bool, set[int]]:
         """Whether closing a sends its holder down a chain that ends in an empty period, and
         the periods without room the chain passed (they are closed with a)."""
-        part, out, ids = self.part, state.out, self.ids
+        part, out = self.part, state.out
         holder_of: dict[int, int] = {a: -1}
         skipped: set[int] = set()
         g = out.period_gp[a]
@@ -138,7 +139,7 @@ class _Search:
                     continue
                 h = holder_of.get(q, out.period_gp[q])
                 if h == -1:
-                    if ids[q] in self.cap.span and not self._fits_without(state.occupancy, q, a):
+                    if not self._fits_without(state.occupancy, q, a):
                         skipped.add(q)
                         continue
                     return True, skipped
