@@ -20,6 +20,21 @@ class PairArrays:
     n_periods: int
     span: int  # cost step per place in a GP's list: more than any sum of priority ranks
 
+    @classmethod
+    def of(
+        cls,
+        g: np.ndarray,
+        p: np.ndarray,
+        k: np.ndarray,
+        prio: np.ndarray,
+        n_gp: int,
+        n_periods: int,
+    ) -> PairArrays:
+        """The arrays with their cost step: a matching has at most min(n_gp, n_periods)
+        pairs, each of priority rank at most prio.max()."""
+        top = int(prio.max()) + 1 if len(prio) else 1
+        return cls(g, p, k, prio, n_gp, n_periods, min(n_gp, n_periods) * top + 1)
+
 
 def pair_arrays(prefs: list[list[int]], rank: list[dict[int, int]], n_periods: int) -> PairArrays:
     n_gp = len(prefs)
@@ -30,9 +45,7 @@ def pair_arrays(prefs: list[list[int]], rank: list[dict[int, int]], n_periods: i
     prio = np.fromiter(
         (rank[q][x] for x, mine in enumerate(prefs) for q in mine), dtype=np.int64, count=len(p)
     )
-    max_prio = max((len(r) for r in rank), default=1)
-    span = min(n_gp, n_periods) * max_prio + 1
-    return PairArrays(g, p, k, prio, n_gp, n_periods, span)
+    return PairArrays.of(g, p, k, prio, n_gp, n_periods)
 
 
 def min_cost_assign(

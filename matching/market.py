@@ -9,6 +9,7 @@ import numpy as np
 
 from .capacity import Capacity
 from .eligibility import DATE_CODES, FORBIDDEN, NOT_ELIGIBLE, Eligibility
+from .flow import PairArrays
 from .model import Problem
 from .pairs import eligible_pairs
 from .priority import PriorityRules
@@ -41,6 +42,7 @@ class Market:
     period_ids: list[str] = field(default_factory=list)
     prefs: list[list[int]] = field(default_factory=list)
     rank: list[dict[int, int]] = field(default_factory=list)
+    arrays: PairArrays | None = None  # the pairs of prefs and rank as arrays, in prefs order
 
     def outranks(self, gp: str, other: str, period: str) -> bool:
         """True if `gp` has higher priority than `other` for `period`."""
@@ -129,9 +131,14 @@ def build_market(problem: Problem) -> Market:
     live = (op >= 0) & (og >= 0)
     # Preference lists: the table is sorted by GP, then preference.
     sel_g, sel_p = og[live], op[live]
-    bounds = np.searchsorted(sel_g, np.arange(len(market.gp_ids) + 1)).tolist()
+    starts = np.searchsorted(sel_g, np.arange(len(market.gp_ids) + 1))
+    bounds = starts.tolist()
     flat = sel_p.tolist()
     market.prefs = [flat[bounds[g] : bounds[g + 1]] for g in range(len(market.gp_ids))]
+    place = np.arange(len(sel_g), dtype=np.int64) - starts[sel_g]
+    market.arrays = PairArrays.of(
+        sel_g, sel_p, place, table.prio[live], len(market.gp_ids), len(market.period_ids)
+    )
     # Priority ranks: by_period is sorted by period, then priority.
     order = table.by_period[live[table.by_period]]
     per, who, prio = op[order], og[order].tolist(), table.prio[order].tolist()

@@ -58,6 +58,41 @@ def test_every_priority_respecting_result_lies_within_the_cut_lists(doc: dict) -
                 assert held is None  # unplaced in M0
 
 
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_gps=8, max_periods=8))
+def test_band_and_pair_arrays_follow_their_definitions(doc: dict) -> None:
+    """The band, computed on the market's pair arrays, is each GP's list from its M0 period
+    down, where it is at least as high as the M0 holder; the arrays are prefs and rank."""
+    market = build_market(problem_from_json(_strict(doc)))
+    if market.infeasible:
+        return
+    a = market.arrays
+    assert a is not None
+    pairs = [
+        (g, p, k, market.rank[p][g])
+        for g, mine in enumerate(market.prefs)
+        for k, p in enumerate(mine)
+    ]
+    assert (
+        list(zip(a.g.tolist(), a.p.tolist(), a.k.tolist(), a.prio.tolist(), strict=True)) == pairs
+    )
+    # The cost step exceeds any matching's total priority rank.
+    assert a.span > min(a.n_gp, a.n_periods) * max((r for *_, r in pairs), default=0)
+    m0 = deferred_acceptance(market.prefs, market.rank, market.period_ids)
+    band = matching.solver._band(market, m0)
+    for g, mine in enumerate(market.prefs):
+        q = m0.gp_period[g]
+        if q < 0:
+            assert band[g] == []
+            continue
+        expected = []
+        for p in mine[mine.index(q) :]:
+            h = m0.period_gp[p]
+            if h < 0 or market.rank[p][g] <= market.rank[p][h]:
+                expected.append(p)
+        assert band[g] == expected
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_gps=6, max_periods=6))
 def test_mip_path_agrees_with_brute_force(doc: dict) -> None:
