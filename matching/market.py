@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -43,6 +44,7 @@ class Market:
     prefs: list[list[int]] = field(default_factory=list)
     rank: list[dict[int, int]] = field(default_factory=list)
     arrays: PairArrays | None = None  # the pairs of prefs and rank as arrays, in prefs order
+    build_s: float = 0.0  # how long building this market took (seconds)
 
     def outranks(self, gp: str, other: str, period: str) -> bool:
         """True if `gp` has higher priority than `other` for `period`."""
@@ -92,6 +94,7 @@ def _fix(market: Market) -> None:
 
 def build_market(problem: Problem) -> Market:
     """Index the problem: fixed pairs, eligible pairs, preference lists and priority ranks."""
+    started = time.perf_counter()
     market = Market(problem, Eligibility(problem), PriorityRules(problem), Capacity(problem))
     _fix(market)
     table = eligible_pairs(problem, market.rules)
@@ -147,4 +150,5 @@ def build_market(problem: Problem) -> Market:
         dict(zip(who[bounds[p] : bounds[p + 1]], prio[bounds[p] : bounds[p + 1]], strict=True))
         for p in range(len(market.period_ids))
     ]
+    market.build_s = time.perf_counter() - started
     return market
