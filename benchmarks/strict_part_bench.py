@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/strict_part_bench.py                  # 20k x 8k, seed 1
     .venv/bin/python benchmarks/strict_part_bench.py --gps 10000 --periods 4000 --seed 2
     .venv/bin/python benchmarks/strict_part_bench.py --random-seeds 0,1,2,3
+    .venv/bin/python benchmarks/strict_part_bench.py --random-seeds 0,1,2 --no-presolve
 
 Solves a generated strict_priority instance, keeps the largest part the solver handed to the
 MIP (matching/mip.py), and solves that part again twice with HiGHS's log captured: from the
@@ -11,7 +12,8 @@ shows when HiGHS has proven its bound and when it found each better solution; th
 how long the part takes once a solution with the optimal count is known, which is what a
 faster primal method could bring the part down to (docs/matching.md, Benchmark). With
 --random-seeds it also solves the part from the core once per HiGHS random seed: how much of
-the time is the luck of HiGHS's path.
+the time is the luck of HiGHS's path. --no-presolve solves the part again without CP-SAT's
+presolve in front of HiGHS (matching/mip.py), to compare.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def _progress_row(line: str) -> tuple[float, float, float, str] | None:
 
 
 def _solve_part(
-    part: Any, start: dict[int, int], limit: float, seed: int | None = None
+    part: Any, start: dict[int, int], limit: float, seed: int | None = None, presolve: bool = True
 ) -> tuple[Any, float, Timeline]:
     from matching.cpsat import Settings
     from matching.mip import most_placements_strict
@@ -78,16 +80,18 @@ def _solve_part(
     timeline = Timeline()
     started = time.perf_counter()
     sol = most_placements_strict(
-        part, Settings(limit, 1), start, log=timeline.read, random_seed=seed
+        part, Settings(limit, 1), start, log=timeline.read, random_seed=seed, presolve=presolve
     )
     return sol, time.perf_counter() - started, timeline
 
 
-def _seed_spread(part: Any, core: dict[int, int], limit: float, seeds: list[int]) -> None:
+def _seed_spread(
+    part: Any, core: dict[int, int], limit: float, seeds: list[int], presolve: bool
+) -> None:
     """The same part from the same core under other HiGHS random seeds: how much of its time
     is the luck of HiGHS's path."""
     for seed in seeds:
-        sol, took, timeline = _solve_part(part, core, limit, seed)
+        sol, took, timeline = _solve_part(part, core, limit, seed, presolve)
         if sol is None:
             print(f"  random seed {seed}: no solution in {took:.1f} s")
             continue
@@ -116,7 +120,11 @@ def main() -> None:
         default="",
         help="also solve the part from the core with these HiGHS random seeds (e.g. 0,1,2,3)",
     )
+    parser.add_argument(
+        "--no-presolve", action="store_true", help="solve the part without CP-SAT's presolve"
+    )
     args = parser.parse_args()
+    presolve = not args.no_presolve
     sys.path.insert(0, str(ROOT))
     from matching import solver
     from matching.generator import generate
@@ -149,7 +157,7 @@ def main() -> None:
         return
     pairs, part, core = max(parts, key=lambda item: item[0])
     print(f"largest: {len(part.gps)} GPs, {pairs} pairs; the core places {len(core)}")
-    sol, took, timeline = _solve_part(part, core, args.time_limit)
+    sol, took, timeline = _solve_part(part, core, args.time_limit, None, presolve)
     if sol is None:
         print("HiGHS found no solution in the time limit")
         return
@@ -162,7 +170,7 @@ def main() -> None:
     print(f"  HiGHS clock: solutions {steps}")
     if proven is not None:
         print(f"  HiGHS clock: bound at most {len(sol.assignment)} from {proven:.1f} s")
-    best, again, _ = _solve_part(part, sol.assignment, args.time_limit)
+    best, again, _ = _solve_part(part, sol.assignment, args.time_limit, None, presolve)
     if best is not None:
         print(
             f"with that solution as the start: {'optimal' if best.optimal else 'not proven'}"
@@ -170,7 +178,8 @@ def main() -> None:
         )
     if args.random_seeds:
         print("from the core, by HiGHS random seed (build included):")
-        _seed_spread(part, core, args.time_limit, [int(s) for s in args.random_seeds.split(",")])
+        seeds = [int(s) for s in args.random_seeds.split(",")]
+        _seed_spread(part, core, args.time_limit, seeds, presolve)
 
 
 if __name__ == "__main__":

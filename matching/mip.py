@@ -116,7 +116,7 @@ class _Rows:
         params.keep_all_feasible_solutions_in_presolve = True
         params.num_workers = 1
         params.max_time_in_seconds = time_limit_s
-        if solver.solve(model) == cp_model.INFEASIBLE:  # pragma: no cover - the start is feasible
+        if solver.solve(model) == cp_model.INFEASIBLE:  # never a part's model: the core solves it
             return {}
         return {
             k: var.domain[0]
