@@ -80,7 +80,7 @@ def _solve_part(
     timeline = Timeline()
     started = time.perf_counter()
     sol = most_placements_strict(
-        part, Settings(limit, 1), start, log=timeline.read, random_seed=seed, presolve=presolve
+        part, Settings(limit), start, log=timeline.read, random_seed=seed, presolve=presolve
     )
     return sol, time.perf_counter() - started, timeline
 

@@ -12,7 +12,7 @@ from .errors import ProblemError
 from .model import MODES, STRICT
 from .parse import load_problem
 from .result import dumps
-from .solver import DEFAULT_TIME_LIMIT_S, DEFAULT_WORKERS, solve
+from .solver import DEFAULT_TIME_LIMIT_S, solve
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,7 +21,6 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("solve", help="solve a problem file, print the result JSON")
     s.add_argument("problem")
     s.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="S")
-    s.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N")
     s.add_argument("-o", "--output", help="write the result here instead of stdout")
     c = sub.add_parser("check", help="verify a result against its problem (exit 1 on failure)")
     c.add_argument("problem")
@@ -46,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "solve":
-            result = solve(load_problem(args.problem), args.time_limit, args.workers)
+            result = solve(load_problem(args.problem), args.time_limit)
             text = dumps(result)
             if args.output:
                 Path(args.output).write_text(text, encoding="utf-8")

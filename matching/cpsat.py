@@ -42,7 +42,6 @@ class PartSolution:
 @dataclass(frozen=True)
 class Settings:
     time_limit_s: float
-    num_workers: int
 
 
 def _costs(part: Part) -> dict[Pair, int]:

@@ -17,6 +17,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
@@ -30,7 +31,18 @@ INF = math.inf
 PRESOLVE_SHARE = 0.25  # of the part's budget, at most, for CP-SAT's presolve
 
 
-class _Rows:
+@dataclass(frozen=True)
+class Count:
+    """HiGHS's answer for a count model: every variable's value in the best solution found,
+    the proven upper bound on the count (None if HiGHS proved none), and whether it is proven
+    optimal."""
+
+    values: list[float]
+    bound: int | None
+    optimal: bool
+
+
+class Rows:
     """A MIP written as plain lists (variables and rows by index) and handed to MathOpt as one
     model proto: adding 170,000 coefficients one call at a time through MathOpt's model took
     about 1 s at 20k x 8k, this takes 0.3 s for the same model."""
@@ -81,6 +93,53 @@ class _Rows:
         matrix.column_ids.extend(cols[order].tolist())
         matrix.coefficients.extend(np.asarray(self.coefs)[order].tolist())
         return mathopt.Model.from_model_proto(proto)
+
+    def solve_count(
+        self,
+        name: str,
+        maximize: list[int],
+        left_s: float,
+        start: list[float] | None = None,
+        log: Callable[[Sequence[str]], None] | None = None,
+        random_seed: int | None = None,
+        presolve: bool = True,
+    ) -> Count | None:
+        """Maximise the count with HiGHS within `left_s` seconds (building included) from the
+        solution `start` (a value per variable), if given; None if HiGHS found no solution.
+        `presolve` False skips HiGHS's presolve (for models whose LP is solved faster than
+        presolved)."""
+        started = time.perf_counter()
+        model = self.model(name, maximize)
+        # Building counts against the limit, and HiGHS overruns its own (it checks the clock
+        # between presolve and cut rounds): by 0.1-0.2 s on the 20k x 8k part on a fast
+        # night, by up to about a second on slower ones.
+        left = left_s - (time.perf_counter() - started)
+        params = mathopt.SolveParameters(
+            time_limit=timedelta(seconds=max(0.95 * left - 0.3, 0.5)),
+            # The objective is a count: stop only when the bound meets it (the default
+            # relative gap would accept a count a few short of the optimum on large models).
+            relative_gap_tolerance=0.0,
+            enable_output=False,  # HiGHS would print on standard output, where results go
+            random_seed=random_seed,
+            presolve=None if presolve else mathopt.Emphasis.OFF,
+        )
+        variables = [model.get_variable(k) for k in range(len(self.lower))]
+        hints = None
+        if start is not None:
+            hint = mathopt.SolutionHint(variable_values=dict(zip(variables, start, strict=True)))
+            hints = mathopt.ModelSolveParameters(solution_hints=[hint])
+        result = mathopt.solve(
+            model, mathopt.SolverType.HIGHS, params=params, model_params=hints, msg_cb=log
+        )
+        if not result.has_primal_feasible_solution():
+            return None
+        # For a maximisation the dual bound is the upper bound on the count.
+        upper = result.termination.objective_bounds.dual_bound
+        return Count(
+            list(result.variable_values(variables)),
+            int(math.floor(upper + 1e-6)) if math.isfinite(upper) else None,
+            result.termination.reason == mathopt.TerminationReason.OPTIMAL,
+        )
 
     def fixings(self, maximize: list[int], time_limit_s: float) -> dict[int, int]:
         """Variables that CP-SAT's presolve fixes, as {variable: value}: the same value in
@@ -166,7 +225,7 @@ def most_placements_strict(
     and the hardest generated parts take 12-25 s instead of a minute (docs/matching.md).
     """
     started = time.perf_counter()
-    mip = _Rows()
+    mip = Rows()
     cap, ids = part.capacity, part.period_ids
     x: dict[tuple[int, int], int] = {}
     for g in part.gps:
@@ -252,24 +311,10 @@ def most_placements_strict(
         left = settings.time_limit_s - (time.perf_counter() - started)
         for k, value in mip.fixings(objective, PRESOLVE_SHARE * left).items():
             mip.lower[k] = mip.upper[k] = float(value)
-    model = mip.model("strict part", objective)
-    variables = [model.get_variable(k) for k in range(len(mip.lower))]
-    # Building counts against the limit, and HiGHS overruns its own (it checks the clock
-    # between presolve and cut rounds): by 0.1-0.2 s on the 20k x 8k part on a fast night,
-    # by up to about a second on slower ones.
-    left = settings.time_limit_s - (time.perf_counter() - started)
-    params = mathopt.SolveParameters(
-        time_limit=timedelta(seconds=max(0.95 * left - 0.3, 0.5)),
-        # The objective is a count: stop only when the bound meets it (the default relative
-        # gap would accept a count a few short of the optimum on large parts).
-        relative_gap_tolerance=0.0,
-        enable_output=False,  # HiGHS would print on standard output, where results go
-        random_seed=random_seed,
-    )
-    hints = None
+    values: list[float] | None = None
     if start:
         held = {p: g for g, p in start.items()}
-        values = [0.0] * len(variables)
+        values = [0.0] * len(mip.lower)
         for (g, p), k in x.items():
             values[k] = float(start.get(g) == p)
         for p, k in fill.items():
@@ -278,18 +323,10 @@ def most_placements_strict(
             values[flag] = float(sum(p in held for p in members) >= room)
         for p, z in exempt.items():
             values[z] = float(p not in held and any(values[f] for f in exempt_flags[p]))
-        hint = mathopt.SolutionHint(variable_values=dict(zip(variables, values, strict=True)))
-        hints = mathopt.ModelSolveParameters(solution_hints=[hint])
-    result = mathopt.solve(
-        model, mathopt.SolverType.HIGHS, params=params, model_params=hints, msg_cb=log
-    )
-    if not result.has_primal_feasible_solution():
+    left = settings.time_limit_s - (time.perf_counter() - started)
+    count = mip.solve_count("strict part", objective, left, values, log, random_seed)
+    if count is None:
         return None
-    pairs = list(x)
-    values = result.variable_values([variables[x[pair]] for pair in pairs])
-    best = {g: p for (g, p), v in zip(pairs, values, strict=True) if v > 0.5}
-    # For a maximisation the dual bound is the upper bound on the count.
-    upper = result.termination.objective_bounds.dual_bound
-    bound = max(int(math.floor(upper + 1e-6)), len(best)) if math.isfinite(upper) else len(part.gps)
-    optimal = result.termination.reason == mathopt.TerminationReason.OPTIMAL
-    return PartSolution(best, optimal and bound == len(best), bound)
+    best = {g: p for (g, p), k in x.items() if count.values[k] > 0.5}
+    bound = len(part.gps) if count.bound is None else max(count.bound, len(best))
+    return PartSolution(best, count.optimal and bound == len(best), bound)

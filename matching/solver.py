@@ -27,7 +27,6 @@ from .packing import pack
 from .result import Metrics, Result, natural_key
 
 DEFAULT_TIME_LIMIT_S = 60.0
-DEFAULT_WORKERS = 2
 MIP_BUILD_S_PER_PAIR = 25e-6  # building a part's MIP (model proto and hint), measured here
 LOCAL_SEARCH_SHARE = 0.2  # of a large part's budget, at most, for the better start
 CPSAT_PAIRS = 300  # strict parts up to this size go to CP-SAT (full tie-break), larger to the MIP
@@ -88,12 +87,12 @@ def _strict_bound(market: Market, m0: Outcome, band: list[list[int]], gps: list[
 def _strict(
     market: Market, settings: Settings, started: float
 ) -> tuple[list[int], bool, int, int, int]:
-    """Stable core by deferred acceptance; CP-SAT only where capacity breaks it and the
-    packing bound does not already prove the count.
+    """Stable core by deferred acceptance; CP-SAT or the MIP only where capacity breaks it
+    and the packing bound does not already prove the count.
 
     M0, the capacity-blind GP-optimal stable matching, bounds every priority-respecting
     result: no GP does better than in M0 and no period still open does worse (comparative
-    statics), so CP-SAT needs only the pairs in that band (docs/matching.md).
+    statics), so the solvers need only the pairs in that band (docs/matching.md).
     """
     m0 = deferred_acceptance(market.prefs, market.rank, market.period_ids)
     over = {dept for dept, _ in _filled(market, m0.gp_period).overfull()}
@@ -222,15 +221,15 @@ def _remaining(settings: Settings, started: float, market: Market) -> Settings:
     10k and 20k GPs), so this solve's own indexing time is kept for them: it scales with the
     pairs and with the machine's speed that day."""
     left = settings.time_limit_s - (time.perf_counter() - started) - 0.2 - market.build_s
-    return Settings(max(left, 0.5), settings.num_workers)
+    return Settings(max(left, 0.5))
 
 
 def _max(
     market: Market, settings: Settings, started: float
 ) -> tuple[list[int], bool, int, int, int]:
     """Max flow with min cost; where capacity binds, close the periods outside a largest
-    packing of each over-full department and flow again; CP-SAT only if the packing bound
-    does not prove the count."""
+    packing of each over-full department and flow again; the reduced count model only if
+    the packing bound does not prove the count."""
     ids = market.period_ids
     dept = market.problem.period_by_id
     arrays = market.arrays
@@ -269,13 +268,13 @@ def _max_exact(
     settings: Settings,
     bound: int,
 ) -> tuple[list[int], bool, int, int, int]:
-    """The count on the reduced CP-SAT model (matching/maxcount.py), then the min-cost flow
-    for the periods it opens; the heuristic stands if CP-SAT does not beat it."""
+    """The count on the reduced model (matching/maxcount.py, HiGHS), then the min-cost flow
+    for the periods it opens; the heuristic stands if HiGHS does not beat it."""
     have = sum(p >= 0 for p in heuristic)
     left = _remaining(settings, started, market)
     # Keep time for the reduction's flow and the final flow (about 3 us a pair each here).
     pairs = sum(len(mine) for mine in market.prefs)
-    budget = Settings(max(left.time_limit_s - 6e-6 * pairs, 0.5), left.num_workers)
+    budget = Settings(max(left.time_limit_s - 6e-6 * pairs, 0.5))
     sol = most_placements(market, arrays, budget, bound, heuristic)
     if sol is None:
         return heuristic, False, max(bound - have, 0), 1, 0
@@ -324,7 +323,6 @@ def _collector_paused() -> Iterator[None]:
 def solve(
     problem: Problem,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
-    num_workers: int = DEFAULT_WORKERS,
 ) -> Result:
     """Solve `problem` under its policy; the same problem always gives the same result.
 
@@ -333,10 +331,10 @@ def solve(
     or "infeasible" (contradictory pins or placements, named in `infeasible_reasons`).
     """
     with _collector_paused():
-        return _solve(problem, time_limit_s, num_workers)
+        return _solve(problem, time_limit_s)
 
 
-def _solve(problem: Problem, time_limit_s: float, num_workers: int) -> Result:
+def _solve(problem: Problem, time_limit_s: float) -> Result:
     started = time.perf_counter()
     market = build_market(problem)
     lottery = tuple(sorted(market.rules.lottery.items(), key=lambda i: natural_key(i[0])))
@@ -354,7 +352,7 @@ def _solve(problem: Problem, time_limit_s: float, num_workers: int) -> Result:
             lottery,
             infeasible_reasons=tuple(market.infeasible),
         )
-    settings = Settings(time_limit_s, num_workers)
+    settings = Settings(time_limit_s)
     strict = mode == STRICT
     gp_period, optimal, slack, parts, refusals = (_strict if strict else _max)(
         market, settings, started

@@ -14,6 +14,7 @@ from matching.checker import check
 from matching.flow import max_flow_min_cost
 from matching.generator import generate
 from matching.market import build_market
+from matching.mip import INF, Rows
 
 
 @pytest.mark.parametrize("seed", [1, 2, 4, 5])
@@ -30,3 +31,21 @@ def test_reduced_count_model_is_exact(seed: int) -> None:
     market = build_market(prob)
     uncapacitated = max_flow_min_cost(market.prefs, market.rank, len(market.period_ids))
     assert sum(p >= 0 for p in uncapacitated) > result.metrics.placed  # capacity binds
+
+
+def test_count_without_presolve_branches_where_the_lp_is_fractional() -> None:
+    # The count model's LP was integral on every generated instance, so the max_placements
+    # path runs HiGHS without presolve; where the LP is fractional HiGHS must still branch to
+    # the exact count. Three pairwise conflicting variables: LP 1.5, the count 1.
+    rows = Rows()
+    a, b, c = rows.var(), rows.var(), rows.var()
+    for pair in ([a, b], [b, c], [a, c]):
+        rows.row(-INF, 1, pair)
+    count = rows.solve_count("odd cycle", [a, b, c], 10.0, presolve=False)
+    assert count is not None
+    assert count.optimal
+    assert count.bound == 1
+    assert sum(v > 0.5 for v in count.values) == 1
+    # From a start, the start is kept when nothing beats it.
+    started = rows.solve_count("odd cycle", [a, b, c], 10.0, [0.0, 1.0, 0.0], presolve=False)
+    assert started is not None and started.values == [0.0, 1.0, 0.0]

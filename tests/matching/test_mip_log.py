@@ -50,8 +50,8 @@ def _largest_mip_part(seed: int) -> tuple[Part, dict[int, int]]:
 def test_the_log_hook_sees_highs_progress_and_changes_nothing() -> None:
     part, start = _largest_mip_part(3)
     lines: list[str] = []
-    logged = most_placements_strict(part, Settings(20, 1), start, log=lines.extend)
-    quiet = most_placements_strict(part, Settings(20, 1), start)
+    logged = most_placements_strict(part, Settings(20), start, log=lines.extend)
+    quiet = most_placements_strict(part, Settings(20), start)
     assert logged is not None and quiet is not None
     assert logged.assignment == quiet.assignment
     assert logged.optimal
@@ -80,11 +80,11 @@ def test_progress_rows_are_read_and_other_lines_skipped() -> None:
 
 def test_another_random_seed_reaches_the_same_count() -> None:
     part, start = _largest_mip_part(3)
-    first = most_placements_strict(part, Settings(20, 1), start)
+    first = most_placements_strict(part, Settings(20), start)
     with mock.patch.object(
         matching.mip.mathopt, "solve", wraps=matching.mip.mathopt.solve
     ) as highs:
-        second = most_placements_strict(part, Settings(20, 1), start, random_seed=7)
+        second = most_placements_strict(part, Settings(20), start, random_seed=7)
     assert highs.call_args.kwargs["params"].random_seed == 7
     assert first is not None and second is not None
     assert first.optimal and second.optimal

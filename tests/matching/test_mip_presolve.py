@@ -1,4 +1,4 @@
-"""CP-SAT's presolve in front of HiGHS (matching/mip.py, `_Rows.fixings`): the variables it
+"""CP-SAT's presolve in front of HiGHS (matching/mip.py, `Rows.fixings`): the variables it
 fixes have that value in every solution of the model, so HiGHS keeps every solution, the start
 and the bound."""
 
@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching import problem_from_json, solve
-from matching.mip import _Rows
+from matching.mip import Rows
 from tests.matching.solver_paths import all_parts_to_mip
 from tests.matching.strategies import problems
 
 ENUMERABLE = 14  # models with at most this many variables are checked point by point
 
 
-def _points(rows: _Rows) -> Iterator[tuple[int, ...]]:
+def _points(rows: Rows) -> Iterator[tuple[int, ...]]:
     """Every 0/1 point that satisfies the rows (the fill variables are sums of 0/1 variables
     at most 1, so the 0/1 points are all the solutions)."""
     terms: dict[int, list[tuple[int, float]]] = defaultdict(list)
@@ -38,7 +38,7 @@ def _points(rows: _Rows) -> Iterator[tuple[int, ...]]:
 
 
 def test_fixings_are_forced_values_not_preferred_ones() -> None:
-    rows = _Rows()
+    rows = Rows()
     a, b, c, d, e = (rows.var() for _ in range(5))
     rows.row(-math.inf, 1, [a, b])  # a + b <= 1
     rows.row(1, math.inf, [a])  # a >= 1, so b = 0
@@ -49,7 +49,7 @@ def test_fixings_are_forced_values_not_preferred_ones() -> None:
 
 
 def test_an_infeasible_model_fixes_nothing() -> None:
-    rows = _Rows()
+    rows = Rows()
     a = rows.var()
     rows.row(1, math.inf, [a])
     rows.row(-math.inf, 0, [a])
@@ -57,8 +57,8 @@ def test_an_infeasible_model_fixes_nothing() -> None:
 
 
 @st.composite
-def _models(draw: st.DrawFn) -> tuple[_Rows, list[int]]:
-    rows = _Rows()
+def _models(draw: st.DrawFn) -> tuple[Rows, list[int]]:
+    rows = Rows()
     variables = [rows.var() for _ in range(draw(st.integers(1, 8)))]
     for _ in range(draw(st.integers(0, 6))):
         cols = draw(st.permutations(variables))[: draw(st.integers(1, len(variables)))]
@@ -70,7 +70,7 @@ def _models(draw: st.DrawFn) -> tuple[_Rows, list[int]]:
 
 @settings(max_examples=300, deadline=None)
 @given(_models())
-def test_fixings_hold_for_every_solution_of_random_models(model: tuple[_Rows, list[int]]) -> None:
+def test_fixings_hold_for_every_solution_of_random_models(model: tuple[Rows, list[int]]) -> None:
     rows, maximize = model
     fixed = rows.fixings(maximize, time_limit_s=10)
     for bits in _points(rows):
@@ -83,14 +83,14 @@ def test_fixings_hold_for_every_solution_of_a_part(doc: dict) -> None:
     """The MIP of the parts of small random problems (when capacity makes one), solved point
     by point."""
     doc = {**doc, "policy": {**doc["policy"], "mode": "strict_priority"}}
-    real = _Rows.fixings
+    real = Rows.fixings
 
-    def checked(self: _Rows, maximize: list[int], time_limit_s: float) -> dict[int, int]:
+    def checked(self: Rows, maximize: list[int], time_limit_s: float) -> dict[int, int]:
         fixed = real(self, maximize, time_limit_s)
         if len(self.lower) <= ENUMERABLE:
             for bits in _points(self):
                 assert all(bits[k] == value for k, value in fixed.items())
         return fixed
 
-    with all_parts_to_mip(), mock.patch.object(_Rows, "fixings", checked):
+    with all_parts_to_mip(), mock.patch.object(Rows, "fixings", checked):
         solve(problem_from_json(doc), time_limit_s=10)
