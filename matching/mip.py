@@ -9,6 +9,9 @@ LP-based solver: full sums instead of prefix variables, a fill variable per peri
 capacity can touch, and one capacity row and full-flag per maximal set of periods running
 at the same time in a department (a segment whose periods are a subset of another's, with at
 least as much room, can only be full when that one is).
+
+`Rows` (the model as lists, CP-SAT's fixings, HiGHS's count) also solves the max_placements
+count model (matching/maxcount.py).
 """
 
 from __future__ import annotations
