@@ -85,3 +85,24 @@ def test_priority_positions_match_rank_candidates(solved: tuple[object, dict]) -
         if a["source"] == "match":
             ranked = [c.gp for c in rank_candidates(prob, a["period"])]  # type: ignore[arg-type]
             assert ranked.index(a["gp"]) + 1 == a["priority_position"]
+
+
+def test_max_placements_maximality_beyond_the_exact_limit_uses_the_lp_bound() -> None:
+    # Capacity binds here (tests/matching/test_maxcount.py); with the exact model switched
+    # off, the checker's own LP relaxation (GLOP) proves the count or says how far it is.
+    prob = problem_from_json(generate(600, 240, seed=1, mode="max_placements"))
+    result = json.loads(json.dumps(result_to_json(solve(prob))))
+    assert result["status"] == "optimal"
+    report = check(prob, result, exact_limit=0)
+    assert report.failures == []
+    assert report.notes == []  # verified, not only bounded
+    dropped = copy.deepcopy(result)
+    gone = next(a for a in dropped["assignments"] if a["source"] == "match")
+    dropped["assignments"].remove(gone)
+    dropped["metrics"]["placed"] -= 1
+    placed = dropped["metrics"]["placed"]
+    report = check(prob, dropped, exact_limit=0)
+    assert any(
+        f"only the bound {placed} <= {placed + 1} (the LP relaxation" in note
+        for note in report.notes
+    )
