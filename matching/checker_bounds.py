@@ -132,7 +132,8 @@ def _lp_bound(world: World, pairs: dict[str, list[str]], fixed_periods: set[str]
     """The most placements of the open market in max_placements mode can be no more than the
     optimum of its LP relaxation (one period per GP, one GP per period, capacity on every day
     a period starts), solved by GLOP; None if GLOP does not finish. The model goes to MathOpt
-    as one proto (a million pairs at 20k x 8k)."""
+    as one proto (a million pairs at 20k x 8k), written here rather than with the solver's
+    `mip.Rows`: the checker shares no code with what it checks."""
     cols: list[int] = []  # (row, column) entries, all coefficients 1
     rows: list[int] = []
     upper: list[float] = []
@@ -234,14 +235,13 @@ def check_maximal(
         elif have != best:
             report.fail(f"places {have} in the open market; the exact model places {best}")
         return
-    if not strict:
-        most = _lp_bound(world, pairs, fixed_period)
-        if most is not None and have > most:
+    most = None if strict else _lp_bound(world, pairs, fixed_period)
+    if most is not None:
+        if have > most:
             report.fail(f"places {have} in the open market, more than its LP relaxation's {most}")
-        if most is not None and have >= most:
+        if have >= most:
             return  # no feasible result places more
-        if most is not None:
-            bound, name = most, "the LP relaxation with department capacity"
+        bound, name = most, "the LP relaxation with department capacity"
     report.notes.append(
         f"maximality: capacity binds and {n_pairs} pairs exceed --exact-limit {exact_limit}; "
         f"only the bound {have} <= {bound} ({name}) was verified"

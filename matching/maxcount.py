@@ -143,10 +143,10 @@ def most_placements(
         if len(ps) > room and key not in written:  # segments with the same periods: one row
             written.add(key)
             mip.row(-INF, room, [k for p in ps for k in by_period[p]])
-    # `most` (a proven bound) is deliberately not added as a constraint: it would cut off the
-    # LP's integral optimum as a vertex (measured with CP-SAT before: 0.4 s -> 3.7 s at
-    # 2k x 800); it only caps the reported bound. HiGHS's presolve is off: on this model it
-    # took 8.8 of the 10.5 s at 10k x 4k and the LP alone solves it there.
+    # `most` (a proven bound) only caps the reported bound; it is not a row (with CP-SAT, the
+    # count's solver before HiGHS, it slowed the proof from 0.4 to 3.7 s at 2k x 800, and
+    # HiGHS's LP proves the count without it). HiGHS's presolve is off: on this model it took
+    # 8.8 of the 10.5 s at 10k x 4k, and the LP alone solves it there.
     count = mip.solve_count(
         "max_placements count",
         list(range(len(mip.lower))),
