@@ -15,7 +15,7 @@ from .capacity import Capacity
 from .closures import improve
 from .components import components, members
 from .cpsat import Part, PartSolution, Settings, solve_strict
-from .deferred import Outcome, deferred_acceptance
+from .deferred import Outcome, deferred_acceptance, gp_optimal
 from .explain import Explainer
 from .flow import PairArrays, grouped_max_flow, min_cost_assign
 from .market import MATCH, Market, build_market
@@ -94,7 +94,9 @@ def _strict(
     result: no GP does better than in M0 and no period still open does worse (comparative
     statics), so the solvers need only the pairs in that band (docs/matching.md).
     """
-    m0 = deferred_acceptance(market.prefs, market.rank, market.period_ids)
+    arrays = market.arrays
+    assert arrays is not None  # built with the market
+    m0 = gp_optimal(arrays)
     over = {dept for dept, _ in _filled(market, m0.gp_period).overfull()}
     if not over:
         return m0.gp_period, True, 0, 0, 0
