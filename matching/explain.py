@@ -31,8 +31,7 @@ Final = dict[str, tuple[str, str]]  # gp -> (period, source)
 
 
 def _reason_of(period: str, reason: str) -> Reason:
-    """Reason(period, reason) without the named tuple's argument handling: about a million
-    of them at 20k x 8k."""
+    """Reason(period, reason) without the named tuple's argument handling."""
     return tuple.__new__(Reason, (period, reason))
 
 
@@ -59,6 +58,11 @@ class Explainer:
                 self._held_rank[pid] = (ranks, ranks[self._open_gp[held[0]]])
         self._fits_cache: dict[str, bool] = {}
         self._full_cache: dict[str, str | None] = {}
+        # The two reasons most pairs get, one shared (immutable) Reason per period: at
+        # 20k x 8k about a million pairs get one of them.
+        ids = [p.id for p in market.problem.periods]
+        self._higher = {pid: _reason_of(pid, HIGHER_PRIORITY) for pid in ids}
+        self._elsewhere = {pid: _reason_of(pid, ELSEWHERE_PREFERRED) for pid in ids}
 
     def position(self, period: str) -> dict[str, int]:
         pos = self._positions.get(period)
@@ -97,6 +101,7 @@ class Explainer:
         unplaced, placed, blocking = [], [], []
         problem = self.market.problem
         elig, periods = self.market.elig, problem.period_by_id
+        higher, elsewhere = self._higher, self._elsewhere
         for g in sorted(problem.gps, key=lambda g: natural_key(g.id)):
             reasons = []
             mine = self.final.get(g.id)
@@ -113,18 +118,18 @@ class Explainer:
                 for period in eligible[:own]:
                     fast = held_rank.get(period)
                     if fast is not None and fast[1] < fast[0].get(og, fast[1]):
-                        reasons.append(_reason_of(period, HIGHER_PRIORITY))
+                        reasons.append(higher[period])
                         continue
                     reason, cause = self._reason(g.id, period, mine, False)
                     reasons.append(Reason(period, reason))
                     if cause is not None and strict:
                         blocking.append(self._blocking(g.id, period, cause))
-                reasons.extend(_reason_of(p, ELSEWHERE_PREFERRED) for p in eligible[own + 1 :])
+                reasons.extend(map(elsewhere.__getitem__, eligible[own + 1 :]))
                 start = len(eligible)
             for period in eligible[start:]:
                 fast = held_rank.get(period) if own_key is None else None
                 if fast is not None and fast[1] < fast[0].get(og, fast[1]):
-                    reasons.append(_reason_of(period, HIGHER_PRIORITY))
+                    reasons.append(higher[period])
                     continue
                 if own_key is not None:
                     better_own = own_key < elig.preference_key(g, periods[period])
