@@ -68,7 +68,7 @@ class Metrics:
     objective: int  # placements (the primary objective)
     bound: int  # proven upper bound on placements
     eligible_pairs: int = 0
-    capacity_parts: int = 0  # components solved with CP-SAT
+    capacity_parts: int = 0  # parts solved with CP-SAT or HiGHS
     capacity_refusals: int = 0
 
 
