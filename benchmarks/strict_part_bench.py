@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from matching.race import progress_row  # noqa: E402 - after the path
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Timeline:
 
     def read(self, lines: list[str]) -> None:
         for line in lines:
-            row = _progress_row(line)
+            row = progress_row(line)
             if row is not None:
                 self.rows.append(row)
 
@@ -57,30 +60,29 @@ class Timeline:
         return out
 
 
-def _progress_row(line: str) -> tuple[float, float, float, str] | None:
-    """(time, bound, solution, source letter) of a row of HiGHS's branch-and-bound table."""
-    tokens = line.split()
-    source = ""
-    if tokens and len(tokens[0]) == 1 and tokens[0].isalpha():
-        source, tokens = tokens[0], tokens[1:]
-    if len(tokens) != 12 or not tokens[-1].endswith("s") or not tokens[3].endswith("%"):
-        return None
-    try:
-        return float(tokens[-1][:-1]), float(tokens[4]), float(tokens[5]), source
-    except ValueError:
-        return None
-
-
 def _solve_part(
-    part: Any, start: dict[int, int], limit: float, seed: int | None = None, presolve: bool = True
+    part: Any,
+    start: dict[int, int],
+    limit: float,
+    seed: int | None = None,
+    presolve: bool = True,
+    search: bool = False,
 ) -> tuple[Any, float, Timeline]:
+    """HiGHS alone on the part (with `search`, as the solver runs it: beside the
+    neighbourhood search, matching/race.py)."""
     from matching.cpsat import Settings
     from matching.mip import most_placements_strict
 
     timeline = Timeline()
     started = time.perf_counter()
     sol = most_placements_strict(
-        part, Settings(limit), start, log=timeline.read, random_seed=seed, presolve=presolve
+        part,
+        Settings(limit),
+        start,
+        log=timeline.read,
+        random_seed=seed,
+        presolve=presolve,
+        search=search,
     )
     return sol, time.perf_counter() - started, timeline
 
@@ -175,6 +177,12 @@ def main() -> None:
         print(
             f"with that solution as the start: {'optimal' if best.optimal else 'not proven'}"
             f" after {again:.1f} s (build included)"
+        )
+    raced, took, _ = _solve_part(part, core, args.time_limit, None, presolve, search=True)
+    if raced is not None:
+        print(
+            f"from the core with the neighbourhood search beside HiGHS: {len(raced.assignment)}"
+            f" placed, {'optimal' if raced.optimal else 'not proven'} after {took:.1f} s"
         )
     if args.random_seeds:
         print("from the core, by HiGHS random seed (build included):")

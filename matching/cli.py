@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import ProblemError
@@ -41,11 +43,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """While solving, whatever writes to the process's standard output at the C level goes to
+    standard error (HiGHS prints some diagnostics there unasked), so that standard output
+    holds the result JSON alone."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "solve":
-            result = solve(load_problem(args.problem), args.time_limit)
+            problem = load_problem(args.problem)
+            with _stdout_to_stderr():
+                result = solve(problem, args.time_limit)
             text = dumps(result)
             if args.output:
                 Path(args.output).write_text(text, encoding="utf-8")

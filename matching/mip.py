@@ -26,12 +26,16 @@ from datetime import timedelta
 import numpy as np
 from ortools.math_opt import model_pb2
 from ortools.math_opt.python import mathopt
+from ortools.math_opt.solvers import highs_pb2
 from ortools.sat.python import cp_model
 
 from .cpsat import Part, PartSolution, Settings
 
 INF = math.inf
 PRESOLVE_SHARE = 0.25  # of the part's budget, at most, for CP-SAT's presolve
+# Parts this large run the neighbourhood search beside HiGHS (matching/race.py); smaller ones
+# take HiGHS less time than the search and the child process would.
+SEARCH_PAIRS = 5000
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,24 @@ class Rows:
         self.cols.extend(cols)
         self.coefs.extend([1.0] * len(cols) if coefs is None else coefs)
 
+    def restricted(self, fixed: dict[int, float] | None = None, relaxed: bool = False) -> Rows:
+        """The same rows with the variables `fixed` fixed to their values, and with every
+        variable continuous if `relaxed` (the row lists are shared, not copied)."""
+        out = Rows()
+        out.lower, out.upper = list(self.lower), list(self.upper)
+        for k, value in (fixed or {}).items():
+            out.lower[k] = out.upper[k] = value
+        out.integer = [False] * len(self.integer) if relaxed else self.integer
+        out.row_lower, out.row_upper = self.row_lower, self.row_upper
+        out.rows, out.cols, out.coefs = self.rows, self.cols, self.coefs
+        return out
+
     def model(self, name: str, maximize: list[int]) -> mathopt.Model:
         """The model maximising the sum of the variables `maximize`."""
+        return mathopt.Model.from_model_proto(self.proto(name, maximize))
+
+    def proto(self, name: str, maximize: list[int]) -> model_pb2.ModelProto:
+        """The model maximising the sum of the variables `maximize`, as MathOpt's proto."""
         proto = model_pb2.ModelProto(name=name)
         proto.variables.ids.extend(range(len(self.lower)))
         proto.variables.lower_bounds.extend(self.lower)
@@ -95,7 +115,22 @@ class Rows:
         matrix.row_ids.extend(rows[order].tolist())
         matrix.column_ids.extend(cols[order].tolist())
         matrix.coefficients.extend(np.asarray(self.coefs)[order].tolist())
-        return mathopt.Model.from_model_proto(proto)
+        return proto
+
+    def relaxation(
+        self, maximize: list[int], solver: mathopt.SolverType, left_s: float
+    ) -> list[float] | None:
+        """An optimal vertex of the LP relaxation (every variable's value), by `solver`
+        (HiGHS's or GLOP's simplex: two solvers, usually two different vertices); None if it
+        is not solved within `left_s` seconds."""
+        model = self.restricted(relaxed=True).model("relaxation", maximize)
+        params = mathopt.SolveParameters(
+            time_limit=timedelta(seconds=max(left_s, 0.1)), enable_output=False
+        )
+        result = mathopt.solve(model, solver, params=params)
+        if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
+            return None
+        return list(result.variable_values([model.get_variable(k) for k in range(len(self.lower))]))
 
     def solve_count(
         self,
@@ -106,43 +141,16 @@ class Rows:
         log: Callable[[Sequence[str]], None] | None = None,
         random_seed: int | None = None,
         presolve: bool = True,
+        node_limit: int | None = None,
     ) -> Count | None:
         """Maximise the count with HiGHS within `left_s` seconds (building included) from the
         solution `start` (a value per variable), if given; None if HiGHS found no solution.
         `presolve` False skips HiGHS's presolve (for models whose LP is solved faster than
-        presolved)."""
+        presolved); `node_limit` stops the search after that many nodes (deterministic)."""
         started = time.perf_counter()
         model = self.model(name, maximize)
-        # Building counts against the limit, and HiGHS overruns its own (it checks the clock
-        # between presolve and cut rounds): by 0.1-0.2 s on the 20k x 8k part on a fast
-        # night, by up to about a second on slower ones.
         left = left_s - (time.perf_counter() - started)
-        params = mathopt.SolveParameters(
-            time_limit=timedelta(seconds=max(0.95 * left - 0.3, 0.5)),
-            # The objective is a count: stop only when the bound meets it (the default
-            # relative gap would accept a count a few short of the optimum on large models).
-            relative_gap_tolerance=0.0,
-            enable_output=False,  # HiGHS would print on standard output, where results go
-            random_seed=random_seed,
-            presolve=None if presolve else mathopt.Emphasis.OFF,
-        )
-        variables = [model.get_variable(k) for k in range(len(self.lower))]
-        hints = None
-        if start is not None:
-            hint = mathopt.SolutionHint(variable_values=dict(zip(variables, start, strict=True)))
-            hints = mathopt.ModelSolveParameters(solution_hints=[hint])
-        result = mathopt.solve(
-            model, mathopt.SolverType.HIGHS, params=params, model_params=hints, msg_cb=log
-        )
-        if not result.has_primal_feasible_solution():
-            return None
-        # For a maximisation the dual bound is the upper bound on the count.
-        upper = result.termination.objective_bounds.dual_bound
-        return Count(
-            list(result.variable_values(variables)),
-            int(math.floor(upper + 1e-6)) if math.isfinite(upper) else None,
-            result.termination.reason == mathopt.TerminationReason.OPTIMAL,
-        )
+        return count_model(model, left, start, log, random_seed, presolve, node_limit)
 
     def fixings(self, maximize: list[int], time_limit_s: float) -> dict[int, int]:
         """Variables that CP-SAT's presolve fixes, as {variable: value}: the same value in
@@ -187,6 +195,54 @@ class Rows:
         }
 
 
+def count_model(
+    model: mathopt.Model,
+    left_s: float,
+    start: list[float] | None = None,
+    log: Callable[[Sequence[str]], None] | None = None,
+    random_seed: int | None = None,
+    presolve: bool = True,
+    node_limit: int | None = None,
+    log_interval_s: float | None = None,
+) -> Count | None:
+    """HiGHS on a count model (variables numbered 0..n-1): see `Rows.solve_count`.
+    `log_interval_s` makes HiGHS write its progress row at least that often."""
+    # HiGHS overruns its limit (it checks the clock between presolve and cut rounds): by
+    # 0.1-0.2 s on the 20k x 8k part on a fast night, by up to about a second on slower ones.
+    options = highs_pb2.HighsOptionsProto()
+    if node_limit is not None:
+        options.int_options["mip_max_nodes"] = node_limit
+    if log_interval_s is not None:
+        options.double_options["mip_min_logging_interval"] = log_interval_s
+    params = mathopt.SolveParameters(
+        time_limit=timedelta(seconds=max(0.95 * left_s - 0.3, 0.5)),
+        # The objective is a count: stop only when the bound meets it (the default relative
+        # gap would accept a count a few short of the optimum on large models).
+        relative_gap_tolerance=0.0,
+        enable_output=False,  # HiGHS would print on standard output, where results go
+        random_seed=random_seed,
+        presolve=None if presolve else mathopt.Emphasis.OFF,
+        highs=options,
+    )
+    variables = list(model.variables())
+    hints = None
+    if start is not None:
+        hint = mathopt.SolutionHint(variable_values=dict(zip(variables, start, strict=True)))
+        hints = mathopt.ModelSolveParameters(solution_hints=[hint])
+    result = mathopt.solve(
+        model, mathopt.SolverType.HIGHS, params=params, model_params=hints, msg_cb=log
+    )
+    if not result.has_primal_feasible_solution():
+        return None
+    # For a maximisation the dual bound is the upper bound on the count.
+    upper = result.termination.objective_bounds.dual_bound
+    return Count(
+        list(result.variable_values(variables)),
+        int(math.floor(upper + 1e-6)) if math.isfinite(upper) else None,
+        result.termination.reason == mathopt.TerminationReason.OPTIMAL,
+    )
+
+
 def _segments(part: Part, periods: list[int]) -> list[tuple[frozenset[int], int, list[int]]]:
     """(periods running, room, segments) of each department segment that can bind and is
     not dominated by another segment of the same department."""
@@ -214,6 +270,7 @@ def most_placements_strict(
     log: Callable[[Sequence[str]], None] | None = None,
     random_seed: int | None = None,
     presolve: bool = True,
+    search: bool | None = None,
 ) -> PartSolution | None:
     """The most placements of the part whose blocking pairs are all capacity-exempt.
 
@@ -226,8 +283,15 @@ def most_placements_strict(
     With `presolve` (the default) the variables CP-SAT's presolve finds fixed in every
     solution are fixed before HiGHS sees the model: HiGHS's own presolve then goes further,
     and the hardest generated parts take 12-25 s instead of a minute (docs/matching.md).
+
+    With `search` (the default for parts of at least `SEARCH_PAIRS` pairs with a start)
+    HiGHS runs in a child process beside a neighbourhood search that usually finds the
+    optimal count long before HiGHS does (matching/race.py); the answer is the same on every
+    run either way.
     """
     started = time.perf_counter()
+    if search is None:
+        search = start is not None and sum(len(part.lists[g]) for g in part.gps) >= SEARCH_PAIRS
     mip = Rows()
     cap, ids = part.capacity, part.period_ids
     x: dict[tuple[int, int], int] = {}
@@ -327,7 +391,12 @@ def most_placements_strict(
         for p, z in exempt.items():
             values[z] = float(p not in held and any(values[f] for f in exempt_flags[p]))
     left = settings.time_limit_s - (time.perf_counter() - started)
-    count = mip.solve_count("strict part", objective, left, values, log, random_seed)
+    if search and values is not None:
+        from .race import count_with_search  # noqa: PLC0415 - race.py builds on this module
+
+        count = count_with_search(mip, objective, left, values, log, random_seed)
+    else:
+        count = mip.solve_count("strict part", objective, left, values, log, random_seed)
     if count is None:
         return None
     best = {g: p for (g, p), k in x.items() if count.values[k] > 0.5}

@@ -15,6 +15,7 @@ from matching import problem_from_json, solve
 from matching.cpsat import Part, PartSolution, Settings
 from matching.generator import generate
 from matching.mip import most_placements_strict
+from matching.race import progress_row
 from tests.matching.solver_paths import all_parts_to_mip
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "strict_part_bench.py"
@@ -65,7 +66,7 @@ def test_the_log_hook_sees_highs_progress_and_changes_nothing() -> None:
 
 
 def test_progress_rows_are_read_and_other_lines_skipped() -> None:
-    row = _bench()._progress_row
+    row = progress_row
     assert row(
         " L       0       0         0   0.00%   2159.24         2158               0.06%"
         "     6313    252    138     13239    14.5s"
