@@ -129,7 +129,7 @@ class _State:
     highs_done: bool = False
     search_done: bool = False
 
-    def take(self, kind: str, message: Any) -> None:
+    def take(self, message: Any) -> None:
         if message[0] == "log":
             _, lines, bound = message
             self.bound = min(self.bound, bound)
@@ -234,7 +234,7 @@ def count_with_search(
             for conn in connection.wait(list(open_), timeout=min(wait, 1.0)):
                 kind = kind_of[conn]  # type: ignore[index]
                 try:
-                    state.take(kind, conn.recv())  # type: ignore[union-attr]
+                    state.take(conn.recv())  # type: ignore[union-attr]
                 except (EOFError, OSError):
                     state.gone(kind)
                     open_.discard(conn)

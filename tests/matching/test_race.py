@@ -47,10 +47,10 @@ def _answer(messages: list[tuple[str, tuple]]) -> Count | None:
     """What the parent answers after taking the messages in this order, stopping where it
     would stop."""
     state = _State(None, [1.0, 0.0, 0.0], 1)
-    for kind, message in messages:
+    for _, message in messages:
         if state.settled():
             break
-        state.take(kind, message)
+        state.take(message)
     return state.answer()
 
 
