@@ -219,10 +219,18 @@ def count_with_search(
     deadline = started + left_s
     proto = mip.proto("strict part", maximize).SerializeToString()
     left = left_s - (time.perf_counter() - started)
-    children = {
-        "highs": _start_child("highs", (proto, left, start, random_seed, log is not None)),
-        "search": _start_child("search", (mip, maximize, start, left)),
-    }
+    children: dict[str, tuple[subprocess.Popen[bytes], Connection]] = {}
+    try:
+        highs_job = (proto, left, start, random_seed, log is not None)
+        children["highs"] = _start_child("highs", highs_job)
+        children["search"] = _start_child("search", (mip, maximize, start, left))
+    except OSError:  # no child process here: HiGHS alone, in this process
+        for child, conn in children.values():
+            child.kill()
+            child.wait()
+            conn.close()
+        left = left_s - (time.perf_counter() - started)
+        return mip.solve_count("strict part", maximize, left, start, log, random_seed)
     state = _State(log, start, sum(start[k] > 0.5 for k in maximize))
     kind_of = {conn: kind for kind, (_, conn) in children.items()}
     try:

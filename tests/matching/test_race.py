@@ -99,3 +99,18 @@ def test_the_answer_does_not_depend_on_which_finishes_first(
         answer = _answer(merged)
         assert answer is not None
         assert (tuple(answer.values), answer.bound) in answers
+
+
+def test_without_child_processes_highs_counts_alone() -> None:
+    # Where no process can be started, HiGHS solves the part in the solving process.
+    prob = problem_from_json(_strict(generate(2000, 800, seed=1)))
+    with (
+        all_parts_to_mip(),
+        mock.patch.object(matching.mip, "SEARCH_PAIRS", 200),
+        mock.patch("matching.race.subprocess.Popen", side_effect=OSError("no fork here")),
+    ):
+        alone = solve(prob, time_limit_s=30)
+    with all_parts_to_mip(), mock.patch.object(matching.mip, "SEARCH_PAIRS", 10**9):
+        plain = solve(prob, time_limit_s=30)
+    assert alone.status == "optimal"
+    assert result_to_json(alone)["assignments"] == result_to_json(plain)["assignments"]
