@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
+
+from matching import cli
+from matching.generator import REGIONS, SPECIALTIES, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,8 +55,6 @@ def test_check_fails_on_a_tampered_result(tmp_path: Path) -> None:
 
 
 def test_generator_is_norway_shaped_and_reproducible() -> None:
-    from matching.generator import REGIONS, SPECIALTIES, generate
-
     doc = generate(500, 200, seed=9)
     assert doc == generate(500, 200, seed=9)
     trusts = {t for _, ts in REGIONS.values() for t in ts}
@@ -65,3 +68,23 @@ def test_generator_is_norway_shaped_and_reproducible() -> None:
     for p in doc["periods"]:
         counts[p["specialty"]] = counts.get(p["specialty"], 0) + 1
     assert counts.get("psychiatry", 0) > counts.get("occupational-medicine", 0)
+
+
+def test_solve_keeps_c_level_output_off_the_result(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # HiGHS writes some diagnostics straight to file descriptor 1; the result JSON on
+    # standard output must stay alone there.
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps(generate(60, 30, seed=2)))
+    real = cli.solve
+
+    def noisy(*args: object, **kwargs: object) -> object:
+        os.write(1, b"HighsMipSolverData::something tmpSolver.run();\n")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    with mock.patch.object(cli, "solve", noisy):
+        assert cli.main(["solve", str(problem), "--time-limit", "5"]) == 0
+    out, err = capfd.readouterr()
+    assert json.loads(out)["status"] == "optimal"
+    assert "tmpSolver" in err
