@@ -10,12 +10,29 @@ from flask import Flask
 
 from .config import CONFIGS, Config
 
+
+class Portal(Flask):
+    """Flask with one unit of work per request: a view that returns commits once; one that
+    raises rolls everything back (the error handlers then answer). Services only flush."""
+
+    def dispatch_request(self):
+        from .extensions import db
+
+        try:
+            response = super().dispatch_request()
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return response
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment, then ``config`` (tests)."""
-    app = Flask(
+    app = Portal(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -36,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set outside development and testing")
 
-    from . import database, i18n, labels
+    from . import database, i18n, labels, policy
     from .extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -46,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
+    policy.init_app(app)
 
     from .alerts import bp as alerts_bp
     from .auth import bp as auth_bp

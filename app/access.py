@@ -1,15 +1,87 @@
-"""Per-object access: what each user may see. Anything outside it answers 404, not 403,
-so that ids of other trusts' or regions' objects reveal nothing."""
+"""Who may see and change what: every visibility rule of the portal, used by the pages and
+the API alike. Objects outside a user's scope answer 404, not 403, so that ids of other
+trusts' or regions' objects reveal nothing.
+
+Scopes:
+- trust staff manage their own trust; coordinators manage every trust of their region (a
+  national coordinator: every region); admins everything.
+- a coordinator coordinates a GP who belongs to their region in either of two ways: the GP's
+  home (the region of their municipality's trust), or the region the GP seeks service in
+  (that of the first trust in their current window's wishes). The overview, the GP's page,
+  assigning, forbidding, the audit log and the API all use ``coordinates_gp`` /
+  ``gp_ids_in_regions``, which say exactly this.
+- a matching run covers one region or all; a regional coordinator's runs cover their region
+  only (``run_region``), and they see the runs that cover it.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort
 
+from .errors import NotFound
 from .extensions import db
-from .models import GP, Department, Match, Municipality, Period, Trust, User
+from .models import (
+    GP,
+    Availability,
+    AvailabilityTrust,
+    Department,
+    Match,
+    MatchingRun,
+    Municipality,
+    Period,
+    Region,
+    Trust,
+    User,
+)
+from .models.availability import CURRENT_AVAILABILITY
 
+# Periods every signed-in user may read: open for matching, or advertised publicly.
 PUBLIC_PERIOD_STATUSES = ("open", "advertised")
+ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
+
+
+# ---- who the user is
+
+
+def is_national(user: User) -> bool:
+    """Admins and coordinators without a region see every region."""
+    return user.role == "admin" or (user.role == "coordinator" and user.region_id is None)
+
+
+def regions_in_scope(user: User) -> list[Region]:
+    """The regions ``user`` coordinates, by name (none for GPs and trust staff)."""
+    if user.role not in ("coordinator", "admin"):
+        return []
+    query = sa.select(Region).order_by(Region.name)
+    if not is_national(user):
+        query = query.where(Region.id == user.region_id)
+    return list(db.session.scalars(query))
+
+
+def choose_region(user: User, code: str | None) -> Region:
+    """The region a coordinator's page shows: a regional coordinator's own; a national
+    one's choice (the first region by name if none is chosen). Outside the scope: 404."""
+    regions = regions_in_scope(user)
+    if not regions:
+        raise NotFound("region")
+    if not code:
+        return regions[0]
+    region = next((r for r in regions if r.code == code), None)
+    if region is None:
+        raise NotFound("region", field="region")
+    return region
+
+
+def run_region(user: User, code: str | None) -> Region | None:
+    """The region a run started by ``user`` covers; None: every region. A regional
+    coordinator's run covers their region whatever they ask; a national coordinator runs
+    the region they name, or all. A region outside the scope is a 404."""
+    if not is_national(user):
+        return choose_region(user, code)
+    return choose_region(user, code) if code else None
+
+
+# ---- trusts and periods
 
 
 def manages_trust(user: User, trust: Trust) -> bool:
@@ -23,57 +95,20 @@ def manages_trust(user: User, trust: Trust) -> bool:
     return False
 
 
-def coordinates_gp(user: User, gp: GP) -> bool:
-    """Coordinators of the region of the GP's home trust (or national), and admins."""
-    if user.role == "admin":
+def can_see_period(user: User, period: Period) -> bool:
+    """Open and advertised periods: everyone signed in; any period: those who manage its
+    trust; a GP: also the periods they are or were matched to."""
+    if period.status in PUBLIC_PERIOD_STATUSES or manages_trust(user, period.department.trust):
         return True
-    if user.role != "coordinator":
-        return False
-    if user.region_id is None:
-        return True
-    home = gp.municipality.trust
-    return home is not None and home.region_id == user.region_id
-
-
-def _get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
-def get_period_or_404(period_id: int, for_user: User) -> Period:
-    period = _get_or_404(Period, period_id)
-    if manages_trust(for_user, period.department.trust):
-        return period
-    if for_user.role == "gp" and period.status in PUBLIC_PERIOD_STATUSES:
-        return period
-    abort(404)
-
-
-def get_department_or_404(department_id: int, for_user: User) -> Department:
-    department = _get_or_404(Department, department_id)
-    if not manages_trust(for_user, department.trust):
-        abort(404)
-    return department
-
-
-def get_gp_or_404(gp_id: int, for_user: User) -> GP:
-    gp = _get_or_404(GP, gp_id)
-    if for_user.role == "gp" and gp.user_id == for_user.id:
-        return gp
-    if coordinates_gp(for_user, gp):
-        return gp
-    abort(404)
-
-
-def get_match_or_404(match_id: int, for_user: User) -> Match:
-    match = _get_or_404(Match, match_id)
-    if for_user.role == "gp" and match.gp.user_id == for_user.id:
-        return match
-    if for_user.role != "gp" and manages_trust(for_user, match.period.department.trust):
-        return match
-    abort(404)
+    if user.role == "gp":
+        matched = db.session.scalar(
+            sa.select(Match.id)
+            .join(Match.gp)
+            .where(Match.period_id == period.id, GP.user_id == user.id)
+            .limit(1)
+        )
+        return matched is not None
+    return False
 
 
 def trusts_in_scope(user: User) -> sa.Select:
@@ -81,22 +116,213 @@ def trusts_in_scope(user: User) -> sa.Select:
     query = sa.select(Trust).order_by(Trust.name)
     if user.role == "trust":
         return query.where(Trust.id == user.trust_id)
-    if user.role == "coordinator" and user.region_id is not None:
-        return query.where(Trust.region_id == user.region_id)
-    if user.role in ("coordinator", "admin"):
+    if is_national(user):
         return query
+    if user.role == "coordinator":
+        return query.where(Trust.region_id == user.region_id)
     return query.where(sa.false())
+
+
+def visible_periods(user: User) -> sa.Select:
+    """The periods ``user`` may list: those of the trusts they manage, and every open one."""
+    query = sa.select(Period).join(Period.department)
+    if is_national(user):
+        return query
+    managed = trusts_in_scope(user).with_only_columns(Trust.id).order_by(None)
+    return query.where(sa.or_(Period.status == "open", Department.trust_id.in_(managed)))
+
+
+def period_ids_in_regions(region_ids: list[int]) -> sa.Select:
+    return (
+        sa.select(Period.id)
+        .join(Department, Period.department_id == Department.id)
+        .join(Trust, Department.trust_id == Trust.id)
+        .where(Trust.region_id.in_(region_ids))
+    )
+
+
+# ---- GPs
+
+
+def seeking_region_id(gp: GP, window: Availability | None) -> int | None:
+    """The region a GP seeks service in: that of their first wished trust, else home."""
+    if window is not None and window.trust_wishes:
+        return window.trust_wishes[0].trust.region_id
+    home = gp.municipality.trust
+    return home.region_id if home else None
+
+
+def current_window(gp: GP) -> Availability | None:
+    return db.session.scalar(
+        sa.select(Availability).where(
+            Availability.gp_id == gp.id, Availability.status.in_(CURRENT_AVAILABILITY)
+        )
+    )
+
+
+def gp_region_ids(gp: GP) -> set[int]:
+    """The regions a GP belongs to for coordination: their home region, and the one their
+    current window seeks service in."""
+    ids = set()
+    home = gp.municipality.trust
+    if home is not None:
+        ids.add(home.region_id)
+    seeking = seeking_region_id(gp, current_window(gp))
+    if seeking is not None:
+        ids.add(seeking)
+    return ids
+
+
+def coordinates_gp(user: User, gp: GP) -> bool:
+    """National coordinators and admins; a regional coordinator of one of the GP's regions."""
+    if is_national(user):
+        return True
+    return user.role == "coordinator" and user.region_id in gp_region_ids(gp)
+
+
+def gp_ids_in_regions(region_ids: list[int]) -> sa.CompoundSelect:
+    """GPs whose home trust, or whose current window's first wished trust, is in a region
+    (the query form of ``gp_region_ids``)."""
+    home = (
+        sa.select(GP.id)
+        .join(Municipality, GP.municipality_id == Municipality.id)
+        .join(Trust, Municipality.trust_id == Trust.id)
+        .where(Trust.region_id.in_(region_ids))
+    )
+    first_rank = (
+        sa.select(sa.func.min(AvailabilityTrust.rank))
+        .where(AvailabilityTrust.availability_id == Availability.id)
+        .correlate(Availability)
+        .scalar_subquery()
+    )
+    seeking = (
+        sa.select(Availability.gp_id)
+        .join(AvailabilityTrust, AvailabilityTrust.availability_id == Availability.id)
+        .join(Trust, AvailabilityTrust.trust_id == Trust.id)
+        .where(
+            Availability.status.in_(CURRENT_AVAILABILITY),
+            AvailabilityTrust.rank == first_rank,
+            Trust.region_id.in_(region_ids),
+        )
+    )
+    return sa.union(home, seeking)
+
+
+def gps_in_regions(region_ids: list[int]) -> sa.Select:
+    return (
+        sa.select(GP)
+        .where(GP.id.in_(sa.select(gp_ids_in_regions(region_ids).subquery().c[0])))
+        .order_by(GP.name, GP.id)
+    )
 
 
 def gps_in_scope(user: User) -> sa.Select:
-    """A query of the GPs ``user`` coordinates."""
-    query = sa.select(GP).order_by(GP.name)
-    if user.role == "admin" or (user.role == "coordinator" and user.region_id is None):
+    """A query of the GPs ``user`` coordinates (``coordinates_gp`` as a query)."""
+    if is_national(user):
+        return sa.select(GP).order_by(GP.name, GP.id)
+    if user.role == "coordinator":
+        return gps_in_regions([user.region_id])
+    return sa.select(GP).where(sa.false())
+
+
+# ---- matches and runs
+
+
+def can_see_match(user: User, match: Match) -> bool:
+    """The GP of the match; staff who manage the period's trust."""
+    if user.role == "gp":
+        return match.gp.user_id == user.id
+    return manages_trust(user, match.period.department.trust)
+
+
+def matches_in_scope(user: User) -> sa.Select:
+    """GPs: their own; trust staff: their trust's periods; coordinators: their region's."""
+    query = sa.select(Match)
+    if user.role == "gp":
+        return query.join(Match.gp).where(GP.user_id == user.id)
+    if is_national(user):
+        return query
+    query = query.join(Match.period).join(Period.department).join(Department.trust)
+    if user.role == "trust":
+        return query.where(Trust.id == user.trust_id)
+    if user.role == "coordinator":
+        return query.where(Trust.region_id == user.region_id)
+    return query.where(sa.false())
+
+
+def can_see_run(user: User, run: MatchingRun) -> bool:
+    """Coordinators see the runs that cover their region (national runs cover every one)."""
+    if is_national(user):
+        return True
+    return user.role == "coordinator" and run.region_id in (None, user.region_id)
+
+
+def runs_in_scope(user: User) -> sa.Select:
+    query = sa.select(MatchingRun)
+    if is_national(user):
         return query
     if user.role == "coordinator":
-        return (
-            query.join(GP.municipality)
-            .join(Trust, Municipality.trust_id == Trust.id)
-            .where(Trust.region_id == user.region_id)
+        return query.where(
+            sa.or_(MatchingRun.region_id.is_(None), MatchingRun.region_id == user.region_id)
         )
     return query.where(sa.false())
+
+
+# ---- loaders: the object, or 404
+
+
+def _get(model, object_id: int, what: str, field: str | None):
+    obj = db.session.get(model, object_id) if 1 <= object_id <= ID_MAX else None
+    if obj is None:
+        raise NotFound(what, field=field)
+    return obj
+
+
+def get_period_or_404(
+    period_id: int, for_user: User, *, manage: bool = True, field: str | None = None
+) -> Period:
+    """The period if ``for_user`` manages its trust (``manage=False``: may read it)."""
+    period = _get(Period, period_id, "period", field)
+    allowed = (
+        manages_trust(for_user, period.department.trust)
+        if manage
+        else can_see_period(for_user, period)
+    )
+    if not allowed:
+        raise NotFound("period", field=field)
+    return period
+
+
+def get_department_or_404(department_id: int, for_user: User) -> Department:
+    department = _get(Department, department_id, "department", None)
+    if not manages_trust(for_user, department.trust):
+        raise NotFound("department")
+    return department
+
+
+def get_gp_or_404(gp_id: int, for_user: User, *, field: str | None = None) -> GP:
+    """The GP themself, or a GP ``for_user`` coordinates."""
+    gp = _get(GP, gp_id, "gp", field)
+    if for_user.role == "gp" and gp.user_id == for_user.id:
+        return gp
+    if coordinates_gp(for_user, gp):
+        return gp
+    raise NotFound("gp", field=field)
+
+
+def get_match_or_404(match_id: int, for_user: User, *, lock: bool = False) -> Match:
+    """The match if ``for_user`` may see it. ``lock`` holds its row until the commit, so
+    that concurrent answers to one offer are decided one after the other."""
+    if not 1 <= match_id <= ID_MAX:
+        raise NotFound("match")
+    match = db.session.get(Match, match_id, with_for_update=lock or None)
+    if match is None or not can_see_match(for_user, match):
+        raise NotFound("match")
+    return match
+
+
+def get_run_or_404(run_id: int, for_user: User) -> MatchingRun:
+    run = _get(MatchingRun, run_id, "run", None)
+    if not can_see_run(for_user, run):
+        raise NotFound("run")
+    return run

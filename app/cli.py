@@ -19,9 +19,12 @@ notifications_cli = AppGroup("notifications", help="The outbox: email delivery a
 @reference_cli.command("load")
 def reference_load() -> None:
     """Load or update the reference data (idempotent)."""
+    from . import lottery
+    from .dates import local_today
     from .reference.loader import load_reference_data, reference_counts
 
     changes = load_reference_data()
+    changes["lottery_seeds_drawn"] = lottery.draw_ahead(local_today())
     db.session.commit()
     for key, value in changes.items():
         click.echo(f"  {key}: {value}")
@@ -80,14 +83,26 @@ def demo_load() -> None:
 @matching_cli.command("run")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-def matching_run(as_of, dry_run) -> None:
-    """Run the matching now (the same as the nightly run)."""
+@click.option("--region", "region_code", help="Region code (default: every region).")
+def matching_run(as_of, dry_run, region_code) -> None:
+    """Run the matching now (the same as the nightly run). A run that is not a dry run is
+    dated today; a dry run may look ahead."""
     from .dates import local_today
-    from .runs.services import RunRefused, RunRequest, execute
+    from .errors import InvalidInput
+    from .models import Region
+    from .runs.services import RunRefused, RunRequest, check_run_date, execute
 
-    request = RunRequest(
-        as_of=as_of.date() if as_of else local_today(), dry_run=dry_run, trigger="manual"
-    )
+    day = as_of.date() if as_of else local_today()
+    try:
+        check_run_date(day, dry_run=dry_run)
+    except InvalidInput as error:
+        raise click.BadParameter(error.message, param_hint="--as-of") from error
+    region = None
+    if region_code:
+        region = db.session.scalar(sa.select(Region).where(Region.code == region_code))
+        if region is None:
+            raise click.BadParameter(f"no region with code {region_code!r}", param_hint="--region")
+    request = RunRequest(as_of=day, dry_run=dry_run, trigger="manual", region=region)
     try:
         run = execute(request)
     except RunRefused as refused:

@@ -1,25 +1,105 @@
-"""Error pages: a clear page in the user's language, never a traceback."""
+"""The portal's one error type, and how the edge answers it.
+
+A service that refuses raises ``BrokenRule`` (or one of its kinds) with a machine code, the
+input field it concerns if any, and parameters for the words. The words come from one
+catalogue (app/catalogue.py) in the reader's language. Pages show them next to the field or
+on an error page, the API answers ``{"error": {"code", "message", "fields"}}`` with the
+kind's status (404, 409, 422, 403), and the command line prints one line and exits 2.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
+class BrokenRule(Exception):
+    """A rule that the input or the current state breaks (HTTP 409 unless a kind says
+    otherwise). ``fields`` maps further input fields to codes of their own."""
+
+    status = 409
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        field: str | None = None,
+        params: dict[str, Any] | None = None,
+        fields: dict[str, str] | None = None,
+    ):
+        super().__init__(code)
+        self.code = code
+        self.field = field
+        self.params = params or {}
+        self.fields = dict(fields or {})
+
+    @property
+    def message(self) -> str:
+        """The rule in words, in the current language."""
+        from .catalogue import describe
+
+        return describe(self.code, **self.params)
+
+    def field_messages(self) -> dict[str, str]:
+        """{field: words} for every field the error concerns."""
+        from .catalogue import describe, describe_field
+
+        out = {name: describe_field(name, code) for name, code in self.fields.items()}
+        if self.field is not None:
+            out.setdefault(self.field, describe(self.code, **self.params))
+        return out
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class InvalidInput(BrokenRule):
+    """The input is wrong (422)."""
+
+    status = 422
+
+
+class Conflict(BrokenRule):
+    """The action does not fit the current state (409)."""
+
+    status = 409
+
+
+class Forbidden(BrokenRule):
+    """The user may see the object but not do this to it (403)."""
+
+    status = 403
+
+
+class NotFound(BrokenRule):
+    """No such object, or one the user may not see (404: the two look the same)."""
+
+    status = 404
+
+    def __init__(self, what: str = "object", *, field: str | None = None):
+        super().__init__(f"not_found.{what}", field=field)
+        self.what = what
+
+
 def register_error_handlers(app: Flask) -> None:
     """HTML pages for the site; the documented JSON error format under /api/."""
     from .api.errors import (
-        ApiError,
         error_response,
-        from_api_error,
+        from_broken_rule,
         from_http_exception,
         is_api_request,
     )
 
-    @app.errorhandler(ApiError)
-    def api_error(error: ApiError):
-        return from_api_error(error)
+    @app.errorhandler(BrokenRule)
+    def broken_rule(error: BrokenRule):
+        if is_api_request():
+            return from_broken_rule(error)
+        return render_template(
+            "errors/error.html", code=error.status, message=error.message
+        ), error.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -24,6 +24,8 @@ def _from_accept_language() -> str | None:
 
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or a job: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in supported:
         return chosen

@@ -8,6 +8,8 @@ import marshmallow as ma
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app.errors import BrokenRule, NotFound
+
 CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -38,15 +40,21 @@ class ErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorBodySchema, required=True)
 
 
-class ApiError(Exception):
-    """Raise in an API view to answer with the error format."""
+class ApiError(BrokenRule):
+    """A broken rule an API view words itself (status, code, message, {field: words})."""
 
     def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
-        super().__init__(message)
+        super().__init__(code)
         self.status = status
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
+        self._message = message
+        self._field_messages = dict(fields or {})
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    def field_messages(self) -> dict[str, str]:
+        return self._field_messages
 
 
 def is_api_request() -> bool:
@@ -93,5 +101,7 @@ def from_http_exception(error: HTTPException):
     return error_response(status, CODES.get(status, "error"), str(message))
 
 
-def from_api_error(error: ApiError):
-    return error_response(error.status, error.code, error.message, error.fields)
+def from_broken_rule(error: BrokenRule):
+    """The error format for a broken rule: its status, code, words and field words."""
+    code = "not_found" if isinstance(error, NotFound) else error.code
+    return error_response(error.status, code, error.message, error.field_messages())

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
+from app.access import gp_ids_in_regions, is_national, period_ids_in_regions
 from app.extensions import db
 from app.models import (
     GP,
@@ -23,8 +24,6 @@ from app.models import (
     Trust,
     User,
 )
-
-from .scope import gp_ids_in_regions, is_national, period_ids_in_regions
 
 PER_PAGE = 50
 # The type people write in the filter, and the type app.audit stores (the model's name).

@@ -7,10 +7,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.dates import local_today
+from app.errors import InvalidInput
 from app.forms import BaseForm, choices
 from app.labels import PRIORITY_LABELS
 from app.models.reference import PRIORITY_KEYS
+from app.runs.services import check_run_date
 
 from .policies import REASON_MAX
 
@@ -43,10 +44,21 @@ class RunForm(BaseForm):
         ),
     )
 
+    region = SelectField(
+        _l("Region"),
+        choices=[],
+        default="",
+        validate_choice=True,
+        invalid_choice_message=_l("Choose a region from the list."),
+    )
+
     def validate_as_of(self, field):
-        # A past date would propose periods that have already started.
-        if field.data is not None and field.data < local_today():
-            raise ValidationError(_l("Choose today or a later day."))
+        # The rule is the runs service's (a dry run may look ahead, within five years).
+        if field.data is not None:
+            try:
+                check_run_date(field.data, dry_run=True)
+            except InvalidInput as error:
+                raise ValidationError(error.message) from error
 
 
 class PairForm(BaseForm):

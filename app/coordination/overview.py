@@ -11,20 +11,22 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 import matching
+from app import lottery
+from app.access import seeking_region_id
 from app.dates import local_zone
 from app.extensions import db
 from app.models import (
     GP,
     Availability,
+    Department,
     Match,
     Period,
-    Policy,
     Region,
+    Trust,
 )
 from app.models.matching import LIVE_MATCH_STATUSES
-from app.runs.problem import active_windows, gp_region_id
-
-from .scope import live_matches_in_region, periods_in_region
+from app.policy import EffectivePolicy, region_policy
+from app.runs.problem import active_windows
 
 NEAR_FALLBACK_DAYS = 14
 # Keys that depend on the period (catchment, first choice) order candidates per period in
@@ -56,22 +58,16 @@ class PeriodRow:
     match: Match | None
 
 
-def lottery_seed(region: Region, today: date) -> str:
-    """The seed the matching run of ``today`` uses for ``region``."""
-    return f"{today.isoformat()}/{region.code}"
-
-
-def waiting_order(policy: Policy | None) -> list[str]:
+def waiting_order(policy: EffectivePolicy) -> list[str]:
     """The policy's priority keys that do not depend on a period, in the policy's order."""
-    keys = list(policy.priority) if policy else ["months_general_practice"]
-    return [k for k in keys if k in _GP_KEYS]
+    return [k for k in policy.priority if k in _GP_KEYS]
 
 
 def waiting_list(region: Region, today: date) -> list[WaitingEntry]:
     """GPs with an active window who seek service in ``region``, highest priority first
     (the policy's keys, then the run's lottery and the id as the final tie-break)."""
     windows = active_windows()
-    windows = [w for w in windows if gp_region_id(w.gp, w) == region.id]
+    windows = [w for w in windows if seeking_region_id(w.gp, w) == region.id]
     matches = {
         m.gp_id: m
         for m in db.session.scalars(
@@ -83,22 +79,22 @@ def waiting_list(region: Region, today: date) -> list[WaitingEntry]:
             )
         )
     }
-    policy = region.policy
-    seed = lottery_seed(region, today)
-    lottery = {w.gp_id: matching.lottery_number(seed, str(w.gp_id)) for w in windows}
+    policy = region_policy(region)
+    seed = lottery.seed_for(region, today)
+    numbers = {w.gp_id: matching.lottery_number(seed, str(w.gp_id)) for w in windows}
     functions = [_GP_KEYS[k] for k in waiting_order(policy)]
 
     def key(window: Availability) -> tuple:
-        lot = lottery[window.gp_id]
+        lot = numbers[window.gp_id]
         return (*(fn(window.gp, lot) for fn in functions), lot, window.gp_id)
 
-    minimum = policy.min_months_general_practice if policy else 0
+    minimum = policy.min_months_general_practice
     return [
         WaitingEntry(
             position=i,
             gp=w.gp,
             window=w,
-            lottery=lottery[w.gp_id],
+            lottery=numbers[w.gp_id],
             eligible=w.gp.months_general_practice >= minimum,
             match=matches.get(w.gp_id),
         )
@@ -136,3 +132,30 @@ def near_fallback(rows: list[PeriodRow]) -> list[PeriodRow]:
 def awaiting_confirmation(matches: list[Match]) -> list[Match]:
     """Proposals a coordinator must confirm before the trust is asked to offer."""
     return [m for m in matches if m.status == "proposed" and m.confirmed_at is None]
+
+
+def periods_in_region(region: Region, statuses: tuple[str, ...]) -> list[Period]:
+    """The region's periods with one of ``statuses``, soonest start first."""
+    return list(
+        db.session.scalars(
+            sa.select(Period)
+            .join(Period.department)
+            .join(Department.trust)
+            .where(Trust.region_id == region.id, Period.status.in_(statuses))
+            .order_by(Period.start_date, Period.id)
+        )
+    )
+
+
+def live_matches_in_region(region: Region) -> list[Match]:
+    """Proposals, offers and placements for the region's periods, soonest start first."""
+    return list(
+        db.session.scalars(
+            sa.select(Match)
+            .join(Match.period)
+            .join(Period.department)
+            .join(Department.trust)
+            .where(Trust.region_id == region.id, Match.status.in_(LIVE_MATCH_STATUSES))
+            .order_by(Period.start_date, Match.id)
+        )
+    )

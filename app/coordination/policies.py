@@ -11,6 +11,7 @@ from app import audit
 from app.extensions import db
 from app.models import Policy, Region, Trust, User
 from app.models.reference import CONFIRMATIONS, MODES, PRIORITY_KEYS, SELECTIONS
+from app.policy import region_policy
 
 RANGES = {
     "min_months_general_practice": (0, 120),
@@ -133,8 +134,8 @@ def create_override(trust: Trust, *, reason: str, actor: User | None) -> Policy:
         sa.select(Policy.id).where(Policy.trust_id == trust.id)
     ):
         raise PolicyError({"trust_id": "exists"})
-    source = trust.region.policy
-    values = snapshot(source) if source else {"priority": ["months_general_practice"]}
+    source = region_policy(trust.region)
+    values = source.values()
     policy = Policy(trust_id=trust.id, **values)
     db.session.add(policy)
     db.session.flush()
@@ -147,7 +148,7 @@ def create_override(trust: Trust, *, reason: str, actor: User | None) -> Policy:
         data={
             "trust_id": trust.id,
             "region_id": trust.region_id,
-            "copied_from": source.id if source else None,
+            "copied_from": source.policy_id,
             **values,
         },
     )
@@ -188,7 +189,7 @@ def policies_in_scope(regions: list[Region]) -> list[tuple[Region, Policy | None
                 .order_by(Trust.name)
             )
         )
-        out.append((region, region.policy, overrides))
+        out.append((region, region.policy, overrides))  # the rows, to edit them
     return out
 
 

@@ -1,9 +1,10 @@
 """Routes: the region's overview and the matching runs (overrides, policies and the audit
 log are in routes_overrides.py and routes_policies.py).
 
-Runs are national objects: every coordinator sees every run and may start or commit one
-(it covers all regions, as the nightly run does); a run's page shows the changes in the
-regions the user coordinates. Periods, matches, GPs and policies outside them are 404.
+A regional coordinator's run covers their region; a national coordinator's run covers every
+region (as the nightly run does) or the one they choose. A coordinator sees the runs that
+cover their region, and a run's page shows the changes in the regions they coordinate.
+Periods, matches, GPs, runs and policies outside them are 404 (app.access).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from flask_login import current_user
 from app import access
 from app.auth.decorators import role_required
 from app.dates import local_today
+from app.errors import InvalidInput
 from app.extensions import db
 from app.models import MatchingRun
-from app.runs.services import RunRefused, RunRequest, execute
+from app.policy import region_policy
+from app.runs.services import RunRefused, RunRequest, check_run_date, execute
 
-from . import bp, scope, words
+from . import bp, words
 from . import overview as ov
 from .forms import ConfirmForm, RunForm
 from .run_view import changes_since, run_changes
@@ -44,20 +47,21 @@ def _words():
 def overview():
     """The region's overview: periods, the waiting list, live matches."""
     user = current()
-    region = scope.choose_region(user, request.args.get("region"))
+    region = access.choose_region(user, request.args.get("region"))
     today = local_today()
+    policy = region_policy(region)
     rows = ov.open_periods(region, today)
-    matches = scope.live_matches_in_region(region)
+    matches = ov.live_matches_in_region(region)
     return render_template(
         "coordination/overview.html",
         region=region,
-        regions=scope.regions_in_scope(user),
-        policy=region.policy,
+        regions=access.regions_in_scope(user),
+        policy=policy,
         periods=rows,
         near=ov.near_fallback(rows),
         near_days=ov.NEAR_FALLBACK_DAYS,
         waiting=ov.waiting_list(region, today),
-        order=ov.waiting_order(region.policy),
+        order=ov.waiting_order(policy),
         matches=matches,
         pending=ov.awaiting_confirmation(matches),
         today=today,
@@ -68,10 +72,18 @@ def overview():
 @coordinator
 def runs():
     """The matching runs, and a dry run on demand."""
+    user = current()
     form = RunForm(as_of=local_today())
+    form.region.choices = _region_choices(user)
     status = 200
     if form.validate_on_submit():
-        request_ = RunRequest(form.as_of.data, dry_run=True, trigger="manual", actor=current())
+        request_ = RunRequest(
+            form.as_of.data,
+            dry_run=True,
+            trigger="manual",
+            actor=user,
+            region=access.run_region(user, form.region.data or None),
+        )
         try:
             run = execute(request_)
         except RunRefused:
@@ -86,10 +98,10 @@ def runs():
     elif form.is_submitted():
         status = 422
     page = max(1, request.args.get("page", 1, type=int))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(MatchingRun))
+    scoped = access.runs_in_scope(user)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(scoped.subquery()))
     items = db.session.scalars(
-        sa.select(MatchingRun)
-        .order_by(MatchingRun.started_at.desc(), MatchingRun.id.desc())
+        scoped.order_by(MatchingRun.started_at.desc(), MatchingRun.id.desc())
         .limit(RUNS_PER_PAGE)
         .offset((page - 1) * RUNS_PER_PAGE)
     ).all()
@@ -100,6 +112,15 @@ def runs():
         ),
         status,
     )
+
+
+def _region_choices(user) -> list[tuple[str, str]]:
+    """Where a run may go: a regional coordinator's region; for a national one, every
+    region (the default) or one of them."""
+    regions = access.regions_in_scope(user)
+    if access.is_national(user):
+        return [("", _("All regions")), *((r.code, r.name) for r in regions)]
+    return [("", r.name) for r in regions]
 
 
 def _run_page(run: MatchingRun, status: int = 200, error: str | None = None):
@@ -117,8 +138,8 @@ def _run_page(run: MatchingRun, status: int = 200, error: str | None = None):
         render_template(
             "coordination/run_detail.html",
             run=run,
-            changes=run_changes(run, scope.regions_in_scope(user)),
-            national=scope.is_national(user),
+            changes=run_changes(run, access.regions_in_scope(user)),
+            national=access.is_national(user),
             changed_since=changes_since(run) if run.dry_run else 0,
             committed_later=later is not None,
             commit_form=ConfirmForm(),
@@ -132,23 +153,29 @@ def _run_page(run: MatchingRun, status: int = 200, error: str | None = None):
 @coordinator
 def run_detail(run_id: int):
     """What a run changed, or would change, in the user's regions."""
-    run = db.session.get(MatchingRun, run_id) or abort(404)
-    return _run_page(run)
+    return _run_page(access.get_run_or_404(run_id, current()))
 
 
 @bp.route("/runs/<int:run_id>/commit", methods=["POST"])
 @coordinator
 def run_commit(run_id: int):
     """Commit a dry run: run again for the same date, for real."""
-    run = db.session.get(MatchingRun, run_id) or abort(404)
+    user = current()
+    run = access.get_run_or_404(run_id, user)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     if not run.dry_run or run.status != "succeeded":
         return _run_page(run, 409, _("Only a successful dry run can be committed."))
     try:
+        check_run_date(run.as_of, dry_run=False)
+    except InvalidInput as error:
+        return _run_page(run, 422, error.message)
+    try:
         committed = execute(
-            RunRequest(as_of=run.as_of, dry_run=False, trigger="manual", actor=current())
+            RunRequest(
+                as_of=run.as_of, dry_run=False, trigger="manual", actor=user, region=run.region
+            )
         )
     except RunRefused:
         return _run_page(

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.matches import services as match_services
 from app.matches.services import MatchConflict
 
-from . import bp, scope, services, words
+from . import bp, services, words
 from .forms import ConfirmForm, PairForm, ReasonForm
 from .routes import coordinator, current
 from .views import gp_choices, period_choices, preselect
@@ -66,7 +66,7 @@ def match_action(match_id: int, action: str):
 def _pair_page(kind: str):
     """The assign and forbid pages: a period, a GP and a reason."""
     user = current()
-    regions = scope.regions_in_scope(user)
+    regions = access.regions_in_scope(user)
     form = PairForm()
     if kind == "assign":
         periods = services.assignable_periods(regions, local_today())
@@ -81,7 +81,7 @@ def _pair_page(kind: str):
     status = 200
     if form.validate_on_submit():
         period = access.get_period_or_404(form.period_id.data, user)
-        gp = scope.get_gp_or_404(form.gp_id.data, user)
+        gp = access.get_gp_or_404(form.gp_id.data, user)
         reason = form.reason.data.strip()
         try:
             if kind == "assign":

@@ -6,11 +6,12 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import access
 from app.extensions import db
 from app.forms import choices
 from app.models import Policy, Trust
 
-from . import bp, scope, services, words
+from . import bp, services, words
 from .forms import AuditFilterForm, ConfirmForm, OverrideForm, PolicyForm, ReasonForm
 from .policies import FIELDS, policy_region_id
 from .routes import coordinator, current
@@ -19,7 +20,7 @@ from .views import apply_policy_errors, audit_action_choices, policy_changes
 
 def _policies_page(override_form=None, remove_errors=None, removed_reasons=None, status=200):
     user = current()
-    regions = scope.regions_in_scope(user)
+    regions = access.regions_in_scope(user)
     override_form = override_form or OverrideForm()
     override_form.trust_id.choices = _override_choices(regions)
     return (
@@ -57,7 +58,7 @@ def policies():
 def policy_override_create():
     """Give a trust its own rules, starting as a copy of its region's."""
     user = current()
-    regions = scope.regions_in_scope(user)
+    regions = access.regions_in_scope(user)
     form = OverrideForm()
     form.trust_id.choices = _override_choices(regions)
     if not form.validate_on_submit():
@@ -79,7 +80,7 @@ def _policy_in_scope(policy_id: int) -> Policy:
     policy = db.session.get(Policy, policy_id)
     if policy is None:
         abort(404)
-    region_ids = {r.id for r in scope.regions_in_scope(current())}
+    region_ids = {r.id for r in access.regions_in_scope(current())}
     if policy_region_id(policy) not in region_ids:
         abort(404)
     return policy

@@ -11,6 +11,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from app.access import gps_in_regions
 from app.extensions import db
 from app.matches.services import OPEN_FOR_MATCHING
 from app.models import GP, Availability, Department, Forbid, Period, Region, Trust
@@ -32,7 +33,6 @@ from .policies import (
     update_policy,
     validate_changes,
 )
-from .scope import gps_in_regions
 
 __all__ = [
     "AuditPage",
@@ -90,15 +90,17 @@ def gps_of(regions: list[Region]) -> list[GP]:
     return list(db.session.scalars(gps_in_regions([r.id for r in regions])))
 
 
-def forbids_in_regions(regions: list[Region]) -> list[Forbid]:
+def forbids_query(regions: list[Region]) -> sa.Select:
     """The forbidden pairs of the regions' periods, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Forbid)
-            .join(Forbid.period)
-            .join(Period.department)
-            .join(Department.trust)
-            .where(Trust.region_id.in_([r.id for r in regions]))
-            .order_by(Forbid.created_at.desc(), Forbid.id.desc())
-        )
+    return (
+        sa.select(Forbid)
+        .join(Forbid.period)
+        .join(Period.department)
+        .join(Department.trust)
+        .where(Trust.region_id.in_([r.id for r in regions]))
+        .order_by(Forbid.created_at.desc(), Forbid.id.desc())
     )
+
+
+def forbids_in_regions(regions: list[Region]) -> list[Forbid]:
+    return list(db.session.scalars(forbids_query(regions)))

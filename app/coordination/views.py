@@ -12,7 +12,7 @@ from app.forms import choices
 from app.labels import PERIOD_STATUS_LABELS
 from app.models import GP, Period, User
 
-from . import scope, words
+from . import words
 from .audit_log import actions_in
 from .forms import PairForm, PolicyForm
 from .policies import PolicyError
@@ -49,7 +49,7 @@ def preselect(form: PairForm, user: User) -> None:
     if period_id is not None:
         form.period_id.data = access.get_period_or_404(period_id, user).id
     if gp_id is not None:
-        form.gp_id.data = scope.get_gp_or_404(gp_id, user).id
+        form.gp_id.data = access.get_gp_or_404(gp_id, user).id
 
 
 def policy_changes(form: PolicyForm, fields: tuple[str, ...]) -> dict:

@@ -16,6 +16,7 @@ from flask_babel import format_date
 from sqlalchemy.orm import load_only, selectinload
 
 import matching
+from app.access import seeking_region_id
 from app.dates import local_today
 from app.extensions import db
 from app.matches.services import current_availability, live_match_for_gp
@@ -23,12 +24,13 @@ from app.models import GP, Availability, Department, Forbid, Match, MatchingRun,
 from app.models import Trust as TrustModel
 from app.models.matching import LIVE_MATCH_STATUSES
 from app.models.types import utcnow
+from app.policy import effective_policy
 from app.runs.problem import (
     REFUSED_STATUSES,
     availability_json,
     gp_json,
-    gp_region_id,
     period_json,
+    policy_json,
     trust_policies_json,
 )
 
@@ -151,7 +153,6 @@ def eligibility_problem(
     gp: GP, window: Availability, region: Region, periods: list[Period], today: date
 ) -> matching.Problem:
     """A problem of this GP alone with today's window, policy and refused pairs."""
-    policy = region.policy
     ids = {p.id for p in periods}
     refused = db.session.scalars(
         sa.select(Match.period_id).where(Match.gp_id == gp.id, Match.status.in_(REFUSED_STATUSES))
@@ -160,12 +161,7 @@ def eligibility_problem(
     return matching.problem_from_json(
         {
             "as_of": today.isoformat(),
-            "policy": {
-                "mode": policy.mode if policy else "strict_priority",
-                "priority": list(policy.priority) if policy else ["lottery"],
-                "min_months_general_practice": policy.min_months_general_practice if policy else 0,
-                "lottery_seed": f"{today.isoformat()}/{region.code}",
-            },
+            "policy": policy_json(region, today),
             "trust_policies": trust_policies_json(region),
             "periods": [period_json(p) for p in periods],
             "gps": [gp_json(gp, availability_json(window))],
@@ -212,8 +208,7 @@ def reason_text(
     if reason == "too_short":
         return text % {"months": window.months if window else gp.hospital_months_needed}
     if reason == "not_eligible":
-        policy = period.trust.policy
-        required = policy.min_months_general_practice if policy else 0
+        required = effective_policy(period.trust).min_months_general_practice
         return text % {"required": required, "have": gp.months_general_practice}
     if reason == "matched" and variant == "offered" and own is not None:
         return text % {"deadline": format_date(own.accept_by, "long")}
@@ -267,7 +262,7 @@ def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
     own = live_match_for_gp(gp)
     if window is None and own is None:
         return []
-    region_id = gp_region_id(gp, window)
+    region_id = seeking_region_id(gp, window)
     if region_id is None:
         return []
     region = db.session.get(Region, region_id)
@@ -291,7 +286,7 @@ def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
 
 def gp_region(gp: GP) -> Region | None:
     """The region the GP seeks service in (first wished trust's, else the home trust's)."""
-    region_id = gp_region_id(gp, current_availability(gp))
+    region_id = seeking_region_id(gp, current_availability(gp))
     return db.session.get(Region, region_id) if region_id else None
 
 

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import lottery
 from app.access import get_match_or_404
 from app.auth.decorators import role_required
 from app.dates import local_today
@@ -197,6 +198,8 @@ def explanations(gp):
         window=services.current_window(gp),
         region=region,
         run=explanation_basis(region),
+        lottery_number=lottery.number(region, gp.id, local_today()) if region else None,
+        season=lottery.season_of(local_today()),
     )
 
 

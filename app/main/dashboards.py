@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import GP, AuditEvent, Availability, Department, Match, Period, Region, Trust, User
 from app.models.matching import LIVE_MATCH_STATUSES
 from app.models.periods import PERIOD_STATUSES
+from app.policy import effective_policy
 
 
 def _period_counts(trust_ids_query: sa.Select) -> dict[str, int]:
@@ -31,7 +32,7 @@ def _gp(user: User) -> dict[str, Any]:
     if gp is None:  # an account made on the command line, before the profile
         return {"gp": None}
     home = gp.home_trust
-    policy = home.policy if home else None
+    policy = effective_policy(home) if home else None
     availability = db.session.scalar(
         sa.select(Availability).where(
             Availability.gp_id == gp.id, Availability.status.in_(("active", "paused"))

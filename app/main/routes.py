@@ -8,13 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app import access
+from app import access, lottery
 from app.auth.decorators import role_required
 from app.auth.routes import municipality_choices
 from app.auth.services import AccountError, create_user
+from app.dates import local_today
 from app.extensions import db
 from app.forms import choices
 from app.models import GP, AuditEvent, Availability, Match, Period, Region, Trust, User
+from app.policy import region_policy
 
 from . import bp
 from .dashboards import dashboard_context
@@ -110,6 +112,23 @@ def trust_list():
     """Regions and their trusts (public reference data)."""
     regions = db.session.scalars(sa.select(Region).order_by(Region.name)).all()
     return render_template("main/trust_list.html", regions=regions)
+
+
+@bp.route("/regions/<code>")
+def region_detail(code: str):
+    """A region's rules, its trusts, and its lottery: each season's seed hash, and the seed
+    itself once the season has ended (public, so that anyone can check every number)."""
+    region = db.session.scalar(sa.select(Region).where(Region.code == code))
+    if region is None:
+        abort(404)
+    today = local_today()
+    return render_template(
+        "main/region_detail.html",
+        region=region,
+        policy=region_policy(region),
+        seeds=lottery.published_seeds(region, today),
+        season=lottery.season_of(today),
+    )
 
 
 @bp.route("/trusts/<code>")

@@ -12,12 +12,14 @@ from datetime import date
 import sqlalchemy as sa
 
 from app import audit
+from app.access import period_ids_in_regions
 from app.dates import covers_months, local_today
 from app.extensions import db
-from app.models import GP, Availability, Forbid, Match, Period, User
+from app.models import GP, Availability, Forbid, Match, Period, Region, User
 from app.models.availability import CURRENT_AVAILABILITY
 from app.models.matching import LIVE_MATCH_STATUSES
 from app.models.types import utcnow
+from app.policy import effective_policy
 from notifications import messages
 
 OPEN_FOR_MATCHING = ("open", "matched", "advertised")
@@ -84,8 +86,10 @@ def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
         and covers_months(period.start_date, period.end_date, window.months)
     ):
         raise MatchConflict("outside_window", "the period does not fit the GP's window")
-    policy = period.department.trust.policy
-    if policy is not None and gp.months_general_practice < policy.min_months_general_practice:
+    if (
+        gp.months_general_practice
+        < effective_policy(period.department.trust).min_months_general_practice
+    ):
         raise MatchConflict(
             "not_eligible", "the GP has fewer months of general practice than the rules require"
         )
@@ -241,11 +245,15 @@ def decline(match: Match, *, actor: User, today: date | None = None) -> Match:
     return match
 
 
-def expire_offers(as_of: date, actor: User | None = None) -> list[Match]:
-    """Offers whose deadline is before ``as_of`` expire; their periods open again."""
-    overdue = db.session.scalars(
-        sa.select(Match).where(Match.status == "offered", Match.accept_by < as_of)
-    ).all()
+def expire_offers(
+    as_of: date, actor: User | None = None, region: Region | None = None
+) -> list[Match]:
+    """Offers whose deadline is before ``as_of`` (in ``region`` only, if given) expire; their
+    periods open again."""
+    query = sa.select(Match).where(Match.status == "offered", Match.accept_by < as_of)
+    if region is not None:
+        query = query.where(Match.period_id.in_(period_ids_in_regions([region.id])))
+    overdue = db.session.scalars(query.order_by(Match.id)).all()
     for match in overdue:
         _end(match, "expired")
         audit.record("match.expired", match, actor=actor)

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .availability import Availability, AvailabilitySpecialty, AvailabilityTrust
+from .lottery import LotterySeed
 from .matching import Forbid, Match, MatchingRun
 from .notifications import Notification, Subscription
 from .periods import Period
@@ -18,6 +19,7 @@ __all__ = [
     "Forbid",
     "GP",
     "LoginAttempt",
+    "LotterySeed",
     "Match",
     "MatchingRun",
     "Municipality",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 
 from .periods import Period
+from .reference import Region
 from .types import UTCDateTime, live_where, one_of, utcnow
 from .users import GP, User
 
@@ -34,6 +35,8 @@ class MatchingRun(db.Model):
     run_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
     as_of: Mapped[date]
     dry_run: Mapped[bool] = mapped_column(default=False)
+    # The region the run covers; None: every region (the nightly run, a national choice).
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
     triggered_by: Mapped[str] = mapped_column(sa.String(10), default="manual")
     status: Mapped[str] = mapped_column(sa.String(10), default="running")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -49,6 +52,7 @@ class MatchingRun(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     created_by: Mapped[User | None] = relationship()
+    region: Mapped[Region | None] = relationship()
 
 
 class Match(db.Model):

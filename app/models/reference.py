@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.policy import DEFAULTS
 from matching.model import MODES, PRIORITY_KEYS  # noqa: F401 - the engine defines the vocabulary
 
 from .types import UTCDateTime, one_of, utcnow
@@ -59,11 +60,6 @@ class Trust(db.Model):
         primaryjoin="Trust.id == Policy.trust_id", uselist=False, viewonly=True
     )
 
-    @property
-    def policy(self) -> Policy | None:
-        """The policy in force for this trust: its own override, else its region's."""
-        return self.own_policy or self.region.policy
-
     def __repr__(self) -> str:
         return f"<Trust {self.code}>"
 
@@ -91,17 +87,20 @@ class Policy(db.Model):
     region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), unique=True)
     trust_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trusts.id"), unique=True)
     priority: Mapped[list[str]] = mapped_column(sa.JSON)
-    min_months_general_practice: Mapped[int] = mapped_column(default=36)
-    fallback_months: Mapped[int] = mapped_column(default=2)
-    mode: Mapped[str] = mapped_column(sa.String(20), default="strict_priority")
-    selection: Mapped[str] = mapped_column(sa.String(20), default="solver")
-    shortlist_size: Mapped[int] = mapped_column(default=3)
-    # Whether the solver's proposals go to the trust at once or after a coordinator confirms.
-    confirmation: Mapped[str] = mapped_column(
-        sa.String(12), default="automatic", server_default="automatic"
+    # The defaults are app.policy.DEFAULTS (what each rule means is said there).
+    min_months_general_practice: Mapped[int] = mapped_column(
+        default=DEFAULTS.min_months_general_practice
     )
-    # Default days a GP gets to answer an offer.
-    offer_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    fallback_months: Mapped[int] = mapped_column(default=DEFAULTS.fallback_months)
+    mode: Mapped[str] = mapped_column(sa.String(20), default=DEFAULTS.mode)
+    selection: Mapped[str] = mapped_column(sa.String(20), default=DEFAULTS.selection)
+    shortlist_size: Mapped[int] = mapped_column(default=DEFAULTS.shortlist_size)
+    confirmation: Mapped[str] = mapped_column(
+        sa.String(12), default=DEFAULTS.confirmation, server_default=DEFAULTS.confirmation
+    )
+    offer_days: Mapped[int] = mapped_column(
+        default=DEFAULTS.offer_days, server_default=str(DEFAULTS.offer_days)
+    )
     note: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

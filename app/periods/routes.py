@@ -13,6 +13,7 @@ from app.extensions import db
 from app.forms import choices
 from app.matches.services import MatchConflict, live_match_for_period
 from app.models import Period
+from app.policy import effective_policy
 
 from . import bp
 from .advert import advert_text, vacancy_url
@@ -177,7 +178,7 @@ def _detail(period: Period, *, offer_form=None, withdraw_form=None, status: int 
         "live": live,
         "matches": matches,
         "history": period_events(period, matches),
-        "policy": period.department.trust.policy,
+        "policy": effective_policy(period.department.trust),
         "shortlist": entries,
         "shortlist_unavailable": unavailable,
         "offer_form": offer_form,

@@ -13,6 +13,7 @@ from app.matches.services import MatchConflict
 from app.models import Department, Match, Period, User
 from app.models.periods import PERIOD_SOURCES
 from app.models.types import utcnow
+from app.policy import effective_policy
 from notifications import alerts
 
 MIN_PERIOD_MONTHS = 3
@@ -55,9 +56,7 @@ def validate_period(data: PeriodInput, today: date | None = None) -> dict[str, s
 
 def fallback_time(department: Department, published_at: datetime) -> datetime:
     """When a period with no match falls back to ordinary advertising."""
-    policy = department.trust.policy
-    months = policy.fallback_months if policy else 2
-    return add_months_dt(published_at, months)
+    return add_months_dt(published_at, effective_policy(department.trust).fallback_months)
 
 
 def publish_period(
@@ -227,8 +226,7 @@ def withdraw_period(period: Period, *, reason: str, actor: User | None) -> Perio
 def default_accept_by(period: Period, today: date | None = None) -> date:
     """The policy's days to answer from today, but never on or after the start."""
     today = today or local_today()
-    policy = period.department.trust.policy
-    days = policy.offer_days if policy else 14
+    days = effective_policy(period.department.trust).offer_days
     return min(today + timedelta(days=days), period.start_date - timedelta(days=1))
 
 

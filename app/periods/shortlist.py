@@ -18,6 +18,7 @@ from app.matches import services as matches
 from app.matches.services import MatchConflict
 from app.models import GP, Match, Period, User
 from app.models.matching import LIVE_MATCH_STATUSES
+from app.policy import effective_policy
 from app.runs.problem import build_problems
 
 
@@ -46,8 +47,7 @@ class ShortlistEntry:
 
 
 def uses_shortlist(period: Period) -> bool:
-    policy = period.department.trust.policy
-    return policy is not None and policy.selection == "shortlist"
+    return effective_policy(period.department.trust).selection == "shortlist"
 
 
 def _held(match: Match) -> bool:
@@ -60,7 +60,7 @@ def shortlist(period: Period, user: User, today: date | None = None) -> list[Sho
     leaving out GPs who hold another period. Raises ShortlistUnavailable. Changes nothing."""
     if not manages_trust(user, period.department.trust):
         raise ShortlistUnavailable("forbidden", "the period belongs to another trust")
-    policy = period.department.trust.policy
+    policy = effective_policy(period.department.trust)
     if not uses_shortlist(period):
         raise ShortlistUnavailable("solver_policy", "the matching proposes one candidate")
     live = matches.live_match_for_period(period)
@@ -68,7 +68,7 @@ def shortlist(period: Period, user: User, today: date | None = None) -> list[Sho
         raise ShortlistUnavailable("chosen", "the period already has its candidate")
     today = today or local_today()
     region_id = period.department.trust.region_id
-    problem_json = next((rp.problem for rp in build_problems(today, region_id=region_id)), None)
+    problem_json = next((rp.problem for rp in build_problems(today, region_ids=[region_id])), None)
     if problem_json is None or not any(p["id"] == str(period.id) for p in problem_json["periods"]):
         raise ShortlistUnavailable(
             "not_in_problem", "the period is not open for matching (started, advertised or closed)"

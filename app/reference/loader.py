@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Department, Municipality, Policy, Region, Site, Specialty, Trust
 from app.models.reference import MODES, PRIORITY_KEYS, SELECTIONS
+from app.policy import row_values
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 FILES = ("regions", "specialties", "trusts", "municipalities", "departments")
@@ -86,18 +87,7 @@ class _Upserter:
         if row is not None:
             return row
         self.counts["policies_created"] += 1
-        row = Policy(
-            **owner,
-            priority=list(spec["priority"]),
-            min_months_general_practice=spec["min_months_general_practice"],
-            fallback_months=spec["fallback_months"],
-            mode=spec["mode"],
-            selection=spec["selection"],
-            shortlist_size=spec["shortlist_size"],
-            confirmation=spec.get("confirmation", "automatic"),
-            offer_days=spec.get("offer_days", 14),
-            note=spec.get("note"),
-        )
+        row = Policy(**owner, **row_values(spec), note=spec.get("note"))
         db.session.add(row)
         return row
 

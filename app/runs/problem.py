@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 import matching
+from app import lottery
+from app.access import seeking_region_id
 from app.extensions import db
 from app.models import (
     GP,
@@ -21,10 +23,10 @@ from app.models import (
     Match,
     Municipality,
     Period,
-    Policy,
     Region,
 )
 from app.models.matching import LIVE_MATCH_STATUSES
+from app.policy import effective_policy, region_policy
 
 MATCHABLE_PERIOD_STATUSES = ("open", "matched")
 # Ended matches whose pair is never proposed again (the GP said no, or did not answer).
@@ -46,20 +48,14 @@ class RegionProblem:
         return not self.problem["periods"] or not self.problem["gps"]
 
 
-def gp_region_id(gp: GP, availability: Availability | None) -> int | None:
-    """The region a GP seeks service in: that of their first wished trust, else home."""
-    if availability is not None and availability.trust_wishes:
-        return availability.trust_wishes[0].trust.region_id
-    home = gp.municipality.trust
-    return home.region_id if home else None
-
-
-def policy_json(policy: Policy, as_of: date, region: Region) -> dict[str, Any]:
+def policy_json(region: Region, as_of: date) -> dict[str, Any]:
+    """The engine's policy for ``region``: its rules in force and the season's lottery seed."""
+    policy = region_policy(region)
     return {
         "mode": policy.mode,
         "priority": list(policy.priority),
         "min_months_general_practice": policy.min_months_general_practice,
-        "lottery_seed": f"{as_of.isoformat()}/{region.code}",
+        "lottery_seed": lottery.seed_for(region, as_of),
         "shortlist_size": policy.shortlist_size,
     }
 
@@ -89,14 +85,15 @@ def _held_window(period: Period) -> dict[str, Any]:
 
 def trust_policies_json(region: Region) -> dict[str, Any]:
     """The overrides of the region's trusts that have their own policy."""
-    return {
-        t.code: {
-            "priority": list(t.own_policy.priority),
-            "min_months_general_practice": t.own_policy.min_months_general_practice,
-        }
-        for t in region.trusts
-        if t.own_policy is not None
-    }
+    overrides = {}
+    for trust in region.trusts:
+        policy = effective_policy(trust)
+        if policy.source == "trust":
+            overrides[trust.code] = {
+                "priority": list(policy.priority),
+                "min_months_general_practice": policy.min_months_general_practice,
+            }
+    return overrides
 
 
 def period_json(period: Period) -> dict[str, Any]:
@@ -142,12 +139,12 @@ def active_windows() -> list[Availability]:
     )
 
 
-def build_problems(as_of: date, region_id: int | None = None) -> list[RegionProblem]:
-    """One problem per region (or for ``region_id`` only), from the open periods, active
+def build_problems(as_of: date, region_ids: list[int] | None = None) -> list[RegionProblem]:
+    """One problem per region (or for ``region_ids`` only), from the open periods, active
     windows and live matches."""
     query = sa.select(Region).order_by(Region.code)
-    if region_id is not None:
-        query = query.where(Region.id == region_id)
+    if region_ids is not None:
+        query = query.where(Region.id.in_(region_ids))
     regions = db.session.scalars(query).all()
     periods = db.session.scalars(
         sa.select(Period)
@@ -173,14 +170,10 @@ def build_problems(as_of: date, region_id: int | None = None) -> list[RegionProb
     # A GP who holds a period (an offer, a placement, a pin, a confirmed proposal) is in that
     # period's region's problem only, whatever their window says.
     holders = {m.gp_id for m in live if _is_held(m)}
-    problems = []
-    for region in regions:
-        rp = _region_problem(
-            region, as_of, periods, live, window_by_gp, holders, refused + forbidden
-        )
-        if rp is not None:
-            problems.append(rp)
-    return problems
+    return [
+        _region_problem(region, as_of, periods, live, window_by_gp, holders, refused + forbidden)
+        for region in regions
+    ]
 
 
 def _is_held(match: Match) -> bool:
@@ -188,12 +181,7 @@ def _is_held(match: Match) -> bool:
     return match.status in ("offered", "accepted") or match.pinned or match.confirmed_at is not None
 
 
-def _region_problem(
-    region, as_of, periods, live, window_by_gp, holders, never
-) -> RegionProblem | None:
-    policy = region.policy
-    if policy is None:
-        return None
+def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) -> RegionProblem:
     in_region = [p for p in periods if p.department.trust.region_id == region.id]
     rp = RegionProblem(region=region, problem={})
     pins, placed = [], []
@@ -214,7 +202,11 @@ def _region_problem(
             match.gp, availability_json(window) if window else _held_window(period)
         )
     for gp_id, window in window_by_gp.items():
-        if gp_id in gp_entries or gp_id in holders or gp_region_id(window.gp, window) != region.id:
+        if (
+            gp_id in gp_entries
+            or gp_id in holders
+            or seeking_region_id(window.gp, window) != region.id
+        ):
             continue
         gp_entries[gp_id] = gp_json(window.gp, availability_json(window))
 
@@ -223,7 +215,7 @@ def _region_problem(
     held = {(int(x["gp"]), int(x["period"])) for x in pins + placed}
     rp.problem = {
         "as_of": as_of.isoformat(),
-        "policy": policy_json(policy, as_of, region),
+        "policy": policy_json(region, as_of),
         "trust_policies": trust_policies_json(region),
         "departments": [
             {"id": str(d.id), "trust": d.trust.code, "capacity": d.alis_capacity}

@@ -10,19 +10,22 @@ work inside a savepoint that is rolled back, and keeps only its summary.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
 import matching
-from app import audit
-from app.dates import local_zone
+from app import audit, lottery
+from app.access import period_ids_in_regions
+from app.dates import local_today, local_zone
+from app.errors import BrokenRule, InvalidInput
 from app.extensions import db
 from app.matches.services import expire_offers, refresh_period_status
-from app.models import Match, MatchingRun, Period, User
+from app.models import Match, MatchingRun, Period, Region, User
 from app.models.types import utcnow
+from app.policy import effective_policy
 from notifications import messages
 
 from .problem import RegionProblem, build_problems
@@ -34,12 +37,32 @@ class RunRefused(Exception):
     """Another run holds the lock, or this night's run already exists."""
 
 
+# A dry run may look this far ahead; further is surely a typing error.
+HORIZON_DAYS = 5 * 366
+
+
 @dataclass(frozen=True)
 class RunRequest:
     as_of: date
     dry_run: bool = False
     trigger: str = "manual"
     actor: User | None = None
+    # The region the run covers; None: every region (see app.access.run_region).
+    region: Region | None = None
+
+
+def check_run_date(as_of: date, *, dry_run: bool, today: date | None = None) -> None:
+    """The rule for a run's date, for every way of starting one: not in the past (it would
+    propose periods that have started); a run that changes anything not after today (offers
+    would expire before their deadline, periods would be advertised early); a dry run may
+    look ahead, within five years. Raises InvalidInput on ``as_of``."""
+    today = today or local_today()
+    if as_of < today:
+        raise InvalidInput("run_in_past", field="as_of")
+    if not dry_run and as_of > today:
+        raise InvalidInput("run_in_future", field="as_of")
+    if as_of > today + timedelta(days=HORIZON_DAYS):
+        raise InvalidInput("run_too_far", field="as_of")
 
 
 def nightly_key(as_of: date) -> str:
@@ -53,11 +76,13 @@ def _take_lock() -> None:
             raise RunRefused("another matching run is in progress")
 
 
-def fallback_to_advertising(as_of: date) -> list[Period]:
-    """Open periods with no live match whose fallback date is on or before ``as_of``."""
-    candidates = db.session.scalars(
-        sa.select(Period).where(Period.status == "open").order_by(Period.id)
-    ).all()
+def fallback_to_advertising(as_of: date, region: Region | None = None) -> list[Period]:
+    """Open periods with no live match whose fallback date is on or before ``as_of`` (in
+    ``region`` only, if given)."""
+    query = sa.select(Period).where(Period.status == "open").order_by(Period.id)
+    if region is not None:
+        query = query.where(Period.id.in_(period_ids_in_regions([region.id])))
+    candidates = db.session.scalars(query).all()
     zone = local_zone()
     due = [p for p in candidates if p.advertise_after.astimezone(zone).date() <= as_of]
     for period in due:
@@ -80,7 +105,6 @@ def _apply(
     rp: RegionProblem, problem: matching.Problem, result: matching.Result, run: MatchingRun
 ) -> dict[str, Any]:
     """Store the region's proposals; drop free proposals the solver no longer makes."""
-    auto = rp.region.policy.confirmation == "automatic"
     wanted = {(int(a.period), int(a.gp)): a for a in result.assignments if a.source == "match"}
     new, dropped, kept = [], [], 0
     for period_id, proposal in rp.free_proposals.items():
@@ -89,7 +113,7 @@ def _apply(
             proposal.run = run
             proposal.gp_rank = assignment.gp_rank
             proposal.priority_position = assignment.priority_position
-            if auto:  # the region has switched to automatic confirmation since
+            if _automatic(proposal.period):  # the rules switched to automatic since
                 proposal.confirmed_at = utcnow()
                 messages.proposal_to_trust(proposal)
             kept += 1
@@ -102,6 +126,7 @@ def _apply(
     db.session.flush()  # the ended proposals release their period and GP first
     for (period_id, gp_id), assignment in sorted(wanted.items()):
         period = db.session.get(Period, period_id)
+        auto = _automatic(period)
         keys = next(
             (
                 dict(c.keys)
@@ -145,6 +170,11 @@ def _apply(
     }
 
 
+def _automatic(period: Period) -> bool:
+    """Whether the trust's rules send proposals to it without a coordinator's confirmation."""
+    return effective_policy(period.department.trust).confirmation == "automatic"
+
+
 def _alternative(rp: RegionProblem, time_limit: float) -> dict[str, Any]:
     """What the other mode would do with the same problem (for the dry run's trade-off)."""
     other = (
@@ -175,14 +205,22 @@ def passed_over(result: matching.Result) -> int:
 def run_matching(request: RunRequest) -> MatchingRun:
     """Do one run (flushes; the caller commits, or rolls back on error)."""
     time_limit = current_app.config.get("MATCHING_TIME_LIMIT_S", 60.0)
+    check_run_date(request.as_of, dry_run=request.dry_run)
     if not request.dry_run:
         _take_lock()
+    regions = [request.region] if request.region is not None else None
+    # Seeds are drawn outside the dry run's savepoint: a dry run sees the seed that a later
+    # run of the season uses, and its hash is public before the run commits.
+    lottery.draw_ahead(local_today(), regions)
+    for region in regions or db.session.scalars(sa.select(Region)):
+        lottery.seed_for(region, request.as_of)
     run = MatchingRun(
         run_key=nightly_key(request.as_of)
         if request.trigger == "nightly" and not request.dry_run
         else None,
         as_of=request.as_of,
         dry_run=request.dry_run,
+        region=request.region,
         triggered_by=request.trigger,
         status="running",
         created_by=request.actor,
@@ -194,12 +232,12 @@ def run_matching(request: RunRequest) -> MatchingRun:
         raise RunRefused(f"the run for {request.as_of} already exists") from error
 
     savepoint = db.session.begin_nested() if request.dry_run else None
-    expired = expire_offers(request.as_of, actor=request.actor)
-    advertised = fallback_to_advertising(request.as_of)
-    regions: dict[str, Any] = {}
+    expired = expire_offers(request.as_of, actor=request.actor, region=request.region)
+    advertised = fallback_to_advertising(request.as_of, request.region)
+    summaries: dict[str, Any] = {}
     problems: dict[str, Any] = {}
     results: dict[str, Any] = {}
-    for rp in build_problems(request.as_of):
+    for rp in build_problems(request.as_of, [r.id for r in regions] if regions else None):
         if rp.is_empty and not rp.free_proposals:
             continue
         problem = matching.problem_from_json(rp.problem)
@@ -211,16 +249,17 @@ def run_matching(request: RunRequest) -> MatchingRun:
         code = rp.region.code
         problems[code] = rp.problem
         results[code] = matching.result_to_json(result)
-        regions[code] = _apply(rp, problem, result, run)
-        regions[code]["passed_over"] = passed_over(result)
+        summaries[code] = _apply(rp, problem, result, run)
+        summaries[code]["passed_over"] = passed_over(result)
         if request.dry_run:
-            regions[code]["alternative"] = _alternative(rp, time_limit)
+            summaries[code]["alternative"] = _alternative(rp, time_limit)
     summary = {
         "run_id": run.id,
         "as_of": request.as_of.isoformat(),
-        "regions": regions,
-        "new_proposals": sum(len(r["new"]) for r in regions.values()),
-        "dropped_proposals": sum(len(r["dropped"]) for r in regions.values()),
+        "region": request.region.code if request.region else None,
+        "regions": summaries,
+        "new_proposals": sum(len(r["new"]) for r in summaries.values()),
+        "dropped_proposals": sum(len(r["dropped"]) for r in summaries.values()),
         "expired": len(expired),
         "advertised": len(advertised),
         "advertised_periods": [p.id for p in advertised],
@@ -237,9 +276,9 @@ def run_matching(request: RunRequest) -> MatchingRun:
     run.advertised = summary["advertised"]
     run.expired = summary["expired"]
     run.solver = {
-        "status": _worst_status([r["status"] for r in regions.values()]),
-        "objective": sum(r["placements"] for r in regions.values()),
-        "wall_time_s": round(sum(r["wall_time_s"] for r in regions.values()), 4),
+        "status": _worst_status([r["status"] for r in summaries.values()]),
+        "objective": sum(r["placements"] for r in summaries.values()),
+        "wall_time_s": round(sum(r["wall_time_s"] for r in summaries.values()), 4),
     }
     if not request.dry_run:
         audit.record(
@@ -249,7 +288,7 @@ def run_matching(request: RunRequest) -> MatchingRun:
             actor=request.actor,
             data={k: v for k, v in summary.items() if k != "regions"},
         )
-        messages.run_finished(_coordinators(), summary)
+        messages.run_finished(_coordinators(request.region), summary)
     db.session.flush()
     return run
 
@@ -261,10 +300,12 @@ def _worst_status(statuses: list[str]) -> str:
     return "optimal"
 
 
-def _coordinators() -> list[User]:
-    return list(
-        db.session.scalars(sa.select(User).where(User.role == "coordinator", User.active.is_(True)))
-    )
+def _coordinators(region: Region | None) -> list[User]:
+    """The coordinators a run concerns: national ones, and those of the region(s) it covers."""
+    query = sa.select(User).where(User.role == "coordinator", User.active.is_(True))
+    if region is not None:
+        query = query.where(sa.or_(User.region_id.is_(None), User.region_id == region.id))
+    return list(db.session.scalars(query))
 
 
 def record_failed_run(request: RunRequest, error: Exception) -> MatchingRun:
@@ -272,6 +313,7 @@ def record_failed_run(request: RunRequest, error: Exception) -> MatchingRun:
     run = MatchingRun(
         as_of=request.as_of,
         dry_run=request.dry_run,
+        region_id=request.region.id if request.region else None,
         triggered_by=request.trigger,
         status="failed",
         finished_at=utcnow(),
@@ -289,7 +331,7 @@ def execute(request: RunRequest) -> MatchingRun:
         run = run_matching(request)
         db.session.commit()
         return run
-    except RunRefused:
+    except (RunRefused, BrokenRule):  # refused before it ran: nothing to record
         db.session.rollback()
         raise
     except Exception as error:

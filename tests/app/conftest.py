@@ -3,11 +3,14 @@ and a transaction per test that is rolled back (the app's commits become savepoi
 
 from __future__ import annotations
 
+import contextlib
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -108,6 +111,19 @@ def _transaction(app):
             db.session = original
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture
+def travel():
+    """Move the clock of the whole process (requests' threads too): ``travel(days=62)`` puts
+    now that many days after the real now, ticking from there. Committed runs are dated
+    today, so a test of what happens later moves the clock rather than the run's date."""
+    with contextlib.ExitStack() as stack:
+
+        def go(**delta) -> None:
+            stack.enter_context(time_machine.travel(datetime.now(UTC) + timedelta(**delta)))
+
+        yield go
 
 
 @pytest.fixture

@@ -58,29 +58,49 @@ def test_a_run_proposes_and_is_recorded(coordinator):
     assert response.status_code == 404 and error_of(response)["code"] == "not_found"
 
 
-def test_a_later_day_advertises_periods_nobody_took(coordinator):
+def test_a_later_day_advertises_periods_nobody_took(coordinator, travel):
     period = factories.make_period("ahus")
     as_of = TODAY + timedelta(days=62)
-    response = coordinator.post("/matching/runs", json={"as_of": as_of.isoformat()})
+    # a run that changes anything is dated today: it cannot advertise early
+    early = coordinator.post("/matching/runs", json={"as_of": as_of.isoformat()})
+    assert early.status_code == 422 and "as_of" in error_of(early)["fields"]
+    assert db.session.get(factories.Period, period.id).status == "open"
+    travel(days=62)
+    coordinator = Api.login(coordinator.client, factories.make_user("coordinator").email)
+    response = coordinator.post("/matching/runs", json={})
     assert response.status_code == 201
     run = response.get_json()
     assert run["as_of"] == as_of.isoformat() and run["advertised"] == 1
     assert db.session.get(factories.Period, period.id).status == "advertised"
 
 
-def test_a_regional_coordinator_reads_only_their_regions_details(ctx, client, coordinator):
+def test_a_regional_coordinator_runs_and_reads_only_their_region(ctx, client, coordinator):
     factories.make_period("ahus")
     factories.make_gp(municipality_number="3205")  # no window: nothing to match
     factories.make_window(factories.make_gp(municipality_number="3205"))
     factories.make_window(factories.make_gp())
     factories.make_period()
-    run = coordinator.post("/matching/runs", json={"dry_run": True}).get_json()
-    assert set(run["summary"]["regions"]) == {"helse-vest"}
+    # a regional coordinator's run covers their region, whatever they ask for
+    for body in ({"dry_run": True}, {"dry_run": True, "region": "helse-sor-ost"}):
+        response = coordinator.post("/matching/runs", json=body)
+        if "region" in body:
+            assert response.status_code == 404
+            continue
+        run = response.get_json()
+        assert run["region"] == "helse-vest" and set(run["summary"]["regions"]) == {"helse-vest"}
     admin = Api.login(client, factories.make_user("admin").email)
-    assert set(admin.get(f"/matching/runs/{run['id']}").get_json()["summary"]["regions"]) == {
-        "helse-vest",
-        "helse-sor-ost",
-    }
+    national = admin.post("/matching/runs", json={"dry_run": True}).get_json()
+    assert national["region"] is None
+    assert set(national["summary"]["regions"]) == {"helse-vest", "helse-sor-ost"}
+    one = admin.post("/matching/runs", json={"dry_run": True, "region": "helse-sor-ost"})
+    assert set(one.get_json()["summary"]["regions"]) == {"helse-sor-ost"}
+    # the regional coordinator reads the national run with their region's details only, and
+    # does not see the run of another region at all
+    mine = coordinator.get(f"/matching/runs/{national['id']}").get_json()
+    assert set(mine["summary"]["regions"]) == {"helse-vest"}
+    assert coordinator.get(f"/matching/runs/{one.get_json()['id']}").status_code == 404
+    listed = {r["id"] for r in coordinator.get("/matching/runs").get_json()["items"]}
+    assert national["id"] in listed and one.get_json()["id"] not in listed
 
 
 @pytest.mark.parametrize(
@@ -110,7 +130,7 @@ def test_a_refused_run_is_a_conflict(coordinator, monkeypatch):
 
 
 def test_a_failed_run_is_reported_as_failed(coordinator, monkeypatch):
-    def broken(as_of):
+    def broken(as_of, region_ids=None):
         raise RuntimeError("solver exploded")
 
     monkeypatch.setattr(run_services, "build_problems", broken)

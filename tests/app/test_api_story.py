@@ -41,7 +41,7 @@ def period_body(department_id, start, months=6):
     }
 
 
-def test_the_whole_story_through_the_api(app, ctx, client):
+def test_the_whole_story_through_the_api(app, ctx, client, travel):
     public = Api(client)
 
     # reference data, as an integration reads it
@@ -135,7 +135,12 @@ def test_the_whole_story_through_the_api(app, ctx, client):
     assert coordinator.post("/matching/runs", json={}).status_code == 201
     assert trust.get(f"/periods/{lonely['id']}").get_json()["status"] == "open"
     later = TODAY + timedelta(days=62)
-    response = coordinator.post("/matching/runs", json={"as_of": later.isoformat()})
+    refused = coordinator.post("/matching/runs", json={"as_of": later.isoformat()})
+    assert refused.status_code == 422  # a run that changes anything is dated today
+    travel(days=62)
+    coordinator = Api.login(client, "alis@helse-vest.no")
+    trust = Api.login(client, "hr@helse-bergen.no")
+    response = coordinator.post("/matching/runs", json={})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["advertised"] == 1
     assert trust.get(f"/periods/{lonely['id']}").get_json()["status"] == "advertised"

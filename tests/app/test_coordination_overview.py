@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import matching
+from app import lottery
 from app.coordination.overview import waiting_list
 from app.coordination.policies import update_policy
 from app.dates import add_months, local_today
@@ -92,7 +93,7 @@ def test_registration_time_first_puts_the_earliest_registration_first(ctx):
     db.session.commit()
     entries = waiting_list(region, TODAY)
     assert [e.gp.name for e in entries] == ["Tidleg Registrert", "Sein Registrert"]
-    seed = f"{TODAY.isoformat()}/helse-vest"
+    seed = lottery.seed_for(region, TODAY)
     assert entries[0].lottery == matching.lottery_number(seed, str(early.id))
 
 
@@ -103,7 +104,7 @@ def test_lottery_breaks_ties_like_the_run(ctx):
     for gp in gps:  # identical on every key but the lottery
         gp.registered_at = same
     db.session.commit()
-    seed = f"{TODAY.isoformat()}/helse-vest"
+    seed = lottery.seed_for(region, TODAY)
     expected = sorted(gps, key=lambda g: matching.lottery_number(seed, str(g.id)))
     assert [e.gp.id for e in waiting_list(region, TODAY)] == [g.id for g in expected]
 

@@ -12,7 +12,7 @@ from app.dates import add_months, local_today
 from app.extensions import db
 from app.models import Match, MatchingRun, Period
 from app.periods.services import PeriodInput, publish_period
-from app.runs.services import RunRefused
+from app.runs.services import RunRefused, RunRequest, execute
 
 from . import factories
 from .conftest import Browser
@@ -163,15 +163,23 @@ def test_today_is_the_day_in_oslo_not_in_utc(ctx, browser, monkeypatch):
     assert run.as_of == date(2026, 11, 24)
 
 
-def test_runs_are_national_but_the_changes_shown_are_the_regions(market, browser, client):
+def test_a_regional_run_is_the_regions_and_a_national_run_shows_each_its_region(
+    market, browser, client
+):
     run = dry_run(browser)
+    assert run.region.code == "helse-vest"
+    national = execute(RunRequest(as_of=TODAY, dry_run=True))
+    assert national.region is None
     browser.logout()
     other = factories.make_user("coordinator", region_code="helse-nord")
     other.locale = "en"  # the tests read the English words
     db.session.commit()
     browser.login(other.email)
-    assert client.get("/coordination/runs").status_code == 200
-    page = client.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
+    listing = client.get("/coordination/runs").get_data(as_text=True)
+    assert f"/coordination/runs/{national.id}" in listing
+    assert f"/coordination/runs/{run.id}" not in listing
+    assert client.get(f"/coordination/runs/{run.id}").status_code == 404
+    page = client.get(f"/coordination/runs/{national.id}").get_data(as_text=True)
     assert page.count("Først Prioritert") == 0
     assert "The run changed nothing in your regions." in page
     assert client.get("/coordination/runs/999999").status_code == 404

@@ -1,7 +1,5 @@
 """The demo data set: believable, and loading it twice is harmless."""
 
-from datetime import date
-
 import sqlalchemy as sa
 
 from app.dates import local_today
@@ -15,7 +13,7 @@ def count(model, *where):
 
 
 def test_demo_loads_twice_without_error(ctx):
-    today = date(2026, 11, 23)
+    today = local_today()
     first = load_demo(today=today)
     db.session.commit()
     assert first["gps"] == 60 and first["periods"] == 30

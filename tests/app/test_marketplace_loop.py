@@ -88,7 +88,7 @@ def live_match(period):
     )
 
 
-def test_publish_register_run_offer_accept_and_fallback(app, ctx):
+def test_publish_register_run_offer_accept_and_fallback(app, ctx, travel):
     bergen = factories.trust("helse-bergen")
     psychiatry = next(d for d in bergen.departments if d.specialty.code == "psychiatry")
     start = add_months(TODAY.replace(day=1), 3)
@@ -150,6 +150,9 @@ def test_publish_register_run_offer_accept_and_fallback(app, ctx):
     lonely = publish(trust, ent, add_months(start, 3))
     run_matching(coord, TODAY)
     assert db.session.get(Period, lonely.id).status == "open"
+    travel(days=62)  # a run that changes anything is dated today
+    coord.login(coordinator.email)  # the sessions have ended meanwhile
+    trust.login(trust_user.email)
     run_matching(coord, TODAY + timedelta(days=62))
     assert db.session.get(Period, lonely.id).status == "advertised"
     assert trust.get(f"/periods/{lonely.id}/advert").status_code == 200

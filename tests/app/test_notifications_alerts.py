@@ -121,10 +121,12 @@ def test_a_reminder_three_days_before_the_deadline_once(ctx, app):
     assert result.exit_code == 0 and "Queued 1 offer reminders" in result.output  # the later one
 
 
-def test_the_trust_gets_the_advert_text_when_a_period_goes_to_advertising(ctx):
+def test_the_trust_gets_the_advert_text_when_a_period_goes_to_advertising(ctx, travel):
     staff = factories.make_user("trust", trust_code="helse-bergen")
     period = factories.make_period()
-    execute(RunRequest(as_of=period.advertise_after.date() + timedelta(days=1)))
+    later = period.advertise_after.date() + timedelta(days=1)
+    travel(days=(later - local_today()).days)
+    execute(RunRequest(as_of=later))
     db.session.refresh(period)
     assert period.status == "advertised"
     [message] = [n for n in notifications_of(staff) if n.kind == "period_advertised"]

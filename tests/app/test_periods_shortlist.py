@@ -104,7 +104,7 @@ def test_shortlist_follows_the_ahus_priority(candidates):
 
 def test_shortlist_is_cut_at_the_policy_size(candidates):
     period, _, _ = candidates
-    period.department.trust.policy.shortlist_size = 2
+    period.department.trust.own_policy.shortlist_size = 2
     db.session.commit()
     assert len(shortlist(period, factories.make_user("admin"))) == 2
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 import matching
 from app.dates import add_months, local_today
+from app.errors import InvalidInput
 from app.extensions import db
 from app.matches import services as match_services
 from app.models import AuditEvent, Match, MatchingRun, Notification, Period
@@ -94,11 +95,15 @@ def test_decline_then_the_next_run_proposes_the_next_gp(market):
     assert live(market["period"]).gp_id == market["second"].id
 
 
-def test_an_unanswered_offer_expires_and_the_pair_is_not_proposed_again(market):
+def test_an_unanswered_offer_expires_and_the_pair_is_not_proposed_again(market, travel):
     execute(RunRequest(as_of=TODAY))
     match = live(market["period"])
     match_services.offer(match, accept_by=TODAY, actor=market["staff"])
     db.session.commit()
+    with pytest.raises(InvalidInput):  # the offer never expires before its deadline
+        execute(RunRequest(as_of=TODAY + timedelta(days=1)))
+    assert db.session.get(Match, match.id).status == "offered"
+    travel(days=1)
     run = execute(RunRequest(as_of=TODAY + timedelta(days=1)))
     assert db.session.get(Match, match.id).status == "expired"
     assert run.summary["expired"] == 1

@@ -11,13 +11,13 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask_smorest import Blueprint
 
-from app.access import manages_trust
+from app import access
 from app.coordination.policies import REASON_MAX
-from app.coordination.scope import coordinates_gp, regions_in_scope
+from app.coordination.services import forbids_query
 from app.extensions import db
 from app.matches import services as rules
 from app.matches.services import MatchConflict
-from app.models import GP, Department, Forbid, Match, Period, Trust, User
+from app.models import GP, Forbid, Match, Period, User
 from app.models.matching import MATCH_SOURCES, MATCH_STATUSES
 
 from ..auth import auth_required, caller
@@ -98,52 +98,19 @@ def act(action: Callable[[], T]) -> T:
     return result
 
 
-# ---- scope
-
-
-def can_see_match(user: User, match: Match) -> bool:
-    """The GP of the match; staff who manage the period's trust (app.access's rule)."""
-    if user.role == "gp":
-        return match.gp.user_id == user.id
-    return manages_trust(user, match.period.department.trust)
-
-
-def matches_in_scope(user: User) -> sa.Select:
-    """GPs: their own; trust staff: their trust's periods; coordinators: their region's."""
-    query = sa.select(Match)
-    if user.role == "gp":
-        return query.join(Match.gp).where(GP.user_id == user.id)
-    if user.role == "admin" or (user.role == "coordinator" and user.region_id is None):
-        return query
-    query = query.join(Match.period).join(Period.department).join(Department.trust)
-    if user.role == "trust":
-        return query.where(Trust.id == user.trust_id)
-    if user.role == "coordinator":
-        return query.where(Trust.region_id == user.region_id)
-    return query.where(sa.false())
+# ---- scope: app.access
 
 
 def load_match(match_id: int, user: User, *, lock: bool = False) -> Match:
-    """The match if ``user`` may see it, else 404. ``lock`` holds its row until the commit,
-    so that concurrent answers to one offer are decided one after the other."""
-    match = db.session.get(Match, in_range(match_id, "match"), with_for_update=lock or None)
-    if match is None or not can_see_match(user, match):
-        raise ApiError(404, "not_found", "No such match.")
-    return match
+    return access.get_match_or_404(match_id, user, lock=lock)
 
 
 def load_period(period_id: int, user: User) -> Period:
-    period = db.session.get(Period, period_id)
-    if period is None or not manages_trust(user, period.department.trust):
-        raise ApiError(404, "not_found", "No such period.", {"period_id": "No such period."})
-    return period
+    return access.get_period_or_404(period_id, user, field="period_id")
 
 
 def load_gp(gp_id: int, user: User) -> GP:
-    gp = db.session.get(GP, gp_id)
-    if gp is None or not coordinates_gp(user, gp):
-        raise ApiError(404, "not_found", "No such GP.", {"gp_id": "No such GP."})
-    return gp
+    return access.get_gp_or_404(gp_id, user, field="gp_id")
 
 
 # ---- schemas
@@ -230,7 +197,7 @@ class ForbiddenPairFilterSchema(ListArgsSchema):
 @auth_required()
 def list_matches(args: dict[str, Any]):
     """Matches in the caller's scope, newest first (GPs see their own)."""
-    query = matches_in_scope(caller())
+    query = access.matches_in_scope(caller())
     if args.get("status"):
         query = query.where(Match.status == args["status"])
     if args.get("period"):
@@ -354,15 +321,7 @@ def create_forbid(data: dict[str, Any]):
 @auth_required("coordinator", "admin")
 def list_forbids(args: dict[str, Any]):
     """The forbidden pairs of the periods in the caller's regions, newest first."""
-    region_ids = [r.id for r in regions_in_scope(caller())]
-    query = (
-        sa.select(Forbid)
-        .join(Forbid.period)
-        .join(Period.department)
-        .join(Department.trust)
-        .where(Trust.region_id.in_(region_ids))
-        .order_by(Forbid.created_at.desc(), Forbid.id.desc())
-    )
+    query = forbids_query(access.regions_in_scope(caller()))
     if args.get("period"):
         query = query.where(Forbid.period_id == args["period"])
     if args.get("gp"):

@@ -1,33 +1,28 @@
-"""Matching runs (coordinators and admins): start one, now or as of a later day, for real or
-as a dry run; list and read them. Runs are national, as on the coordination pages; a
-regional coordinator sees the per-region summary of their own region only."""
+"""Matching runs (coordinators and admins): start one, today for real or as a dry run (which
+may look ahead); list and read them. A regional coordinator's run covers their region; a
+national coordinator's run covers every region, or the one named. A regional coordinator sees
+the runs that cover their region, with the per-region summary of their own region only."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask_smorest import Blueprint
 
-from app.coordination.scope import is_national, regions_in_scope
+from app.access import get_run_or_404, is_national, regions_in_scope, run_region, runs_in_scope
 from app.dates import local_today
-from app.extensions import db
 from app.models import MatchingRun, User
 from app.models.matching import RUN_STATUSES, RUN_TRIGGERS
-from app.runs.services import RunRefused, RunRequest, execute
+from app.runs.services import RunRefused, RunRequest, check_run_date, execute
 
 from ..auth import auth_required, caller
 from ..common import ListArgsSchema, list_schema, paginate
 from ..errors import ApiError
-from .matches import in_range
 
 blp = Blueprint(
     "api_matching", __name__, url_prefix="/matching", description="Matching runs (coordinators)"
 )
-
-HORIZON_DAYS = 5 * 366  # as_of further ahead than this is surely a typing error
 
 
 class MatchingRunRequestSchema(ma.Schema):
@@ -38,18 +33,17 @@ class MatchingRunRequestSchema(ma.Schema):
     as_of = ma.fields.Date(
         metadata={
             "description": "The day the run treats as today (default today): offers past "
-            "their deadline expire, periods past their fallback date are advertised"
+            "their deadline expire, periods past their fallback date are advertised. A run "
+            "that is not a dry run may not be dated after today; a dry run may look ahead."
         }
     )
-
-    @ma.validates("as_of")
-    def _as_of(self, value, **_kwargs):
-        today = local_today()
-        # A past day would propose periods that have already started.
-        if value < today:
-            raise ma.ValidationError("Choose today or a later day.")
-        if value > today + timedelta(days=HORIZON_DAYS):
-            raise ma.ValidationError("Choose a day within five years.")
+    region = ma.fields.String(
+        validate=ma.validate.Length(max=40),
+        metadata={
+            "description": "A region code: the region the run covers (national coordinators; "
+            "default every region). A regional coordinator's run covers their own region."
+        },
+    )
 
 
 class MatchingSolverSchema(ma.Schema):
@@ -67,6 +61,11 @@ class MatchingRunSchema(ma.Schema):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(RUN_STATUSES))
     as_of = ma.fields.Date(required=True)
     dry_run = ma.fields.Boolean(required=True)
+    region = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The code of the region the run covers; null: every region"},
+    )
     triggered_by = ma.fields.String(required=True, validate=ma.validate.OneOf(RUN_TRIGGERS))
     started_at = ma.fields.AwareDateTime(required=True)
     finished_at = ma.fields.AwareDateTime(required=True, allow_none=True)
@@ -107,6 +106,7 @@ def shown(run: MatchingRun, user: User) -> dict[str, Any]:
         "status": run.status,
         "as_of": run.as_of,
         "dry_run": run.dry_run,
+        "region": run.region.code if run.region else None,
         "triggered_by": run.triggered_by,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
@@ -124,13 +124,17 @@ def shown(run: MatchingRun, user: User) -> dict[str, Any]:
 @blp.response(201, MatchingRunSchema)
 @auth_required("coordinator", "admin")
 def start_run(data: dict[str, Any]):
-    """Run the matching for every region (it also expires offers and falls back to ads)."""
+    """Run the matching for the caller's region, or every region (it also expires offers and
+    falls back to ordinary advertising there)."""
     user = caller()
+    as_of = data.get("as_of") or local_today()
+    check_run_date(as_of, dry_run=data["dry_run"])
     request_ = RunRequest(
-        as_of=data.get("as_of") or local_today(),
+        as_of=as_of,
         dry_run=data["dry_run"],
         trigger="api",
         actor=user,
+        region=run_region(user, data.get("region")),
     )
     try:
         run = execute(request_)
@@ -151,7 +155,7 @@ def start_run(data: dict[str, Any]):
 def list_runs(args: dict[str, Any]):
     """The matching runs, newest first."""
     user = caller()
-    query = sa.select(MatchingRun).order_by(MatchingRun.started_at.desc(), MatchingRun.id.desc())
+    query = runs_in_scope(user).order_by(MatchingRun.started_at.desc(), MatchingRun.id.desc())
     if args.get("status"):
         query = query.where(MatchingRun.status == args["status"])
     if "dry_run" in args:
@@ -165,7 +169,5 @@ def list_runs(args: dict[str, Any]):
 @auth_required("coordinator", "admin")
 def get_run(run_id: int):
     """One matching run."""
-    run = db.session.get(MatchingRun, in_range(run_id, "run"))
-    if run is None:
-        raise ApiError(404, "not_found", "No such run.")
-    return shown(run, caller())
+    user = caller()
+    return shown(get_run_or_404(run_id, user), user)

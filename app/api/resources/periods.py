@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
-from app.access import manages_trust, trusts_in_scope
+from app import access
 from app.extensions import db
 from app.i18n import current_locale
 from app.matches.services import MatchConflict
-from app.models import GP, Department, Match, Period, Region, Specialty, Trust, User
+from app.models import Department, Period, Region, Specialty, Trust, User
 from app.models.periods import PERIOD_SOURCES, PERIOD_STATUSES
 from app.periods.messages import conflict, field_error
 from app.periods.services import (
@@ -195,47 +195,15 @@ class PeriodFilterSchema(ListArgsSchema):
 # ---- scope
 
 
-def _sees_everything(user: User) -> bool:
-    return user.role == "admin" or (user.role == "coordinator" and user.region_id is None)
-
-
-def visible_periods(user: User) -> sa.Select:
-    """The periods ``user`` may list: those of the trusts they manage, and every open one."""
-    query = sa.select(Period).join(Period.department)
-    if _sees_everything(user):
-        return query
-    managed = trusts_in_scope(user).with_only_columns(Trust.id).order_by(None)
-    return query.where(sa.or_(Period.status == "open", Department.trust_id.in_(managed)))
-
-
-def may_see(user: User, period: Period) -> bool:
-    if period.status in ("open", "advertised") or manages_trust(user, period.trust):
-        return True
-    if user.role == "gp":  # a period the GP is or was matched to
-        return (
-            db.session.scalar(
-                sa.select(Match.id)
-                .join(Match.gp)
-                .where(Match.period_id == period.id, GP.user_id == user.id)
-                .limit(1)
-            )
-            is not None
-        )
-    return False
-
-
 def load_period(period_id: int, user: User) -> Period:
     """The period if ``user`` may see it, else 404."""
-    period = get_in_range(Period, period_id)
-    if period is None or not may_see(user, period):
-        raise ApiError(404, "not_found", "No such period.")
-    return period
+    return access.get_period_or_404(period_id, user, manage=False)
 
 
 def load_managed_period(period_id: int, user: User) -> Period:
     """The period if ``user`` manages its trust; 403 if they only may see it, else 404."""
     period = load_period(period_id, user)
-    if not manages_trust(user, period.trust):
+    if not access.manages_trust(user, period.trust):
         raise ApiError(403, "forbidden", "Only the trust's staff or its region's coordinators.")
     return period
 
@@ -257,7 +225,7 @@ def period_rules() -> Iterator[None]:
 
 def _new_period_input(data: dict, user: User) -> PeriodInput:
     department = get_in_range(Department, data["department_id"])
-    if department is not None and not manages_trust(user, department.trust):
+    if department is not None and not access.manages_trust(user, department.trust):
         raise ApiError(
             403,
             "forbidden",
@@ -340,7 +308,7 @@ def create_split(data):
 def index(args):
     """Periods: open ones for everyone, and every period of the trusts you manage."""
     user = caller()
-    query = _with_relations(visible_periods(user)).order_by(Period.start_date, Period.id)
+    query = _with_relations(access.visible_periods(user)).order_by(Period.start_date, Period.id)
     if args.get("status"):
         query = query.where(Period.status == args["status"])
     if args.get("trust"):

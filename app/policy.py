@@ -1,0 +1,107 @@
+"""The matching rules in force: one function per owner (a trust, a region) and the defaults,
+declared once.
+
+A region's rules are its ``policies`` row; a trust may override them with a row of its own.
+Where neither exists the documented defaults apply (README, "Rules per region"). Every page,
+the API, the run, the explanations and the overview read the rules through
+``effective_policy`` or ``region_policy``: no other default exists in code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from app.models import Policy, Region, Trust
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    """A complete, frozen set of rules, and where it came from."""
+
+    # Priority keys in order (matching.model.PRIORITY_KEYS); the lottery decides last.
+    priority: tuple[str, ...]
+    # Months of general practice a GP needs before hospital service (Helse Vest: 3 years).
+    min_months_general_practice: int
+    # Months after publication at which a period nobody accepted is advertised the usual way.
+    fallback_months: int
+    # strict_priority or max_placements (matching.model.MODES).
+    mode: str
+    # solver: the engine proposes one candidate; shortlist: the department chooses.
+    selection: str
+    # How many candidates a shortlist shows.
+    shortlist_size: int
+    # automatic: proposals go to the trust at once; coordinator: a coordinator confirms first.
+    confirmation: str
+    # Days a GP gets to answer an offer, by default.
+    offer_days: int
+    # Where the values come from: "default", "region" or "trust".
+    source: Literal["default", "region", "trust"] = "default"
+    # The policies row they were read from (None for the defaults).
+    policy_id: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The rule values alone (no provenance), e.g. to create a policies row."""
+        data = asdict(self)
+        data.pop("source")
+        data.pop("policy_id")
+        data["priority"] = list(self.priority)
+        return data
+
+
+DEFAULTS = EffectivePolicy(
+    priority=(
+        "catchment",
+        "first_choice",
+        "months_general_practice",
+        "courses_completed",
+        "supervision_group_months",
+        "registered_at",
+        "lottery",
+    ),
+    min_months_general_practice=36,
+    fallback_months=2,
+    mode="strict_priority",
+    selection="solver",
+    shortlist_size=3,
+    confirmation="automatic",
+    offer_days=14,
+)
+RULE_FIELDS = tuple(
+    f.name for f in fields(EffectivePolicy) if f.name not in ("source", "policy_id")
+)
+
+
+def _from_row(row: Policy, source: Literal["region", "trust"]) -> EffectivePolicy:
+    values = {name: getattr(row, name) for name in RULE_FIELDS}
+    # A column left empty (a row made before a rule existed) takes the default.
+    values = {k: getattr(DEFAULTS, k) if v is None else v for k, v in values.items()}
+    values["priority"] = tuple(values["priority"])
+    return replace(DEFAULTS, **values, source=source, policy_id=row.id)
+
+
+def region_policy(region: Region) -> EffectivePolicy:
+    """The region's rules: its own row, else the defaults."""
+    row = region.policy
+    return _from_row(row, "region") if row is not None else DEFAULTS
+
+
+def effective_policy(trust: Trust) -> EffectivePolicy:
+    """The rules for ``trust``: its own override, else its region's, else the defaults."""
+    row = trust.own_policy
+    return _from_row(row, "trust") if row is not None else region_policy(trust.region)
+
+
+def row_values(spec: dict[str, Any]) -> dict[str, Any]:
+    """The values of a new policies row from ``spec``, missing rules taken from the defaults
+    (reference data files, a trust's new override)."""
+    values = DEFAULTS.values()
+    values.update({k: spec[k] for k in RULE_FIELDS if spec.get(k) is not None})
+    values["priority"] = list(values["priority"])
+    return values
+
+
+def init_app(app: Any) -> None:
+    """Let templates read the rules in force the same way as the code does."""
+    app.jinja_env.globals.update(effective_policy=effective_policy, region_policy=region_policy)
