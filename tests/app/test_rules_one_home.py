@@ -265,7 +265,7 @@ def test_no_other_default_policy_in_code():
         re.compile(p)
         for p in (
             r"\bif policy else\b",  # policy.x if policy else <default>
-            r"\b[a-z_]+\.policy\b(?![\w.(])(?! import)",  # a trust's or region's row read as the rules
+            r"\b[a-z_]+\.policy\b(?![\w.(])(?! import)",  # a row read as the rules
             r"\.get\(\"(offer_days|confirmation|fallback_months)\"",
             r"isoformat\(\)\}/\{region\.code",  # the old date-based lottery seed
         )
