@@ -15,7 +15,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -86,8 +86,8 @@ class World:
                 for p in self.periods
             ]
         )
-        self.order_of = {
-            p.trust: overrides[p.trust].priority
+        self.order_of: dict[str, tuple[str, ...]] = {
+            p.trust: cast("tuple[str, ...]", overrides[p.trust].priority)
             if p.trust in overrides and overrides[p.trust].priority is not None
             else problem.policy.priority
             for p in self.periods
@@ -101,7 +101,9 @@ class World:
 
     def eligible_mask(self, g: Any, ignore_preferences: bool = False) -> np.ndarray:
         av = g.availability
-        ok = (self.start >= av.earliest_start.toordinal()) & (self.end <= av.latest_end.toordinal())
+        ok: np.ndarray = (self.start >= av.earliest_start.toordinal()) & (
+            self.end <= av.latest_end.toordinal()
+        )
         ok &= self.covered >= av.months
         ok &= g.months_general_practice >= self.min_months
         if not ignore_preferences:

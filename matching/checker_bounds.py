@@ -190,7 +190,8 @@ def _lp_bound(world: World, pairs: dict[str, list[str]], fixed_periods: set[str]
     )
     if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
         return None
-    return math.floor(result.termination.objective_bounds.dual_bound + 1e-6)
+    dual_bound: float = result.termination.objective_bounds.dual_bound
+    return math.floor(dual_bound + 1e-6)
 
 
 def check_maximal(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import cast
 
 from ortools.sat.python import cp_model
 
@@ -92,7 +93,7 @@ class _Builder:
         return out
 
     def filled(self) -> dict[int, cp_model.LinearExprT]:
-        out = {}
+        out: dict[int, cp_model.LinearExprT] = {}
         for p, cands in self.by_period.items():
             lits = [self.x[(g, p)] for _, g in cands]
             self.model.add_at_most_one(lits)
@@ -107,7 +108,7 @@ class _Builder:
         binding = self.part.capacity.binding((p, ids[p]) for p in self.by_period)
         return [(ps, room, d, s) for d, s, ps, room in binding]
 
-    def _run(self, settings: Settings) -> tuple[cp_model.CpSolver, int]:
+    def _run(self, settings: Settings) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
         solver = cp_model.CpSolver()
         params = solver.parameters
         # The deterministic limit normally stops the search before the wall limit (a
@@ -200,7 +201,9 @@ def solve_strict(part: Part, hint: dict[int, int], settings: Settings) -> PartSo
             continue
         lits = [exempt[p]] if p in exempt else []
         if p in filled:
-            lits.append(filled[p] if len(b.by_period[p]) == 1 else _as_bool(b, filled[p], p))
+            # with one candidate, filled[p] is that candidate's own literal
+            one = len(b.by_period[p]) == 1
+            lits.append(cast(cp_model.IntVar, filled[p]) if one else _as_bool(b, filled[p], p))
         model.add_bool_or(lits)
     for (g, p), var in x.items():
         if p in closed:

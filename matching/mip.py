@@ -253,13 +253,13 @@ def _segments(part: Part, periods: list[int]) -> list[tuple[frozenset[int], int,
     out = []
     for d in sorted(by_dept):
         items = by_dept[d]
-        for (ps, room), segs in items.items():
+        for (running, room), segs in items.items():
             dominated = any(
-                other_room <= room and ps <= other and (other, other_room) != (ps, room)
+                other_room <= room and running <= other and (other, other_room) != (running, room)
                 for other, other_room in items
             )
             if not dominated:
-                out.append((ps, room, [d, *segs]))
+                out.append((running, room, [d, *segs]))
     return out
 
 

@@ -7,12 +7,14 @@ sorted by (trust, specialty, start), and only matching date ranges are expanded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from .dates import months_covered
-from .model import Problem
+from .model import GP, Problem
 from .priority import PriorityRules
 
 I64 = np.int64
@@ -103,9 +105,9 @@ def eligible_pairs(problem: Problem, rules: PriorityRules) -> PairTable:
         if not qg:
             continue
         order, keys = index[kind]
-        lo = np.searchsorted(keys, np.array(qlo, dtype=I64), side="left")
-        hi = np.searchsorted(keys, np.array(qhi, dtype=I64), side="right")
-        qi, pos = _expand(lo, hi)
+        lo_pos = np.searchsorted(keys, np.array(qlo, dtype=I64), side="left")
+        hi_pos = np.searchsorted(keys, np.array(qhi, dtype=I64), side="right")
+        qi, pos = _expand(lo_pos, hi_pos)
         gp_parts.append(np.array(qg, dtype=I64)[qi])
         period_parts.append(order[pos])
     gp_idx = np.concatenate(gp_parts) if gp_parts else np.zeros(0, I64)
@@ -173,7 +175,7 @@ def _priority_keys(
         "first_choice": (first[gp_idx] != p_spec[per_idx]).astype(I64),
     }
     tiebreak = np.array([rules.tiebreak[g.id] for g in gps], dtype=I64)
-    fns = {
+    fns: dict[str, Callable[[GP], float]] = {
         "months_general_practice": lambda g: -g.months_general_practice,
         "courses_completed": lambda g: -g.courses_completed,
         "supervision_group_months": lambda g: -g.supervision_group_months,
@@ -183,10 +185,13 @@ def _priority_keys(
     key = np.zeros(len(gp_idx), dtype=I64)
     orders = {problem.priority_order(p.trust) for p in problem.periods}
     for order in orders:
-        mask = np.array([problem.priority_order(t) == order for t in sorted(trust, key=trust.get)])
+        mask = np.array(
+            [problem.priority_order(t) == order for t in sorted(trust, key=trust.__getitem__)]
+        )
         sel = mask[p_trust[per_idx]]
         # Runs of GP-only keys between the pair flags collapse into one dense GP rank each.
-        parts: list[tuple[str, object]] = []
+        # ("flag", name) or ("rank", names)
+        parts: list[tuple[str, str | tuple[str, ...]]] = []
         run: list[str] = []
         for name in (*order, "_tiebreak"):
             if name in flags:
@@ -200,13 +205,13 @@ def _priority_keys(
         value = np.zeros(int(sel.sum()), dtype=I64)
         for kind, what in parts:
             if kind == "flag":
-                value = value * 2 + flags[what][sel]  # type: ignore[index]
+                value = value * 2 + flags[cast(str, what)][sel]
             else:
-                names = what  # type: ignore[assignment]
+                names = cast("tuple[str, ...]", what)
                 cols = [
                     tiebreak if k == "_tiebreak" else np.array([fns[k](g) for g in gps])
                     for k in names
-                ]  # type: ignore[union-attr]
+                ]
                 value = value * n + _dense_rank(cols, n)[gp_idx[sel]]
         key[sel] = value
     return key

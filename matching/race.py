@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from multiprocessing import connection
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ortools.math_opt import model_pb2
 from ortools.math_opt.python import mathopt
@@ -239,10 +239,12 @@ def count_with_search(
             wait = deadline + GRACE_S - time.perf_counter()
             if wait <= 0:
                 break
-            for conn in connection.wait(list(open_), timeout=min(wait, 1.0)):
-                kind = kind_of[conn]  # type: ignore[index]
+            # wait() returns the ready ones among the connections it was given
+            ready = connection.wait(list(open_), timeout=min(wait, 1.0))
+            for conn in cast("list[Connection]", ready):
+                kind = kind_of[conn]
                 try:
-                    state.take(conn.recv())  # type: ignore[union-attr]
+                    state.take(conn.recv())
                 except (EOFError, OSError):
                     state.gone(kind)
                     open_.discard(conn)

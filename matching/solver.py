@@ -247,9 +247,11 @@ def _max(
         wanted = [
             p for p in range(len(ids)) if dept[ids[p]].department in packed and market.rank[p]
         ]
-        keep = pack(
-            market.capacity, (ids[p] for p in wanted), lambda pid, f=filled: (pid not in f, pid)
-        )
+
+        def tiebreak(pid: str, f: set[str] = filled) -> tuple[bool, str]:
+            return (pid not in f, pid)
+
+        keep = pack(market.capacity, (ids[p] for p in wanted), tiebreak)
         shut = np.zeros(len(ids), dtype=bool)
         shut[[p for p in wanted if ids[p] not in keep]] = True
         gp_period = min_cost_assign(arrays, ~shut[arrays.p])
