@@ -220,7 +220,7 @@ def gps_in_scope(user: User) -> sa.Select:
     """A query of the GPs ``user`` coordinates (``coordinates_gp`` as a query)."""
     if is_national(user):
         return sa.select(GP).order_by(GP.name, GP.id)
-    if user.role == "coordinator":
+    if user.role == "coordinator" and user.region_id is not None:
         return gps_in_regions([user.region_id])
     return sa.select(GP).where(sa.false())
 

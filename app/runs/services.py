@@ -125,7 +125,7 @@ def _apply(
         audit.record("match.superseded", proposal, data={"run_id": run.id})
     db.session.flush()  # the ended proposals release their period and GP first
     for (period_id, gp_id), assignment in sorted(wanted.items()):
-        period = db.session.get(Period, period_id)
+        period = db.session.get_one(Period, period_id)
         auto = _automatic(period)
         keys = next(
             (
