@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from matching.model import PRIORITY_KEYS
+
 if TYPE_CHECKING:
     from app.models import Policy, Region, Trust
 
@@ -51,15 +53,9 @@ class EffectivePolicy:
 
 
 DEFAULTS = EffectivePolicy(
-    priority=(
-        "catchment",
-        "first_choice",
-        "months_general_practice",
-        "courses_completed",
-        "supervision_group_months",
-        "registered_at",
-        "lottery",
-    ),
+    # Every key in the engine's order (Helse Vest's rules): catchment, first choice, months of
+    # general practice, courses, supervision group months, registration time, lottery.
+    priority=PRIORITY_KEYS,
     min_months_general_practice=36,
     fallback_months=2,
     mode="strict_priority",
