@@ -35,8 +35,8 @@ def deliver_outbox(app: Flask) -> str:
     with app.app_context():
         return str(
             watch_outbox(
-                float(app.config.get("OUTBOX_WATCH_SECONDS", 50)),
-                float(app.config.get("OUTBOX_POLL_SECONDS", 2)),
+                float(app.config["OUTBOX_WATCH_SECONDS"]),
+                float(app.config["OUTBOX_POLL_SECONDS"]),
             )
         )
 
@@ -83,7 +83,7 @@ def build_scheduler(app: Flask, *, background: bool = False):
     )
     scheduler.add_job(
         deliver_outbox,
-        IntervalTrigger(seconds=int(app.config.get("OUTBOX_INTERVAL_SECONDS", 60)), timezone=zone),
+        IntervalTrigger(seconds=int(app.config["OUTBOX_INTERVAL_SECONDS"]), timezone=zone),
         args=[app],
         id="outbox",
         name="Email delivery",
