@@ -11,11 +11,10 @@ from flask import current_app, render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
+from app.links import absolute_url, manage_url, unsubscribe_url, url_for_absolute
 from app.models import Notification, User
 from app.models.notifications import EmailDigest
 from app.models.types import utcnow
-
-from .links import absolute_url, manage_url, unsubscribe_url, url_for_absolute
 
 # Long URLs in List-Unsubscribe must not be folded into encoded words (RFC 2369 wants them
 # plain): fold only past SMTP's own limit.

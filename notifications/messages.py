@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 
+from app.links import absolute_url, path_for
 from app.models import Availability, Match, Period, User
 
-from .links import absolute_url, path_for
 from .outbox import notify
 
 __all__ = ["path_for"]

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.links import manage_token
 from app.models import Notification, Specialty, Subscription
 from notifications import notify
-from notifications.links import manage_token
 
 from . import factories
 from .a11y import problems

@@ -9,7 +9,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from app.extensions import db
 from app.models import User
 
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 MANAGE_SALT = "alis-manage-subscriptions"
 
 
@@ -23,7 +22,7 @@ def absolute_url(path: str) -> str:
     """``path`` on the site's public address (BASE_URL)."""
     if path.startswith(("http://", "https://")):
         return path
-    base = (current_app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    base = current_app.config["BASE_URL"].rstrip("/")
     return base + (path if path.startswith("/") else "/" + path)
 
 
