@@ -9,7 +9,8 @@ from app.auth.decorators import role_required
 from app.extensions import db
 from notifications import delivery
 
-from . import bp, outbox
+from . import bp
+from . import outbox_admin as outbox
 
 
 @bp.route("/admin/outbox")
