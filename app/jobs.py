@@ -30,7 +30,7 @@ def deliver_outbox(app: Flask) -> str:
     """Every minute: send every email that is due (digests included), then keep watching the
     outbox for most of the minute (OUTBOX_WATCH_SECONDS, a look every OUTBOX_POLL_SECONDS), so
     an alert leaves seconds after its event rather than up to a minute later."""
-    from notifications.delivery import watch_outbox
+    from .mail import watch_outbox
 
     with app.app_context():
         return str(
@@ -45,8 +45,7 @@ def offer_reminders(app: Flask, as_of: date | None = None) -> str:
     """Every morning: remind GPs of offers whose deadline is at most 3 days away."""
     import sqlalchemy as sa
 
-    from notifications.reminders import remind_offers
-
+    from .announce import remind_offers
     from .extensions import db
 
     with app.app_context():

@@ -11,6 +11,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from app import announce as messages
 from app import audit
 from app.dates import covers_months, local_today
 from app.extensions import db
@@ -18,7 +19,6 @@ from app.models import GP, Availability, Forbid, Match, Period, User
 from app.models.availability import CURRENT_AVAILABILITY
 from app.models.matching import LIVE_MATCH_STATUSES
 from app.models.types import utcnow
-from notifications import messages
 
 OPEN_FOR_MATCHING = ("open", "matched", "advertised")
 

@@ -17,13 +17,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 import matching
+from app import announce as messages
 from app import audit
 from app.dates import local_zone
 from app.extensions import db
 from app.matches.services import expire_offers, refresh_period_status
 from app.models import Match, MatchingRun, Period, User
 from app.models.types import utcnow
-from notifications import messages
 
 from .problem import RegionProblem, build_problems
 
