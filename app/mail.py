@@ -26,7 +26,10 @@ def settings() -> DeliverySettings:
 def _templates() -> EmailTemplates:
     templates = current_app.extensions.get("email_templates")
     if templates is None:
-        templates = EmailTemplates(current_app.jinja_loader)
+        loader = current_app.jinja_loader  # the app's templates/, email/ among them
+        if loader is None:
+            raise RuntimeError("the app has no template folder for the email templates")
+        templates = EmailTemplates(loader)
         current_app.extensions["email_templates"] = templates
     return templates
 

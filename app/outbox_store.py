@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -61,7 +62,7 @@ def _email(kind: str, row: Notification | EmailDigest) -> OutboxEmail:
     return OutboxEmail(
         kind=kind,
         id=row.id,
-        message_id=row.message_id,
+        message_id=cast(str, row.message_id),  # every queued notification has one
         attempts=row.attempts,
         recipient=recipient(row.user),
         items=items,
@@ -131,7 +132,7 @@ class SqlOutboxStore:
                 db.session.flush()
             return digest.id, True
         except sa.exc.IntegrityError:  # another sender made it a moment ago
-            return db.session.scalar(query), False
+            return cast(int, db.session.scalar(query)), False
 
     def gather(self, group: DigestGroup, digest_id: int) -> None:
         db.session.execute(
@@ -185,7 +186,8 @@ class SqlOutboxStore:
         )
         if model is EmailDigest:
             query = query.options(selectinload(EmailDigest.notifications))
-        return [_email(kind, row) for row in db.session.scalars(query)]
+        rows = cast(Sequence[Notification | EmailDigest], db.session.scalars(query).all())
+        return [_email(kind, row) for row in rows]
 
     def _update(self, kind: str, id: int, **values) -> None:
         model = MODELS[kind]
