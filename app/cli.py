@@ -151,7 +151,7 @@ def matching_export(run_id, region_code) -> None:
 def notifications_send() -> None:
     """Deliver every email that is due now (digests included); the scheduler does this every
     minute."""
-    from notifications.delivery import send_due
+    from .mail import send_due
 
     report = send_due()
     click.echo(f"Outbox: {report}")
@@ -161,8 +161,7 @@ def notifications_send() -> None:
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
 def notifications_remind(as_of) -> None:
     """Queue reminders for offers whose acceptance deadline is at most 3 days away."""
-    from notifications.reminders import remind_offers
-
+    from .announce import remind_offers
     from .dates import local_today
 
     count = remind_offers(as_of.date() if as_of else local_today())

@@ -37,13 +37,24 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Email and the outbox: each setting once, with its default.
     SMTP_HOST = "localhost"
     SMTP_PORT = 25
-    SMTP_USERNAME: str | None = None
+    SMTP_USERNAME: str | None = None  # None: no login
     SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS = False
+    SMTP_TIMEOUT = 20.0  # seconds to wait for the SMTP server
     MAIL_FROM = "ALIS-portalen <no-reply@alis.example.no>"
-    MAIL_BACKEND = "smtp"
+    MAIL_BACKEND = "smtp"  # smtp, console (development) or memory (tests)
+    MAIL_MESSAGE_ID_DOMAIN: str | None = None  # Message-IDs' domain; None: MAIL_FROM's domain
+    MAIL_RETRY_SECONDS = 60.0  # the wait after a first failure, doubled after each (max 6 h)
+    MAIL_MAX_ATTEMPTS = 8  # failures before an email is parked for an administrator
+    MAIL_CLAIM_SECONDS = 300.0  # a sender's lease on claimed emails (a dead sender's expire)
+    MAIL_BATCH_SIZE = 100  # emails one sender claims at a time
+    DIGEST_HOUR = 7  # local hour of daily and weekly digests: before the working day starts
+    OUTBOX_INTERVAL_SECONDS = 60  # the scheduler starts the delivery job this often
+    OUTBOX_WATCH_SECONDS = 50.0  # the job keeps watching the outbox this long
+    OUTBOX_POLL_SECONDS = 2.0  # ... with a look this often
     # The site's public address, for links in emails and feeds made outside a request.
     BASE_URL = "http://127.0.0.1:5000"
     SCHEDULER_ENABLED = False

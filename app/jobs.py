@@ -30,13 +30,13 @@ def deliver_outbox(app: Flask) -> str:
     """Every minute: send every email that is due (digests included), then keep watching the
     outbox for most of the minute (OUTBOX_WATCH_SECONDS, a look every OUTBOX_POLL_SECONDS), so
     an alert leaves seconds after its event rather than up to a minute later."""
-    from notifications.delivery import watch_outbox
+    from .mail import watch_outbox
 
     with app.app_context():
         return str(
             watch_outbox(
-                float(app.config.get("OUTBOX_WATCH_SECONDS", 50)),
-                float(app.config.get("OUTBOX_POLL_SECONDS", 2)),
+                float(app.config["OUTBOX_WATCH_SECONDS"]),
+                float(app.config["OUTBOX_POLL_SECONDS"]),
             )
         )
 
@@ -45,8 +45,7 @@ def offer_reminders(app: Flask, as_of: date | None = None) -> str:
     """Every morning: remind GPs of offers whose deadline is at most 3 days away."""
     import sqlalchemy as sa
 
-    from notifications.reminders import remind_offers
-
+    from .announce import remind_offers
     from .extensions import db
 
     with app.app_context():
@@ -83,7 +82,7 @@ def build_scheduler(app: Flask, *, background: bool = False):
     )
     scheduler.add_job(
         deliver_outbox,
-        IntervalTrigger(seconds=int(app.config.get("OUTBOX_INTERVAL_SECONDS", 60)), timezone=zone),
+        IntervalTrigger(seconds=int(app.config["OUTBOX_INTERVAL_SECONDS"]), timezone=zone),
         args=[app],
         id="outbox",
         name="Email delivery",

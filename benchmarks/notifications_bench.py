@@ -184,9 +184,9 @@ def prepare(app, subscribers: int) -> tuple[int, set[str]]:
 
 
 def queue_canary(app) -> None:
+    from app.announce import notify
     from app.extensions import db
     from app.models import User
-    from notifications import notify
 
     with app.app_context():
         canary = db.session.scalar(sa.select(User).where(User.email == "canary@example.no"))

@@ -8,7 +8,8 @@ import smtplib
 import ssl
 import sys
 from email.message import EmailMessage
-from typing import Any
+
+from .settings import DeliverySettings
 
 # The memory backend's mailbox (tests only).
 memory_outbox: list[EmailMessage] = []
@@ -28,15 +29,15 @@ def _describe(error: Exception) -> str:
 
 class SmtpBackend:
     """SMTP with optional STARTTLS and login (SMTP_HOST, SMTP_PORT, SMTP_STARTTLS,
-    SMTP_USERNAME, SMTP_PASSWORD)."""
+    SMTP_USERNAME, SMTP_PASSWORD, SMTP_TIMEOUT)."""
 
-    def __init__(self, config: dict[str, Any]):
-        self.host = config.get("SMTP_HOST") or "localhost"
-        self.port = int(config.get("SMTP_PORT") or 25)
-        self.starttls = bool(config.get("SMTP_STARTTLS"))
-        self.username = config.get("SMTP_USERNAME")
-        self.password = config.get("SMTP_PASSWORD")
-        self.timeout = float(config.get("SMTP_TIMEOUT", 20))
+    def __init__(self, settings: DeliverySettings):
+        self.host = settings.smtp_host
+        self.port = settings.smtp_port
+        self.starttls = settings.smtp_starttls
+        self.username = settings.smtp_username
+        self.password = settings.smtp_password
+        self.timeout = settings.smtp_timeout
         self.connection: smtplib.SMTP | None = None
 
     def __enter__(self) -> SmtpBackend:
@@ -79,7 +80,7 @@ class SmtpBackend:
 class ConsoleBackend:
     """Writes each message to standard output (development)."""
 
-    def __init__(self, config: dict[str, Any]):
+    def __init__(self, settings: DeliverySettings):
         self.stream = sys.stdout
 
     def __enter__(self) -> ConsoleBackend:
@@ -99,7 +100,7 @@ class ConsoleBackend:
 class MemoryBackend:
     """Appends each message to ``memory_outbox`` (tests)."""
 
-    def __init__(self, config: dict[str, Any]):
+    def __init__(self, settings: DeliverySettings):
         pass
 
     def __enter__(self) -> MemoryBackend:
@@ -115,9 +116,9 @@ class MemoryBackend:
 BACKENDS = {"smtp": SmtpBackend, "console": ConsoleBackend, "memory": MemoryBackend}
 
 
-def backend_for(config: dict[str, Any]):
-    """The backend MAIL_BACKEND names (smtp by default)."""
-    name = config.get("MAIL_BACKEND") or "smtp"
+def backend_for(settings: DeliverySettings):
+    """The backend MAIL_BACKEND names."""
+    name = settings.backend
     if name not in BACKENDS:
         raise RuntimeError(f"MAIL_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}")
-    return BACKENDS[name](config)
+    return BACKENDS[name](settings)

@@ -1,76 +1,134 @@
-"""Emails built from notifications: text and HTML in the recipient's language, with a link
-back to the page and a one-click link to manage subscriptions."""
+"""Emails built from the outbox: text and HTML in the recipient's language, with a link back
+to the page and a one-click link to manage subscriptions.
+
+The templates (``email/notification.txt|html``, ``email/digest.txt|html`` and what they
+include) come from a Jinja loader the app provides, rendered in an environment of their own
+rather than through Flask's ``render_template``: an email is not a page, so it gets none of
+the site's context processors, globals or request, and this package names everything it
+needs (the loader, the links, the settings) instead of borrowing the current app's template
+set-up. The environment has what the templates use: Flask-Babel's gettext in the i18n
+extension (as Flask-Babel installs it for pages) and the ``format_datetime`` filter.
+"""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime
+from typing import Protocol
 
-from flask import current_app, render_template
-from flask_babel import force_locale, ngettext
+import flask_babel
+from flask_babel import force_locale, get_translations, ngettext
 from flask_babel import gettext as _
+from jinja2 import BaseLoader, Environment, select_autoescape
 
-from app.models import Notification, User
-from app.models.notifications import EmailDigest
-from app.models.types import utcnow
-
-from .links import absolute_url, manage_url, unsubscribe_url, url_for_absolute
+from .data import Recipient
+from .queueing import utcnow
+from .settings import DeliverySettings
+from .store import DIGEST, OutboxEmail
 
 # Long URLs in List-Unsubscribe must not be folded into encoded words (RFC 2369 wants them
 # plain): fold only past SMTP's own limit.
 POLICY = default_policy.clone(max_line_length=998)
 
 
-def _envelope(user: User, subject: str, message_id: str) -> EmailMessage:
+class EmailLinks(Protocol):
+    """Absolute URLs on the site's public address, for emails read anywhere."""
+
+    def absolute(self, path: str) -> str:
+        """``path`` (or an absolute URL, unchanged) on the site's public address."""
+
+    def inbox(self) -> str:
+        """The inbox page."""
+
+    def manage(self, recipient: Recipient) -> str:
+        """The recipient's subscription settings, opened without a login."""
+
+    def unsubscribe(self, recipient: Recipient) -> str:
+        """RFC 8058 one-click unsubscribe (POST): stops all email to the recipient."""
+
+
+class EmailTemplates:
+    """The email templates from ``loader``: HTML autoescaped, text not (as Flask does)."""
+
+    def __init__(self, loader: BaseLoader):
+        self.environment = Environment(
+            loader=loader,
+            autoescape=select_autoescape(("html", "htm", "xml", "xhtml", "svg"), default=False),
+            extensions=["jinja2.ext.i18n"],
+        )
+        self.environment.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=lambda s: get_translations().ugettext(s),
+            ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+            newstyle=True,
+        )
+        self.environment.filters["format_datetime"] = lambda value, fmt="medium": (
+            flask_babel.format_datetime(value, fmt)
+        )
+
+    def render(self, name: str, **context) -> str:
+        return self.environment.get_template(name).render(**context)
+
+
+def _envelope(
+    email: OutboxEmail, subject: str, links: EmailLinks, settings: DeliverySettings
+) -> EmailMessage:
     message = EmailMessage(policy=POLICY)
     message["Subject"] = subject
-    message["From"] = current_app.config.get("MAIL_FROM") or "no-reply@alis.invalid"
-    message["To"] = user.email
+    message["From"] = settings.mail_from
+    message["To"] = email.recipient.email
     message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = message_id
+    message["Message-ID"] = email.message_id
     message["Auto-Submitted"] = "auto-generated"
-    message["List-Unsubscribe"] = f"<{unsubscribe_url(user)}>"
+    message["List-Unsubscribe"] = f"<{links.unsubscribe(email.recipient)}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
 
 
-def _common(user: User) -> dict:
+def _common(recipient: Recipient, links: EmailLinks) -> dict:
     return {
-        "locale": user.locale,
-        "inbox_url": url_for_absolute("alerts.inbox"),
-        "manage_url": manage_url(user),
+        "locale": recipient.locale,
+        "inbox_url": links.inbox(),
+        "manage_url": links.manage(recipient),
     }
 
 
-def notification_email(notification: Notification) -> EmailMessage:
-    """The email of one notification (its own Message-ID, stable across retries)."""
-    user = notification.user
-    with force_locale(user.locale):
-        context = _common(user) | {
-            "notification": notification,
-            "title": notification.subject,
-            "link": absolute_url(notification.link) if notification.link else None,
-        }
-        text = render_template("email/notification.txt", **context)
-        html = render_template("email/notification.html", **context)
-    message = _envelope(user, notification.subject, notification.message_id)
+def _finish(message: EmailMessage, text: str, html: str, locale: str) -> EmailMessage:
     message.set_content(text, cte="quoted-printable")  # 7-bit safe for any SMTP server
     message.add_alternative(html, subtype="html", cte="quoted-printable")
-    message["Content-Language"] = user.locale  # after the body: set_content drops Content-*
+    message["Content-Language"] = locale  # after the body: set_content drops Content-*
     return message
 
 
-def digest_email(digest: EmailDigest) -> EmailMessage:
+def notification_email(
+    email: OutboxEmail, templates: EmailTemplates, links: EmailLinks, settings: DeliverySettings
+) -> EmailMessage:
+    """The email of one notification (its own Message-ID, stable across retries)."""
+    recipient = email.recipient
+    [notification] = email.items
+    with force_locale(recipient.locale):
+        context = _common(recipient, links) | {
+            "notification": notification,
+            "title": notification.subject,
+            "link": links.absolute(notification.link) if notification.link else None,
+        }
+        text = templates.render("email/notification.txt", **context)
+        html = templates.render("email/notification.html", **context)
+    message = _envelope(email, notification.subject, links, settings)
+    return _finish(message, text, html, recipient.locale)
+
+
+def digest_email(
+    email: OutboxEmail, templates: EmailTemplates, links: EmailLinks, settings: DeliverySettings
+) -> EmailMessage:
     """One email with every notification the digest gathered, oldest first."""
-    user = digest.user
+    recipient = email.recipient
     items = [
-        {"notification": n, "link": absolute_url(n.link) if n.link else None}
-        for n in digest.notifications
+        {"notification": n, "link": links.absolute(n.link) if n.link else None} for n in email.items
     ]
     count = len(items)
-    with force_locale(user.locale):
-        if digest.frequency == "weekly":
+    with force_locale(recipient.locale):
+        if email.frequency == "weekly":
             subject = ngettext(
                 "Weekly summary from the ALIS portal: %(num)d new message",
                 "Weekly summary from the ALIS portal: %(num)d new messages",
@@ -86,11 +144,15 @@ def digest_email(digest: EmailDigest) -> EmailMessage:
             )
             title = _("Your daily summary")
             intro = _("What happened in the ALIS portal yesterday that concerns you.")
-        context = _common(user) | {"title": title, "intro": intro, "items": items}
-        text = render_template("email/digest.txt", **context)
-        html = render_template("email/digest.html", **context)
-    message = _envelope(user, subject, digest.message_id)
-    message.set_content(text, cte="quoted-printable")  # 7-bit safe for any SMTP server
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
-    message["Content-Language"] = user.locale  # after the body: set_content drops Content-*
-    return message
+        context = _common(recipient, links) | {"title": title, "intro": intro, "items": items}
+        text = templates.render("email/digest.txt", **context)
+        html = templates.render("email/digest.html", **context)
+    message = _envelope(email, subject, links, settings)
+    return _finish(message, text, html, recipient.locale)
+
+
+def build_email(
+    email: OutboxEmail, templates: EmailTemplates, links: EmailLinks, settings: DeliverySettings
+) -> EmailMessage:
+    build = digest_email if email.kind == DIGEST else notification_email
+    return build(email, templates, links, settings)

@@ -17,9 +17,9 @@ from app.access import trusts_in_scope
 from app.dates import local_today
 from app.extensions import db
 from app.labels import PERIOD_STATUS_LABELS
+from app.links import absolute_url, path_for
 from app.models import Department, Match, Period, User
 from app.models.types import utcnow
-from notifications.links import absolute_url, path_for
 
 # Periods that ended longer ago than this drop out of the feed.
 HISTORY_DAYS = 365

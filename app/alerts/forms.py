@@ -8,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 
+from app.announce import trust_specialty_ids
 from app.extensions import db
 from app.forms import BaseForm, choices
 from app.i18n import current_locale
 from app.models import Region, Specialty, User
-from notifications.alerts import trust_specialty_ids
 
 from .services import SubscriptionInput
 

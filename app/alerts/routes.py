@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import csrf, db
+from app.links import user_for_manage_token
 from app.public.services import vacancies_query
-from notifications.links import user_for_manage_token
 
 from . import bp, services
 from .calendar import calendar_feed

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from app import mail
 from app.auth.decorators import role_required
 from app.extensions import db
-from notifications import delivery
 
-from . import bp, outbox
+from . import bp
+from . import outbox_admin as outbox
 
 
 @bp.route("/admin/outbox")
@@ -31,7 +32,7 @@ def outbox_retry(kind: str, row_id: int):
     row = outbox.get_row(kind, row_id)
     if row is None or row.email_status != "parked":
         abort(404)
-    delivery.retry(row)
+    mail.retry(row)
     db.session.commit()
     flash(_("The email is queued again."), "success")
     return redirect(url_for("alerts.outbox_page"), 303)

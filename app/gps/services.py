@@ -16,6 +16,7 @@ from flask import abort
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from app import announce as alerts
 from app import audit
 from app.dates import add_months, covers_months, local_today
 from app.extensions import db
@@ -23,7 +24,6 @@ from app.matches import services as matches
 from app.models import GP, Availability, Match, Period, Specialty, Trust, User
 from app.models.availability import CURRENT_AVAILABILITY
 from app.models.matching import LIVE_MATCH_STATUSES
-from notifications import alerts
 
 from .explanations import Explanation, explanations_for
 from .labels import conflict_message

@@ -11,6 +11,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from app import announce as messages
 from app import audit
 from app.access import period_ids_in_regions
 from app.dates import covers_months, local_today
@@ -20,7 +21,6 @@ from app.models.availability import CURRENT_AVAILABILITY
 from app.models.matching import LIVE_MATCH_STATUSES
 from app.models.types import utcnow
 from app.policy import effective_policy
-from notifications import messages
 
 OPEN_FOR_MATCHING = ("open", "matched", "advertised")
 

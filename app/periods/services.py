@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from app import announce as alerts
 from app import audit
 from app.dates import add_months, add_months_dt, covers_months, local_today, local_zone
 from app.extensions import db
@@ -14,7 +15,6 @@ from app.models import Department, Match, Period, User
 from app.models.periods import PERIOD_SOURCES
 from app.models.types import utcnow
 from app.policy import effective_policy
-from notifications import alerts
 
 MIN_PERIOD_MONTHS = 3
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 import matching
+from app import announce as messages
 from app import audit, lottery
 from app.access import period_ids_in_regions
 from app.dates import local_today, local_zone
@@ -26,7 +27,6 @@ from app.matches.services import expire_offers, refresh_period_status
 from app.models import Match, MatchingRun, Period, Region, User
 from app.models.types import utcnow
 from app.policy import effective_policy
-from notifications import messages
 
 from .problem import RegionProblem, build_problems
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.announce import remind_offers
 from app.dates import local_today
 from app.extensions import db
 from app.gps.services import AvailabilityInput, create_availability
@@ -14,7 +15,6 @@ from app.jobs import build_scheduler, offer_reminders
 from app.matches import services as matches
 from app.models import Notification, Specialty, Subscription
 from app.runs.services import RunRequest, execute
-from notifications.reminders import remind_offers
 
 from . import factories
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app.announce import notify
 from app.extensions import db
 from app.models import Notification, Specialty, Subscription
-from notifications import notify
 
 from . import factories
 from .apiutil import Api, error_of

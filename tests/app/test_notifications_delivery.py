@@ -24,17 +24,19 @@ from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 
 from app import create_app
+from app import mail as delivery
+from app.announce import notify
 from app.dates import local_today
 from app.extensions import db
 from app.jobs import deliver_outbox
+from app.mail import settings
 from app.matches import services as matches
 from app.models import Notification, Specialty, Subscription, User
 from app.models.notifications import EmailDigest
 from app.models.types import utcnow
 from app.periods.services import PeriodInput, publish_period
 from app.runs.services import RunRequest, execute
-from notifications import delivery, notify
-from notifications.outbox import digest_due
+from notifications.queueing import digest_due
 
 from . import factories
 from .conftest import TEST_CONFIG
@@ -251,7 +253,7 @@ def test_one_daily_digest_gathers_all_of_a_days_events(ctx, mailbox):
     ).all()
     assert len(queued) == 3
     assert {n.email_status for n in queued} == {"digest"}
-    due = digest_due("daily", utcnow())
+    due = digest_due("daily", utcnow(), settings())
     assert {n.next_attempt_at for n in queued} == {due}
 
     delivery.send_due()  # not yet the morning after
@@ -277,9 +279,9 @@ def test_one_daily_digest_gathers_all_of_a_days_events(ctx, mailbox):
 
 def test_a_weekly_digest_goes_out_on_monday_morning(ctx, app):
     wednesday = utcnow().replace(year=2026, month=11, day=25, hour=12)
-    due = digest_due("weekly", wednesday)
+    due = digest_due("weekly", wednesday, settings())
     assert due.isoformat() == "2026-11-30T06:00:00+00:00"  # Monday 07:00 in Oslo (winter)
-    assert digest_due("daily", wednesday).isoformat() == "2026-11-26T06:00:00+00:00"
+    assert digest_due("daily", wednesday, settings()).isoformat() == "2026-11-26T06:00:00+00:00"
 
 
 def test_nothing_is_lost_while_the_smtp_server_is_down(ctx, app, mailbox):

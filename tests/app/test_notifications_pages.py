@@ -8,10 +8,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.announce import notify
 from app.extensions import db
+from app.links import manage_token
 from app.models import Notification, Specialty, Subscription
-from notifications import notify
-from notifications.links import manage_token
 
 from . import factories
 from .a11y import problems

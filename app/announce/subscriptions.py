@@ -13,9 +13,11 @@ from sqlalchemy.orm import joinedload
 
 from app.dates import add_months, local_today
 from app.extensions import db
+from app.links import path_for
 from app.models import Availability, Period, Subscription, User
+from notifications import wording
 
-from . import messages
+from .core import availability_facts, period_facts, tell
 
 _FREQUENCY_ORDER = {"immediate": 0, "daily": 1, "weekly": 2}
 
@@ -101,7 +103,7 @@ def period_published(period: Period, today: date | None = None) -> int:
     today = today or local_today()
     chosen = _best_per_user(_subscriptions("periods"), lambda s: period_fits(s, period, today))
     for subscription in chosen:
-        messages.period_alert(
+        period_alert(
             subscription.user,
             period,
             channel=subscription.channel,
@@ -117,10 +119,26 @@ def availability_registered(window: Availability, today: date | None = None) -> 
         _subscriptions("availabilities"), lambda s: availability_fits(s, window, today)
     )
     for subscription in chosen:
-        messages.availability_alert(
+        availability_alert(
             subscription.user,
             window,
             channel=subscription.channel,
             frequency=subscription.frequency,
         )
     return len(chosen)
+
+
+def period_alert(user: User, period: Period, *, channel: str, frequency: str) -> None:
+    """A new period fits one of the user's subscriptions."""
+    link = path_for("gp.availability") if user.role == "gp" else None
+    message = wording.period_alert(user.locale, period_facts(period), link=link)
+    tell(user, message, channel=channel, frequency=frequency)
+
+
+def availability_alert(user: User, window: Availability, *, channel: str, frequency: str) -> None:
+    """A GP registered availability that fits the trust staff's subscription (the GP is not
+    named)."""
+    message = wording.availability_alert(
+        user.locale, availability_facts(window), link=path_for("periods.index")
+    )
+    tell(user, message, channel=channel, frequency=frequency)

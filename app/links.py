@@ -8,8 +8,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.extensions import db
 from app.models import User
+from notifications.data import Recipient
 
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 MANAGE_SALT = "alis-manage-subscriptions"
 
 
@@ -23,7 +23,7 @@ def absolute_url(path: str) -> str:
     """``path`` on the site's public address (BASE_URL)."""
     if path.startswith(("http://", "https://")):
         return path
-    base = (current_app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    base = current_app.config["BASE_URL"].rstrip("/")
     return base + (path if path.startswith("/") else "/" + path)
 
 
@@ -35,7 +35,7 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=MANAGE_SALT)
 
 
-def manage_token(user: User) -> str:
+def manage_token(user: User | Recipient) -> str:
     """A signed token naming ``user``: it opens their subscription settings without a login.
     It never expires (old emails keep working) and grants nothing else."""
     return _serializer().dumps({"u": user.id})
@@ -53,10 +53,26 @@ def user_for_manage_token(token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def manage_url(user: User) -> str:
+def manage_url(user: User | Recipient) -> str:
     return url_for_absolute("alerts.manage", token=manage_token(user))
 
 
-def unsubscribe_url(user: User) -> str:
+def unsubscribe_url(user: User | Recipient) -> str:
     """RFC 8058 one-click unsubscribe (POST): stops all email to ``user``."""
     return url_for_absolute("alerts.one_click_unsubscribe", token=manage_token(user))
+
+
+class SiteLinks:
+    """The links in emails (``notifications.emails.EmailLinks``), on BASE_URL."""
+
+    def absolute(self, path: str) -> str:
+        return absolute_url(path)
+
+    def inbox(self) -> str:
+        return url_for_absolute("alerts.inbox")
+
+    def manage(self, recipient: Recipient) -> str:
+        return manage_url(recipient)
+
+    def unsubscribe(self, recipient: Recipient) -> str:
+        return unsubscribe_url(recipient)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app import mail
 from app.extensions import db
 from app.models import Notification
 from app.models.notifications import EmailDigest
-from notifications import delivery
 
 KINDS = {"notification": Notification, "digest": EmailDigest}
 
@@ -76,6 +76,6 @@ def retry_all_parked() -> int:
     """Give every parked email its attempts again, from now (flushes); returns how many."""
     count = 0
     for _kind, row in parked(limit=10_000):
-        delivery.retry(row)
+        mail.retry(row)
         count += 1
     return count

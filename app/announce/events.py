@@ -1,0 +1,85 @@
+"""Who hears of what happens to a match or a period: the GP, the trust's staff, the
+coordinators. The words are notifications'; the links are chosen here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.links import absolute_url, path_for
+from app.models import Match, Period, User
+from notifications import wording
+
+from .core import match_facts, period_facts, tell
+
+
+def trust_staff(period: Period) -> list[User]:
+    return [u for u in period.department.trust.staff if u.active]
+
+
+def _period_page(match: Match) -> str:
+    return path_for("periods.detail", period_id=match.period_id)
+
+
+def proposal_to_gp(match: Match) -> None:
+    user = match.gp.user
+    tell(user, wording.proposal_to_gp(user.locale, match_facts(match), link=path_for("gp.matches")))
+
+
+def proposal_to_trust(match: Match) -> None:
+    """A confirmed proposal: the trust should send an offer."""
+    facts, link = match_facts(match), _period_page(match)
+    for user in trust_staff(match.period):
+        tell(user, wording.proposal_to_trust(user.locale, facts, link=link))
+
+
+def offer_to_gp(match: Match) -> None:
+    user = match.gp.user
+    tell(user, wording.offer_to_gp(user.locale, match_facts(match), link=path_for("gp.matches")))
+
+
+def offer_answered(match: Match) -> None:
+    """The GP accepted or declined, or the deadline passed: tell the trust (and the GP)."""
+    facts, link = match_facts(match), _period_page(match)
+    for user in trust_staff(match.period):
+        tell(user, wording.offer_answered_to_trust(user.locale, facts, link=link))
+    if match.status == "expired":
+        user = match.gp.user
+        tell(user, wording.offer_expired_to_gp(user.locale, facts, link=path_for("gp.matches")))
+
+
+def override_to_people(match: Match, action: str, reason: str) -> None:
+    """A coordinator's decision about a match: tell the GP and the trust."""
+    facts = match_facts(match)
+    for user in [match.gp.user, *trust_staff(match.period)]:
+        link = path_for("gp.matches") if user.role == "gp" else _period_page(match)
+        tell(user, wording.override(user.locale, facts, action, reason, link=link))
+
+
+def gp_withdrew(match: Match) -> None:
+    """The GP paused or withdrew their availability while proposed: tell the trust."""
+    facts, link = match_facts(match), _period_page(match)
+    for user in trust_staff(match.period):
+        tell(user, wording.gp_withdrew(user.locale, facts, link=link))
+
+
+def _advert(period: Period) -> str:
+    """The advert text, its link on the site's public address (BASE_URL), as in every email."""
+    # Imported here: app.periods.advert imports app.periods.services, which imports this.
+    from app.periods.advert import advert_text, vacancy_url
+
+    public = absolute_url(path_for("public.vacancy", period_id=period.id))
+    return advert_text(period).replace(vacancy_url(period), public)
+
+
+def advertised_to_trust(period: Period) -> None:
+    """No match in time: the trust advertises the ordinary way, with the advert text."""
+    facts, advert = period_facts(period), _advert(period)
+    link = path_for("periods.advert", period_id=period.id)
+    for user in trust_staff(period):
+        tell(user, wording.advertised(user.locale, facts, advert, link=link))
+
+
+def run_finished(coordinators: Iterable[User], summary: dict) -> None:
+    for user in coordinators:
+        link = path_for("coordination.run_detail", run_id=summary["run_id"])
+        tell(user, wording.run_finished(user.locale, summary, link=link))
