@@ -27,6 +27,14 @@ def covers_months(start: date, end: date, months: int) -> bool:
     return date.fromordinal(end.toordinal() + 1) >= add_months(start, months)
 
 
+def months_covered(start: date, end: date) -> int:
+    """Whole calendar months the inclusive range start..end covers."""
+    months = 0
+    while covers_months(start, end, months + 1):
+        months += 1
+    return months
+
+
 def local_zone() -> ZoneInfo:
     name = current_app.config["TIMEZONE"] if has_app_context() else "Europe/Oslo"
     return ZoneInfo(name)

@@ -64,7 +64,7 @@ def gp_withdrew(match: Match) -> None:
 
 def _advert(period: Period) -> str:
     """The advert text, its link on the site's public address (BASE_URL), as in every email."""
-    # Imported here: app.periods.advert imports app.periods.services, which imports this.
+    # Imported here: importing app.periods loads its routes, which import the services.
     from app.periods.advert import advert_text, vacancy_url
 
     public = absolute_url(path_for("public.vacancy", period_id=period.id))

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.dates import months_covered
 from app.extensions import db
 
 from .reference import Department
@@ -42,6 +43,11 @@ class Period(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     department: Mapped[Department] = relationship()
+
+    @property
+    def months(self) -> int:
+        """Whole calendar months the period covers."""
+        return months_covered(self.start_date, self.end_date)
 
     @property
     def trust(self):

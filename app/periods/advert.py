@@ -11,8 +11,6 @@ from flask import has_request_context, url_for
 
 from app.models import Period
 
-from .services import period_months
-
 SOURCE_SENTENCES = {
     "parental_leave": "Vikariatet skyldes foreldrepermisjon.",
     "leave_of_absence": "Vikariatet skyldes permisjon.",
@@ -38,7 +36,7 @@ def advert_text(period: Period) -> str:
     who it suits, contact person and the public page. Changes nothing."""
     department = period.department
     trust = department.trust
-    months = period_months(period)
+    months = period.months
     place = trust.name + (f", {department.site.name}" if department.site else "")
     lines = [
         f"Lege i spesialisering i allmennmedisin (ALIS) – vikariat {department.name}",

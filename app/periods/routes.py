@@ -43,7 +43,6 @@ from .services import (
     days_until_fallback,
     default_accept_by,
     offer_period,
-    period_months,
     publish_periods,
     record_period_hired,
     update_period,
@@ -173,7 +172,7 @@ def _detail(period: Period, *, offer_form=None, withdraw_form=None, status: int 
     matches = match_history(period)
     context = {
         "period": period,
-        "months": period_months(period),
+        "months": period.months,
         "days_to_fallback": days_until_fallback(period),
         "live": live,
         "matches": matches,

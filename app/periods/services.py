@@ -255,10 +255,3 @@ def days_until_fallback(period: Period, today: date | None = None) -> int | None
     today = today or local_today()
     return (period.advertise_after.astimezone(local_zone()).date() - today).days
 
-
-def period_months(period: Period) -> int:
-    """Whole calendar months the period covers."""
-    months = 0
-    while covers_months(period.start_date, period.end_date, months + 1):
-        months += 1
-    return months

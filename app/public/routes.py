@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, render_template
 
 from app.extensions import db
-from app.periods.services import period_months
 
 from . import bp
 from .services import get_vacancy, vacancies_query
@@ -24,4 +23,4 @@ def vacancy(period_id: int):
     period = get_vacancy(period_id)
     if period is None:
         abort(404)
-    return render_template("public/vacancy.html", period=period, months=period_months(period))
+    return render_template("public/vacancy.html", period=period, months=period.months)

@@ -29,7 +29,6 @@ from app.periods.services import (
     PeriodError,
     PeriodInput,
     period_input,
-    period_months,
     publish_periods,
     update_period,
     withdraw_period,
@@ -98,10 +97,8 @@ class PeriodSchema(ma.Schema):
     region_id = ma.fields.Integer(required=True, attribute="department.trust.region_id")
     start_date = ma.fields.Date(required=True, metadata={"description": "The first day"})
     end_date = ma.fields.Date(required=True, metadata={"description": "The last day"})
-    months = ma.fields.Function(
-        period_months,
-        required=True,
-        metadata={"type": "integer", "description": "Whole calendar months the period covers"},
+    months = ma.fields.Integer(
+        required=True, metadata={"description": "Whole calendar months the period covers"}
     )
     source = ma.fields.String(required=True, validate=ma.validate.OneOf(PERIOD_SOURCES))
     description = ma.fields.String(required=True)

@@ -9,7 +9,6 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from app.models import Department, Period, Region, Specialty, Trust
-from app.periods.services import period_months
 from app.public.services import get_vacancy, vacancies_query
 
 from ..common import ListArgsSchema, list_schema, paginate
@@ -30,10 +29,8 @@ class VacancySchema(ma.Schema):
     status = ma.fields.String(required=True, metadata={"description": "Always advertised"})
     start_date = ma.fields.Date(required=True)
     end_date = ma.fields.Date(required=True)
-    months = ma.fields.Function(
-        period_months,
-        required=True,
-        metadata={"type": "integer", "description": "Whole calendar months the period covers"},
+    months = ma.fields.Integer(
+        required=True, metadata={"description": "Whole calendar months the period covers"}
     )
     trust_id = ma.fields.Integer(required=True, attribute="department.trust_id")
     department_id = ma.fields.Integer(required=True)
