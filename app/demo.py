@@ -12,12 +12,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from app import lifecycle
 from app.auth.passwords import hash_password
 from app.dates import add_months, local_today
 from app.extensions import db
+from app.gps.services import AvailabilityInput
+from app.lifecycle import publish_period
 from app.models import (
     GP,
-    Availability,
     Department,
     Match,
     Municipality,
@@ -28,7 +30,7 @@ from app.models import (
     User,
 )
 from app.models.periods import PERIOD_SOURCES
-from app.periods.services import PeriodInput, publish_period
+from app.periods.services import PeriodInput
 
 DEMO_PASSWORD = "alis-demo-2026"
 DEMO_DOMAIN = "demo.alis.no"
@@ -258,7 +260,7 @@ def _subscribe(region: Region, specialties: list[Specialty]) -> None:
 def _run_and_answer(today: date) -> tuple[int, int]:
     """A first matching run, then offers for some proposals and one accepted placement, so the
     portal shows every stage. Returns (offers still open, accepted)."""
-    from app.matches.services import accept, offer
+    from app.lifecycle import accept, offer
     from app.runs.services import RunRequest, run_matching
 
     run_matching(RunRequest(as_of=today, trigger="manual"))
@@ -319,20 +321,25 @@ def _add_availability(rng, gp: GP, today: date, specialties, trusts) -> None:
     earliest = add_months(today.replace(day=1), rng.randint(1, 10))
     latest = add_months(earliest, rng.randint(9, 20)) - timedelta(days=1)
     months = 12 if gp.scheme == "old" else rng.choice((6, 6, 6, 3))
+    latest = max(latest, add_months(earliest, months) - timedelta(days=1))  # covers the months
     wishes = rng.sample(specialties, k=min(len(specialties), rng.randint(1, 3)))
     home = gp.municipality.trust
     others = [t for t in trusts if t is not home]
     trust_wishes = [] if rng.random() < 0.3 else [home, *rng.sample(others, k=rng.randint(0, 2))]
-    availability = Availability(
-        gp=gp,
-        earliest_start=earliest,
-        latest_end=latest,
-        months=months,
-        accept_other_specialty=rng.random() < 0.25,
-        status="active",
+    db.session.flush()  # the GP needs its id
+    lifecycle.create_availability(
+        gp,
+        AvailabilityInput(
+            earliest_start=earliest,
+            latest_end=latest,
+            months=months,
+            specialty_ids=tuple(s.id for s in wishes),
+            trust_ids=tuple(t.id for t in trust_wishes if t is not None),
+            accept_other_specialty=rng.random() < 0.25,
+        ),
+        actor=gp.user,
+        today=today,
     )
-    availability.set_wishes(wishes, [t for t in trust_wishes if t is not None])
-    db.session.add(availability)
 
 
 def _period_text(department: Department, months: int) -> str:

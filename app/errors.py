@@ -68,6 +68,21 @@ class Conflict(BrokenRule):
     status = 409
 
 
+class MatchConflict(Conflict):
+    """A transition that does not fit the state of a match or a period. ``message`` is the
+    catalogue's words for the code, else the plain English the rule gave."""
+
+    def __init__(self, code: str, fallback: str = ""):
+        super().__init__(code)
+        self.fallback = fallback
+
+    @property
+    def message(self) -> str:
+        from .catalogue import MESSAGES, describe
+
+        return describe(self.code) if self.code in MESSAGES else self.fallback
+
+
 class Forbidden(BrokenRule):
     """The user may see the object but not do this to it (403)."""
 

@@ -216,7 +216,8 @@ def publish(app, department_id: int) -> float:
     """Publish one period through the service (alerts queued in its transaction); returns the
     seconds the publication took."""
     from app.extensions import db
-    from app.periods.services import PeriodInput, publish_period
+    from app.lifecycle import publish_period
+    from app.periods.services import PeriodInput
 
     start = local_today() + timedelta(days=60)
     with app.app_context():

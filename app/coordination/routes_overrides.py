@@ -6,11 +6,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app import access
+from app import access, lifecycle
 from app.dates import local_today
+from app.errors import MatchConflict
 from app.extensions import db
-from app.matches import services as match_services
-from app.matches.services import MatchConflict
 
 from . import bp, services, words
 from .forms import ConfirmForm, PairForm, ReasonForm
@@ -33,11 +32,11 @@ def match_action(match_id: int, action: str):
     if form.validate_on_submit():
         try:
             if action == "confirm":
-                match_services.confirm(match, actor=user)
+                lifecycle.confirm(match, actor=user)
             elif action == "cancel":
-                match_services.cancel(match, reason=form.reason.data.strip(), actor=user)
+                lifecycle.cancel(match, reason=form.reason.data.strip(), actor=user)
             else:
-                match_services.unpin(match, reason=form.reason.data.strip(), actor=user)
+                lifecycle.unpin(match, reason=form.reason.data.strip(), actor=user)
         except MatchConflict as conflict:
             db.session.rollback()
             error = words.conflict(conflict.code, conflict.message)[1]
@@ -85,9 +84,9 @@ def _pair_page(kind: str):
         reason = form.reason.data.strip()
         try:
             if kind == "assign":
-                match_services.assign(period, gp, reason=reason, actor=user)
+                lifecycle.assign(period, gp, reason=reason, actor=user)
             else:
-                match_services.forbid(period, gp, reason=reason, actor=user)
+                lifecycle.forbid(period, gp, reason=reason, actor=user)
         except MatchConflict as conflict:
             db.session.rollback()
             field, message = words.conflict(conflict.code, conflict.message)

@@ -2,7 +2,7 @@
 assigned or forbidden in a user's regions, policies, the audit log, the waiting list.
 
 The override actions themselves (assign, cancel, unpin, forbid, confirm) are the match
-rules in app/matches/services.py, which audit and notify.
+transitions in app/lifecycle, which audit and notify.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from app.access import gps_in_regions
 from app.extensions import db
-from app.matches.services import OPEN_FOR_MATCHING
 from app.models import GP, Availability, Department, Forbid, Period, Region, Trust
+from app.models.statuses import OPEN_FOR_MATCHING
 
 from .audit_log import (
     AuditPage,

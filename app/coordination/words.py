@@ -9,7 +9,7 @@ from app.labels import AUDIT_ACTIONS
 
 from .policies import RANGES
 
-# MatchConflict codes (app/matches/services.py) and the field each belongs to.
+# MatchConflict codes (app/lifecycle) and the field each belongs to.
 CONFLICTS = {
     "period_not_open": ("period_id", _l("The period is no longer open for matching.")),
     "period_started": ("period_id", _l("The period has already started.")),

@@ -16,10 +16,11 @@ from flask_babel import format_date
 from sqlalchemy.orm import load_only, selectinload
 
 import matching
+from app.access import current_window as current_availability
 from app.access import seeking_region_id
 from app.dates import local_today
 from app.extensions import db
-from app.matches.services import current_availability, live_match_for_gp
+from app.matches.queries import live_match_for_gp
 from app.models import GP, Availability, Department, Forbid, Match, MatchingRun, Period, Region
 from app.models import Trust as TrustModel
 from app.models.matching import LIVE_MATCH_STATUSES

@@ -8,12 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import lottery
+from app import lifecycle, lottery
 from app.access import get_match_or_404
 from app.auth.decorators import role_required
 from app.dates import local_today
+from app.errors import MatchConflict
 from app.extensions import db
-from app.matches.services import MatchConflict
 
 from . import bp, services
 from .explanations import GROUPS, explanation_basis, gp_region
@@ -77,7 +77,7 @@ def availability_new(gp):
     form = window_form(months=services.default_months(gp), home_region_id=_home_region_id(gp))
     if form.validate_on_submit():
         try:
-            services.create_availability(gp, form_input(form), actor=_actor())
+            lifecycle.create_availability(gp, form_input(form), actor=_actor())
         except services.AvailabilityError as error:
             db.session.rollback()
             show_errors(form, error.fields)
@@ -100,7 +100,7 @@ def availability_edit(gp, availability_id: int):
     """Change the current window and its wishes."""
     window = services.get_window_or_404(availability_id, gp)
     try:
-        services.check_editable(window)
+        lifecycle.check_editable(window)
     except services.AvailabilityConflict as error:
         flash(conflict_message(error.code, error.message), "error")
         return redirect(url_for("gp.availability"))
@@ -109,7 +109,7 @@ def availability_edit(gp, availability_id: int):
     )
     if form.validate_on_submit():
         try:
-            changes = services.update_availability(window, form_input(form), actor=_actor())
+            changes = lifecycle.update_availability(window, form_input(form), actor=_actor())
         except services.AvailabilityError as error:
             db.session.rollback()
             show_errors(form, error.fields)
@@ -132,7 +132,7 @@ def availability_status(gp, availability_id: int):
     window = services.get_window_or_404(availability_id, gp)
     action = request.form.get("action", "")
     try:
-        services.set_availability_status(window, action, actor=_actor())
+        lifecycle.set_availability_status(window, action, actor=_actor())
     except services.AvailabilityConflict as error:
         db.session.rollback()
         flash(conflict_message(error.code, error.message), "error")
@@ -170,7 +170,7 @@ def match_answer(gp, match_id: int, answer: str):
     """Accept or decline an offer (or decline a proposal)."""
     match = get_match_or_404(match_id, current_user)
     try:
-        services.answer_match(match, answer, actor=_actor())
+        lifecycle.answer_match(match, answer, actor=_actor())
     except MatchConflict as error:
         db.session.rollback()
         flash(conflict_message(error.code, error.message), "error")

@@ -1,6 +1,7 @@
 """A GP's availability windows and matches: the rules shared by the pages and the JSON API.
 
-Services check, change, audit and flush; the caller commits once. Invalid input raises
+What a window's input must be (the transitions themselves are app.lifecycle.availability),
+and what a GP's pages read. Invalid input raises
 AvailabilityError (HTTP 422, one message per field); a change that does not fit the current
 state raises AvailabilityConflict (HTTP 409).
 """
@@ -16,12 +17,11 @@ from flask import abort
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from app import announce as alerts
-from app import audit
+from app.access import current_window as _current_window
 from app.dates import add_months, covers_months, local_today
 from app.extensions import db
-from app.matches import services as matches
-from app.models import GP, Availability, Match, Period, Specialty, Trust, User
+from app.matches.queries import live_match_for_gp
+from app.models import GP, Availability, Match, Period, Specialty, Trust
 from app.models.availability import CURRENT_AVAILABILITY
 from app.models.matching import LIVE_MATCH_STATUSES
 
@@ -33,28 +33,13 @@ __all__ = [
     "AvailabilityError",
     "AvailabilityInput",
     "Explanation",
-    "create_availability",
     "explanations_for",
-    "set_availability_status",
-    "update_availability",
 ]
 
 AUDIT_TYPE = "availability"
 MAX_WISHES = 5
 MIN_MONTHS, MAX_MONTHS = 3, 24
 STATUS_ACTIONS = ("pause", "resume", "withdraw")
-# action -> (statuses it applies to, new status)
-_TRANSITIONS = {
-    "pause": (("active",), "paused"),
-    "resume": (("paused",), "active"),
-    "withdraw": (("active", "paused"), "withdrawn"),
-}
-# Why the GP's live proposal ended (kept in the audit log as written).
-_CANCEL_REASONS = {
-    "pause": "GP paused availability",
-    "withdraw": "GP withdrew availability",
-    "update": "GP changed availability: the period no longer fits the window",
-}
 
 
 class AvailabilityError(ValueError):
@@ -102,7 +87,7 @@ class _Checked:
             self.fields[name] = message
 
 
-def _conflict(code: str) -> AvailabilityConflict:
+def availability_conflict(code: str) -> AvailabilityConflict:
     return AvailabilityConflict(code, conflict_message(code, code))
 
 
@@ -112,7 +97,7 @@ def default_months(gp: GP) -> int:
 
 
 def current_window(gp: GP) -> Availability | None:
-    return matches.current_availability(gp)
+    return _current_window(gp)
 
 
 def past_windows(gp: GP) -> list[Availability]:
@@ -225,7 +210,7 @@ def validate_availability(
     return checked
 
 
-def _raise_if_invalid(checked: _Checked) -> None:
+def raise_if_invalid(checked: _Checked) -> None:
     if checked.codes:
         raise AvailabilityError(checked.fields, checked.codes)
 
@@ -243,122 +228,8 @@ def snapshot(window: Availability) -> dict[str, Any]:
     }
 
 
-def create_availability(
-    gp: GP, data: AvailabilityInput, *, actor: User, today: date | None = None
-) -> Availability:
-    """Add the GP's current (active) window with its ranked wishes; audits and flushes."""
-    if current_window(gp) is not None:
-        raise _conflict("window_exists")
-    checked = validate_availability(data, today=today)
-    _raise_if_invalid(checked)
-    window = Availability(
-        gp_id=gp.id,  # not gp=gp: the backref would add it before the savepoint
-        earliest_start=data.earliest_start,
-        latest_end=data.latest_end,
-        months=data.months,
-        accept_other_specialty=data.accept_other_specialty,
-        status="active",
-    )
-    window.set_wishes(checked.specialties, checked.trusts)
-    try:
-        with db.session.begin_nested():
-            db.session.add(window)
-            db.session.flush()
-    except sa.exc.IntegrityError as error:  # a window made at the same moment elsewhere
-        raise _conflict("window_exists") from error
-    audit.record(
-        "availability.created",
-        window,
-        object_type=AUDIT_TYPE,
-        actor=actor,
-        data=snapshot(window),
-    )
-    alerts.availability_registered(window, today)
-    return window
-
-
-def check_editable(window: Availability) -> Match | None:
-    """The GP's live match, if it allows the window to change; else a conflict."""
-    if window.status not in CURRENT_AVAILABILITY:
-        raise _conflict("not_current")
-    live = matches.live_match_for_gp(window.gp)
-    if live is not None and live.status == "offered":
-        raise _conflict("has_offer")
-    if live is not None and live.status == "accepted":
-        raise _conflict("has_placement")
-    return live
-
-
-def _fits(window: Availability, period: Period) -> bool:
-    return (
-        window.earliest_start <= period.start_date
-        and period.end_date <= window.latest_end
-        and covers_months(period.start_date, period.end_date, window.months)
-    )
-
-
-def update_availability(
-    window: Availability, data: AvailabilityInput, *, actor: User, today: date | None = None
-) -> dict[str, list[Any]]:
-    """Change the window and its wishes; a live proposal that no longer fits is cancelled.
-    Audits and flushes; returns the changes {field: [before, after]}."""
-    live = check_editable(window)
-    checked = validate_availability(data, current=window, today=today)
-    _raise_if_invalid(checked)
-    before = snapshot(window)
-    window.earliest_start = data.earliest_start
-    window.latest_end = data.latest_end
-    window.months = data.months
-    window.accept_other_specialty = data.accept_other_specialty
-    if [s.id for s in window.specialties] != [s.id for s in checked.specialties] or [
-        t.id for t in window.trusts
-    ] != [t.id for t in checked.trusts]:
-        window.set_wishes([], [])
-        db.session.flush()  # the old ranks go before the new ones take their places
-        window.set_wishes(checked.specialties, checked.trusts)
-    db.session.flush()
-    after = snapshot(window)
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    if changes:
-        audit.record(
-            "availability.updated", window, object_type=AUDIT_TYPE, actor=actor, data=changes
-        )
-    if live is not None and not _fits(window, live.period):
-        matches.cancel(live, reason=_CANCEL_REASONS["update"], actor=actor)
-    return changes
-
-
-def set_availability_status(window: Availability, action: str, *, actor: User) -> Availability:
-    """Pause, resume or withdraw the window; pausing or withdrawing cancels a live proposal
-    (an offer must be declined first), resuming alerts subscribed trust staff again. Audits
-    and flushes."""
-    if action not in _TRANSITIONS:
-        raise _conflict("bad_transition")
-    allowed, new_status = _TRANSITIONS[action]
-    if window.status not in CURRENT_AVAILABILITY:
-        raise _conflict("not_current")
-    if window.status not in allowed:
-        raise _conflict("bad_transition")
-    live = check_editable(window) if action != "resume" else None
-    old = window.status
-    window.status = new_status
-    db.session.flush()
-    audit.record(
-        f"availability.{new_status}",
-        window,
-        object_type=AUDIT_TYPE,
-        actor=actor,
-        data={"status": [old, new_status]},
-    )
-    if live is not None and live.status == "proposed":
-        matches.cancel(live, reason=_CANCEL_REASONS[action], actor=actor)
-    if action == "resume":  # available again: the trusts hear of it as of a new window
-        alerts.availability_registered(window)
-    return window
-
-
 def live_match(gp: GP) -> Match | None:
-    return matches.live_match_for_gp(gp)
+    return live_match_for_gp(gp)
 
 
 def match_history(gp: GP) -> list[Match]:
@@ -381,10 +252,3 @@ def wish_ranks(window: Availability | None, period: Period) -> tuple[int | None,
     )
     trust = next((w.rank for w in window.trust_wishes if w.trust_id == period.trust.id), None)
     return specialty, trust
-
-
-def answer_match(match: Match, answer: str, *, actor: User) -> Match:
-    """The GP accepts or declines (app.matches.services rules; MatchConflict on conflict)."""
-    if answer == "accept":
-        return matches.accept(match, actor=actor)
-    return matches.decline(match, actor=actor)

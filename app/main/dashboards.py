@@ -22,7 +22,7 @@ def _period_counts(trust_ids_query: sa.Select) -> dict[str, int]:
         .where(Department.trust_id.in_(trust_ids_query))
         .group_by(Period.status)
     ).all()
-    counts = dict.fromkeys(PERIOD_STATUSES, 0)
+    counts = {str(status): 0 for status in PERIOD_STATUSES}
     counts.update({status: n for status, n in rows})
     return counts
 

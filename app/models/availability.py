@@ -10,12 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 
 from .reference import Specialty, Trust
+from .statuses import CURRENT_AVAILABILITY, AvailabilityStatus
 from .types import UTCDateTime, live_where, one_of, utcnow
 from .users import GP
 
-AVAILABILITY_STATUSES = ("active", "paused", "withdrawn", "fulfilled")
-# A GP has at most one current window; the engine reads one per GP.
-CURRENT_AVAILABILITY = ("active", "paused")
+AVAILABILITY_STATUSES = tuple(AvailabilityStatus)
 
 
 class Availability(db.Model):
@@ -38,7 +37,7 @@ class Availability(db.Model):
     latest_end: Mapped[date]
     months: Mapped[int]
     accept_other_specialty: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(sa.String(12), default="active")
+    status: Mapped[str] = mapped_column(sa.String(12), default=AvailabilityStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -12,12 +12,11 @@ from app.extensions import db
 
 from .periods import Period
 from .reference import Region
+from .statuses import LIVE_MATCH_STATUSES, MatchStatus
 from .types import UTCDateTime, live_where, one_of, utcnow
 from .users import GP, User
 
-MATCH_STATUSES = ("proposed", "offered", "accepted", "declined", "expired", "cancelled")
-# A live match holds its period and its GP: the database allows one per period and per GP.
-LIVE_MATCH_STATUSES = ("proposed", "offered", "accepted")
+MATCH_STATUSES = tuple(MatchStatus)
 MATCH_SOURCES = ("solver", "coordinator")
 RUN_STATUSES = ("running", "succeeded", "failed")
 RUN_TRIGGERS = ("nightly", "manual", "api")
@@ -61,10 +60,12 @@ class Match(db.Model):
         one_of("status", MATCH_STATUSES, "status"),
         one_of("source", MATCH_SOURCES, "source"),
         sa.CheckConstraint(
-            "status <> 'offered' OR accept_by IS NOT NULL", name="offer_has_deadline"
+            f"status <> '{MatchStatus.OFFERED}' OR accept_by IS NOT NULL", name="offer_has_deadline"
         ),
         sa.CheckConstraint("gp_rank IS NULL OR gp_rank >= 1", name="gp_rank_positive"),
-        sa.CheckConstraint("hired_at IS NULL OR status = 'accepted'", name="hired_when_accepted"),
+        sa.CheckConstraint(
+            f"hired_at IS NULL OR status = '{MatchStatus.ACCEPTED}'", name="hired_when_accepted"
+        ),
         sa.Index(
             "uq_matches_live_period",
             "period_id",
@@ -80,7 +81,7 @@ class Match(db.Model):
     period_id: Mapped[int] = mapped_column(sa.ForeignKey("periods.id"), index=True)
     gp_id: Mapped[int] = mapped_column(sa.ForeignKey("gps.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("matching_runs.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(10), default="proposed")
+    status: Mapped[str] = mapped_column(sa.String(10), default=MatchStatus.PROPOSED)
     source: Mapped[str] = mapped_column(sa.String(12), default="solver")
     pinned: Mapped[bool] = mapped_column(default=False)
     gp_rank: Mapped[int | None]

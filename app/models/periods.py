@@ -11,10 +11,11 @@ from app.dates import months_covered
 from app.extensions import db
 
 from .reference import Department
+from .statuses import PeriodStatus
 from .types import UTCDateTime, one_of, utcnow
 
 PERIOD_SOURCES = ("parental_leave", "leave_of_absence", "vacancy", "earmarked_post", "other")
-PERIOD_STATUSES = ("open", "matched", "filled", "advertised", "withdrawn")
+PERIOD_STATUSES = tuple(PeriodStatus)
 
 
 class Period(db.Model):
@@ -36,7 +37,7 @@ class Period(db.Model):
     on_call: Mapped[bool] = mapped_column(default=False)
     contact_name: Mapped[str | None] = mapped_column(sa.String(160))
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
-    status: Mapped[str] = mapped_column(sa.String(12), default="open")
+    status: Mapped[str] = mapped_column(sa.String(12), default=PeriodStatus.OPEN)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     advertise_after: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

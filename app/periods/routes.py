@@ -7,12 +7,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from app import lifecycle
 from app.access import get_period_or_404
 from app.auth.decorators import role_required
+from app.errors import MatchConflict
 from app.extensions import db
 from app.forms import choices
-from app.matches.services import MatchConflict, live_match_for_period
+from app.matches.queries import live_match_for_period
 from app.models import Period
+from app.models.statuses import OPEN_FOR_MATCHING
 from app.policy import effective_policy
 
 from . import bp
@@ -36,18 +39,7 @@ from .queries import (
     periods_for,
     specialties_in_scope,
 )
-from .services import (
-    WITHDRAWABLE_STATUSES,
-    PeriodError,
-    PeriodInput,
-    days_until_fallback,
-    default_accept_by,
-    offer_period,
-    publish_periods,
-    record_period_hired,
-    update_period,
-    withdraw_period,
-)
+from .services import PeriodError, PeriodInput, days_until_fallback, default_accept_by
 from .shortlist import ShortlistUnavailable, choose_candidate, shortlist, uses_shortlist
 
 STAFF = ("trust", "coordinator", "admin")
@@ -136,7 +128,7 @@ def new():
         form.department_id.choices = choices([(d.id, d.name) for d in departments])
     if form.validate_on_submit():
         try:
-            created = publish_periods(
+            created = lifecycle.publish_periods(
                 _fill_input(form, form.department_id.data),
                 split_months=form.split_months.data,
                 actor=user,
@@ -183,7 +175,7 @@ def _detail(period: Period, *, offer_form=None, withdraw_form=None, status: int 
         "offer_form": offer_form,
         "withdraw_form": withdraw_form or WithdrawForm(formdata=None),
         "action_form": ActionForm(formdata=None),
-        "can_withdraw": period.status in WITHDRAWABLE_STATUSES,
+        "can_withdraw": period.status in OPEN_FOR_MATCHING,
     }
     return render_template("periods/detail.html", **context), status
 
@@ -226,7 +218,7 @@ def offer(period_id: int):
     form = OfferForm()
     if form.validate_on_submit():
         try:
-            offer_period(period, accept_by=form.accept_by.data, actor=_user())
+            lifecycle.offer_period(period, accept_by=form.accept_by.data, actor=_user())
         except MatchConflict as error:
             db.session.rollback()
             if error.code not in DEADLINE_CONFLICTS:
@@ -247,7 +239,7 @@ def hired(period_id: int):
     period = get_period_or_404(period_id, _user())
     if ActionForm().validate_on_submit():
         try:
-            record_period_hired(period, actor=_user())
+            lifecycle.record_period_hired(period, actor=_user())
         except MatchConflict as error:
             db.session.rollback()
             flash(conflict(error.code, error.message), "error")
@@ -268,7 +260,9 @@ def edit(period_id: int):
     form = PeriodFieldsForm(obj=period)
     if form.validate_on_submit():
         try:
-            changes = update_period(period, _fill_input(form, period.department_id), actor=_user())
+            changes = lifecycle.update_period(
+                period, _fill_input(form, period.department_id), actor=_user()
+            )
         except PeriodError as error:
             db.session.rollback()
             _show_errors(form, error)
@@ -288,7 +282,7 @@ def withdraw(period_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            withdraw_period(period, reason=form.reason.data, actor=_user())
+            lifecycle.withdraw_period(period, reason=form.reason.data, actor=_user())
         except PeriodError as error:
             db.session.rollback()
             _show_errors(form, error)

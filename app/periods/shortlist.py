@@ -11,11 +11,12 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 
 import matching
+from app import lifecycle
 from app.access import manages_trust
 from app.dates import local_today
+from app.errors import MatchConflict
 from app.extensions import db
-from app.matches import services as matches
-from app.matches.services import MatchConflict
+from app.matches.queries import live_match_for_period
 from app.models import GP, Match, Period, User
 from app.models.matching import LIVE_MATCH_STATUSES
 from app.policy import effective_policy
@@ -63,7 +64,7 @@ def shortlist(period: Period, user: User, today: date | None = None) -> list[Sho
     policy = effective_policy(period.department.trust)
     if not uses_shortlist(period):
         raise ShortlistUnavailable("solver_policy", "the matching proposes one candidate")
-    live = matches.live_match_for_period(period)
+    live = live_match_for_period(period)
     if live is not None and _held(live):
         raise ShortlistUnavailable("chosen", "the period already has its candidate")
     today = today or local_today()
@@ -112,7 +113,7 @@ def shortlist(period: Period, user: User, today: date | None = None) -> list[Sho
 
 def choose_candidate(period: Period, gp_id: int, *, actor: User) -> Match:
     """The department picks a GP from its shortlist: a confirmed, pinned match (see
-    matches.assign). Raises ShortlistUnavailable, or MatchConflict if the GP is not on it."""
+    lifecycle.assign). Raises ShortlistUnavailable, or MatchConflict if the GP is not on it."""
     entry = next((e for e in shortlist(period, actor) if e.gp.id == gp_id), None)
     if entry is None:
         raise MatchConflict("not_on_shortlist", "the GP is not on the period's shortlist")
@@ -122,4 +123,4 @@ def choose_candidate(period: Period, gp_id: int, *, actor: User) -> Match:
         reason = gettext(
             "Chosen from the shortlist by %(trust)s", trust=period.department.trust.name
         )
-    return matches.assign(period, entry.gp, reason=reason, actor=actor)
+    return lifecycle.assign(period, entry.gp, reason=reason, actor=actor)

@@ -18,13 +18,11 @@ from flask import current_app
 
 import matching
 from app import announce as messages
-from app import audit, lottery
-from app.access import period_ids_in_regions
-from app.dates import local_today, local_zone
+from app import audit, lifecycle, lottery
+from app.dates import local_today
 from app.errors import BrokenRule, InvalidInput
 from app.extensions import db
-from app.matches.services import expire_offers, refresh_period_status
-from app.models import Match, MatchingRun, Period, Region, User
+from app.models import MatchingRun, Period, Region, User
 from app.models.types import utcnow
 from app.policy import effective_policy
 
@@ -76,22 +74,6 @@ def _take_lock() -> None:
             raise RunRefused("another matching run is in progress")
 
 
-def fallback_to_advertising(as_of: date, region: Region | None = None) -> list[Period]:
-    """Open periods with no live match whose fallback date is on or before ``as_of`` (in
-    ``region`` only, if given)."""
-    query = sa.select(Period).where(Period.status == "open").order_by(Period.id)
-    if region is not None:
-        query = query.where(Period.id.in_(period_ids_in_regions([region.id])))
-    candidates = db.session.scalars(query).all()
-    zone = local_zone()
-    due = [p for p in candidates if p.advertise_after.astimezone(zone).date() <= as_of]
-    for period in due:
-        period.status = "advertised"
-        audit.record("period.advertised", period, data={"as_of": as_of.isoformat()})
-        messages.advertised_to_trust(period)
-    return due
-
-
 def _explanation(assignment, candidate_keys: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "reason": "matched",
@@ -110,19 +92,17 @@ def _apply(
     for period_id, proposal in rp.free_proposals.items():
         assignment = wanted.pop((period_id, proposal.gp_id), None)
         if assignment is not None:
-            proposal.run = run
-            proposal.gp_rank = assignment.gp_rank
-            proposal.priority_position = assignment.priority_position
-            if _automatic(proposal.period):  # the rules switched to automatic since
-                proposal.confirmed_at = utcnow()
-                messages.proposal_to_trust(proposal)
+            lifecycle.keep_proposal(
+                proposal,
+                run=run,
+                gp_rank=assignment.gp_rank,
+                priority_position=assignment.priority_position,
+                confirm_now=_automatic(proposal.period),
+            )
             kept += 1
             continue
-        proposal.status = "cancelled"
-        proposal.decided_at = utcnow()
-        proposal.explanation = {**(proposal.explanation or {}), "superseded_by_run": run.id}
+        lifecycle.supersede(proposal, run=run)
         dropped.append({"period": period_id, "gp": proposal.gp_id})
-        audit.record("match.superseded", proposal, data={"run_id": run.id})
     db.session.flush()  # the ended proposals release their period and GP first
     for (period_id, gp_id), assignment in sorted(wanted.items()):
         period = db.session.get_one(Period, period_id)
@@ -135,25 +115,16 @@ def _apply(
             ),
             None,
         )
-        match = Match(
-            period=period,
-            gp_id=gp_id,
+        lifecycle.propose(
+            period,
+            gp_id,
             run=run,
-            status="proposed",
-            source="solver",
             gp_rank=assignment.gp_rank,
             priority_position=assignment.priority_position,
             explanation=_explanation(assignment, keys),
-            confirmed_at=utcnow() if auto else None,
+            confirmed=auto,
         )
-        db.session.add(match)
-        db.session.flush()
         new.append({"period": period_id, "gp": gp_id})
-        messages.proposal_to_gp(match)
-        if auto:
-            messages.proposal_to_trust(match)
-    for period_id in {p["period"] for p in dropped} | {p["period"] for p in new}:
-        refresh_period_status(db.session.get(Period, period_id))
     return {
         "mode": result.mode,
         "status": result.status,
@@ -232,8 +203,8 @@ def run_matching(request: RunRequest) -> MatchingRun:
         raise RunRefused(f"the run for {request.as_of} already exists") from error
 
     savepoint = db.session.begin_nested() if request.dry_run else None
-    expired = expire_offers(request.as_of, actor=request.actor, region=request.region)
-    advertised = fallback_to_advertising(request.as_of, request.region)
+    expired = lifecycle.expire_offers(request.as_of, actor=request.actor, region=request.region)
+    advertised = lifecycle.advertise_due(request.as_of, request.region)
     summaries: dict[str, Any] = {}
     problems: dict[str, Any] = {}
     results: dict[str, Any] = {}

@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from app.auth.services import GPRegistration, create_user, register_gp
 from app.dates import local_today
 from app.extensions import db
+from app.lifecycle import publish_period
+from app.lifecycle.transitions import fixture_writes
 from app.models import GP, Department, Municipality, Period, Region, Trust, User
-from app.periods.services import PeriodInput, publish_period
+from app.periods.services import PeriodInput
 
 from .conftest import PASSWORD
 
@@ -98,14 +100,15 @@ def make_window(
         for c in specialties or []
     ]
     wished_trusts = [trust(c) for c in trusts]
-    window = Availability(
-        gp=gp,
-        earliest_start=start,
-        latest_end=add_months(start, length_months),
-        months=months,
-        accept_other_specialty=accept_other,
-        status="active",
-    )
+    with fixture_writes():  # no validation: tests build windows that started, too
+        window = Availability(
+            gp=gp,
+            earliest_start=start,
+            latest_end=add_months(start, length_months),
+            months=months,
+            accept_other_specialty=accept_other,
+            status="active",
+        )
     db.session.add(window)
     window.set_wishes(wished, wished_trusts)
     db.session.commit()
@@ -114,23 +117,32 @@ def make_window(
 
 def make_proposal(period, gp, *, confirmed=True, **fields):
     """A live solver proposal for the pair, as a run would store it (committed)."""
-    from app.matches.services import refresh_period_status
+    from app.lifecycle import follow_match
     from app.models import Match
     from app.models.types import utcnow
 
-    match = Match(
-        period=period,
-        gp=gp,
-        status=fields.pop("status", "proposed"),
-        source="solver",
-        gp_rank=1,
-        priority_position=1,
-        explanation={"reason": "matched", "gp_rank": 1, "priority_position": 1},
-        confirmed_at=utcnow() if confirmed else None,
-        **fields,
-    )
-    db.session.add(match)
-    db.session.flush()
-    refresh_period_status(period)
+    with fixture_writes():  # in any status, as if a run and the answers had happened
+        match = Match(
+            period=period,
+            gp=gp,
+            status=fields.pop("status", "proposed"),
+            source="solver",
+            gp_rank=1,
+            priority_position=1,
+            explanation={"reason": "matched", "gp_rank": 1, "priority_position": 1},
+            confirmed_at=utcnow() if confirmed else None,
+            **fields,
+        )
+        db.session.add(match)
+        db.session.flush()
+        follow_match(period)
     db.session.commit()
     return match
+
+
+def force_status(obj, status: str) -> None:
+    """Put a period, match or window in ``status`` directly (a state the test needs, such as
+    a period the nightly run advertised), and commit."""
+    with fixture_writes():
+        obj.status = status
+    db.session.commit()

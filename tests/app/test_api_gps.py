@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import lifecycle
 from app.dates import add_months, local_today
 from app.extensions import db
-from app.matches import services as match_services
 from app.models import GP, AuditEvent, Availability, Specialty
 
 from . import factories
@@ -273,8 +273,8 @@ def test_a_window_with_an_offer_cannot_change(ctx, client):
     window = factories.make_window(gp, specialties=["psychiatry"], trusts=["helse-bergen"])
     period = factories.make_period("helse-bergen", start=window.earliest_start + timedelta(10))
     coordinator = factories.make_user("coordinator", region_code="helse-vest")
-    match = match_services.assign(period, gp, reason="Best fit", actor=coordinator)
-    match_services.offer(match, accept_by=TODAY + timedelta(days=7), actor=coordinator)
+    match = lifecycle.assign(period, gp, reason="Best fit", actor=coordinator)
+    lifecycle.offer(match, accept_by=TODAY + timedelta(days=7), actor=coordinator)
     db.session.commit()
     api = Api.login(client, gp.user.email)
     response = api.patch(f"/me/availabilities/{window.id}", json={"months": 3})

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.dates import add_months, add_months_dt, local_today
 from app.extensions import db
+from app.lifecycle import withdraw_period
 from app.models import AuditEvent, Period
-from app.periods.services import withdraw_period
 
 from . import factories
 from .apiutil import Api, error_of

@@ -13,7 +13,7 @@ TODAY = local_today()
 
 def advertised(trust_code: str, **kwargs):
     period = factories.make_period(trust_code, **kwargs)
-    period.status = "advertised"
+    factories.force_status(period, "advertised")
     db.session.commit()
     return period
 

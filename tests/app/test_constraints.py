@@ -75,10 +75,10 @@ def test_ended_matches_do_not_block_new_ones(two_gps_two_periods):
 
 def test_orm_double_booking_is_refused_too(two_gps_two_periods):
     (g1, g2), (p1, _p2) = two_gps_two_periods
-    db.session.add(Match(period_id=p1.id, gp_id=g1.id, status="proposed"))
+    db.session.add(Match(period_id=p1.id, gp_id=g1.id))  # proposed
     db.session.flush()
     with pytest.raises(IntegrityError), db.session.begin_nested():
-        db.session.add(Match(period_id=p1.id, gp_id=g2.id, status="proposed"))
+        db.session.add(Match(period_id=p1.id, gp_id=g2.id))
         db.session.flush()
 
 

@@ -19,7 +19,7 @@ def world(ctx):
     bergen = factories.make_period("helse-bergen")
     ahus = factories.make_period("ahus")
     gp = factories.make_gp(name="Kari Revisjon")
-    match = Match(period=bergen, gp=gp, status="proposed", source="solver")
+    match = Match(period=bergen, gp=gp, source="solver")  # proposed
     db.session.add(match)
     db.session.flush()
     anne = factories.make_user("coordinator", region_code="helse-vest", email="anne@vest.no")

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from app.dates import add_months, local_today
 from app.extensions import db
+from app.lifecycle import publish_period
 from app.models import AuditEvent, Forbid, Match, Notification
-from app.periods.services import PeriodInput, publish_period
+from app.periods.services import PeriodInput
 from app.runs.services import RunRequest, execute
 
 from . import factories
@@ -212,7 +213,7 @@ def test_confirm_asks_the_trust_to_offer(market, browser):
 def test_objects_of_another_region_are_404(ctx, browser):
     period = psychiatry_period("ahus")
     gp = waiting("Oslo Lege", 80, municipality="0301")
-    match = Match(period=period, gp=gp, status="proposed", source="solver")
+    match = Match(period=period, gp=gp, source="solver")  # proposed
     db.session.add(match)
     db.session.commit()
     for action in ("cancel", "unpin", "confirm"):

@@ -11,8 +11,9 @@ from app.coordination.overview import waiting_list
 from app.coordination.policies import update_policy
 from app.dates import add_months, local_today
 from app.extensions import db
+from app.lifecycle import publish_period
 from app.models import Department
-from app.periods.services import PeriodInput, publish_period
+from app.periods.services import PeriodInput
 
 from . import factories
 from .conftest import Browser

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from app.coordination.policies import PolicyError, update_policy
 from app.dates import add_months, local_today
 from app.extensions import db
+from app.lifecycle import publish_period
 from app.models import AuditEvent, Match, Policy
-from app.periods.services import PeriodInput, publish_period
+from app.periods.services import PeriodInput
 from app.runs.services import RunRequest, execute
 
 from . import factories

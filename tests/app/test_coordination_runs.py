@@ -10,8 +10,9 @@ from app import dates
 from app.coordination import routes
 from app.dates import add_months, local_today
 from app.extensions import db
+from app.lifecycle import publish_period
 from app.models import Match, MatchingRun, Period
-from app.periods.services import PeriodInput, publish_period
+from app.periods.services import PeriodInput
 from app.runs.services import RunRefused, RunRequest, execute
 
 from . import factories

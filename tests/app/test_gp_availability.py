@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import lifecycle
 from app.dates import local_today
 from app.extensions import db
 from app.gps import services
-from app.matches.services import refresh_period_status
+from app.lifecycle import follow_match as refresh_period_status
 from app.models import AuditEvent, Availability, Match, Period, Specialty
 from app.models.types import utcnow
 
@@ -53,7 +54,7 @@ def form_data(**overrides):
 
 def propose(gp, period):
     """A live (solver) proposal, as a run would leave it."""
-    match = Match(period=period, gp=gp, status="proposed", source="solver", confirmed_at=utcnow())
+    match = Match(period=period, gp=gp, source="solver", confirmed_at=utcnow())
     db.session.add(match)
     db.session.flush()
     refresh_period_status(period)
@@ -178,7 +179,7 @@ def test_cross_region_trusts_are_refused_by_the_service(ctx_en):
         trust_ids=(factories.trust("helse-bergen").id, factories.trust("unn").id),
     )
     with pytest.raises(services.AvailabilityError) as error:
-        services.create_availability(gp, data, actor=gp.user)
+        lifecycle.create_availability(gp, data, actor=gp.user)
     assert error.value.codes == {"trusts[1]": "other_region"}
     assert "one region" in error.value.fields["trusts[1]"]
 
@@ -193,7 +194,7 @@ def test_a_gp_has_one_current_window(ctx, client):
     assert f"/availability/{window.id}/edit" in html and problems(html) == []
     assert browser.submit("/availability/new", form_data(), page="/availability").status_code == 409
     with pytest.raises(services.AvailabilityConflict) as error:
-        services.create_availability(
+        lifecycle.create_availability(
             gp,
             services.AvailabilityInput(TODAY + timedelta(days=30), TODAY + timedelta(days=400), 6),
             actor=gp.user,
@@ -239,14 +240,15 @@ def test_pausing_cancels_a_proposal_but_not_with_an_open_offer(ctx, client):
     window = factories.make_window(gp, specialties=["psychiatry"])
     period = factories.make_period(start=TODAY + timedelta(days=60))
     match = propose(gp, period)
-    services.set_availability_status(window, "pause", actor=gp.user)
+    lifecycle.set_availability_status(window, "pause", actor=gp.user)
     db.session.commit()
     assert db.session.get(Match, match.id).status == "cancelled"
     assert events("match.cancelled")[0].reason == "GP paused availability"
 
-    services.set_availability_status(window, "resume", actor=gp.user)
+    lifecycle.set_availability_status(window, "resume", actor=gp.user)
     offered = propose(gp, period)
-    offered.status, offered.accept_by = "offered", TODAY + timedelta(days=7)
+    offered.accept_by = TODAY + timedelta(days=7)
+    factories.force_status(offered, "offered")
     db.session.commit()
     browser = logged_in(client, gp)
     response = browser.submit(
@@ -272,7 +274,7 @@ def test_a_live_proposal_that_no_longer_fits_is_cancelled_on_edit(ctx):
         months=6,
         specialty_ids=(specialty("psychiatry").id,),
     )
-    services.update_availability(window, data, actor=gp.user)
+    lifecycle.update_availability(window, data, actor=gp.user)
     assert db.session.get(Match, match.id).status == "proposed"  # still fits
     later = services.AvailabilityInput(
         earliest_start=period.start_date + timedelta(days=1),
@@ -280,7 +282,7 @@ def test_a_live_proposal_that_no_longer_fits_is_cancelled_on_edit(ctx):
         months=6,
         specialty_ids=(specialty("psychiatry").id,),
     )
-    changes = services.update_availability(window, later, actor=gp.user)
+    changes = lifecycle.update_availability(window, later, actor=gp.user)
     assert "earliest_start" in changes
     assert db.session.get(Match, match.id).status == "cancelled"
 

@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import lifecycle
 from app.dates import add_months, local_today
 from app.extensions import db
 from app.gps import services
 from app.gps.explanations import OUTCOMES
-from app.matches import services as match_services
+from app.lifecycle import publish_period
 from app.models import Match, User
-from app.periods.services import PeriodInput, publish_period
+from app.periods.services import PeriodInput
 from app.runs.services import RunRequest, execute
 
 from . import factories
@@ -101,7 +102,7 @@ def test_a_period_no_run_has_seen_is_not_yet_run(market):
 def test_a_declined_period_says_so(market):
     first = market["gps"]["first"]
     match = db.session.scalar(sa.select(Match).where(Match.gp_id == first.id))
-    match_services.decline(match, actor=first.user)
+    lifecycle.decline(match, actor=first.user)
     db.session.commit()
     items = by_period(services.explanations_for(first))
     psychiatry = items[market["periods"]["psychiatry"].id]
@@ -115,7 +116,7 @@ def test_a_declined_period_says_so(market):
 def test_a_paused_window_is_left_out(market):
     second = market["gps"]["second"]
     window = services.current_window(second)
-    services.set_availability_status(window, "pause", actor=second.user)
+    lifecycle.set_availability_status(window, "pause", actor=second.user)
     db.session.commit()
     later = period_in("psychiatry", trust_code="helse-stavanger")
     items = by_period(services.explanations_for(second))

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import lifecycle
 from app.dates import local_today
 from app.extensions import db
-from app.matches import services as match_services
 from app.models import Availability, Match, Period
 from app.runs.services import RunRequest, execute
 
@@ -57,9 +57,7 @@ def offer(market, accept_by=None):
     execute(RunRequest(as_of=TODAY, trigger="manual"))
     match = live(market["period"])
     assert match.gp_id == market["first"].id
-    match_services.offer(
-        match, accept_by=accept_by or TODAY + timedelta(days=7), actor=market["staff"]
-    )
+    lifecycle.offer(match, accept_by=accept_by or TODAY + timedelta(days=7), actor=market["staff"])
     db.session.commit()
     return match
 
@@ -127,7 +125,7 @@ def test_decline_reopens_the_period_and_the_pair_is_never_proposed_again(market,
     again = live(market["period"])
     assert again.gp_id == market["second"].id  # the next GP, never the one who declined
     assert db.session.get(Period, market["period"].id).status == "matched"
-    match_services.cancel(again, reason="test", actor=market["staff"])
+    lifecycle.cancel(again, reason="test", actor=market["staff"])
     db.session.commit()
     execute(RunRequest(as_of=TODAY, trigger="manual"))
     pairs = db.session.execute(

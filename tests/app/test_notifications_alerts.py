@@ -7,12 +7,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app import lifecycle
 from app.announce import remind_offers
 from app.dates import local_today
 from app.extensions import db
-from app.gps.services import AvailabilityInput, create_availability
+from app.gps.services import AvailabilityInput
 from app.jobs import build_scheduler, offer_reminders
-from app.matches import services as matches
+from app.lifecycle import create_availability
 from app.models import Notification, Specialty, Subscription
 from app.runs.services import RunRequest, execute
 
@@ -99,7 +100,7 @@ def offered(days_left: int):
     period = factories.make_period()
     staff = factories.make_user("trust", trust_code="helse-bergen")
     match = factories.make_proposal(period, gp)
-    matches.offer(match, accept_by=local_today() + timedelta(days=days_left), actor=staff)
+    lifecycle.offer(match, accept_by=local_today() + timedelta(days=days_left), actor=staff)
     db.session.commit()
     return match
 
@@ -145,7 +146,7 @@ def test_the_scheduler_delivers_every_minute_and_reminds_every_morning(app):
 
 
 def test_trust_staff_hear_again_when_a_paused_window_resumes(ctx):
-    from app.gps.services import set_availability_status
+    from app.lifecycle import set_availability_status
 
     staff = factories.make_user("trust", trust_code="helse-bergen")
     subscribe(staff, topic="availabilities")

@@ -23,18 +23,18 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 
-from app import create_app
+from app import create_app, lifecycle
 from app import mail as delivery
 from app.announce import notify
 from app.dates import local_today
 from app.extensions import db
 from app.jobs import deliver_outbox
+from app.lifecycle import publish_period
 from app.mail import settings
-from app.matches import services as matches
 from app.models import Notification, Specialty, Subscription, User
 from app.models.notifications import EmailDigest
 from app.models.types import utcnow
-from app.periods.services import PeriodInput, publish_period
+from app.periods.services import PeriodInput
 from app.runs.services import RunRequest, execute
 from notifications.queueing import digest_due
 
@@ -228,7 +228,7 @@ def test_the_email_is_in_the_recipients_language(ctx, mailbox):
     period = factories.make_period()
     staff = factories.make_user("trust", trust_code="helse-bergen")
     match = factories.make_proposal(period, gp)
-    matches.offer(match, accept_by=local_today() + timedelta(days=10), actor=staff)
+    lifecycle.offer(match, accept_by=local_today() + timedelta(days=10), actor=staff)
     db.session.commit()
 
     delivery.send_due()

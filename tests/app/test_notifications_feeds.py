@@ -11,12 +11,12 @@ from xml.etree import ElementTree as ET
 import icalendar
 import sqlalchemy as sa
 
+from app import lifecycle
 from app.alerts import services
 from app.dates import local_today
 from app.extensions import db
-from app.matches import services as matches
+from app.lifecycle import withdraw_period
 from app.models import Period
-from app.periods.services import withdraw_period
 
 from . import factories
 from .a11y import problems
@@ -36,7 +36,7 @@ def test_a_gps_calendar_has_their_offer_and_its_deadline(ctx, client):
     staff = factories.make_user("trust", trust_code="helse-bergen")
     match = factories.make_proposal(period, gp)
     deadline = local_today() + timedelta(days=10)
-    matches.offer(match, accept_by=deadline, actor=staff)
+    lifecycle.offer(match, accept_by=deadline, actor=staff)
     token = services.create_calendar_token(gp.user)
     db.session.commit()
 
@@ -52,7 +52,7 @@ def test_a_gps_calendar_has_their_offer_and_its_deadline(ctx, client):
     assert period.department.name in str(stint["SUMMARY"])
     assert found[f"match-{match.id}-deadline@127.0.0.1"].decoded("DTSTART") == deadline
 
-    matches.accept(match, actor=gp.user)
+    lifecycle.accept(match, actor=gp.user)
     db.session.commit()
     again = events(client.get(f"/calendar/{token}.ics").data)
     assert set(again) == {f"match-{match.id}@127.0.0.1"}  # the same UID: updated, not added
@@ -81,7 +81,7 @@ def test_a_trusts_calendar_has_its_periods_and_a_revoked_address_is_gone(ctx, cl
 
 def advertised(trust_code="helse-bergen", **kwargs) -> Period:
     period = factories.make_period(trust_code, **kwargs)
-    period.status = "advertised"
+    factories.force_status(period, "advertised")
     db.session.commit()
     return period
 
@@ -144,8 +144,8 @@ def test_the_atom_feed_lists_vacancies_until_filled_or_withdrawn(ctx, client):
     gp = factories.make_gp()
     staff = factories.make_user("trust", trust_code="helse-bergen")
     match = factories.make_proposal(first, gp)
-    matches.offer(match, accept_by=local_today() + timedelta(days=5), actor=staff)
-    matches.accept(match, actor=gp.user)
+    lifecycle.offer(match, accept_by=local_today() + timedelta(days=5), actor=staff)
+    lifecycle.accept(match, actor=gp.user)
     withdraw_period(second, actor=staff, reason="No longer needed")
     db.session.commit()
     assert db.session.scalar(sa.select(Period.status).where(Period.id == first.id)) == "filled"

@@ -15,7 +15,7 @@ from .conftest import Browser
 
 def _advertised(trust_code="helse-bergen"):
     period = factories.make_period(trust_code, start=local_today() + timedelta(days=60))
-    period.status = "advertised"
+    factories.force_status(period, "advertised")
     period.on_call = True
     period.contact_name = "Ola Leder"
     period.contact_email = "ola.leder@example.no"

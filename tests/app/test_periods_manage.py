@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import lifecycle
 from app.dates import add_months, local_today
+from app.errors import MatchConflict
 from app.extensions import db
-from app.matches import services as matches
-from app.matches.services import MatchConflict
+from app.lifecycle import update_period
 from app.models import AuditEvent, Availability, Match, Period, Specialty
-from app.periods.services import PeriodError, period_input, update_period
+from app.periods.services import PeriodError, period_input
 
 from . import factories
 from .a11y import problems
@@ -19,9 +20,7 @@ from .conftest import Browser
 
 def _window(gp, specialties=("psychiatry",)):
     start = local_today() + timedelta(days=10)
-    window = Availability(
-        gp=gp, earliest_start=start, latest_end=add_months(start, 24), months=6, status="active"
-    )
+    window = Availability(gp=gp, earliest_start=start, latest_end=add_months(start, 24), months=6)
     db.session.add(window)
     window.set_wishes(
         [db.session.scalar(sa.select(Specialty).where(Specialty.code == c)) for c in specialties],
@@ -36,9 +35,9 @@ def _matched(period, *, offered=False):
     gp = factories.make_gp(name="Kari Kandidat")
     _window(gp, [period.department.specialty.code])
     coordinator = factories.make_user("coordinator", region_code="helse-vest")
-    match = matches.assign(period, gp, reason="Test", actor=coordinator)
+    match = lifecycle.assign(period, gp, reason="Test", actor=coordinator)
     if offered:
-        matches.offer(match, accept_by=local_today() + timedelta(days=7), actor=coordinator)
+        lifecycle.offer(match, accept_by=local_today() + timedelta(days=7), actor=coordinator)
     db.session.commit()
     return match
 
@@ -131,7 +130,7 @@ def test_withdraw_needs_a_reason_and_not_after_filled(staff):
     assert response.status_code == 422 and 'id="reason-error"' in page
     assert problems(page) == []
     match = _matched(period, offered=True)
-    matches.accept(match, actor=match.gp.user)
+    lifecycle.accept(match, actor=match.gp.user)
     db.session.commit()
     assert db.session.get(Period, period.id).status == "filled"
     page = staff.get(f"/periods/{period.id}").get_data(as_text=True)
@@ -188,7 +187,7 @@ def test_offer_refuses_a_bad_deadline(staff, deadline, words):
 def test_hired_is_recorded(staff):
     period = factories.make_period("helse-bergen")
     match = _matched(period, offered=True)
-    matches.accept(match, actor=match.gp.user)
+    lifecycle.accept(match, actor=match.gp.user)
     db.session.commit()
     page = staff.get(f"/periods/{period.id}").get_data(as_text=True)
     assert "Accepted: record the hiring" in page
@@ -268,7 +267,7 @@ def test_update_service_keeps_the_department_and_needs_an_open_period(ctx):
     assert update_period(period, period_input(period), actor=None) == {}
     changes = update_period(period, period_input(period, description="Ny tekst"), actor=None)
     assert changes == {"description": ["Test", "Ny tekst"]}
-    period.status = "advertised"
+    factories.force_status(period, "advertised")
     with pytest.raises(MatchConflict):
         update_period(period, period_input(period, description="x"), actor=None)
 

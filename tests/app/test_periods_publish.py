@@ -7,8 +7,9 @@ import sqlalchemy as sa
 
 from app.dates import add_months, local_today
 from app.extensions import db
+from app.lifecycle import publish_periods
 from app.models import AuditEvent, Period
-from app.periods.services import PeriodError, PeriodInput, publish_periods, split_dates
+from app.periods.services import PeriodError, PeriodInput, split_dates
 
 from . import factories
 from .a11y import problems

@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import lifecycle
 from app.dates import add_months, local_today
 from app.extensions import db
-from app.matches import services as matches
+from app.lifecycle import publish_period
+from app.matches.queries import live_match_for_period
 from app.models import Availability, Department, Match, Specialty, Trust
-from app.periods.services import PeriodInput, publish_period
+from app.periods.services import PeriodInput
 from app.periods.shortlist import ShortlistUnavailable, shortlist
 
 from . import factories
@@ -21,9 +23,7 @@ LILLESTROM, BAERUM = "3205", "3201"  # Ahus's catchment; Vestre Viken's
 
 def _window(gp, specialties):
     start = local_today() + timedelta(days=10)
-    window = Availability(
-        gp=gp, earliest_start=start, latest_end=add_months(start, 24), months=6, status="active"
-    )
+    window = Availability(gp=gp, earliest_start=start, latest_end=add_months(start, 24), months=6)
     db.session.add(window)
     window.set_wishes(
         [db.session.scalar(sa.select(Specialty).where(Specialty.code == c)) for c in specialties],
@@ -83,7 +83,7 @@ def candidates(ctx):
     held = _gp("Har Plass", LILLESTROM, 200, ["internal-medicine"])
     other = _period()
     coordinator = factories.make_user("coordinator", region_code="helse-sor-ost")
-    matches.assign(other, held, reason="Test", actor=coordinator)
+    lifecycle.assign(other, held, reason="Test", actor=coordinator)
     db.session.commit()
     return period, gps, held
 
@@ -149,7 +149,7 @@ def test_choose_refuses_a_gp_outside_the_shortlist(candidates, client):
         f"/periods/{period.id}/choose", {"gp_id": str(held.id)}, page=f"/periods/{period.id}"
     )
     assert response.status_code == 302
-    assert matches.live_match_for_period(period) is None
+    assert live_match_for_period(period) is None
 
 
 def test_solver_policy_shows_the_proposal_only(ctx, client):
@@ -165,7 +165,7 @@ def test_solver_policy_shows_the_proposal_only(ctx, client):
 
 def test_an_advertised_period_has_no_shortlist(candidates):
     period, _, _ = candidates
-    period.status = "advertised"
+    factories.force_status(period, "advertised")
     db.session.commit()
     with pytest.raises(ShortlistUnavailable) as caught:
         shortlist(period, factories.make_user("admin"))

@@ -11,7 +11,7 @@ from .a11y import problems
 
 def _period(status, days=60, trust_code="helse-bergen"):
     period = factories.make_period(trust_code, start=local_today() + timedelta(days=days))
-    period.status = status
+    factories.force_status(period, status)
     db.session.commit()
     return period
 
@@ -21,8 +21,8 @@ def test_only_advertised_future_periods_are_listed(ctx, client):
     elsewhere = _period("advertised", days=120, trust_code="ahus")
     hidden = [_period("open"), _period("withdrawn"), _period("matched")]
     started = factories.make_period("helse-bergen", start=local_today() + timedelta(days=60))
-    started.status, started.start_date = "advertised", local_today() - timedelta(days=1)
-    db.session.commit()
+    started.start_date = local_today() - timedelta(days=1)
+    factories.force_status(started, "advertised")
     response = client.get("/vacancies")
     page = response.get_data(as_text=True)
     assert response.status_code == 200

@@ -10,11 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 import matching
-from app import access, lottery, policy
+from app import access, lifecycle, lottery, policy
 from app.dates import add_months_dt, local_today
-from app.errors import InvalidInput
+from app.errors import InvalidInput, MatchConflict
 from app.extensions import db
-from app.matches import services as match_services
 from app.models import GP, LotterySeed, Match, MatchingRun, Period
 from app.periods.services import default_accept_by
 from app.runs.problem import build_problems
@@ -56,8 +55,8 @@ def test_every_reader_takes_the_defaults_from_one_place(ctx, monkeypatch):
     factories.make_window(
         gp, start=period.start_date - timedelta(days=5), trusts=["nordlandssykehuset"]
     )
-    with pytest.raises(match_services.MatchConflict) as refused:
-        match_services.assign(period, gp, reason="test", actor=factories.make_user("admin"))
+    with pytest.raises(MatchConflict) as refused:
+        lifecycle.assign(period, gp, reason="test", actor=factories.make_user("admin"))
     assert refused.value.code == "not_eligible"
 
 
@@ -202,7 +201,7 @@ def test_a_regional_run_leaves_other_regions_untouched(ctx, travel):
     east_offer = factories.make_period("ahus")
     east_lonely = factories.make_period("ahus", start=TODAY + timedelta(days=100))
     match = factories.make_proposal(east_offer, east_gp)
-    match_services.offer(match, accept_by=TODAY, actor=staff)
+    lifecycle.offer(match, accept_by=TODAY, actor=staff)
     vest_period = factories.make_period("helse-bergen")
     db.session.commit()
     travel(days=70)  # the offer is past its deadline, the lonely period past its fallback

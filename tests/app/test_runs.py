@@ -7,12 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 import matching
+from app import lifecycle
 from app.dates import add_months, local_today
-from app.errors import InvalidInput
+from app.errors import InvalidInput, MatchConflict
 from app.extensions import db
-from app.matches import services as match_services
+from app.lifecycle import publish_period
 from app.models import AuditEvent, Match, MatchingRun, Notification, Period
-from app.periods.services import PeriodInput, publish_period
+from app.periods.services import PeriodInput
 from app.runs.services import RunRefused, RunRequest, execute
 
 from . import factories
@@ -87,8 +88,8 @@ def test_a_second_run_keeps_the_proposal(market):
 def test_decline_then_the_next_run_proposes_the_next_gp(market):
     execute(RunRequest(as_of=TODAY))
     match = live(market["period"])
-    match_services.offer(match, accept_by=TODAY + timedelta(days=7), actor=market["staff"])
-    match_services.decline(match, actor=market["first"].user)
+    lifecycle.offer(match, accept_by=TODAY + timedelta(days=7), actor=market["staff"])
+    lifecycle.decline(match, actor=market["first"].user)
     db.session.commit()
     assert db.session.get(Period, market["period"].id).status == "open"
     execute(RunRequest(as_of=TODAY))
@@ -98,7 +99,7 @@ def test_decline_then_the_next_run_proposes_the_next_gp(market):
 def test_an_unanswered_offer_expires_and_the_pair_is_not_proposed_again(market, travel):
     execute(RunRequest(as_of=TODAY))
     match = live(market["period"])
-    match_services.offer(match, accept_by=TODAY, actor=market["staff"])
+    lifecycle.offer(match, accept_by=TODAY, actor=market["staff"])
     db.session.commit()
     with pytest.raises(InvalidInput):  # the offer never expires before its deadline
         execute(RunRequest(as_of=TODAY + timedelta(days=1)))
@@ -164,13 +165,11 @@ def test_one_nightly_run_per_date(market):
 
 def test_pins_survive_and_forbids_hold(market):
     coordinator = factories.make_user("coordinator", region_code="helse-vest")
-    match_services.assign(
-        market["period"], market["second"], reason="Needs it now", actor=coordinator
-    )
+    lifecycle.assign(market["period"], market["second"], reason="Needs it now", actor=coordinator)
     db.session.commit()
     execute(RunRequest(as_of=TODAY))
     assert live(market["period"]).gp_id == market["second"].id
-    match_services.forbid(
+    lifecycle.forbid(
         market["period"], market["second"], reason="Conflict of interest", actor=coordinator
     )
     db.session.commit()
@@ -199,16 +198,14 @@ def test_assigning_a_gp_below_the_minimum_is_refused(market):
     factories.make_window(
         junior, start=TODAY.replace(day=1) + timedelta(days=40), specialties=["psychiatry"]
     )
-    with pytest.raises(match_services.MatchConflict) as refused:
-        match_services.assign(market["period"], junior, reason="x", actor=coordinator)
+    with pytest.raises(MatchConflict) as refused:
+        lifecycle.assign(market["period"], junior, reason="x", actor=coordinator)
     assert refused.value.code == "not_eligible"
 
 
 def test_a_pin_that_no_longer_fits_is_kept_and_the_run_goes_on(market):
     coordinator = factories.make_user("coordinator", region_code="helse-vest")
-    match_services.assign(
-        market["period"], market["second"], reason="Needs it now", actor=coordinator
-    )
+    lifecycle.assign(market["period"], market["second"], reason="Needs it now", actor=coordinator)
     db.session.commit()
     market["second"].months_general_practice = 10  # corrected after the decision
     db.session.commit()
@@ -224,11 +221,9 @@ def test_a_coordinator_may_assign_a_pair_the_gp_once_declined(market):
     coordinator = factories.make_user("coordinator", region_code="helse-vest")
     execute(RunRequest(as_of=TODAY))
     match = live(market["period"])
-    match_services.decline(match, actor=market["first"].user)
+    lifecycle.decline(match, actor=market["first"].user)
     db.session.commit()
-    match_services.assign(
-        market["period"], market["first"], reason="Agreed by phone", actor=coordinator
-    )
+    lifecycle.assign(market["period"], market["first"], reason="Agreed by phone", actor=coordinator)
     db.session.commit()
     run = execute(RunRequest(as_of=TODAY))
     assert run.status == "succeeded"

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_smorest import Blueprint
 
+from app import lifecycle
 from app.extensions import db
 from app.gps import services as windows
 from app.gps.explanations import OUTCOMES
@@ -200,7 +201,7 @@ def create_availability(data):
     """Register your availability window with ranked wishes (one current window at a time)."""
     gp = own_gp()
     with window_rules():
-        window = windows.create_availability(gp, _window_input(data, gp), actor=caller())
+        window = lifecycle.create_availability(gp, _window_input(data, gp), actor=caller())
     return window_data(window)
 
 
@@ -242,14 +243,15 @@ def update_availability(data, availability_id: int):
     """Change your current window (a proposal that no longer fits is cancelled)."""
     window = _own_window(availability_id)
     with window_rules():
-        windows.update_availability(window, _window_input(data, window.gp, window), actor=caller())
+        changed = _window_input(data, window.gp, window)
+        lifecycle.update_availability(window, changed, actor=caller())
     return window_data(window)
 
 
 def _set_status(availability_id: int, action: str) -> dict[str, Any]:
     window = _own_window(availability_id)
     with window_rules():
-        windows.set_availability_status(window, action, actor=caller())
+        lifecycle.set_availability_status(window, action, actor=caller())
     return window_data(window)
 
 

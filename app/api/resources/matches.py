@@ -1,6 +1,6 @@
 """Matches: the list in the caller's scope, the coordinators' overrides (assign, cancel,
 confirm, unpin, forbid: each with a reason the match rules write to the audit log), and the
-offers (the trust offers, the GP accepts or declines). The rules are app.matches.services."""
+offers (the trust offers, the GP accepts or declines). The rules are app.lifecycle."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask_smorest import Blueprint
 
-from app import access
+from app import access, lifecycle
 from app.coordination.policies import REASON_MAX
 from app.coordination.services import forbids_query
+from app.errors import MatchConflict
 from app.extensions import db
-from app.matches import services as rules
-from app.matches.services import MatchConflict
 from app.models import GP, Forbid, Match, Period, User
 from app.models.matching import MATCH_SOURCES, MATCH_STATUSES
 
@@ -224,7 +223,7 @@ def assign(data: dict[str, Any]):
     user = caller()
     period = load_period(data["period_id"], user)
     gp = load_gp(data["gp_id"], user)
-    return act(lambda: rules.assign(period, gp, reason=data["reason"], actor=user))
+    return act(lambda: lifecycle.assign(period, gp, reason=data["reason"], actor=user))
 
 
 @blp.route("/matches/<int:match_id>/cancel", methods=["POST"])
@@ -235,7 +234,7 @@ def cancel(data: dict[str, Any], match_id: int):
     """Cancel a proposal or an open offer; the period is open again."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: rules.cancel(match, reason=data["reason"], actor=user))
+    return act(lambda: lifecycle.cancel(match, reason=data["reason"], actor=user))
 
 
 @blp.route("/matches/<int:match_id>/unpin", methods=["POST"])
@@ -246,7 +245,7 @@ def unpin(data: dict[str, Any], match_id: int):
     """Unpin an assignment: the next run may change it."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: rules.unpin(match, reason=data["reason"], actor=user))
+    return act(lambda: lifecycle.unpin(match, reason=data["reason"], actor=user))
 
 
 @blp.route("/matches/<int:match_id>/confirm", methods=["POST"])
@@ -256,7 +255,7 @@ def confirm(match_id: int):
     """Confirm a proposal so that the trust makes an offer."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: rules.confirm(match, actor=user))
+    return act(lambda: lifecycle.confirm(match, actor=user))
 
 
 @blp.route("/matches/<int:match_id>/offer", methods=["POST"])
@@ -267,7 +266,7 @@ def offer(data: dict[str, Any], match_id: int):
     """Offer the period to the GP of a confirmed proposal, to answer by ``accept_by``."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: rules.offer(match, accept_by=data["accept_by"], actor=user))
+    return act(lambda: lifecycle.offer(match, accept_by=data["accept_by"], actor=user))
 
 
 @blp.route("/matches/<int:match_id>/accept", methods=["POST"])
@@ -277,7 +276,7 @@ def accept(match_id: int):
     """The GP accepts the offer: the period is filled (409 after the deadline)."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: rules.accept(match, actor=user))
+    return act(lambda: lifecycle.accept(match, actor=user))
 
 
 @blp.route("/matches/<int:match_id>/decline", methods=["POST"])
@@ -287,7 +286,7 @@ def decline(match_id: int):
     """The GP declines: the period is open again and the pair is never proposed again."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: rules.decline(match, actor=user))
+    return act(lambda: lifecycle.decline(match, actor=user))
 
 
 @blp.route("/matches/<int:match_id>/hired", methods=["POST"])
@@ -297,7 +296,7 @@ def hired(match_id: int):
     """Record that the GP who accepted is hired (the trust's HR system says so)."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: rules.record_hired(match, actor=user))
+    return act(lambda: lifecycle.record_hired(match, actor=user))
 
 
 # ---- forbidden pairs
@@ -312,7 +311,7 @@ def create_forbid(data: dict[str, Any]):
     user = caller()
     period = load_period(data["period_id"], user)
     gp = load_gp(data["gp_id"], user)
-    return act(lambda: rules.forbid(period, gp, reason=data["reason"], actor=user))
+    return act(lambda: lifecycle.forbid(period, gp, reason=data["reason"], actor=user))
 
 
 @blp.route("/forbids")

@@ -19,20 +19,14 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from app import access
+from app.errors import MatchConflict
 from app.extensions import db
 from app.i18n import current_locale
-from app.matches.services import MatchConflict
+from app.lifecycle import publish_periods, update_period, withdraw_period
 from app.models import Department, Period, Region, Specialty, Trust, User
 from app.models.periods import PERIOD_SOURCES, PERIOD_STATUSES
 from app.periods.messages import conflict, field_error
-from app.periods.services import (
-    PeriodError,
-    PeriodInput,
-    period_input,
-    publish_periods,
-    update_period,
-    withdraw_period,
-)
+from app.periods.services import PeriodError, PeriodInput, period_input
 
 from ..auth import auth_required, caller
 from ..common import ListArgsSchema, list_schema, paginate

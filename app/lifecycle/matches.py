@@ -1,74 +1,56 @@
-"""The rules for matches, shared by the pages, the API and the nightly run.
+"""Transitions of matches: propose, assign, confirm, offer, accept, decline, expire, cancel,
+unpin, forbid, hire, and the run's superseding of a proposal.
 
-Each action checks its state, changes it, writes the audit record and queues the
-notifications, then flushes; the caller commits once. A broken rule raises MatchConflict
-(HTTP 409 in the API, a message on the pages).
+Each one checks the state, changes it through ``set_status``, audits and queues the
+notifications, then flushes; the edge commits once. A period's status follows its live match
+(``follow_match``). A broken rule raises MatchConflict (409 in the API, a message on pages).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
-from app import announce as messages
-from app import audit
-from app.access import period_ids_in_regions
+from app import announce, audit
+from app.access import current_window, period_ids_in_regions
 from app.dates import covers_months, local_today
+from app.errors import MatchConflict
 from app.extensions import db
-from app.models import GP, Availability, Forbid, Match, Period, Region, User
-from app.models.availability import CURRENT_AVAILABILITY
-from app.models.matching import LIVE_MATCH_STATUSES
+from app.matches.queries import live_match_for_gp, live_match_for_period
+from app.models import GP, Forbid, Match, MatchingRun, Period, Region, User
+from app.models.statuses import (
+    LIVE_MATCH_STATUSES,
+    OPEN_FOR_MATCHING,
+    AvailabilityStatus,
+    MatchStatus,
+    PeriodStatus,
+)
 from app.models.types import utcnow
 from app.policy import effective_policy
 
-OPEN_FOR_MATCHING = ("open", "matched", "advertised")
+from .transitions import new, set_status
 
 
-class MatchConflict(Exception):
-    """The action does not fit the current state. ``code`` is machine-readable."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def live_match_for_period(period: Period) -> Match | None:
-    return db.session.scalar(
-        sa.select(Match).where(Match.period_id == period.id, Match.status.in_(LIVE_MATCH_STATUSES))
-    )
-
-
-def live_match_for_gp(gp: GP) -> Match | None:
-    return db.session.scalar(
-        sa.select(Match).where(Match.gp_id == gp.id, Match.status.in_(LIVE_MATCH_STATUSES))
-    )
-
-
-def current_availability(gp: GP) -> Availability | None:
-    return db.session.scalar(
-        sa.select(Availability).where(
-            Availability.gp_id == gp.id, Availability.status.in_(CURRENT_AVAILABILITY)
-        )
-    )
-
-
-def refresh_period_status(period: Period) -> None:
-    """Derive open/matched/filled from the period's live match (withdrawn and advertised
+def follow_match(period: Period) -> None:
+    """The period's status follows its live match: matched while a proposal or offer holds
+    it, filled once accepted, open again when the match ends (withdrawn and advertised
     periods keep their status unless a match now holds them)."""
     live = live_match_for_period(period)
     if live is not None:
-        period.status = "filled" if live.status == "accepted" else "matched"
-    elif period.status in ("matched", "filled"):
-        period.status = "open"
+        accepted = live.status == MatchStatus.ACCEPTED
+        set_status(period, PeriodStatus.FILLED if accepted else PeriodStatus.MATCHED)
+    elif period.status == PeriodStatus.MATCHED:
+        set_status(period, PeriodStatus.OPEN)
 
 
-def _end(match: Match, status: str) -> None:
-    match.status = status
+def _end(match: Match, status: MatchStatus) -> None:
+    """End a live match: its period follows (open again, or filled)."""
+    set_status(match, status)
     match.decided_at = utcnow()
     db.session.flush()
-    refresh_period_status(match.period)
+    follow_match(match.period)
 
 
 def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
@@ -77,8 +59,8 @@ def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
         raise MatchConflict("period_not_open", "the period is no longer open")
     if period.start_date <= local_today():
         raise MatchConflict("period_started", "the period has already started")
-    window = current_availability(gp)
-    if window is None or window.status != "active":
+    window = current_window(gp)
+    if window is None or window.status != AvailabilityStatus.ACTIVE:
         raise MatchConflict("gp_not_available", "the GP has no active availability window")
     if not (
         window.earliest_start <= period.start_date
@@ -94,24 +76,27 @@ def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
             "not_eligible", "the GP has fewer months of general practice than the rules require"
         )
     gp_match = live_match_for_gp(gp)
-    if gp_match is not None and (gp_match.status != "proposed" or gp_match.pinned):
+    if gp_match is not None and (gp_match.status != MatchStatus.PROPOSED or gp_match.pinned):
         raise MatchConflict("gp_already_placed", "the GP already has an offer or a placement")
     period_match = live_match_for_period(period)
-    if period_match is not None and (period_match.status != "proposed" or period_match.pinned):
+    if period_match is not None and (
+        period_match.status != MatchStatus.PROPOSED or period_match.pinned
+    ):
         raise MatchConflict("period_taken", "the period already has an offer or a placement")
     if db.session.scalar(
         sa.select(Forbid.id).where(Forbid.period_id == period.id, Forbid.gp_id == gp.id)
     ):
         raise MatchConflict("forbidden", "a coordinator has forbidden this pair")
     for superseded in {m for m in (gp_match, period_match) if m is not None}:
-        superseded.status = "cancelled"
+        set_status(superseded, MatchStatus.CANCELLED)
         superseded.decided_at = utcnow()
         audit.record("match.superseded", superseded, actor=actor, reason=reason)
     db.session.flush()
-    match = Match(
+    match = new(
+        Match,
+        MatchStatus.PROPOSED,
         period=period,
         gp=gp,
-        status="proposed",
         source="coordinator",
         pinned=True,
         confirmed_at=utcnow(),
@@ -119,7 +104,7 @@ def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
     )
     db.session.add(match)
     db.session.flush()
-    refresh_period_status(period)
+    follow_match(period)
     audit.record(
         "match.assigned",
         match,
@@ -127,20 +112,22 @@ def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
         reason=reason,
         data={"period_id": period.id, "gp_id": gp.id},
     )
-    messages.override_to_people(match, "assigned", reason)
-    messages.proposal_to_trust(match)
+    announce.override_to_people(match, "assigned", reason)
+    announce.proposal_to_trust(match)
     return match
 
 
-def cancel(match: Match, *, reason: str, actor: User) -> Match:
-    if match.status not in ("proposed", "offered"):
+def cancel(match: Match, *, reason: str, actor: User | None) -> Match:
+    """End a proposal or an open offer (a coordinator, the trust withdrawing the period, or
+    the GP changing their window); the period opens again."""
+    if match.status not in (MatchStatus.PROPOSED, MatchStatus.OFFERED):
         raise MatchConflict("not_cancellable", "only proposals and open offers can be cancelled")
-    _end(match, "cancelled")
+    _end(match, MatchStatus.CANCELLED)
     audit.record("match.cancelled", match, actor=actor, reason=reason)
-    if actor.id == match.gp.user_id:
-        messages.gp_withdrew(match)
+    if actor is not None and actor.id == match.gp.user_id:
+        announce.gp_withdrew(match)
     else:
-        messages.override_to_people(match, "cancelled", reason)
+        announce.override_to_people(match, "cancelled", reason)
     return match
 
 
@@ -166,14 +153,14 @@ def forbid(period: Period, gp: GP, *, reason: str, actor: User) -> Forbid:
             Match.status.in_(LIVE_MATCH_STATUSES),
         )
     )
-    if live is not None and live.status == "accepted":
+    if live is not None and live.status == MatchStatus.ACCEPTED:
         raise MatchConflict("already_accepted", "the GP has accepted this period")
     item = Forbid(period=period, gp=gp, reason=reason, created_by_id=actor.id)
     db.session.add(item)
     if live is not None:
-        _end(live, "cancelled")
+        _end(live, MatchStatus.CANCELLED)
         audit.record("match.cancelled", live, actor=actor, reason=reason)
-        messages.override_to_people(live, "cancelled", reason)
+        announce.override_to_people(live, "cancelled", reason)
     db.session.flush()
     audit.record(
         "pair.forbidden",
@@ -188,20 +175,20 @@ def forbid(period: Period, gp: GP, *, reason: str, actor: User) -> Forbid:
 
 def confirm(match: Match, *, actor: User | None) -> Match:
     """Confirm a proposal so that the trust makes an offer."""
-    if match.status != "proposed":
+    if match.status != MatchStatus.PROPOSED:
         raise MatchConflict("not_proposed", "only proposals can be confirmed")
     if match.confirmed_at is not None:
         raise MatchConflict("already_confirmed", "the proposal is already confirmed")
     match.confirmed_at = utcnow()
     audit.record("match.confirmed", match, actor=actor)
-    messages.proposal_to_trust(match)
+    announce.proposal_to_trust(match)
     return match
 
 
 def offer(match: Match, *, accept_by: date, actor: User, today: date | None = None) -> Match:
     """Send the GP an offer that must be answered by ``accept_by`` (inclusive)."""
     today = today or local_today()
-    if match.status != "proposed":
+    if match.status != MatchStatus.PROPOSED:
         raise MatchConflict("not_proposed", "only a proposal can be offered")
     if match.confirmed_at is None:
         raise MatchConflict("not_confirmed", "a coordinator must confirm the proposal first")
@@ -209,39 +196,39 @@ def offer(match: Match, *, accept_by: date, actor: User, today: date | None = No
         raise MatchConflict("deadline_in_past", "the acceptance deadline has passed")
     if accept_by >= match.period.start_date:
         raise MatchConflict("deadline_after_start", "the deadline must be before the start")
-    match.status = "offered"
+    set_status(match, MatchStatus.OFFERED)
     match.accept_by = accept_by
     match.offered_at = utcnow()
     audit.record("match.offered", match, actor=actor, data={"accept_by": accept_by.isoformat()})
-    messages.offer_to_gp(match)
+    announce.offer_to_gp(match)
     return match
 
 
 def accept(match: Match, *, actor: User, today: date | None = None) -> Match:
     today = today or local_today()
-    if match.status != "offered":
+    if match.status != MatchStatus.OFFERED:
         raise MatchConflict("not_offered", "there is no open offer to accept")
-    if today > match.accept_by:
+    if match.accept_by is None or today > match.accept_by:
         raise MatchConflict("offer_expired", "the acceptance deadline has passed")
-    _end(match, "accepted")
-    window = current_availability(match.gp)
+    _end(match, MatchStatus.ACCEPTED)
+    window = current_window(match.gp)
     if window is not None:
-        window.status = "fulfilled"
+        set_status(window, AvailabilityStatus.FULFILLED)
     audit.record("match.accepted", match, actor=actor)
-    messages.offer_answered(match)
+    announce.offer_answered(match)
     return match
 
 
 def decline(match: Match, *, actor: User, today: date | None = None) -> Match:
     """The GP says no: the period is open again and this pair is never proposed again."""
     today = today or local_today()
-    if match.status not in ("proposed", "offered"):
+    if match.status not in (MatchStatus.PROPOSED, MatchStatus.OFFERED):
         raise MatchConflict("not_declinable", "there is nothing to decline")
-    if match.status == "offered" and today > match.accept_by:
+    if match.status == MatchStatus.OFFERED and (match.accept_by is None or today > match.accept_by):
         raise MatchConflict("offer_expired", "the acceptance deadline has passed")
-    _end(match, "declined")
+    _end(match, MatchStatus.DECLINED)
     audit.record("match.declined", match, actor=actor)
-    messages.offer_answered(match)
+    announce.offer_answered(match)
     return match
 
 
@@ -250,22 +237,85 @@ def expire_offers(
 ) -> list[Match]:
     """Offers whose deadline is before ``as_of`` (in ``region`` only, if given) expire; their
     periods open again."""
-    query = sa.select(Match).where(Match.status == "offered", Match.accept_by < as_of)
+    query = sa.select(Match).where(Match.status == MatchStatus.OFFERED, Match.accept_by < as_of)
     if region is not None:
         query = query.where(Match.period_id.in_(period_ids_in_regions([region.id])))
     overdue = db.session.scalars(query.order_by(Match.id)).all()
     for match in overdue:
-        _end(match, "expired")
+        _end(match, MatchStatus.EXPIRED)
         audit.record("match.expired", match, actor=actor)
-        messages.offer_answered(match)
+        announce.offer_answered(match)
     return list(overdue)
 
 
 def record_hired(match: Match, *, actor: User) -> Match:
-    if match.status != "accepted":
+    if match.status != MatchStatus.ACCEPTED:
         raise MatchConflict("not_accepted", "only an accepted placement can be hired")
     if match.hired_at is not None:
         raise MatchConflict("already_hired", "the hiring is already recorded")
     match.hired_at = utcnow()
     audit.record("match.hired", match, actor=actor)
+    return match
+
+
+def propose(
+    period: Period,
+    gp_id: int,
+    *,
+    run: MatchingRun,
+    gp_rank: int | None,
+    priority_position: int | None,
+    explanation: dict[str, Any],
+    confirmed: bool,
+) -> Match:
+    """A run's new proposal: the GP hears of it, and the trust too when the rules confirm it
+    at once. The period becomes matched."""
+    match = new(
+        Match,
+        MatchStatus.PROPOSED,
+        period=period,
+        gp_id=gp_id,
+        run=run,
+        source="solver",
+        gp_rank=gp_rank,
+        priority_position=priority_position,
+        explanation=explanation,
+        confirmed_at=utcnow() if confirmed else None,
+    )
+    db.session.add(match)
+    db.session.flush()
+    follow_match(period)
+    announce.proposal_to_gp(match)
+    if confirmed:
+        announce.proposal_to_trust(match)
+    return match
+
+
+def keep_proposal(
+    match: Match,
+    *,
+    run: MatchingRun,
+    gp_rank: int | None,
+    priority_position: int | None,
+    confirm_now: bool,
+) -> Match:
+    """A run makes the same proposal again: it takes the run's ranks, and is confirmed now
+    if the rules have switched to automatic confirmation since."""
+    match.run = run
+    match.gp_rank = gp_rank
+    match.priority_position = priority_position
+    if confirm_now and match.confirmed_at is None:
+        match.confirmed_at = utcnow()
+        announce.proposal_to_trust(match)
+    return match
+
+
+def supersede(match: Match, *, run: MatchingRun) -> Match:
+    """A run no longer makes this unconfirmed proposal: it ends (cancelled, the run named),
+    and its period follows."""
+    if match.status != MatchStatus.PROPOSED:
+        raise MatchConflict("not_proposed", "only a proposal can be superseded")
+    match.explanation = {**(match.explanation or {}), "superseded_by_run": run.id}
+    _end(match, MatchStatus.CANCELLED)
+    audit.record("match.superseded", match, data={"run_id": run.id})
     return match

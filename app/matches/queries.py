@@ -1,0 +1,21 @@
+"""Reading matches: the live match that holds a period or a GP."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import GP, Match, Period
+from app.models.statuses import LIVE_MATCH_STATUSES
+
+
+def live_match_for_period(period: Period) -> Match | None:
+    return db.session.scalar(
+        sa.select(Match).where(Match.period_id == period.id, Match.status.in_(LIVE_MATCH_STATUSES))
+    )
+
+
+def live_match_for_gp(gp: GP) -> Match | None:
+    return db.session.scalar(
+        sa.select(Match).where(Match.gp_id == gp.id, Match.status.in_(LIVE_MATCH_STATUSES))
+    )
