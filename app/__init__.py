@@ -91,7 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app)
     register_cli(app)
-    if app.config.get("SCHEDULER_ENABLED"):
+    if app.config["SCHEDULER_ENABLED"]:
         from .jobs import start_in_process
 
         start_in_process(app)

@@ -64,6 +64,23 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    # Self-registration: at most this many accounts per client address in the window.
+    REGISTRATION_WINDOW_MINUTES = 60
+    REGISTRATION_MAX_PER_ADDRESS = 10
+    # argon2id cost for new password hashes (older hashes are upgraded at the next login).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536  # KiB
+    ARGON2_PARALLELISM = 4
+    API_TOKEN_HOURS = 12  # how long an API token lives
+
+    # The matching engine's time limit for one region's problem, in seconds.
+    MATCHING_TIME_LIMIT_S = 60.0
+
+    # The JSON API's OpenAPI document (flask-smorest).
+    API_TITLE = "ALIS-portalen API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_JSON_PATH = "openapi.json"  # under the API's prefix, /api/v1
 
     @classmethod
     def from_environment(cls) -> dict:

@@ -12,7 +12,7 @@ CSP = (
 
 
 def register_security_headers(app: Flask) -> None:
-    hops = int(app.config.get("PROXY_FIX_X_FOR", 0) or 0)
+    hops = int(app.config["PROXY_FIX_X_FOR"])
     if hops:
         # Behind a reverse proxy: take the client address from X-Forwarded-For.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
@@ -23,7 +23,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if app.config.get("SESSION_COOKIE_SECURE"):
+        if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )

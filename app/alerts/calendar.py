@@ -26,7 +26,7 @@ HISTORY_DAYS = 365
 
 
 def _domain() -> str:
-    host = urlsplit(current_app.config.get("BASE_URL") or "").hostname
+    host = urlsplit(current_app.config["BASE_URL"]).hostname
     return host or "alis.invalid"
 
 
@@ -155,7 +155,7 @@ def calendar_feed(user: User, today: date | None = None) -> bytes:
         calendar.add("calscale", "GREGORIAN")
         calendar.add("method", "PUBLISH")
         calendar.add("x-wr-calname", _("ALIS portal"))
-        calendar.add("x-wr-timezone", current_app.config.get("TIMEZONE", "Europe/Oslo"))
+        calendar.add("x-wr-timezone", current_app.config["TIMEZONE"])
         if user.role == "gp":
             events = _gp_events(user, today) if user.gp else []
         else:

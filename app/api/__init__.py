@@ -25,24 +25,18 @@ api = AlisApi()
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("API_TITLE", "ALIS-portalen API")
-    app.config.setdefault("API_VERSION", "v1")
-    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
-    app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
-    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault(
-        "API_SPEC_OPTIONS",
-        {
-            "info": {
-                "description": "The public contract for trust HR systems, municipal systems "
-                "and scripts. Authenticate with `Authorization: Bearer <token>` from "
-                "POST /api/v1/auth/tokens. Errors: "
-                '`{"error": {"code", "message", "fields"}}`.'
-            },
-            "servers": [{"url": "/"}],
-            "security": [{"bearerAuth": []}],
+    # Not settings: where the API lives and what its document says (the contract).
+    app.config["OPENAPI_URL_PREFIX"] = PREFIX
+    app.config["API_SPEC_OPTIONS"] = {
+        "info": {
+            "description": "The public contract for trust HR systems, municipal systems "
+            "and scripts. Authenticate with `Authorization: Bearer <token>` from "
+            "POST /api/v1/auth/tokens. Errors: "
+            '`{"error": {"code", "message", "fields"}}`.'
         },
-    )
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+    }
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}

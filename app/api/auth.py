@@ -39,7 +39,7 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
         user=user,
         token_hash=_digest(raw),
         created_at=now,
-        expires_at=now + timedelta(hours=current_app.config.get("API_TOKEN_HOURS", 12)),
+        expires_at=now + timedelta(hours=current_app.config["API_TOKEN_HOURS"]),
     )
     db.session.add(token)
     db.session.flush()

@@ -38,9 +38,9 @@ def hasher() -> PasswordHasher:
     ph = current_app.extensions.get("argon2")
     if ph is None:
         ph = PasswordHasher(
-            time_cost=current_app.config.get("ARGON2_TIME_COST", 3),
-            memory_cost=current_app.config.get("ARGON2_MEMORY_COST", 65536),
-            parallelism=current_app.config.get("ARGON2_PARALLELISM", 4),
+            time_cost=current_app.config["ARGON2_TIME_COST"],
+            memory_cost=current_app.config["ARGON2_MEMORY_COST"],
+            parallelism=current_app.config["ARGON2_PARALLELISM"],
         )
         current_app.extensions["argon2"] = ph
     return ph

@@ -189,8 +189,8 @@ REGISTRATION_MARK = "(registration)"
 def registration_wait_minutes(address: str, now: datetime | None = None) -> int:
     """How long ``address`` must wait before another self-registration (0: go ahead)."""
     now = now or utcnow()
-    window = current_app.config.get("REGISTRATION_WINDOW_MINUTES", 60)
-    limit = current_app.config.get("REGISTRATION_MAX_PER_ADDRESS", 10)
+    window = current_app.config["REGISTRATION_WINDOW_MINUTES"]
+    limit = current_app.config["REGISTRATION_MAX_PER_ADDRESS"]
     recent = db.session.scalars(
         sa.select(LoginAttempt.at)
         .where(

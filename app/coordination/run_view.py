@@ -90,7 +90,7 @@ def tradeoff(run: MatchingRun, code: str) -> tuple[ModeOutcome, ModeOutcome] | N
         return None
     other_mode = OTHER_MODE[data["mode"]]
     other_problem = {**problem, "policy": {**problem["policy"], "mode": other_mode}}
-    limit = min(current_app.config.get("MATCHING_TIME_LIMIT_S", 60.0), PAGE_TIME_LIMIT_S)
+    limit = min(current_app.config["MATCHING_TIME_LIMIT_S"], PAGE_TIME_LIMIT_S)
     try:
         other = matching.solve(matching.problem_from_json(other_problem), time_limit_s=limit)
     except matching.ProblemError:

@@ -175,7 +175,7 @@ def passed_over(result: matching.Result) -> int:
 
 def run_matching(request: RunRequest) -> MatchingRun:
     """Do one run (flushes; the caller commits, or rolls back on error)."""
-    time_limit = current_app.config.get("MATCHING_TIME_LIMIT_S", 60.0)
+    time_limit = current_app.config["MATCHING_TIME_LIMIT_S"]
     check_run_date(request.as_of, dry_run=request.dry_run)
     if not request.dry_run:
         _take_lock()

@@ -81,3 +81,29 @@ def test_healthz(client):
 def test_engine_matches_backend(app, database_url):
     with app.app_context():
         assert db.engine.dialect.name == sa.make_url(database_url).get_backend_name()
+
+
+def test_every_setting_the_code_reads_is_declared_once_in_the_config():
+    """``config["X"]`` only, for an X that Config declares with its default; no
+    ``config.get("X", default)`` elsewhere (a second default is how two places disagree)."""
+    import pathlib
+    import re
+
+    from app.config import Config
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    read = re.compile(r"config\[\"([A-Z_0-9]+)\"\]")
+    with_default = re.compile(r"config\.get\(\"[A-Z_0-9]+\", ")
+    undeclared, defaults = [], []
+    for package in ("app", "notifications"):
+        for path in (root / package).rglob("*.py"):
+            if path.name == "config.py":
+                continue
+            text = path.read_text()
+            undeclared += [
+                f"{path.name}: {k}"
+                for k in read.findall(text)
+                if not hasattr(Config, k) and k not in ("OPENAPI_URL_PREFIX", "API_SPEC_OPTIONS")
+            ]
+            defaults += [f"{path.name}: {m}" for m in with_default.findall(text)]
+    assert undeclared == [] and defaults == []
