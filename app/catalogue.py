@@ -1,9 +1,11 @@
 """Every error code in words, once, in bokmål, nynorsk and English (through the message
 catalogues). Pages, the API and emails word a code with ``describe``; a field's own code with
-``describe_field``. A code without words here falls back to a general sentence, and a test
-checks that every code the services raise has words."""
+``describe_field``. ``FIELD_OF`` says which form field a conflict belongs to on a page. A test
+checks that every code the services raise has words here."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -18,19 +20,132 @@ NOT_FOUND = {
     "run": _l("There is no such matching run, or you may not see it."),
 }
 
+# Conflicts: the action does not fit the state (409), and refusals of input (422).
 MESSAGES = {
+    # runs
     "run_in_future": _l(
-        "A run that changes anything cannot be dated after today. Make a dry run to look ahead."
+        "A run that changes anything cannot be dated after today. Make a dry run to look "
+        "ahead."
     ),
     "run_in_past": _l("Choose today or a later day."),
     "run_too_far": _l("Choose a day within five years."),
     "run_refused": _l(
         "Another matching run is in progress, or this date has already run. Try again soon."
     ),
+    # periods
+    "period_not_open": _l("The period is no longer open, so this is not possible."),
+    "not_withdrawable": _l("A filled or withdrawn period cannot be withdrawn."),
+    "period_started": _l("The period has already started."),
+    "period_taken": _l("The period already has an offer or a placement."),
+    "no_candidate": _l("The period has no candidate to make an offer to."),
+    # matches
+    "not_proposed": _l("Only a proposal that has not been offered yet allows this."),
+    "not_confirmed": _l("The ALIS coordinator must confirm the proposal before you make an offer."),
+    "already_confirmed": _l("The proposal is already confirmed."),
+    "deadline_in_past": _l("The deadline cannot be in the past."),
+    "deadline_after_start": _l("The deadline must be before the period starts."),
+    "not_offered": _l("There is no open offer to accept."),
+    "offer_expired": _l("The acceptance deadline has passed. The offer can no longer be answered."),
+    "not_declinable": _l("There is nothing to decline."),
+    "not_accepted": _l("Only a period the GP has accepted can be recorded as hired."),
+    "already_hired": _l("The hiring is already recorded."),
+    "not_cancellable": _l("Only proposals and open offers can be cancelled."),
+    "not_pinned": _l("The match is not pinned."),
+    "gp_not_available": _l("The GP has no active availability window."),
+    "outside_window": _l("The period does not fit the GP's availability window."),
+    "not_eligible": _l(
+        "The GP has fewer months of general practice than the trust's rules require."
+    ),
+    "gp_already_placed": _l("The GP already has an offer or a placement."),
+    "forbidden": _l("A coordinator has forbidden this pair."),
+    "already_forbidden": _l("This pair is already forbidden."),
+    "already_accepted": _l("The GP has accepted this period; it cannot be forbidden."),
+    "not_on_shortlist": _l("That GP is not on the shortlist any more."),
+    "conflict": _l("Another request changed this period or GP first. Try again."),
+    # input, on any field
+    "invalid_input": _l("The input is not valid."),
+    "bad_object_ref": _l("Write the object as type:number, e.g. period:12, match:3 or gp:5."),
+    "required": _l("This field is required."),
+    "too_long": _l("The text is too long."),
+    "out_of_range": _l("Enter a number from %(low)d to %(high)d."),
+    "unknown": _l("Not a valid value."),
+    # accounts and profiles
+    "email_taken": _l("An account with this email already exists. Log in instead."),
+    "hpr_taken": _l("This HPR number is already registered."),
+    "unknown_municipality": _l("Choose your municipality."),
+    "unknown_role": _l("Choose a role from the list."),
+    "trust_needed": _l("Choose the trust this person works for."),
+    "trust_for_staff_only": _l("Only trust staff belong to a trust."),
+    "region_for_coordinators_only": _l("Only coordinators have a region."),
+    # the shortlist
+    "shortlist_solver_policy": _l("The matching proposes one candidate for this trust."),
+    "shortlist_chosen": _l("The period has its candidate, so no shortlist is shown."),
+    "shortlist_not_in_problem": _l(
+        "The period is not open for matching (it has started, is advertised the ordinary way, "
+        "or is closed), so there is no shortlist."
+    ),
+    "shortlist_forbidden": _l("The period belongs to another trust."),
+    # availability windows
+    "window_exists": _l(
+        "You already have a current availability window. Edit it instead of creating a new one."
+    ),
+    "has_offer": _l(
+        "You have an open offer. Accept or decline it before you change your availability."
+    ),
+    "has_placement": _l(
+        "You have accepted a placement, so your availability can no longer change."
+    ),
+    "not_current": _l("This window is no longer current and cannot be changed."),
+    "bad_transition": _l("That change does not fit the window's status."),
+}
+
+# Input errors that read differently on each field: (field, code) -> words.
+FIELD_MESSAGES = {
+    ("start_date", "in_the_past"): _l("The first day cannot be in the past."),
+    ("end_date", "end_before_start"): _l("The last day must be after the first day."),
+    ("end_date", "too_short"): _l("A period must last at least 3 months."),
+    ("source", "unknown"): _l("Choose from the list."),
+    ("department_id", "unknown"): _l("Choose a department."),
+    ("department_id", "cannot_change"): _l(
+        "The department cannot change. Withdraw the period and publish a new one."
+    ),
+    ("split_months", "too_short"): _l("Each part must last at least 3 months."),
+    ("split_months", "no_split"): _l(
+        "The period is too short to split into parts of this length. Leave the field empty "
+        "to publish it as one period."
+    ),
+    ("reason", "required"): _l("Give a reason."),
+    ("priority", "empty"): _l("Choose at least one priority key."),
+    ("priority", "duplicate"): _l("Each key can be used once only."),
+    ("priority", "lottery_not_last"): _l(
+        "The lottery decides last: put it in the last used position."
+    ),
+    ("trust_id", "exists"): _l("This trust already has its own rules."),
+    ("policy", "region_policy"): _l("A region's rules cannot be removed."),
+}
+
+# The form field a conflict belongs to on the coordinators' assign and forbid pages.
+FIELD_OF = {
+    "period_not_open": "period_id",
+    "period_started": "period_id",
+    "period_taken": "period_id",
+    "gp_not_available": "gp_id",
+    "outside_window": "gp_id",
+    "not_eligible": "gp_id",
+    "gp_already_placed": "gp_id",
+    "forbidden": "gp_id",
+    "already_forbidden": "gp_id",
+    "already_accepted": "gp_id",
+    "deadline_in_past": "accept_by",
+    "deadline_after_start": "accept_by",
 }
 
 
-def describe(code: str, **params) -> str:
+def _fill(text: Any, params: dict[str, Any]) -> str:
+    return str(text) % params if params else str(text)
+
+
+def describe(code: str, **params: Any) -> str:
     """The words for ``code`` in the current language."""
     if code.startswith("not_found."):
         text = NOT_FOUND.get(code.partition(".")[2], NOT_FOUND["object"])
@@ -38,8 +153,18 @@ def describe(code: str, **params) -> str:
         text = MESSAGES.get(code)
     if text is None:
         return gettext("This is not possible right now.")
-    return str(text) % params if params else str(text)
+    return _fill(text, params)
 
 
-def describe_field(field: str, code: str) -> str:
-    return describe(code)
+def describe_field(field: str, code: str, **params: Any) -> str:
+    """The words for ``code`` on input ``field``: the field's own words, else the code's."""
+    text = FIELD_MESSAGES.get((field, code))
+    if text is not None:
+        return _fill(text, params)
+    if code in MESSAGES:
+        return describe(code, **params)
+    return gettext("Check this field.")
+
+
+def known(code: str) -> bool:
+    return code in MESSAGES or code.startswith("not_found.")

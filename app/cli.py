@@ -106,7 +106,7 @@ def matching_run(as_of, dry_run, region_code) -> None:
     try:
         run = execute(request)
     except RunRefused as refused:
-        raise click.ClickException(str(refused)) from refused
+        raise click.ClickException(refused.message) from refused
     summary = run.summary
     click.echo(
         f"Run {run.id} ({'dry run' if run.dry_run else 'committed'}) as of {run.as_of}: "

@@ -69,18 +69,11 @@ class Conflict(BrokenRule):
 
 
 class MatchConflict(Conflict):
-    """A transition that does not fit the state of a match or a period. ``message`` is the
-    catalogue's words for the code, else the plain English the rule gave."""
+    """A transition that does not fit the state of a match or a period."""
 
-    def __init__(self, code: str, fallback: str = ""):
+    def __init__(self, code: str, detail: str = ""):
         super().__init__(code)
-        self.fallback = fallback
-
-    @property
-    def message(self) -> str:
-        from .catalogue import MESSAGES, describe
-
-        return describe(self.code) if self.code in MESSAGES else self.fallback
+        self.detail = detail  # for logs: what the rule saw, in plain English
 
 
 class Forbidden(BrokenRule):

@@ -21,8 +21,8 @@ def nightly_matching(app: Flask, as_of: date | None = None) -> str:
         try:
             run = execute(request)
         except RunRefused as refused:
-            app.logger.info("nightly matching skipped: %s", refused)
-            return f"skipped: {refused}"
+            app.logger.info("nightly matching skipped: %s", refused.detail)
+            return f"skipped: {refused.detail}"
         return f"run {run.id}: {run.proposals} proposals, {run.advertised} advertised"
 
 

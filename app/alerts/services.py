@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Notification, Region, Specialty, Subscription, Trust, User
 from app.models.notifications import CHANNELS, FREQUENCIES
@@ -21,13 +22,12 @@ MIN_HORIZON, MAX_HORIZON = 1, 60
 TOPIC_FOR_ROLE = {"gp": "periods", "trust": "availabilities"}
 
 
-class SubscriptionError(ValueError):
+class SubscriptionError(InvalidInput):
     """Invalid subscription input; ``fields`` maps each field to a machine code: unknown,
     duplicate, too_many, out_of_range, not_allowed."""
 
     def __init__(self, fields: dict[str, str]):
-        super().__init__(", ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = fields
+        super().__init__("invalid_input", fields=fields)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import marshmallow as ma
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app.catalogue import describe
 from app.errors import BrokenRule, NotFound
 
 CODES = {
@@ -103,5 +104,10 @@ def from_http_exception(error: HTTPException):
 
 def from_broken_rule(error: BrokenRule):
     """The error format for a broken rule: its status, code, words and field words."""
-    code = "not_found" if isinstance(error, NotFound) else error.code
-    return error_response(error.status, code, error.message, error.field_messages())
+    if isinstance(error, NotFound):
+        return error_response(404, "not_found", error.message, error.field_messages())
+    if error.status == 422:  # wrong input: the documented code, the words on each field
+        return error_response(
+            422, "validation_failed", describe("invalid_input"), error.field_messages()
+        )
+    return error_response(error.status, error.code, error.message, error.field_messages())

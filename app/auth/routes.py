@@ -130,12 +130,7 @@ def register():
             gp = register_gp(data)
         except AccountError as error:
             db.session.rollback()
-            messages = {
-                "email": _("An account with this email already exists. Log in instead."),
-                "hpr_number": _("This HPR number is already registered."),
-                "municipality_id": _("Choose your municipality."),
-            }
-            getattr(form, error.field).errors.append(messages.get(error.field, error.message))
+            getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()
             _start_session(gp.user, remember=False)

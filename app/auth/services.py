@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import audit
+from app.errors import BrokenRule
 from app.extensions import db
 from app.models import GP, LoginAttempt, Municipality, Region, Trust, User
 from app.models.types import utcnow
@@ -25,13 +26,14 @@ from .passwords import hash_password, needs_rehash, verify_password
 _DUMMY_HASH: str | None = None
 
 
-class AccountError(ValueError):
-    """A rule about accounts was broken; ``field`` names the input at fault."""
+class AccountError(BrokenRule):
+    """A rule about accounts or profiles was broken on input ``field`` (words:
+    app.catalogue). An email or HPR number that is taken is a conflict (409); the rest is
+    wrong input (422)."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+    def __init__(self, field: str, code: str):
+        super().__init__(code, field=field)
+        self.status = 409 if code in ("email_taken", "hpr_taken") else 422
 
 
 def normalise_email(email: str) -> str:
@@ -54,16 +56,16 @@ def create_user(
 ) -> User:
     """Add a user (flushes); the email must be new."""
     if role not in ROLES:
-        raise AccountError("role", f"unknown role {role!r}")
+        raise AccountError("role", "unknown_role")
     if role == "trust" and trust is None:
-        raise AccountError("trust", "trust staff need a trust")
+        raise AccountError("trust", "trust_needed")
     if role != "trust" and trust is not None:
-        raise AccountError("trust", "only trust staff belong to a trust")
+        raise AccountError("trust", "trust_for_staff_only")
     if role != "coordinator" and region is not None:
-        raise AccountError("region", "only coordinators have a region")
+        raise AccountError("region", "region_for_coordinators_only")
     email = normalise_email(email)
     if get_user_by_email(email) is not None:
-        raise AccountError("email", "email already registered")
+        raise AccountError("email", "email_taken")
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -97,9 +99,9 @@ def register_gp(data: GPRegistration) -> GP:
     """Create a GP's user and profile (flushes)."""
     municipality = db.session.get(Municipality, data.municipality_id)
     if municipality is None:
-        raise AccountError("municipality_id", "unknown municipality")
+        raise AccountError("municipality_id", "unknown_municipality")
     if db.session.scalar(sa.select(GP.id).where(GP.hpr_number == data.hpr_number)):
-        raise AccountError("hpr_number", "HPR number already registered")
+        raise AccountError("hpr_number", "hpr_taken")
     user = create_user(data.email, data.password, "gp", locale=data.locale)
     gp = GP(
         user=user,

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from app.access import gp_ids_in_regions, is_national, period_ids_in_regions
+from app.errors import InvalidInput
 from app.extensions import db
 from app.models import (
     GP,
@@ -42,8 +43,12 @@ STORED_TO_WRITTEN = {stored: written for written, names in OBJECT_TYPES.items() 
 _OBJECT_RE = re.compile(r"^\s*([a-z_]+)\s*:\s*(\d{1,12})\s*$", re.IGNORECASE)
 
 
-class ObjectRefError(ValueError):
+class ObjectRefError(InvalidInput):
     """An object filter that is not ``type:id`` with a known type."""
+
+    def __init__(self, text: str):
+        super().__init__("bad_object_ref", field="object")
+        self.text = text
 
 
 def parse_object_ref(text: str) -> tuple[str, int]:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app import audit
+from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Policy, Region, Trust, User
 from app.models.reference import CONFIRMATIONS, MODES, PRIORITY_KEYS, SELECTIONS
@@ -24,14 +25,13 @@ FIELDS = ("priority", *RANGES, *CHOICES)
 REASON_MAX = 1000
 
 
-class PolicyError(ValueError):
+class PolicyError(InvalidInput):
     """Invalid policy input. ``fields`` maps each field to a machine code: required,
     out_of_range, unknown, empty, duplicate, lottery_not_last; ``duplicate_positions``
     names the repeated positions of the priority order (1-based)."""
 
     def __init__(self, fields: dict[str, str], duplicate_positions: tuple[int, ...] = ()):
-        super().__init__(", ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = fields
+        super().__init__("invalid_input", fields=fields)
         self.duplicate_positions = duplicate_positions
 
 

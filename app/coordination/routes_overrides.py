@@ -39,7 +39,7 @@ def match_action(match_id: int, action: str):
                 lifecycle.unpin(match, reason=form.reason.data.strip(), actor=user)
         except MatchConflict as conflict:
             db.session.rollback()
-            error = words.conflict(conflict.code, conflict.message)[1]
+            error = words.conflict(conflict.code)[1]
             status = 409
         else:
             db.session.commit()
@@ -89,7 +89,7 @@ def _pair_page(kind: str):
                 lifecycle.forbid(period, gp, reason=reason, actor=user)
         except MatchConflict as conflict:
             db.session.rollback()
-            field, message = words.conflict(conflict.code, conflict.message)
+            field, message = words.conflict(conflict.code)
             form[field].errors.append(message)
             status = 409
         else:

@@ -5,52 +5,23 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.catalogue import FIELD_OF, describe, describe_field
 from app.labels import AUDIT_ACTIONS
 
 from .policies import RANGES
 
-# MatchConflict codes (app/lifecycle) and the field each belongs to.
-CONFLICTS = {
-    "period_not_open": ("period_id", _l("The period is no longer open for matching.")),
-    "period_started": ("period_id", _l("The period has already started.")),
-    "period_taken": ("period_id", _l("The period already has an offer or a placement.")),
-    "gp_not_available": ("gp_id", _l("The GP has no active availability window.")),
-    "outside_window": ("gp_id", _l("The period does not fit the GP's availability window.")),
-    "not_eligible": (
-        "gp_id",
-        _l("The GP has fewer months of general practice than the trust's rules require."),
-    ),
-    "gp_already_placed": ("gp_id", _l("The GP already has an offer or a placement.")),
-    "forbidden": ("gp_id", _l("A coordinator has forbidden this pair.")),
-    "already_forbidden": ("gp_id", _l("This pair is already forbidden.")),
-    "already_accepted": ("gp_id", _l("The GP has accepted this period; it cannot be forbidden.")),
-    "not_cancellable": ("reason", _l("Only proposals and open offers can be cancelled.")),
-    "not_pinned": ("reason", _l("The match is not pinned.")),
-    "not_proposed": ("reason", _l("Only proposals can be confirmed.")),
-    "already_confirmed": ("reason", _l("The proposal is already confirmed.")),
-}
 
-
-def conflict(code: str, fallback: str) -> tuple[str, str]:
-    """(field, message) for a MatchConflict code."""
-    field, message = CONFLICTS.get(code, ("reason", None))
-    return field, str(message) if message is not None else fallback
+def conflict(code: str) -> tuple[str, str]:
+    """(form field, words) for a MatchConflict code on the assign and forbid pages."""
+    return FIELD_OF.get(code, "reason"), describe(code)
 
 
 def policy_error(field: str, code: str) -> str:
-    """The message for a PolicyError code on ``field``."""
+    """The words for a PolicyError code on ``field``."""
+    params = {}
     if code == "out_of_range" and field in RANGES:
-        low, high = RANGES[field]
-        return _("Enter a number from %(low)d to %(high)d.", low=low, high=high)
-    return {
-        "required": _("This field is required."),
-        "too_long": _("The text is too long."),
-        "empty": _("Choose at least one priority key."),
-        "duplicate": _("Each key can be used once only."),
-        "lottery_not_last": _("The lottery decides last: put it in the last used position."),
-        "exists": _("This trust already has its own rules."),
-        "region_policy": _("A region's rules cannot be removed."),
-    }.get(code, _("Not a valid value."))
+        params = dict(zip(("low", "high"), RANGES[field], strict=True))
+    return describe_field(field, code, **params)
 
 
 TRIGGERS = {

@@ -83,30 +83,6 @@ REASON_VARIANTS = {
 }
 
 # MatchConflict and availability conflict codes, translated (the services' messages are English).
-CONFLICT_MESSAGES = {
-    "not_offered": _l("There is no open offer to accept."),
-    "offer_expired": _l("The acceptance deadline has passed. The offer can no longer be answered."),
-    "not_declinable": _l("There is nothing to decline."),
-    "window_exists": _l(
-        "You already have a current availability window. Edit it instead of creating a new one."
-    ),
-    "has_offer": _l(
-        "You have an open offer. Accept or decline it before you change your availability."
-    ),
-    "has_placement": _l(
-        "You have accepted a placement, so your availability can no longer change."
-    ),
-    "not_current": _l("This window is no longer current and cannot be changed."),
-    "bad_transition": _l("That change does not fit the window's status."),
-}
-
-
-def conflict_message(code: str, fallback: str) -> str:
-    """The translated message for a conflict code (the service's own text if unknown)."""
-    text = CONFLICT_MESSAGES.get(code)
-    return str(text) if text is not None else fallback
-
-
 # After pausing, resuming or withdrawing a window.
 STATUS_MESSAGES = {
     "pause": _l("Your availability is paused. The matching leaves you out until you resume."),

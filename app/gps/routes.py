@@ -22,7 +22,6 @@ from .labels import (
     AVAILABILITY_STATUS_LABELS,
     OUTCOME_LABELS,
     STATUS_MESSAGES,
-    conflict_message,
 )
 
 
@@ -83,7 +82,7 @@ def availability_new(gp):
             show_errors(form, error.fields)
         except services.AvailabilityConflict as error:
             db.session.rollback()
-            flash(conflict_message(error.code, error.message), "error")
+            flash(error.message, "error")
             return redirect(url_for("gp.availability"))
         else:
             db.session.commit()
@@ -102,7 +101,7 @@ def availability_edit(gp, availability_id: int):
     try:
         lifecycle.check_editable(window)
     except services.AvailabilityConflict as error:
-        flash(conflict_message(error.code, error.message), "error")
+        flash(error.message, "error")
         return redirect(url_for("gp.availability"))
     form = window_form(
         window, months=services.default_months(gp), home_region_id=_home_region_id(gp)
@@ -135,7 +134,7 @@ def availability_status(gp, availability_id: int):
         lifecycle.set_availability_status(window, action, actor=_actor())
     except services.AvailabilityConflict as error:
         db.session.rollback()
-        flash(conflict_message(error.code, error.message), "error")
+        flash(error.message, "error")
         return redirect(url_for("gp.availability"), 303)
     db.session.commit()
     flash(str(STATUS_MESSAGES[action]), "success")
@@ -173,7 +172,7 @@ def match_answer(gp, match_id: int, answer: str):
         lifecycle.answer_match(match, answer, actor=_actor())
     except MatchConflict as error:
         db.session.rollback()
-        flash(conflict_message(error.code, error.message), "error")
+        flash(error.message, "error")
         return _matches_page(gp, 409)
     db.session.commit()
     if answer == "accept":

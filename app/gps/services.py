@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from app.access import current_window as _current_window
 from app.dates import add_months, covers_months, local_today
+from app.errors import Conflict
 from app.extensions import db
 from app.matches.queries import live_match_for_gp
 from app.models import GP, Availability, Match, Period, Specialty, Trust
@@ -26,7 +27,6 @@ from app.models.availability import CURRENT_AVAILABILITY
 from app.models.matching import LIVE_MATCH_STATUSES
 
 from .explanations import Explanation, explanations_for
-from .labels import conflict_message
 
 __all__ = [
     "AvailabilityConflict",
@@ -53,13 +53,8 @@ class AvailabilityError(ValueError):
         self.codes = codes
 
 
-class AvailabilityConflict(Exception):
-    """The change does not fit the current state; ``code`` is machine-readable."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class AvailabilityConflict(Conflict):
+    """The change does not fit the window's current state (words: app.catalogue)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +83,7 @@ class _Checked:
 
 
 def availability_conflict(code: str) -> AvailabilityConflict:
-    return AvailabilityConflict(code, conflict_message(code, code))
+    return AvailabilityConflict(code)
 
 
 def default_months(gp: GP) -> int:

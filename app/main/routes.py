@@ -73,11 +73,7 @@ def profile():
             )
         except ProfileError as error:
             db.session.rollback()
-            getattr(form, error.field).errors.append(
-                _("This HPR number is already registered.")
-                if error.field == "hpr_number"
-                else _("Choose your municipality.")
-            )
+            getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()
             flash(_("Your profile is saved.") if changes else _("Nothing was changed."), "success")
@@ -197,9 +193,9 @@ def users():
                     region=region,
                     actor=current_user._get_current_object(),
                 )
-            except AccountError:
+            except AccountError as error:
                 db.session.rollback()
-                form.email.errors.append(_("An account with this email already exists."))
+                form[error.field if error.field in form else "email"].errors.append(error.message)
             else:
                 db.session.commit()
                 flash(_("The account %(email)s is created.", email=user.email), "success")

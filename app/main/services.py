@@ -7,14 +7,12 @@ from datetime import date
 import sqlalchemy as sa
 
 from app import audit
+from app.auth.services import AccountError
 from app.extensions import db
 from app.models import GP, Department, Municipality, User
 
-
-class ProfileError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+# A profile breaks the same rules as a registration.
+ProfileError = AccountError
 
 
 def save_gp_profile(
@@ -36,10 +34,10 @@ def save_gp_profile(
     Returns {field: (old, new)} of what changed."""
     municipality = db.session.get(Municipality, municipality_id)
     if municipality is None:
-        raise ProfileError("municipality_id", "unknown municipality")
+        raise ProfileError("municipality_id", "unknown_municipality")
     taken = db.session.scalar(sa.select(GP.id).where(GP.hpr_number == hpr_number))
     if taken is not None and (gp is None or taken != gp.id):
-        raise ProfileError("hpr_number", "HPR number already registered")
+        raise ProfileError("hpr_number", "hpr_taken")
     created = gp is None
     if created:
         gp = GP(user=user)

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app import lifecycle
 from app.access import get_period_or_404
 from app.auth.decorators import role_required
+from app.catalogue import describe, describe_field
 from app.errors import MatchConflict
 from app.extensions import db
 from app.forms import choices
@@ -29,7 +30,6 @@ from .forms import (
     PeriodFilterForm,
     WithdrawForm,
 )
-from .messages import SHORTLIST_UNAVAILABLE, conflict, field_error
 from .queries import (
     PeriodFilters,
     departments_in_scope,
@@ -106,7 +106,7 @@ def _fill_input(form: PeriodFieldsForm, department_id: int) -> PeriodInput:
 
 def _show_errors(form, error: PeriodError) -> None:
     for name, code in error.fields.items():
-        form[name].errors = [*form[name].errors, field_error(name, code)]
+        form[name].errors = [*form[name].errors, describe_field(name, code)]
 
 
 @bp.route("/periods/new", methods=["GET", "POST"])
@@ -160,7 +160,7 @@ def _detail(period: Period, *, offer_form=None, withdraw_form=None, status: int 
         try:
             entries = shortlist(period, user)
         except ShortlistUnavailable as error:
-            unavailable = str(SHORTLIST_UNAVAILABLE.get(error.code, error.message))
+            unavailable = error.message
     matches = match_history(period)
     context = {
         "period": period,
@@ -200,10 +200,10 @@ def choose(period_id: int):
         match = choose_candidate(period, int(form.gp_id.data), actor=_user())
     except ShortlistUnavailable as error:
         db.session.rollback()
-        flash(str(SHORTLIST_UNAVAILABLE.get(error.code, error.message)), "error")
+        flash(error.message, "error")
     except MatchConflict as error:
         db.session.rollback()
-        flash(conflict(error.code, error.message), "error")
+        flash(error.message, "error")
     else:
         db.session.commit()
         flash(_("%(name)s is chosen. Send the offer below.", name=match.gp.name), "success")
@@ -222,9 +222,9 @@ def offer(period_id: int):
         except MatchConflict as error:
             db.session.rollback()
             if error.code not in DEADLINE_CONFLICTS:
-                flash(conflict(error.code, error.message), "error")
+                flash(error.message, "error")
                 return redirect(url_for("periods.detail", period_id=period.id))
-            form.accept_by.errors = [*form.accept_by.errors, conflict(error.code, error.message)]
+            form.accept_by.errors = [*form.accept_by.errors, error.message]
         else:
             db.session.commit()
             flash(_("The offer is sent."), "success")
@@ -242,7 +242,7 @@ def hired(period_id: int):
             lifecycle.record_period_hired(period, actor=_user())
         except MatchConflict as error:
             db.session.rollback()
-            flash(conflict(error.code, error.message), "error")
+            flash(error.message, "error")
         else:
             db.session.commit()
             flash(_("The hiring is recorded."), "success")
@@ -255,7 +255,7 @@ def edit(period_id: int):
     """Change an open period's dates, source, on-call, description and contact."""
     period = get_period_or_404(period_id, _user())
     if period.status != "open":
-        flash(conflict("period_not_open", ""), "error")
+        flash(describe("period_not_open"), "error")
         return redirect(url_for("periods.detail", period_id=period.id))
     form = PeriodFieldsForm(obj=period)
     if form.validate_on_submit():
@@ -288,7 +288,7 @@ def withdraw(period_id: int):
             _show_errors(form, error)
         except MatchConflict as error:
             db.session.rollback()
-            flash(conflict(error.code, error.message), "error")
+            flash(error.message, "error")
             return redirect(url_for("periods.detail", period_id=period.id))
         else:
             db.session.commit()

@@ -13,8 +13,9 @@ from flask_babel import force_locale, gettext
 import matching
 from app import lifecycle
 from app.access import manages_trust
+from app.catalogue import describe
 from app.dates import local_today
-from app.errors import MatchConflict
+from app.errors import Conflict, MatchConflict
 from app.extensions import db
 from app.matches.queries import live_match_for_period
 from app.models import GP, Match, Period, User
@@ -23,13 +24,17 @@ from app.policy import effective_policy
 from app.runs.problem import build_problems
 
 
-class ShortlistUnavailable(Exception):
-    """No shortlist for this period; ``code``: solver_policy, chosen, not_in_problem, forbidden."""
+class ShortlistUnavailable(Conflict):
+    """No shortlist for this period; ``code``: solver_policy, chosen, not_in_problem, forbidden
+    (words: app.catalogue, as shortlist_<code>)."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(code)
+        self.detail = detail
+
+    @property
+    def message(self) -> str:
+        return describe(f"shortlist_{self.code}")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import matching
 from app import announce as messages
 from app import audit, lifecycle, lottery
 from app.dates import local_today
-from app.errors import BrokenRule, InvalidInput
+from app.errors import BrokenRule, Conflict, InvalidInput
 from app.extensions import db
 from app.models import MatchingRun, Period, Region, User
 from app.models.types import utcnow
@@ -31,8 +31,12 @@ from .problem import RegionProblem, build_problems
 ADVISORY_LOCK_KEY = 4_242_017  # "the matching run" on PostgreSQL
 
 
-class RunRefused(Exception):
+class RunRefused(Conflict):
     """Another run holds the lock, or this night's run already exists."""
+
+    def __init__(self, detail: str):
+        super().__init__("run_refused")
+        self.detail = detail
 
 
 # A dry run may look this far ahead; further is surely a typing error.

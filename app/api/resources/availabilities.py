@@ -13,10 +13,10 @@ from flask_babel import force_locale
 from flask_smorest import Blueprint
 
 from app import lifecycle
+from app.catalogue import describe
 from app.extensions import db
 from app.gps import services as windows
 from app.gps.explanations import OUTCOMES
-from app.gps.labels import conflict_message
 from app.models import GP, Availability
 from app.models.availability import AVAILABILITY_STATUSES
 
@@ -170,10 +170,10 @@ def window_rules() -> Iterator[None]:
     except windows.AvailabilityConflict as error:
         db.session.rollback()
         code = WINDOW_CONFLICTS.get(error.code, error.code)
-        raise ApiError(409, code, conflict_message(error.code, error.message)) from error
+        raise ApiError(409, code, error.message) from error
     except sa.exc.IntegrityError as error:  # a window made at the same moment elsewhere
         db.session.rollback()
-        raise ApiError(409, "availability_exists", conflict_message("window_exists", "")) from error
+        raise ApiError(409, "availability_exists", describe("window_exists")) from error
 
 
 def _window_input(data: dict[str, Any], gp: GP, current: Availability | None = None):

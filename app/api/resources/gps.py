@@ -18,7 +18,6 @@ from flask_smorest import Blueprint
 from app.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from app.auth.passwords import password_problem
 from app.auth.services import (
-    AccountError,
     GPRegistration,
     normalise_email,
     record_registration_attempt,
@@ -27,7 +26,7 @@ from app.auth.services import (
 )
 from app.extensions import db
 from app.i18n import _from_accept_language
-from app.main.services import ProfileError, save_gp_profile
+from app.main.services import save_gp_profile
 from app.models import GP, User
 from app.models.users import LOCALES, ROLES, SCHEMES
 
@@ -316,17 +315,6 @@ def register(data):
     try:
         gp = register_gp(registration)
         db.session.commit()
-    except AccountError as error:
-        db.session.rollback()
-        if error.field == "email":
-            raise ApiError(
-                409, "email_taken", "An account with this email already exists."
-            ) from error
-        if error.field == "hpr_number":
-            raise ApiError(409, "hpr_taken", "This HPR number is already registered.") from error
-        raise invalid(
-            {error.field: "Choose a municipality from GET /api/v1/municipalities."}
-        ) from error
     except sa.exc.IntegrityError as error:  # registered at the same moment elsewhere
         db.session.rollback()
         raise _taken(registration.email, registration.hpr_number) or ApiError(
@@ -367,15 +355,6 @@ def update_me(data):
         try:
             save_gp_profile(gp, user=user, actor=user, **merged)
             db.session.flush()
-        except ProfileError as error:
-            db.session.rollback()
-            if error.field == "hpr_number":
-                raise ApiError(
-                    409, "hpr_taken", "This HPR number is already registered."
-                ) from error
-            raise invalid(
-                {error.field: "Choose a municipality from GET /api/v1/municipalities."}
-            ) from error
         except sa.exc.IntegrityError as error:
             db.session.rollback()
             raise ApiError(409, "hpr_taken", "This HPR number is already registered.") from error

@@ -18,7 +18,6 @@ from app.runs.services import RunRefused, RunRequest, check_run_date, execute
 
 from ..auth import auth_required, caller
 from ..common import ListArgsSchema, list_schema, paginate
-from ..errors import ApiError
 
 blp = Blueprint(
     "api_matching", __name__, url_prefix="/matching", description="Matching runs (coordinators)"
@@ -138,8 +137,8 @@ def start_run(data: dict[str, Any]):
     )
     try:
         run = execute(request_)
-    except RunRefused as refused:
-        raise ApiError(409, "run_refused", f"The run was refused: {refused}.") from refused
+    except RunRefused:
+        raise  # 409 run_refused, in the error format
     except Exception as error:
         # execute() has rolled back, logged the error and recorded the failed run
         run = getattr(error, "failed_run", None)

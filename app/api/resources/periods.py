@@ -19,13 +19,13 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from app import access
+from app.catalogue import describe_field
 from app.errors import MatchConflict
 from app.extensions import db
 from app.i18n import current_locale
 from app.lifecycle import publish_periods, update_period, withdraw_period
 from app.models import Department, Period, Region, Specialty, Trust, User
 from app.models.periods import PERIOD_SOURCES, PERIOD_STATUSES
-from app.periods.messages import conflict, field_error
 from app.periods.services import PeriodError, PeriodInput, period_input
 
 from ..auth import auth_required, caller
@@ -207,11 +207,11 @@ def period_rules() -> Iterator[None]:
         db.session.commit()
     except PeriodError as error:
         db.session.rollback()
-        fields = {name: field_error(name, code) for name, code in error.fields.items()}
+        fields = {name: describe_field(name, code) for name, code in error.fields.items()}
         raise ApiError(422, "validation_failed", "The input is not valid.", fields) from error
     except MatchConflict as error:
         db.session.rollback()
-        raise ApiError(409, error.code, conflict(error.code, error.message)) from error
+        raise ApiError(409, error.code, error.message) from error
 
 
 def _new_period_input(data: dict, user: User) -> PeriodInput:
