@@ -24,8 +24,7 @@ NOT_FOUND = {
 MESSAGES = {
     # runs
     "run_in_future": _l(
-        "A run that changes anything cannot be dated after today. Make a dry run to look "
-        "ahead."
+        "A run that changes anything cannot be dated after today. Make a dry run to look ahead."
     ),
     "run_in_past": _l("Choose today or a later day."),
     "run_too_far": _l("Choose a day within five years."),
@@ -69,6 +68,7 @@ MESSAGES = {
     "too_long": _l("The text is too long."),
     "out_of_range": _l("Enter a number from %(low)d to %(high)d."),
     "unknown": _l("Not a valid value."),
+    "not_allowed": _l("This choice is not available for your role."),
     # accounts and profiles
     "email_taken": _l("An account with this email already exists. Log in instead."),
     "hpr_taken": _l("This HPR number is already registered."),
@@ -122,6 +122,35 @@ FIELD_MESSAGES = {
     ),
     ("trust_id", "exists"): _l("This trust already has its own rules."),
     ("policy", "region_policy"): _l("A region's rules cannot be removed."),
+    # availability windows (list entries are worded by their list: trusts[1] as trusts)
+    ("earliest_start", "required"): _l("Enter the earliest start."),
+    ("earliest_start", "in_the_past"): _l("The earliest start cannot be in the past."),
+    ("months", "required"): _l("Enter the number of months."),
+    ("months", "out_of_range"): _l("Choose between %(min)d and %(max)d months."),
+    ("latest_end", "required"): _l("Enter the latest end."),
+    ("latest_end", "end_before_start"): _l("The latest end must be after the earliest start."),
+    ("latest_end", "too_short"): _l(
+        "The window must cover at least %(n)d months: end on %(date)s or later."
+    ),
+    ("specialties", "required"): _l(
+        "Choose at least one specialty, or say that you accept another specialty."
+    ),
+    ("specialties", "too_many"): _l("Choose at most %(n)d."),
+    ("trusts", "too_many"): _l("Choose at most %(n)d."),
+    ("specialties", "unknown"): _l("Choose a specialty from the list."),
+    ("trusts", "unknown"): _l("Choose a trust from the list."),
+    ("specialties", "duplicate"): _l("You have already chosen this above."),
+    ("trusts", "duplicate"): _l("You have already chosen this above."),
+    # subscriptions
+    ("topic", "too_many"): _l("You have too many subscriptions. Delete one first."),
+    ("horizon_months", "out_of_range"): _l("Choose between 1 and 60 months."),
+    ("region", "unknown"): _l("Choose from the list."),
+    ("channel", "unknown"): _l("Choose from the list."),
+    ("frequency", "unknown"): _l("Choose from the list."),
+    ("trusts", "other_region"): _l(
+        "Choose trusts in one region: the matching places GPs one region at a time. Your "
+        "first choice is in %(region)s."
+    ),
 }
 
 # The form field a conflict belongs to on the coordinators' assign and forbid pages.
@@ -158,7 +187,7 @@ def describe(code: str, **params: Any) -> str:
 
 def describe_field(field: str, code: str, **params: Any) -> str:
     """The words for ``code`` on input ``field``: the field's own words, else the code's."""
-    text = FIELD_MESSAGES.get((field, code))
+    text = FIELD_MESSAGES.get((field.partition("[")[0], code))
     if text is not None:
         return _fill(text, params)
     if code in MESSAGES:

@@ -9,6 +9,7 @@ from wtforms import RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 
 from app.announce import trust_specialty_ids
+from app.catalogue import describe_field
 from app.extensions import db
 from app.forms import BaseForm, choices
 from app.i18n import current_locale
@@ -29,13 +30,6 @@ HORIZONS = (3, 6, 12, 18, 24, 36)
 ANYWHERE = 0
 
 # What each service error code means next to a field.
-ERROR_TEXTS = {
-    "unknown": _l("Choose from the list."),
-    "duplicate": _l("Each choice may appear only once."),
-    "too_many": _l("You have too many subscriptions. Delete one first."),
-    "out_of_range": _l("Choose between 1 and 60 months."),
-    "not_allowed": _l("This choice is not available for your role."),
-}
 
 
 class SubscriptionForm(BaseForm):
@@ -118,7 +112,7 @@ def show_errors(form: SubscriptionForm, fields: dict[str, str]) -> None:
     names = {"topic": "specialties", "region": "region"}
     for name, code in fields.items():
         field = getattr(form, names.get(name, name), None) or form.specialties
-        field.errors = [*field.errors, ERROR_TEXTS.get(code, code)]
+        field.errors = [*field.errors, describe_field(name, code)]
 
 
 def preferences_form(user: User, formdata=None) -> MessagePreferencesForm:

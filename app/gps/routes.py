@@ -79,7 +79,7 @@ def availability_new(gp):
             lifecycle.create_availability(gp, form_input(form), actor=_actor())
         except services.AvailabilityError as error:
             db.session.rollback()
-            show_errors(form, error.fields)
+            show_errors(form, error.field_messages())
         except services.AvailabilityConflict as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -89,7 +89,7 @@ def availability_new(gp):
             flash(_("Your availability is registered. The matching runs every night."), "success")
             return redirect(url_for("gp.availability"))
     elif form.is_submitted():
-        show_errors(form, services.validate_availability(form_input(form)).fields)
+        show_errors(form, services.validate_availability(form_input(form)).messages())
     return _form_page(gp, form, None, 422 if form.is_submitted() else 200)
 
 
@@ -111,7 +111,7 @@ def availability_edit(gp, availability_id: int):
             changes = lifecycle.update_availability(window, form_input(form), actor=_actor())
         except services.AvailabilityError as error:
             db.session.rollback()
-            show_errors(form, error.fields)
+            show_errors(form, error.field_messages())
         else:
             db.session.commit()
             flash(
@@ -120,7 +120,9 @@ def availability_edit(gp, availability_id: int):
             )
             return redirect(url_for("gp.availability"))
     elif form.is_submitted():
-        show_errors(form, services.validate_availability(form_input(form), current=window).fields)
+        show_errors(
+            form, services.validate_availability(form_input(form), current=window).messages()
+        )
     return _form_page(gp, form, window, 422 if form.is_submitted() else 200)
 
 

@@ -15,11 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort
 from flask_babel import format_date
-from flask_babel import gettext as _
 
 from app.access import current_window as _current_window
+from app.catalogue import describe_field
 from app.dates import add_months, covers_months, local_today
-from app.errors import Conflict
+from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.matches.queries import live_match_for_gp
 from app.models import GP, Availability, Match, Period, Specialty, Trust
@@ -42,15 +42,27 @@ MIN_MONTHS, MAX_MONTHS = 3, 24
 STATUS_ACTIONS = ("pause", "resume", "withdraw")
 
 
-class AvailabilityError(ValueError):
-    """Invalid input. ``fields`` maps a field to its message in the user's language, and
-    ``codes`` the same fields to machine codes. List entries are named ``specialties[i]``
-    and ``trusts[i]`` (i counts the given ids from 0)."""
+class AvailabilityError(InvalidInput):
+    """Invalid input. ``fields`` maps each field to a machine code (``field_messages()``
+    words them, app.catalogue). List entries are named ``specialties[i]`` and ``trusts[i]``
+    (i counts the given ids from 0)."""
 
-    def __init__(self, fields: dict[str, str], codes: dict[str, str]):
-        super().__init__(", ".join(f"{k}: {v}" for k, v in codes.items()))
-        self.fields = fields
-        self.codes = codes
+    def __init__(self, codes: dict[str, str], params: dict[str, dict[str, Any]]):
+        super().__init__("invalid_input", fields=codes)
+        self.params = params
+
+    @property
+    def codes(self) -> dict[str, str]:
+        return self.fields
+
+    def field_messages(self) -> dict[str, str]:
+        return _words(self.fields, self.params)
+
+
+def _words(codes: dict[str, str], params: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return {
+        name: describe_field(name, code, **params.get(name, {})) for name, code in codes.items()
+    }
 
 
 class AvailabilityConflict(Conflict):
@@ -73,13 +85,17 @@ class AvailabilityInput:
 class _Checked:
     specialties: list[Specialty] = field(default_factory=list)
     trusts: list[Trust] = field(default_factory=list)
-    fields: dict[str, str] = field(default_factory=dict)
     codes: dict[str, str] = field(default_factory=dict)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def error(self, name: str, code: str, message: str) -> None:
+    def error(self, name: str, code: str, **params: Any) -> None:
         if name not in self.codes:
             self.codes[name] = code
-            self.fields[name] = message
+            self.params[name] = params
+
+    def messages(self) -> dict[str, str]:
+        """{field: words} for every error found."""
+        return _words(self.codes, self.params)
 
 
 def availability_conflict(code: str) -> AvailabilityConflict:
@@ -113,21 +129,19 @@ def get_window_or_404(availability_id: int, gp: GP) -> Availability:
     return window
 
 
-def _check_list(
-    checked: _Checked, name: str, ids: tuple[int, ...], model: type, unknown: str
-) -> list[Any]:
+def _check_list(checked: _Checked, name: str, ids: tuple[int, ...], model: type) -> list[Any]:
     found: list[Any] = []
     if len(ids) > MAX_WISHES:
-        checked.error(name, "too_many", _("Choose at most %(n)d.", n=MAX_WISHES))
+        checked.error(name, "too_many", n=MAX_WISHES)
         return found
     seen: set[int] = set()
     for i, item_id in enumerate(ids):
         entry = f"{name}[{i}]"
         item = db.session.get(model, item_id)
         if item is None:
-            checked.error(entry, "unknown", unknown)
+            checked.error(entry, "unknown")
         elif item_id in seen:
-            checked.error(entry, "duplicate", _("You have already chosen this above."))
+            checked.error(entry, "duplicate")
         else:
             found.append(item)
         seen.add(item_id)
@@ -142,72 +156,41 @@ def validate_availability(
     checked = _Checked()
     start, end, months = data.earliest_start, data.latest_end, data.months
     if start is None:
-        checked.error("earliest_start", "required", _("Enter the earliest start."))
+        checked.error("earliest_start", "required")
     elif start < today and not (current is not None and current.earliest_start == start):
         # an unchanged start of a window that has begun may stay
-        checked.error(
-            "earliest_start", "in_the_past", _("The earliest start cannot be in the past.")
-        )
+        checked.error("earliest_start", "in_the_past")
     if months is None:
-        checked.error("months", "required", _("Enter the number of months."))
+        checked.error("months", "required")
     elif not MIN_MONTHS <= months <= MAX_MONTHS:
-        checked.error(
-            "months",
-            "out_of_range",
-            _("Choose between %(min)d and %(max)d months.", min=MIN_MONTHS, max=MAX_MONTHS),
-        )
+        checked.error("months", "out_of_range", min=MIN_MONTHS, max=MAX_MONTHS)
     if end is None:
-        checked.error("latest_end", "required", _("Enter the latest end."))
+        checked.error("latest_end", "required")
     elif start is not None and end <= start:
-        checked.error(
-            "latest_end", "end_before_start", _("The latest end must be after the earliest start.")
-        )
+        checked.error("latest_end", "end_before_start")
     elif (
         start is not None
         and "months" not in checked.codes
         and not covers_months(start, end, months)
     ):
         last = add_months(start, months) - timedelta(days=1)
-        checked.error(
-            "latest_end",
-            "too_short",
-            _(
-                "The window must cover at least %(n)d months: end on %(date)s or later.",
-                n=months,
-                date=format_date(last, "long"),
-            ),
-        )
-    ids, unknown = data.specialty_ids, _("Choose a specialty from the list.")
-    checked.specialties = _check_list(checked, "specialties", ids, Specialty, unknown)
+        checked.error("latest_end", "too_short", n=months, date=format_date(last, "long"))
+    checked.specialties = _check_list(checked, "specialties", data.specialty_ids, Specialty)
     if not data.specialty_ids and not data.accept_other_specialty:
-        checked.error(
-            "specialties",
-            "required",
-            _("Choose at least one specialty, or say that you accept another specialty."),
-        )
-    checked.trusts = _check_list(
-        checked, "trusts", data.trust_ids, Trust, _("Choose a trust from the list.")
-    )
+        checked.error("specialties", "required")
+    checked.trusts = _check_list(checked, "trusts", data.trust_ids, Trust)
     if checked.trusts:
         region = checked.trusts[0].region
         for i, trust_id in enumerate(data.trust_ids):
             trust = db.session.get(Trust, trust_id)
             if trust is not None and trust.region_id != region.id:
-                checked.error(
-                    f"trusts[{i}]",
-                    "other_region",
-                    _(
-                        "Choose trusts in one region: the matching places GPs one region at a "
-                        "time. Your first choice is in %(region)s.",
-                        region=region.name,
-                    ),
-                )
+                checked.error(f"trusts[{i}]", "other_region", region=region.name)
     return checked
 
 
 def raise_if_invalid(checked: _Checked) -> None:
     if checked.codes:
-        raise AvailabilityError(checked.fields, checked.codes)
+        raise AvailabilityError(checked.codes, checked.params)
 
 
 def snapshot(window: Availability) -> dict[str, Any]:

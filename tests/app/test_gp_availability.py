@@ -181,7 +181,7 @@ def test_cross_region_trusts_are_refused_by_the_service(ctx_en):
     with pytest.raises(services.AvailabilityError) as error:
         lifecycle.create_availability(gp, data, actor=gp.user)
     assert error.value.codes == {"trusts[1]": "other_region"}
-    assert "one region" in error.value.fields["trusts[1]"]
+    assert "one region" in error.value.field_messages()["trusts[1]"]
 
 
 def test_a_gp_has_one_current_window(ctx, client):

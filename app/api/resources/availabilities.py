@@ -166,7 +166,7 @@ def window_rules() -> Iterator[None]:
         db.session.commit()
     except windows.AvailabilityError as error:
         db.session.rollback()
-        raise invalid(error.fields) from error
+        raise invalid(error.field_messages()) from error
     except windows.AvailabilityConflict as error:
         db.session.rollback()
         code = WINDOW_CONFLICTS.get(error.code, error.code)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_smorest import Blueprint
 
 from app.alerts import services
+from app.catalogue import describe_field
 from app.extensions import db
 from app.models import Notification, Subscription
 from app.models.notifications import CHANNELS, FREQUENCIES
@@ -34,13 +35,6 @@ _errors = error_docs(
     },
 )
 # What each service code means, for the error's fields.
-CODE_TEXTS = {
-    "unknown": "Unknown id or value.",
-    "duplicate": "An id is listed twice.",
-    "too_many": "Too many.",
-    "out_of_range": "Out of range.",
-    "not_allowed": "Not allowed for your role.",
-}
 
 
 class SubscriptionInSchema(ma.Schema):
@@ -170,7 +164,7 @@ def create_subscription(data):
     except services.SubscriptionError as error:
         db.session.rollback()
         fields = {
-            ("_schema" if k == "topic" else k): CODE_TEXTS.get(v, v)
+            ("_schema" if k == "topic" else k): describe_field(k, v)
             for k, v in error.fields.items()
         }
         raise ApiError(422, "validation_failed", "The input is not valid.", fields) from error
