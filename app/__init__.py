@@ -12,18 +12,18 @@ from .config import CONFIGS, Config
 
 
 class Portal(Flask):
-    """Flask with one unit of work per request: a view that returns commits once; one that
-    raises rolls everything back (the error handlers then answer). Services only flush."""
+    """Flask with one unit of work per request (app.unit_of_work): a view that returns
+    commits once; one that raises rolls everything back and the error handlers answer."""
 
     def dispatch_request(self):
-        from .extensions import db
+        from .unit_of_work import abandon, finish
 
         try:
             response = super().dispatch_request()
-        except BaseException:
-            db.session.rollback()
+        except BaseException as error:
+            abandon(error)
             raise
-        db.session.commit()
+        finish()
         return response
 
 

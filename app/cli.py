@@ -1,19 +1,57 @@
-"""Command groups: ``flask reference``, ``users``, ``demo``, ``matching``, ``notifications``."""
+"""Command groups: ``flask reference``, ``users``, ``demo``, ``matching``, ``notifications``.
+
+Each command is one unit of work (app.unit_of_work): it commits once when it is done and rolls
+back on any error. A broken rule or bad input prints one line on standard error and exits 2.
+"""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
+from .errors import BrokenRule
 from .extensions import db
+from .unit_of_work import unit_of_work
 
-reference_cli = AppGroup("reference", help="Reference data (regions, trusts, municipalities, ...).")
-users_cli = AppGroup("users", help="User accounts.")
-demo_cli = AppGroup("demo", help="The demo data set.")
-matching_cli = AppGroup("matching", help="Matching runs.")
-notifications_cli = AppGroup("notifications", help="The outbox: email delivery and reminders.")
+
+class Refused(click.ClickException):
+    """Bad input or a broken rule: ``Error: <words>`` on one line, exit status 2."""
+
+    exit_code = 2
+
+
+class EdgeGroup(AppGroup):
+    """An AppGroup whose commands each run in one unit of work, with broken rules as
+    ``Refused``."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable:  # type: ignore[override]
+        register = super().command(*args, **kwargs)
+
+        def decorator(f: Callable) -> Any:
+            @functools.wraps(f)
+            def run(*a: Any, **kw: Any) -> Any:
+                try:
+                    with unit_of_work():
+                        return f(*a, **kw)
+                except BrokenRule as error:
+                    raise Refused(error.message) from error
+
+            return register(run)
+
+        return decorator
+
+
+reference_cli = EdgeGroup("reference", help="Reference data: regions, trusts, municipalities...")
+users_cli = EdgeGroup("users", help="User accounts.")
+demo_cli = EdgeGroup("demo", help="The demo data set.")
+matching_cli = EdgeGroup("matching", help="Matching runs.")
+notifications_cli = EdgeGroup("notifications", help="The outbox: email delivery and reminders.")
 
 
 @reference_cli.command("load")
@@ -25,7 +63,6 @@ def reference_load() -> None:
 
     changes = load_reference_data()
     changes["lottery_seeds_drawn"] = lottery.draw_ahead(local_today())
-    db.session.commit()
     for key, value in changes.items():
         click.echo(f"  {key}: {value}")
     counts = reference_counts()
@@ -46,21 +83,21 @@ def users_create(email, password, role, trust_code, region_code) -> None:
 
     problem = password_problem(password, email)
     if problem:
-        raise click.BadParameter(problem, param_hint="--password")
+        raise Refused(f"--password: {problem}")
     trust = region = None
     if trust_code:
         trust = db.session.scalar(sa.select(Trust).where(Trust.code == trust_code))
         if trust is None:
-            raise click.BadParameter(f"no trust with code {trust_code!r}", param_hint="--trust")
+            raise Refused(f"--trust: no trust with code {trust_code!r}")
     if region_code:
         region = db.session.scalar(sa.select(Region).where(Region.code == region_code))
         if region is None:
-            raise click.BadParameter(f"no region with code {region_code!r}", param_hint="--region")
+            raise Refused(f"--region: no region with code {region_code!r}")
     try:
         user = create_user(email, password, role, trust=trust, region=region)
     except AccountError as error:
-        raise click.UsageError(f"{error.field}: {error.message}") from error
-    db.session.commit()
+        option = (error.field or "email").removesuffix("_id")
+        raise Refused(f"--{option}: {error.message}") from error
     click.echo(f"Created {user.role} {user.email} (id {user.id})")
 
 
@@ -70,7 +107,6 @@ def demo_load() -> None:
     from .demo import DEMO_PASSWORD, demo_logins, load_demo
 
     counts = load_demo()
-    db.session.commit()
     if counts:
         click.echo("Demo data: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     else:
@@ -96,17 +132,17 @@ def matching_run(as_of, dry_run, region_code) -> None:
     try:
         check_run_date(day, dry_run=dry_run)
     except InvalidInput as error:
-        raise click.BadParameter(error.message, param_hint="--as-of") from error
+        raise Refused(f"--as-of: {error.message}") from error
     region = None
     if region_code:
         region = db.session.scalar(sa.select(Region).where(Region.code == region_code))
         if region is None:
-            raise click.BadParameter(f"no region with code {region_code!r}", param_hint="--region")
+            raise Refused(f"--region: no region with code {region_code!r}")
     request = RunRequest(as_of=day, dry_run=dry_run, trigger="manual", region=region)
     try:
         run = execute(request)
     except RunRefused as refused:
-        raise click.ClickException(refused.message) from refused
+        raise Refused(refused.message) from refused
     summary = run.summary
     click.echo(
         f"Run {run.id} ({'dry run' if run.dry_run else 'committed'}) as of {run.as_of}: "
@@ -165,7 +201,6 @@ def notifications_remind(as_of) -> None:
     from .dates import local_today
 
     count = remind_offers(as_of.date() if as_of else local_today())
-    db.session.commit()
     click.echo(f"Queued {count} offer reminders")
 
 

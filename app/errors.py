@@ -21,6 +21,8 @@ class BrokenRule(Exception):
     otherwise). ``fields`` maps further input fields to codes of their own."""
 
     status = 409
+    # Keep what the request recorded although it is refused (a failed login attempt).
+    commit_anyway = False
 
     def __init__(
         self,

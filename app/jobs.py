@@ -1,4 +1,6 @@
-"""Scheduled work. Each job opens an app context, calls a service and commits once.
+"""Scheduled work. Each job opens an app context and runs one unit of work
+(app.unit_of_work); the matching run and the outbox delivery keep their own transactions
+(a run records its failure after the rollback; each email is marked sent as it leaves).
 
 The scheduler runs in its own process (``flask scheduler``), never in web workers: APScheduler
 3 has no lock across processes, so each run is also guarded in the database.
@@ -43,17 +45,15 @@ def deliver_outbox(app: Flask) -> str:
 
 def offer_reminders(app: Flask, as_of: date | None = None) -> str:
     """Every morning: remind GPs of offers whose deadline is at most 3 days away."""
-    import sqlalchemy as sa
-
     from .announce import remind_offers
-    from .extensions import db
+    from .errors import Conflict
+    from .unit_of_work import unit_of_work
 
     with app.app_context():
         try:
-            count = remind_offers(as_of or local_today())
-            db.session.commit()
-        except sa.exc.IntegrityError:  # another scheduler queued them a moment ago
-            db.session.rollback()
+            with unit_of_work():
+                count = remind_offers(as_of or local_today())
+        except Conflict:  # another scheduler queued them a moment ago
             return "skipped: reminders already queued"
         return f"{count} offer reminders"
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from app.extensions import csrf, db
 from app.links import user_for_manage_token
 from app.public.services import vacancies_query
+from app.unit_of_work import attempt
 
 from . import bp, services
 from .calendar import calendar_feed
@@ -62,12 +63,11 @@ def subscription_new():
     form = subscription_form(user, request.form)
     if form.validate():
         try:
-            services.create_subscription(user, form_input(form))
+            with attempt():
+                services.create_subscription(user, form_input(form))
         except services.SubscriptionError as error:
-            db.session.rollback()
             show_errors(form, error.fields)
         else:
-            db.session.commit()
             flash(_("The subscription is saved."), "success")
             return redirect(url_for("alerts.subscriptions"), 303)
     return _subscriptions_page(form=form, status=422)
@@ -81,7 +81,6 @@ def subscription_delete(subscription_id: int):
     if subscription is None:
         abort(404)
     services.delete_subscription(subscription)
-    db.session.commit()
     flash(_("The subscription is deleted."), "success")
     return redirect(url_for("alerts.subscriptions"), 303)
 
@@ -96,7 +95,6 @@ def message_preferences():
         services.set_message_preferences(
             user, prefs.message_channel.data, prefs.message_frequency.data
         )
-        db.session.commit()
         flash(_("Your choice is saved."), "success")
         return redirect(url_for("alerts.subscriptions"), 303)
     return _subscriptions_page(prefs=prefs, status=422)
@@ -113,14 +111,12 @@ def manage(token: str):
         action = request.form.get("action", "")
         if action == "stop_all":
             services.stop_all_email(user)
-            db.session.commit()
             flash(
                 _("You get no more email from the ALIS portal. Messages stay in your inbox."),
                 "success",
             )
         elif action.isdigit() and (sub := services.get_subscription(user, int(action))):
             services.delete_subscription(sub)
-            db.session.commit()
             flash(_("The subscription is deleted."), "success")
         else:
             abort(400)
@@ -143,7 +139,6 @@ def one_click_unsubscribe(token: str):
     if user is None:
         abort(404)
     services.stop_all_email(user)
-    db.session.commit()
     return Response(_("You get no more email from the ALIS portal."), mimetype="text/plain")
 
 
@@ -174,7 +169,6 @@ def notification(notification_id: int):
     if item is None:
         abort(404)
     services.mark_read(item)
-    db.session.commit()
     return render_template("alerts/notification.html", message=item)
 
 
@@ -186,7 +180,6 @@ def mark_read(notification_id: int):
     if item is None:
         abort(404)
     services.mark_read(item)
-    db.session.commit()
     return redirect(url_for("alerts.inbox"), 303)
 
 
@@ -195,7 +188,6 @@ def mark_read(notification_id: int):
 def mark_all_read():
     """Mark every notification read."""
     count = services.mark_all_read(_user())
-    db.session.commit()
     if count:
         flash(_("All messages are marked as read."), "success")
     return redirect(url_for("alerts.inbox"), 303)
@@ -217,7 +209,6 @@ def calendar():
             flash(_("The calendar feed is turned off. Its address no longer works."), "success")
         else:
             abort(400)
-        db.session.commit()
         if new_url is None:
             return redirect(url_for("alerts.calendar"), 303)
     return render_template("alerts/calendar.html", person=user, new_url=new_url)

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 
 from app import mail
 from app.auth.decorators import role_required
-from app.extensions import db
 
 from . import bp
 from . import outbox_admin as outbox
@@ -33,7 +32,6 @@ def outbox_retry(kind: str, row_id: int):
     if row is None or row.email_status != "parked":
         abort(404)
     mail.retry(row)
-    db.session.commit()
     flash(_("The email is queued again."), "success")
     return redirect(url_for("alerts.outbox_page"), 303)
 
@@ -43,6 +41,5 @@ def outbox_retry(kind: str, row_id: int):
 def outbox_retry_all():
     """Send every parked email again."""
     count = outbox.retry_all_parked()
-    db.session.commit()
     flash(_("%(num)d emails are queued again.", num=count), "success")
     return redirect(url_for("alerts.outbox_page"), 303)

@@ -125,18 +125,19 @@ class TokenSchema(ma.Schema):
 def create_token(data):
     """Get a token for an email and password (throttled like the login page)."""
     result = authenticate(data["email"], data["password"], request.remote_addr or "")
+    refusal = None
     if result.throttled:
-        db.session.commit()
-        raise ApiError(
+        refusal = ApiError(
             429,
             "too_many_requests",
             f"Too many failed attempts. Try again in {result.wait_minutes} minutes.",
         )
-    if result.user is None:
-        db.session.commit()  # the failed attempt counts
-        raise ApiError(401, "invalid_credentials", "Wrong email or password.")
+    elif result.user is None:
+        refusal = ApiError(401, "invalid_credentials", "Wrong email or password.")
+    if refusal is not None:
+        refusal.commit_anyway = True  # the failed attempt counts
+        raise refusal
     raw, token = issue_token(result.user)
-    db.session.commit()
     return {"token": raw, "expires_at": token.expires_at}
 
 
@@ -146,7 +147,6 @@ def create_token(data):
 def revoke_token():
     """Revoke the token used for this request."""
     g.api_token.revoked_at = utcnow()
-    db.session.commit()
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.models import Municipality
+from app.unit_of_work import attempt
 
 from . import bp
 from .forms import ChangePasswordForm, GPRegistrationForm, LanguageForm, LoginForm
@@ -68,7 +69,6 @@ def login():
     status = 200
     if form.validate_on_submit():
         result = authenticate(form.email.data, form.password.data, request.remote_addr or "")
-        db.session.commit()
         if result.throttled:
             flash(
                 _(
@@ -95,7 +95,6 @@ def login():
 def logout():
     """Log out, ending this user's sessions on every device."""
     end_all_sessions(current_user)
-    db.session.commit()
     logout_user()
     locale = session.get("locale")
     session.clear()
@@ -127,12 +126,11 @@ def register():
             locale=session.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"],
         )
         try:
-            gp = register_gp(data)
+            with attempt():
+                gp = register_gp(data)
         except AccountError as error:
-            db.session.rollback()
             getattr(form, error.field).errors.append(error.message)
         else:
-            db.session.commit()
             _start_session(gp.user, remember=False)
             flash(_("Welcome! Your profile is registered."), "success")
             return redirect(url_for("main.dashboard"))
@@ -151,7 +149,6 @@ def account():
         else:
             user = current_user._get_current_object()
             change_password(user, form.password.data)
-            db.session.commit()
             _start_session(user, remember=False)
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("auth.account"))
@@ -167,5 +164,4 @@ def set_language():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
-            db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))

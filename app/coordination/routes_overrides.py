@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from app import access, lifecycle
 from app.dates import local_today
 from app.errors import MatchConflict
-from app.extensions import db
+from app.unit_of_work import attempt
 
 from . import bp, services, words
 from .forms import ConfirmForm, PairForm, ReasonForm
@@ -31,18 +31,17 @@ def match_action(match_id: int, action: str):
     status, error = 200, None
     if form.validate_on_submit():
         try:
-            if action == "confirm":
-                lifecycle.confirm(match, actor=user)
-            elif action == "cancel":
-                lifecycle.cancel(match, reason=form.reason.data.strip(), actor=user)
-            else:
-                lifecycle.unpin(match, reason=form.reason.data.strip(), actor=user)
+            with attempt():
+                if action == "confirm":
+                    lifecycle.confirm(match, actor=user)
+                elif action == "cancel":
+                    lifecycle.cancel(match, reason=form.reason.data.strip(), actor=user)
+                else:
+                    lifecycle.unpin(match, reason=form.reason.data.strip(), actor=user)
         except MatchConflict as conflict:
-            db.session.rollback()
             error = words.conflict(conflict.code)[1]
             status = 409
         else:
-            db.session.commit()
             flash(
                 {
                     "confirm": _("The proposal is confirmed; the trust is asked to make an offer."),
@@ -83,17 +82,16 @@ def _pair_page(kind: str):
         gp = access.get_gp_or_404(form.gp_id.data, user)
         reason = form.reason.data.strip()
         try:
-            if kind == "assign":
-                lifecycle.assign(period, gp, reason=reason, actor=user)
-            else:
-                lifecycle.forbid(period, gp, reason=reason, actor=user)
+            with attempt():
+                if kind == "assign":
+                    lifecycle.assign(period, gp, reason=reason, actor=user)
+                else:
+                    lifecycle.forbid(period, gp, reason=reason, actor=user)
         except MatchConflict as conflict:
-            db.session.rollback()
             field, message = words.conflict(conflict.code)
             form[field].errors.append(message)
             status = 409
         else:
-            db.session.commit()
             flash(
                 _("%(gp)s is assigned to the period. Later runs keep it.", gp=gp.name)
                 if kind == "assign"

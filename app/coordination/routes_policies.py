@@ -10,6 +10,7 @@ from app import access
 from app.extensions import db
 from app.forms import choices
 from app.models import Policy, Trust
+from app.unit_of_work import attempt
 
 from . import bp, services, words
 from .forms import AuditFilterForm, ConfirmForm, OverrideForm, PolicyForm, ReasonForm
@@ -65,13 +66,12 @@ def policy_override_create():
         return _policies_page(form, status=422)
     trust = db.session.get(Trust, form.trust_id.data)
     try:
-        policy = services.create_override(trust, reason=form.reason.data, actor=user)
+        with attempt():
+            policy = services.create_override(trust, reason=form.reason.data, actor=user)
     except services.PolicyError as error:
-        db.session.rollback()
         for name, code in error.fields.items():
             form[name if name in form else "reason"].errors.append(words.policy_error(name, code))
         return _policies_page(form, status=409)
-    db.session.commit()
     flash(_("%(trust)s now has its own rules. Change them below.", trust=trust.name), "success")
     return redirect(url_for(".policy_edit", policy_id=policy.id))
 
@@ -101,7 +101,6 @@ def policy_override_remove(policy_id: int):
             status=422,
         )
     trust = services.remove_override(policy, reason=form.reason.data, actor=current())
-    db.session.commit()
     flash(_("%(trust)s follows its region's rules again.", trust=trust.name), "success")
     return redirect(url_for(".policies"))
 
@@ -119,18 +118,17 @@ def policy_edit(policy_id: int):
         valid = form.validate()
         changes = policy_changes(form, FIELDS)
         try:
-            if valid:
-                diff = services.update_policy(
-                    policy, changes, reason=form.reason.data, actor=current()
-                )
-            else:
-                services.validate_changes(changes)  # the service's messages too
+            with attempt():
+                if valid:
+                    diff = services.update_policy(
+                        policy, changes, reason=form.reason.data, actor=current()
+                    )
+                else:
+                    services.validate_changes(changes)  # the service's messages too
         except services.PolicyError as error:
-            db.session.rollback()
             apply_policy_errors(form, error)
             valid = False
         if valid:
-            db.session.commit()
             flash(
                 _("The rules are saved.") if diff else _("Nothing was changed."),
                 "success",

@@ -13,7 +13,7 @@ from app.access import get_match_or_404
 from app.auth.decorators import role_required
 from app.dates import local_today
 from app.errors import MatchConflict
-from app.extensions import db
+from app.unit_of_work import attempt
 
 from . import bp, services
 from .explanations import GROUPS, explanation_basis, gp_region
@@ -76,16 +76,14 @@ def availability_new(gp):
     form = window_form(months=services.default_months(gp), home_region_id=_home_region_id(gp))
     if form.validate_on_submit():
         try:
-            lifecycle.create_availability(gp, form_input(form), actor=_actor())
+            with attempt():
+                lifecycle.create_availability(gp, form_input(form), actor=_actor())
         except services.AvailabilityError as error:
-            db.session.rollback()
             show_errors(form, error.field_messages())
         except services.AvailabilityConflict as error:
-            db.session.rollback()
             flash(error.message, "error")
             return redirect(url_for("gp.availability"))
         else:
-            db.session.commit()
             flash(_("Your availability is registered. The matching runs every night."), "success")
             return redirect(url_for("gp.availability"))
     elif form.is_submitted():
@@ -108,12 +106,11 @@ def availability_edit(gp, availability_id: int):
     )
     if form.validate_on_submit():
         try:
-            changes = lifecycle.update_availability(window, form_input(form), actor=_actor())
+            with attempt():
+                changes = lifecycle.update_availability(window, form_input(form), actor=_actor())
         except services.AvailabilityError as error:
-            db.session.rollback()
             show_errors(form, error.field_messages())
         else:
-            db.session.commit()
             flash(
                 _("Your availability is saved.") if changes else _("Nothing was changed."),
                 "success",
@@ -133,12 +130,11 @@ def availability_status(gp, availability_id: int):
     window = services.get_window_or_404(availability_id, gp)
     action = request.form.get("action", "")
     try:
-        lifecycle.set_availability_status(window, action, actor=_actor())
+        with attempt():
+            lifecycle.set_availability_status(window, action, actor=_actor())
     except services.AvailabilityConflict as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("gp.availability"), 303)
-    db.session.commit()
     flash(str(STATUS_MESSAGES[action]), "success")
     return redirect(url_for("gp.availability"), 303)
 
@@ -171,12 +167,11 @@ def match_answer(gp, match_id: int, answer: str):
     """Accept or decline an offer (or decline a proposal)."""
     match = get_match_or_404(match_id, current_user)
     try:
-        lifecycle.answer_match(match, answer, actor=_actor())
+        with attempt():
+            lifecycle.answer_match(match, answer, actor=_actor())
     except MatchConflict as error:
-        db.session.rollback()
         flash(error.message, "error")
         return _matches_page(gp, 409)
-    db.session.commit()
     if answer == "accept":
         flash(_("You have accepted the period. The trust will contact you."), "success")
     else:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from app import announce, audit
 from app.access import current_window, period_ids_in_regions
 from app.dates import covers_months, local_today
-from app.errors import MatchConflict
+from app.errors import InvalidInput, MatchConflict
 from app.extensions import db
 from app.matches.queries import live_match_for_gp, live_match_for_period
 from app.models import GP, Forbid, Match, MatchingRun, Period, Region, User
@@ -193,9 +193,9 @@ def offer(match: Match, *, accept_by: date, actor: User, today: date | None = No
     if match.confirmed_at is None:
         raise MatchConflict("not_confirmed", "a coordinator must confirm the proposal first")
     if accept_by < today:
-        raise MatchConflict("deadline_in_past", "the acceptance deadline has passed")
+        raise InvalidInput("deadline_in_past", field="accept_by")
     if accept_by >= match.period.start_date:
-        raise MatchConflict("deadline_after_start", "the deadline must be before the start")
+        raise InvalidInput("deadline_after_start", field="accept_by")
     set_status(match, MatchStatus.OFFERED)
     match.accept_by = accept_by
     match.offered_at = utcnow()

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.forms import choices
 from app.models import GP, AuditEvent, Availability, Match, Period, Region, Trust, User
 from app.policy import region_policy
+from app.unit_of_work import attempt
 
 from . import bp
 from .dashboards import dashboard_context
@@ -58,24 +59,23 @@ def profile():
     form.municipality_id.choices = municipality_choices()
     if form.validate_on_submit():
         try:
-            changes = save_gp_profile(
-                gp,
-                user=current_user._get_current_object(),
-                name=form.name.data,
-                hpr_number=form.hpr_number.data,
-                municipality_id=form.municipality_id.data,
-                specialisation_started=form.specialisation_started.data,
-                months_general_practice=form.months_general_practice.data,
-                courses_completed=form.courses_completed.data,
-                supervision_group_months=form.supervision_group_months.data,
-                scheme=form.scheme.data,
-                actor=current_user._get_current_object(),
-            )
+            with attempt():
+                changes = save_gp_profile(
+                    gp,
+                    user=current_user._get_current_object(),
+                    name=form.name.data,
+                    hpr_number=form.hpr_number.data,
+                    municipality_id=form.municipality_id.data,
+                    specialisation_started=form.specialisation_started.data,
+                    months_general_practice=form.months_general_practice.data,
+                    courses_completed=form.courses_completed.data,
+                    supervision_group_months=form.supervision_group_months.data,
+                    scheme=form.scheme.data,
+                    actor=current_user._get_current_object(),
+                )
         except ProfileError as error:
-            db.session.rollback()
             getattr(form, error.field).errors.append(error.message)
         else:
-            db.session.commit()
             flash(_("Your profile is saved.") if changes else _("Nothing was changed."), "success")
             return redirect(url_for("main.profile"))
     status = 422 if form.is_submitted() else 200
@@ -150,7 +150,6 @@ def department_detail(department_id: int):
             form.reason.data.strip(),
             current_user._get_current_object(),
         )
-        db.session.commit()
         flash(_("The capacity is saved."), "success")
         return redirect(url_for("main.department_detail", department_id=department.id))
     history = db.session.scalars(
@@ -185,19 +184,18 @@ def users():
             form.trust_id.errors.append(_("Choose the trust this person works for."))
         else:
             try:
-                user = create_user(
-                    form.email.data,
-                    form.password.data,
-                    role,
-                    trust=trust,
-                    region=region,
-                    actor=current_user._get_current_object(),
-                )
+                with attempt():
+                    user = create_user(
+                        form.email.data,
+                        form.password.data,
+                        role,
+                        trust=trust,
+                        region=region,
+                        actor=current_user._get_current_object(),
+                    )
             except AccountError as error:
-                db.session.rollback()
                 form[error.field if error.field in form else "email"].errors.append(error.message)
             else:
-                db.session.commit()
                 flash(_("The account %(email)s is created.", email=user.email), "success")
                 return redirect(url_for("main.users"))
     role_filter = request.args.get("role")

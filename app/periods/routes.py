@@ -11,13 +11,13 @@ from app import lifecycle
 from app.access import get_period_or_404
 from app.auth.decorators import role_required
 from app.catalogue import describe, describe_field
-from app.errors import MatchConflict
-from app.extensions import db
+from app.errors import InvalidInput, MatchConflict
 from app.forms import choices
 from app.matches.queries import live_match_for_period
 from app.models import Period
 from app.models.statuses import OPEN_FOR_MATCHING
 from app.policy import effective_policy
+from app.unit_of_work import attempt
 
 from . import bp
 from .advert import advert_text, vacancy_url
@@ -44,7 +44,6 @@ from .shortlist import ShortlistUnavailable, choose_candidate, shortlist, uses_s
 
 STAFF = ("trust", "coordinator", "admin")
 # Offer conflicts about the date, shown next to the field; the others are about the state.
-DEADLINE_CONFLICTS = ("deadline_in_past", "deadline_after_start")
 
 
 def _user():
@@ -128,16 +127,15 @@ def new():
         form.department_id.choices = choices([(d.id, d.name) for d in departments])
     if form.validate_on_submit():
         try:
-            created = lifecycle.publish_periods(
-                _fill_input(form, form.department_id.data),
-                split_months=form.split_months.data,
-                actor=user,
-            )
+            with attempt():
+                created = lifecycle.publish_periods(
+                    _fill_input(form, form.department_id.data),
+                    split_months=form.split_months.data,
+                    actor=user,
+                )
         except PeriodError as error:
-            db.session.rollback()
             _show_errors(form, error)
         else:
-            db.session.commit()
             flash(
                 ngettext(
                     "The period is published.", "%(num)d periods are published.", len(created)
@@ -197,15 +195,13 @@ def choose(period_id: int):
         flash(_("Choose a candidate from the shortlist."), "error")
         return redirect(url_for("periods.detail", period_id=period.id))
     try:
-        match = choose_candidate(period, int(form.gp_id.data), actor=_user())
+        with attempt():
+            match = choose_candidate(period, int(form.gp_id.data), actor=_user())
     except ShortlistUnavailable as error:
-        db.session.rollback()
         flash(error.message, "error")
     except MatchConflict as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("%(name)s is chosen. Send the offer below.", name=match.gp.name), "success")
     return redirect(url_for("periods.detail", period_id=period.id))
 
@@ -218,15 +214,14 @@ def offer(period_id: int):
     form = OfferForm()
     if form.validate_on_submit():
         try:
-            lifecycle.offer_period(period, accept_by=form.accept_by.data, actor=_user())
-        except MatchConflict as error:
-            db.session.rollback()
-            if error.code not in DEADLINE_CONFLICTS:
-                flash(error.message, "error")
-                return redirect(url_for("periods.detail", period_id=period.id))
+            with attempt():
+                lifecycle.offer_period(period, accept_by=form.accept_by.data, actor=_user())
+        except InvalidInput as error:  # the deadline: next to its field
             form.accept_by.errors = [*form.accept_by.errors, error.message]
+        except MatchConflict as error:
+            flash(error.message, "error")
+            return redirect(url_for("periods.detail", period_id=period.id))
         else:
-            db.session.commit()
             flash(_("The offer is sent."), "success")
             return redirect(url_for("periods.detail", period_id=period.id))
     return _detail(period, offer_form=form, status=422)
@@ -239,12 +234,11 @@ def hired(period_id: int):
     period = get_period_or_404(period_id, _user())
     if ActionForm().validate_on_submit():
         try:
-            lifecycle.record_period_hired(period, actor=_user())
+            with attempt():
+                lifecycle.record_period_hired(period, actor=_user())
         except MatchConflict as error:
-            db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
             flash(_("The hiring is recorded."), "success")
     return redirect(url_for("periods.detail", period_id=period.id))
 
@@ -260,14 +254,13 @@ def edit(period_id: int):
     form = PeriodFieldsForm(obj=period)
     if form.validate_on_submit():
         try:
-            changes = lifecycle.update_period(
-                period, _fill_input(form, period.department_id), actor=_user()
-            )
+            with attempt():
+                changes = lifecycle.update_period(
+                    period, _fill_input(form, period.department_id), actor=_user()
+                )
         except PeriodError as error:
-            db.session.rollback()
             _show_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The period is saved.") if changes else _("Nothing was changed."), "success")
             return redirect(url_for("periods.detail", period_id=period.id))
     status = 422 if form.is_submitted() else 200
@@ -282,16 +275,14 @@ def withdraw(period_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            lifecycle.withdraw_period(period, reason=form.reason.data, actor=_user())
+            with attempt():
+                lifecycle.withdraw_period(period, reason=form.reason.data, actor=_user())
         except PeriodError as error:
-            db.session.rollback()
             _show_errors(form, error)
         except MatchConflict as error:
-            db.session.rollback()
             flash(error.message, "error")
             return redirect(url_for("periods.detail", period_id=period.id))
         else:
-            db.session.commit()
             flash(_("The period is withdrawn."), "success")
             return redirect(url_for("periods.detail", period_id=period.id))
     return _detail(period, withdraw_form=form, status=422)

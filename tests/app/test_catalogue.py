@@ -48,11 +48,12 @@ def _raised_codes() -> tuple[set[str], set[tuple[str, str]]]:
                 ):
                     pairs.add((args[0].value, args[1].value))
                 # PeriodError({"field": "code"}) and friends
-                if name in ("PeriodError", "SubscriptionError", "PolicyError") and args:
-                    if isinstance(args[0], ast.Dict):
-                        for k, v in zip(args[0].keys, args[0].values, strict=True):
-                            if isinstance(k, ast.Constant) and isinstance(v, ast.Constant):
-                                pairs.add((k.value, v.value))
+                if name in ("PeriodError", "SubscriptionError", "PolicyError") and (
+                    args and isinstance(args[0], ast.Dict)
+                ):
+                    for k, v in zip(args[0].keys, args[0].values, strict=True):
+                        if isinstance(k, ast.Constant) and isinstance(v, ast.Constant):
+                            pairs.add((k.value, v.value))
             # errors["field"] = "code" in the validation functions
             if (
                 isinstance(node, ast.Assign)

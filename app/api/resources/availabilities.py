@@ -13,7 +13,6 @@ from flask_babel import force_locale
 from flask_smorest import Blueprint
 
 from app import lifecycle
-from app.catalogue import describe
 from app.extensions import db
 from app.gps import services as windows
 from app.gps.explanations import OUTCOMES
@@ -24,7 +23,7 @@ from ..auth import auth_required, caller
 from ..common import ListArgsSchema, list_schema
 from ..errors import ApiError
 from .fields import day, error_docs, get_in_range, object_id
-from .gps import accepted_language, invalid, own_gp
+from .gps import accepted_language, own_gp
 
 blp = Blueprint(
     "api_availabilities",
@@ -160,20 +159,13 @@ def _own_window(availability_id: int) -> Availability:
 
 @contextmanager
 def window_rules() -> Iterator[None]:
-    """Run availability rules and commit once: invalid input 422, a state conflict 409."""
+    """The API's name for one conflict: a second current window is ``availability_exists``
+    (the rest answer in the error format by themselves)."""
     try:
         yield
-        db.session.commit()
-    except windows.AvailabilityError as error:
-        db.session.rollback()
-        raise invalid(error.field_messages()) from error
     except windows.AvailabilityConflict as error:
-        db.session.rollback()
         code = WINDOW_CONFLICTS.get(error.code, error.code)
         raise ApiError(409, code, error.message) from error
-    except sa.exc.IntegrityError as error:  # a window made at the same moment elsewhere
-        db.session.rollback()
-        raise ApiError(409, "availability_exists", describe("window_exists")) from error
 
 
 def _window_input(data: dict[str, Any], gp: GP, current: Availability | None = None):

@@ -18,17 +18,20 @@ from flask_smorest import Blueprint
 from app.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from app.auth.passwords import password_problem
 from app.auth.services import (
+    AccountError,
     GPRegistration,
     normalise_email,
     record_registration_attempt,
     register_gp,
     registration_wait_minutes,
 )
+from app.errors import BrokenRule
 from app.extensions import db
 from app.i18n import _from_accept_language
 from app.main.services import save_gp_profile
 from app.models import GP, User
 from app.models.users import LOCALES, ROLES, SCHEMES
+from app.unit_of_work import attempt
 
 from ..auth import auth_required, caller
 from ..errors import ApiError
@@ -302,8 +305,7 @@ def register(data):
             "too_many_requests",
             f"Too many registrations from this address. Try again in {wait} minutes.",
         )
-    record_registration_attempt(address)
-    db.session.commit()
+    record_registration_attempt(address)  # counts even if the registration is refused
     registration = GPRegistration(
         email=data["email"],
         password=data["password"],
@@ -313,13 +315,17 @@ def register(data):
         **{name: data.get(name) for name in PROFILE_FIELDS},
     )
     try:
-        gp = register_gp(registration)
-        db.session.commit()
+        with attempt():
+            gp = register_gp(registration)
+    except BrokenRule as error:
+        error.commit_anyway = True  # the attempt above stays recorded
+        raise
     except sa.exc.IntegrityError as error:  # registered at the same moment elsewhere
-        db.session.rollback()
-        raise _taken(registration.email, registration.hpr_number) or ApiError(
+        refusal = _taken(registration.email, registration.hpr_number) or ApiError(
             409, "conflict", "Registered at the same moment elsewhere. Try again."
-        ) from error
+        )
+        refusal.commit_anyway = True
+        raise refusal from error
     return account_data(gp.user)
 
 
@@ -353,10 +359,8 @@ def update_me(data):
         if missing:
             raise invalid({name: "Missing data for required field." for name in missing})
         try:
-            save_gp_profile(gp, user=user, actor=user, **merged)
-            db.session.flush()
-        except sa.exc.IntegrityError as error:
-            db.session.rollback()
-            raise ApiError(409, "hpr_taken", "This HPR number is already registered.") from error
-    db.session.commit()
+            with attempt():
+                save_gp_profile(gp, user=user, actor=user, **merged)
+        except sa.exc.IntegrityError as error:  # the number was taken at the same moment
+            raise AccountError("hpr_number", "hpr_taken") from error
     return account_data(user)

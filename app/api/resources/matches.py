@@ -4,18 +4,14 @@ offers (the trust offers, the GP accepts or declines). The rules are app.lifecyc
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask_smorest import Blueprint
 
 from app import access, lifecycle
 from app.coordination.policies import REASON_MAX
 from app.coordination.services import forbids_query
-from app.errors import MatchConflict
-from app.extensions import db
 from app.models import GP, Forbid, Match, Period, User
 from app.models.matching import MATCH_SOURCES, MATCH_STATUSES
 
@@ -31,8 +27,6 @@ blp = Blueprint(
 )
 
 ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
-# MatchConflict codes that say the input is wrong rather than the state (422, not 409).
-INPUT_CONFLICTS = {"deadline_in_past": "accept_by", "deadline_after_start": "accept_by"}
 T = TypeVar("T")
 
 
@@ -65,36 +59,6 @@ def in_range(object_id_: int, what: str) -> int:
     if not 1 <= object_id_ <= ID_MAX:
         raise ApiError(404, "not_found", f"No such {what}.")
     return object_id_
-
-
-def act(action: Callable[[], T]) -> T:
-    """Run a match rule and commit once. A broken rule is a 409 with its code; so is a
-    double booking that the database's unique indexes refuse in a concurrent request."""
-    try:
-        result = action()
-        db.session.commit()
-    except MatchConflict as conflict:
-        db.session.rollback()
-        if conflict.code in INPUT_CONFLICTS:
-            field = INPUT_CONFLICTS[conflict.code]
-            raise ApiError(
-                422, "validation_failed", "The input is not valid.", {field: conflict.message}
-            ) from conflict
-        raise ApiError(409, conflict.code, conflict.message) from conflict
-    except sa.exc.IntegrityError as error:
-        db.session.rollback()
-        raise ApiError(
-            409, "conflict", "Another request changed this period or GP first. Try again."
-        ) from error
-    except sa.exc.OperationalError as error:
-        # PostgreSQL's deadlock or serialisation failure between concurrent requests
-        if getattr(error.orig, "sqlstate", None) not in ("40P01", "40001", "55P03"):
-            raise
-        db.session.rollback()
-        raise ApiError(
-            409, "conflict", "Another request changed this period or GP first. Try again."
-        ) from error
-    return result
 
 
 # ---- scope: app.access
@@ -223,7 +187,7 @@ def assign(data: dict[str, Any]):
     user = caller()
     period = load_period(data["period_id"], user)
     gp = load_gp(data["gp_id"], user)
-    return act(lambda: lifecycle.assign(period, gp, reason=data["reason"], actor=user))
+    return lifecycle.assign(period, gp, reason=data["reason"], actor=user)
 
 
 @blp.route("/matches/<int:match_id>/cancel", methods=["POST"])
@@ -234,7 +198,7 @@ def cancel(data: dict[str, Any], match_id: int):
     """Cancel a proposal or an open offer; the period is open again."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: lifecycle.cancel(match, reason=data["reason"], actor=user))
+    return lifecycle.cancel(match, reason=data["reason"], actor=user)
 
 
 @blp.route("/matches/<int:match_id>/unpin", methods=["POST"])
@@ -245,7 +209,7 @@ def unpin(data: dict[str, Any], match_id: int):
     """Unpin an assignment: the next run may change it."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: lifecycle.unpin(match, reason=data["reason"], actor=user))
+    return lifecycle.unpin(match, reason=data["reason"], actor=user)
 
 
 @blp.route("/matches/<int:match_id>/confirm", methods=["POST"])
@@ -255,7 +219,7 @@ def confirm(match_id: int):
     """Confirm a proposal so that the trust makes an offer."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: lifecycle.confirm(match, actor=user))
+    return lifecycle.confirm(match, actor=user)
 
 
 @blp.route("/matches/<int:match_id>/offer", methods=["POST"])
@@ -266,7 +230,7 @@ def offer(data: dict[str, Any], match_id: int):
     """Offer the period to the GP of a confirmed proposal, to answer by ``accept_by``."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: lifecycle.offer(match, accept_by=data["accept_by"], actor=user))
+    return lifecycle.offer(match, accept_by=data["accept_by"], actor=user)
 
 
 @blp.route("/matches/<int:match_id>/accept", methods=["POST"])
@@ -276,7 +240,7 @@ def accept(match_id: int):
     """The GP accepts the offer: the period is filled (409 after the deadline)."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: lifecycle.accept(match, actor=user))
+    return lifecycle.accept(match, actor=user)
 
 
 @blp.route("/matches/<int:match_id>/decline", methods=["POST"])
@@ -286,7 +250,7 @@ def decline(match_id: int):
     """The GP declines: the period is open again and the pair is never proposed again."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: lifecycle.decline(match, actor=user))
+    return lifecycle.decline(match, actor=user)
 
 
 @blp.route("/matches/<int:match_id>/hired", methods=["POST"])
@@ -296,7 +260,7 @@ def hired(match_id: int):
     """Record that the GP who accepted is hired (the trust's HR system says so)."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return act(lambda: lifecycle.record_hired(match, actor=user))
+    return lifecycle.record_hired(match, actor=user)
 
 
 # ---- forbidden pairs
@@ -311,7 +275,7 @@ def create_forbid(data: dict[str, Any]):
     user = caller()
     period = load_period(data["period_id"], user)
     gp = load_gp(data["gp_id"], user)
-    return act(lambda: lifecycle.forbid(period, gp, reason=data["reason"], actor=user))
+    return lifecycle.forbid(period, gp, reason=data["reason"], actor=user)
 
 
 @blp.route("/forbids")

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 
 from app.alerts import services
 from app.catalogue import describe_field
-from app.extensions import db
 from app.models import Notification, Subscription
 from app.models.notifications import CHANNELS, FREQUENCIES
 
@@ -162,13 +161,11 @@ def create_subscription(data):
     try:
         subscription = services.create_subscription(user, request)
     except services.SubscriptionError as error:
-        db.session.rollback()
         fields = {
             ("_schema" if k == "topic" else k): describe_field(k, v)
             for k, v in error.fields.items()
         }
         raise ApiError(422, "validation_failed", "The input is not valid.", fields) from error
-    db.session.commit()
     return subscription
 
 
@@ -206,7 +203,6 @@ def delete_subscription(subscription_id):
     """Delete one of your subscriptions (alerts already sent stay in the inbox)."""
     _subscriber()
     services.delete_subscription(_own_subscription(subscription_id))
-    db.session.commit()
 
 
 @blp.route("/message-preferences", methods=["GET"])
@@ -228,7 +224,6 @@ def set_preferences(data):
     """Choose email (at once, daily or weekly summary) or inbox only for your own matters."""
     user = caller()
     services.set_message_preferences(user, data["channel"], data["frequency"])
-    db.session.commit()
     return {"channel": user.message_channel, "frequency": user.message_frequency}
 
 
@@ -260,7 +255,6 @@ def get_notification(notification_id):
 def mark_read(notification_id):
     """Mark one notification read; returns it."""
     notification = services.mark_read(_own_notification(notification_id))
-    db.session.commit()
     return notification
 
 
@@ -271,5 +265,4 @@ def mark_read(notification_id):
 def mark_all_read():
     """Mark every notification read."""
     count = services.mark_all_read(caller())
-    db.session.commit()
     return {"updated": count}

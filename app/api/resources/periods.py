@@ -10,23 +10,17 @@ Changing a period needs a manager of its trust: a period one may see but not man
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from app import access
-from app.catalogue import describe_field
-from app.errors import MatchConflict
-from app.extensions import db
 from app.i18n import current_locale
 from app.lifecycle import publish_periods, update_period, withdraw_period
 from app.models import Department, Period, Region, Specialty, Trust, User
 from app.models.periods import PERIOD_SOURCES, PERIOD_STATUSES
-from app.periods.services import PeriodError, PeriodInput, period_input
+from app.periods.services import PeriodInput, period_input
 
 from ..auth import auth_required, caller
 from ..common import ListArgsSchema, list_schema, paginate
@@ -199,21 +193,6 @@ def load_managed_period(period_id: int, user: User) -> Period:
     return period
 
 
-@contextmanager
-def period_rules() -> Iterator[None]:
-    """Run period rules and commit once; broken rules become 422 (input) or 409 (state)."""
-    try:
-        yield
-        db.session.commit()
-    except PeriodError as error:
-        db.session.rollback()
-        fields = {name: describe_field(name, code) for name, code in error.fields.items()}
-        raise ApiError(422, "validation_failed", "The input is not valid.", fields) from error
-    except MatchConflict as error:
-        db.session.rollback()
-        raise ApiError(409, error.code, error.message) from error
-
-
 def _new_period_input(data: dict, user: User) -> PeriodInput:
     department = get_in_range(Department, data["department_id"])
     if department is not None and not access.manages_trust(user, department.trust):
@@ -271,8 +250,7 @@ _errors = error_docs(
 def create(data):
     """Publish a period in a department of a trust you manage."""
     user = caller()
-    with period_rules():
-        (period,) = publish_periods(_new_period_input(data, user), actor=user)
+    (period,) = publish_periods(_new_period_input(data, user), actor=user)
     return period
 
 
@@ -284,10 +262,9 @@ def create(data):
 def create_split(data):
     """Publish a long leave as consecutive periods of split_months months each."""
     user = caller()
-    with period_rules():
-        periods = publish_periods(
-            _new_period_input(data, user), split_months=data["split_months"], actor=user
-        )
+    periods = publish_periods(
+        _new_period_input(data, user), split_months=data["split_months"], actor=user
+    )
     return {"items": periods, "total": len(periods)}
 
 
@@ -351,8 +328,7 @@ def patch(data, period_id: int):
         changes["contact_name"] = (changes["contact_name"] or "").strip() or None
     if "contact_email" in changes:
         changes["contact_email"] = (changes["contact_email"] or "").strip().lower() or None
-    with period_rules():
-        update_period(period, period_input(period, **changes), actor=user)
+    update_period(period, period_input(period, **changes), actor=user)
     return period
 
 
@@ -365,6 +341,5 @@ def withdraw(data, period_id: int):
     """Withdraw a period that is not filled; a live proposal or offer is cancelled."""
     user = caller()
     period = load_managed_period(period_id, user)
-    with period_rules():
-        withdraw_period(period, reason=data["reason"], actor=user)
+    withdraw_period(period, reason=data["reason"], actor=user)
     return period
