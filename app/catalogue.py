@@ -18,6 +18,10 @@ NOT_FOUND = {
     "department": _l("There is no such department, or you may not see it."),
     "region": _l("There is no such region, or you may not see it."),
     "run": _l("There is no such matching run, or you may not see it."),
+    "vacancy": _l("There is no such vacancy."),
+    "availability": _l("There is no such availability window of yours."),
+    "subscription": _l("There is no such subscription of yours."),
+    "notification": _l("There is no such notification of yours."),
 }
 
 # Conflicts: the action does not fit the state (409), and refusals of input (422).
@@ -77,6 +81,23 @@ MESSAGES = {
     "trust_needed": _l("Choose the trust this person works for."),
     "trust_for_staff_only": _l("Only trust staff belong to a trust."),
     "region_for_coordinators_only": _l("Only coordinators have a region."),
+    # the API's access and throttling
+    "token_required": _l("A valid bearer token is required."),
+    "role_not_allowed": _l("Your role may not do this."),
+    "invalid_credentials": _l("Wrong email or password."),
+    "login_throttled": _l("Too many failed attempts. Try again in %(minutes)d minutes."),
+    "registration_throttled": _l(
+        "Too many registrations from this address. Try again in %(minutes)d minutes."
+    ),
+    "profile_required": _l(
+        "Complete your profile first (PATCH /api/v1/me with every profile field)."
+    ),
+    "profile_for_gps_only": _l("Only GPs have a profile."),
+    "manage_only": _l("Only the trust's staff or its region's coordinators may do this."),
+    "department_not_managed": _l(
+        "You may publish periods only in departments of the trusts you manage."
+    ),
+    "subscribers_only": _l("Only GPs and trust staff subscribe to alerts."),
     # the shortlist
     "shortlist_solver_policy": _l("The matching proposes one candidate for this trust."),
     "shortlist_chosen": _l("The period has its candidate, so no shortlist is shown."),
@@ -86,7 +107,7 @@ MESSAGES = {
     ),
     "shortlist_forbidden": _l("The period belongs to another trust."),
     # availability windows
-    "window_exists": _l(
+    "availability_exists": _l(
         "You already have a current availability window. Edit it instead of creating a new one."
     ),
     "has_offer": _l(
@@ -122,6 +143,12 @@ FIELD_MESSAGES = {
     ),
     ("trust_id", "exists"): _l("This trust already has its own rules."),
     ("policy", "region_policy"): _l("A region's rules cannot be removed."),
+    ("department_id", "department_not_managed"): _l(
+        "This department belongs to a trust you do not manage."
+    ),
+    ("department_id", "department_inactive"): _l(
+        "The department does not take GPs in training now."
+    ),
     # availability windows (list entries are worded by their list: trusts[1] as trusts)
     ("earliest_start", "required"): _l("Enter the earliest start."),
     ("earliest_start", "in_the_past"): _l("The earliest start cannot be in the past."),
@@ -143,6 +170,7 @@ FIELD_MESSAGES = {
     ("trusts", "duplicate"): _l("You have already chosen this above."),
     # subscriptions
     ("topic", "too_many"): _l("You have too many subscriptions. Delete one first."),
+    ("_schema", "too_many"): _l("You have too many subscriptions. Delete one first."),
     ("horizon_months", "out_of_range"): _l("Choose between 1 and 60 months."),
     ("region", "unknown"): _l("Choose from the list."),
     ("channel", "unknown"): _l("Choose from the list."),

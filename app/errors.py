@@ -21,6 +21,9 @@ class BrokenRule(Exception):
     otherwise). ``fields`` maps further input fields to codes of their own."""
 
     status = 409
+    # The code the API answers with, where a kind has one of its own (forbidden, not_found,
+    # validation_failed, ...); None: the rule's own code.
+    api_code: str | None = None
     # Keep what the request recorded although it is refused (a failed login attempt).
     commit_anyway = False
 
@@ -47,11 +50,11 @@ class BrokenRule(Exception):
 
     def field_messages(self) -> dict[str, str]:
         """{field: words} for every field the error concerns."""
-        from .catalogue import describe, describe_field
+        from .catalogue import describe_field
 
         out = {name: describe_field(name, code) for name, code in self.fields.items()}
         if self.field is not None:
-            out.setdefault(self.field, describe(self.code, **self.params))
+            out.setdefault(self.field, describe_field(self.field, self.code, **self.params))
         return out
 
     def __str__(self) -> str:
@@ -62,6 +65,7 @@ class InvalidInput(BrokenRule):
     """The input is wrong (422)."""
 
     status = 422
+    api_code: str | None = "validation_failed"
 
 
 class Conflict(BrokenRule):
@@ -79,15 +83,45 @@ class MatchConflict(Conflict):
 
 
 class Forbidden(BrokenRule):
-    """The user may see the object but not do this to it (403)."""
+    """The user may see the object but not do this to it, or their role may not (403)."""
 
     status = 403
+    api_code: str | None = "forbidden"
+
+
+class Unauthorized(BrokenRule):
+    """No valid credentials (401)."""
+
+    status = 401
+    api_code: str | None = "unauthorized"
+
+
+class WrongCredentials(Unauthorized):
+    """A wrong email or password (401, ``invalid_credentials``); the attempt is recorded."""
+
+    api_code = None
+    commit_anyway = True
+
+    def __init__(self) -> None:
+        super().__init__("invalid_credentials")
+
+
+class TooManyRequests(BrokenRule):
+    """Throttled: try again in ``minutes`` (429); the attempt is recorded."""
+
+    status = 429
+    api_code: str | None = "too_many_requests"
+    commit_anyway = True
+
+    def __init__(self, code: str, *, minutes: int):
+        super().__init__(code, params={"minutes": minutes})
 
 
 class NotFound(BrokenRule):
     """No such object, or one the user may not see (404: the two look the same)."""
 
     status = 404
+    api_code: str | None = "not_found"
 
     def __init__(self, what: str = "object", *, field: str | None = None):
         super().__init__(f"not_found.{what}", field=field)

@@ -17,12 +17,12 @@ from flask_login import AnonymousUserMixin
 from flask_smorest import Blueprint
 
 from app.auth.services import authenticate
+from app.errors import Forbidden, TooManyRequests, Unauthorized, WrongCredentials
 from app.extensions import db
 from app.models import ApiToken, User
 from app.models.types import utcnow
 
 from .common import no_nul
-from .errors import ApiError
 
 blp = Blueprint("api_auth", __name__, url_prefix="/auth", description="API tokens")
 
@@ -80,14 +80,14 @@ def _load_caller() -> None:
 def _check(roles: tuple[str, ...]) -> User:
     user = caller()
     if roles and user.role not in roles:
-        raise ApiError(403, "forbidden", "Your role may not do this.")
+        raise Forbidden("role_not_allowed")
     return user
 
 
 def caller() -> User:
     user = g.get("api_user")
     if user is None:
-        raise ApiError(401, "unauthorized", "A valid bearer token is required.")
+        raise Unauthorized("token_required")
     return user
 
 
@@ -125,18 +125,10 @@ class TokenSchema(ma.Schema):
 def create_token(data):
     """Get a token for an email and password (throttled like the login page)."""
     result = authenticate(data["email"], data["password"], request.remote_addr or "")
-    refusal = None
     if result.throttled:
-        refusal = ApiError(
-            429,
-            "too_many_requests",
-            f"Too many failed attempts. Try again in {result.wait_minutes} minutes.",
-        )
-    elif result.user is None:
-        refusal = ApiError(401, "invalid_credentials", "Wrong email or password.")
-    if refusal is not None:
-        refusal.commit_anyway = True  # the failed attempt counts
-        raise refusal
+        raise TooManyRequests("login_throttled", minutes=result.wait_minutes)
+    if result.user is None:
+        raise WrongCredentials()  # the failed attempt is recorded all the same
     raw, token = issue_token(result.user)
     return {"token": raw, "expires_at": token.expires_at}
 

@@ -7,9 +7,8 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 
+from app.errors import NotFound
 from app.extensions import db
-
-from .errors import ApiError
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -54,8 +53,8 @@ def paginate(query: sa.Select, args: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "total": total}
 
 
-def not_found(what: str = "object") -> ApiError:
-    return ApiError(404, "not_found", f"No such {what}.")
+def not_found(what: str = "object") -> NotFound:
+    return NotFound(what)
 
 
 def get_or_404(model, object_id: int, what: str):

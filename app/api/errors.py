@@ -9,7 +9,7 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from app.catalogue import describe
-from app.errors import BrokenRule, NotFound
+from app.errors import BrokenRule
 
 CODES = {
     400: "bad_request",
@@ -39,23 +39,6 @@ class ErrorBodySchema(ma.Schema):
 
 class ErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorBodySchema, required=True)
-
-
-class ApiError(BrokenRule):
-    """A broken rule an API view words itself (status, code, message, {field: words})."""
-
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
-        super().__init__(code)
-        self.status = status
-        self._message = message
-        self._field_messages = dict(fields or {})
-
-    @property
-    def message(self) -> str:
-        return self._message
-
-    def field_messages(self) -> dict[str, str]:
-        return self._field_messages
 
 
 def is_api_request() -> bool:
@@ -104,10 +87,6 @@ def from_http_exception(error: HTTPException):
 
 def from_broken_rule(error: BrokenRule):
     """The error format for a broken rule: its status, code, words and field words."""
-    if isinstance(error, NotFound):
-        return error_response(404, "not_found", error.message, error.field_messages())
-    if error.status == 422:  # wrong input: the documented code, the words on each field
-        return error_response(
-            422, "validation_failed", describe("invalid_input"), error.field_messages()
-        )
-    return error_response(error.status, error.code, error.message, error.field_messages())
+    message = describe("invalid_input") if error.status == 422 else error.message
+    code = error.api_code or error.code
+    return error_response(error.status, code, message, error.field_messages())

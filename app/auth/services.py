@@ -33,7 +33,9 @@ class AccountError(BrokenRule):
 
     def __init__(self, field: str, code: str):
         super().__init__(code, field=field)
-        self.status = 409 if code in ("email_taken", "hpr_taken") else 422
+        taken = code in ("email_taken", "hpr_taken")
+        self.status = 409 if taken else 422
+        self.api_code = None if taken else "validation_failed"
 
 
 def normalise_email(email: str) -> str:

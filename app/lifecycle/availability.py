@@ -47,7 +47,7 @@ def create_availability(
 ) -> Availability:
     """Add the GP's current (active) window with its ranked wishes; audits and flushes."""
     if current_window(gp) is not None:
-        raise availability_conflict("window_exists")
+        raise availability_conflict("availability_exists")
     checked = validate_availability(data, today=today)
     raise_if_invalid(checked)
     window = new(
@@ -65,7 +65,7 @@ def create_availability(
             db.session.add(window)
             db.session.flush()
     except sa.exc.IntegrityError as error:  # a window made at the same moment elsewhere
-        raise availability_conflict("window_exists") from error
+        raise availability_conflict("availability_exists") from error
     audit.record(
         "availability.created",
         window,

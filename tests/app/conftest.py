@@ -71,6 +71,12 @@ def app(database_url):
         }
     )
     app.test_client_class = IsolatedClient
+    from app.extensions import csrf
+
+    from .probes import bp as probes
+
+    csrf.exempt(probes)
+    app.register_blueprint(probes)
     with app.app_context():
         upgrade(directory=str(Path(app.root_path).parent / "migrations"))
         load_reference_data()

@@ -36,8 +36,12 @@ def _raised_codes() -> tuple[set[str], set[tuple[str, str]]]:
                 args = node.args
                 if position is not None and len(args) > position:
                     arg = args[position]
+                    field = next((k.value for k in node.keywords if k.arg == "field"), None)
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                        codes.add(arg.value)
+                        if isinstance(field, ast.Constant):  # worded on its field
+                            pairs.add((field.value, arg.value))
+                        else:
+                            codes.add(arg.value)
                 if name == "ShortlistUnavailable" and args and isinstance(args[0], ast.Constant):
                     codes.add(f"shortlist_{args[0].value}")
                 # checked.error("field", "code") in the window's validation

@@ -199,7 +199,7 @@ def test_a_gp_has_one_current_window(ctx, client):
             services.AvailabilityInput(TODAY + timedelta(days=30), TODAY + timedelta(days=400), 6),
             actor=gp.user,
         )
-    assert error.value.code == "window_exists"
+    assert error.value.code == "availability_exists"
     count = db.session.scalar(sa.select(sa.func.count()).where(Availability.gp_id == gp.id))
     assert count == 1
 

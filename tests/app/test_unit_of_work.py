@@ -9,12 +9,11 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import Blueprint
 
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict
 from app.extensions import db
 from app.models import AuditEvent, LoginAttempt
-from app.unit_of_work import attempt, unit_of_work
+from app.unit_of_work import unit_of_work
 
 from . import factories
 
@@ -41,57 +40,6 @@ def _count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-@pytest.fixture
-def probe_app(app):
-    """Views that write an audit record and then succeed, refuse, or refuse but keep it."""
-    if "uow_probe" in app.blueprints:
-        return app
-    probe = Blueprint("uow_probe", __name__)
-
-    def _write(name: str) -> None:
-        db.session.add(AuditEvent(action=f"probe.{name}", object_type="system"))
-        db.session.flush()
-
-    @probe.route("/_probe/ok", methods=["POST"])
-    def ok():
-        _write("ok")
-        return "ok"
-
-    @probe.route("/_probe/refused", methods=["POST"])
-    def refused():
-        _write("refused")
-        raise Conflict("period_taken")
-
-    @probe.route("/_probe/kept", methods=["POST"])
-    def kept():
-        _write("kept")
-        error = InvalidInput("invalid_input", field="x")
-        error.commit_anyway = True
-        raise error
-
-    @probe.route("/_probe/partly", methods=["POST"])
-    def partly():
-        _write("before")
-        try:
-            with attempt():
-                _write("inside")
-                raise Conflict("period_taken")
-        except Conflict:
-            pass
-        return "partly"
-
-    @probe.route("/_probe/crash", methods=["POST"])
-    def crash():
-        _write("crash")
-        raise RuntimeError("boom")
-
-    app.register_blueprint(probe)
-    from app.extensions import csrf
-
-    csrf.exempt(probe)
-    return app
-
-
 def _actions() -> list[str]:
     return list(
         db.session.scalars(
@@ -102,7 +50,8 @@ def _actions() -> list[str]:
     )
 
 
-def test_a_request_commits_once_or_rolls_back(ctx, probe_app, client):
+def test_a_request_commits_once_or_rolls_back(ctx, client):
+    # the views are tests/app/probes.py, registered with the test app (conftest)
     assert client.post("/_probe/ok").status_code == 200
     assert client.post("/_probe/refused").status_code == 409
     assert client.post("/_probe/crash").status_code == 500

@@ -3,8 +3,6 @@ explanations for the periods they could have wanted. The rules are app.gps.servi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import marshmallow as ma
@@ -13,6 +11,7 @@ from flask_babel import force_locale
 from flask_smorest import Blueprint
 
 from app import lifecycle
+from app.errors import NotFound
 from app.extensions import db
 from app.gps import services as windows
 from app.gps.explanations import OUTCOMES
@@ -21,7 +20,6 @@ from app.models.availability import AVAILABILITY_STATUSES
 
 from ..auth import auth_required, caller
 from ..common import ListArgsSchema, list_schema
-from ..errors import ApiError
 from .fields import day, error_docs, get_in_range, object_id
 from .gps import accepted_language, own_gp
 
@@ -34,7 +32,6 @@ blp = Blueprint(
 
 MAX_WISH_IDS = 50  # the rules allow 5; longer lists are refused before they are read
 # The availability rules' conflict codes, as the API names them.
-WINDOW_CONFLICTS = {"window_exists": "availability_exists"}
 
 _errors = error_docs(
     blp,
@@ -153,19 +150,8 @@ def window_data(window: Availability) -> dict[str, Any]:
 def _own_window(availability_id: int) -> Availability:
     window = get_in_range(Availability, availability_id)
     if window is None or window.gp_id != own_gp().id:
-        raise ApiError(404, "not_found", "No such availability window.")
+        raise NotFound("availability")
     return window
-
-
-@contextmanager
-def window_rules() -> Iterator[None]:
-    """The API's name for one conflict: a second current window is ``availability_exists``
-    (the rest answer in the error format by themselves)."""
-    try:
-        yield
-    except windows.AvailabilityConflict as error:
-        code = WINDOW_CONFLICTS.get(error.code, error.code)
-        raise ApiError(409, code, error.message) from error
 
 
 def _window_input(data: dict[str, Any], gp: GP, current: Availability | None = None):
@@ -192,8 +178,7 @@ def _window_input(data: dict[str, Any], gp: GP, current: Availability | None = N
 def create_availability(data):
     """Register your availability window with ranked wishes (one current window at a time)."""
     gp = own_gp()
-    with window_rules():
-        window = lifecycle.create_availability(gp, _window_input(data, gp), actor=caller())
+    window = lifecycle.create_availability(gp, _window_input(data, gp), actor=caller())
     return window_data(window)
 
 
@@ -234,16 +219,14 @@ def show_availability(availability_id: int):
 def update_availability(data, availability_id: int):
     """Change your current window (a proposal that no longer fits is cancelled)."""
     window = _own_window(availability_id)
-    with window_rules():
-        changed = _window_input(data, window.gp, window)
-        lifecycle.update_availability(window, changed, actor=caller())
+    changed = _window_input(data, window.gp, window)
+    lifecycle.update_availability(window, changed, actor=caller())
     return window_data(window)
 
 
 def _set_status(availability_id: int, action: str) -> dict[str, Any]:
     window = _own_window(availability_id)
-    with window_rules():
-        lifecycle.set_availability_status(window, action, actor=caller())
+    lifecycle.set_availability_status(window, action, actor=caller())
     return window_data(window)
 
 

@@ -25,7 +25,7 @@ from app.auth.services import (
     register_gp,
     registration_wait_minutes,
 )
-from app.errors import BrokenRule
+from app.errors import BrokenRule, Conflict, Forbidden, InvalidInput, TooManyRequests
 from app.extensions import db
 from app.i18n import _from_accept_language
 from app.main.services import save_gp_profile
@@ -34,7 +34,6 @@ from app.models.users import LOCALES, ROLES, SCHEMES
 from app.unit_of_work import attempt
 
 from ..auth import auth_required, caller
-from ..errors import ApiError
 from .fields import NAME_MAX, day, email, error_docs, no_nul, object_id
 
 blp = Blueprint(
@@ -255,18 +254,10 @@ def account_data(user: User) -> dict[str, Any]:
 # ---- helpers
 
 
-def invalid(fields: dict[str, str]) -> ApiError:
-    return ApiError(422, "validation_failed", "The input is not valid.", fields)
-
-
 def own_gp() -> GP:
     gp = caller().gp
     if gp is None:
-        raise ApiError(
-            409,
-            "profile_required",
-            "Complete your profile first (PATCH /api/v1/me with every profile field).",
-        )
+        raise Conflict("profile_required")
     return gp
 
 
@@ -278,13 +269,14 @@ def accepted_language() -> str | None:
     return chosen if chosen in current_app.config["LANGUAGES"] else None
 
 
-def _taken(email: str, hpr: str) -> ApiError | None:
-    """409 if the email or HPR number is registered already."""
+def _taken(email: str, hpr: str) -> BrokenRule:
+    """Why a registration the database refused was refused: the email or the HPR number
+    was registered at the same moment elsewhere (409)."""
     if db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email))):
-        return ApiError(409, "email_taken", "An account with this email already exists.")
+        return AccountError("email", "email_taken")
     if db.session.scalar(sa.select(GP.id).where(GP.hpr_number == hpr)):
-        return ApiError(409, "hpr_taken", "This HPR number is already registered.")
-    return None
+        return AccountError("hpr_number", "hpr_taken")
+    return Conflict("conflict")
 
 
 # ---- registration and profile
@@ -300,11 +292,7 @@ def register(data):
     address = request.remote_addr or ""
     wait = registration_wait_minutes(address)
     if wait:
-        raise ApiError(
-            429,
-            "too_many_requests",
-            f"Too many registrations from this address. Try again in {wait} minutes.",
-        )
+        raise TooManyRequests("registration_throttled", minutes=wait)
     record_registration_attempt(address)  # counts even if the registration is refused
     registration = GPRegistration(
         email=data["email"],
@@ -321,9 +309,7 @@ def register(data):
         error.commit_anyway = True  # the attempt above stays recorded
         raise
     except sa.exc.IntegrityError as error:  # registered at the same moment elsewhere
-        refusal = _taken(registration.email, registration.hpr_number) or ApiError(
-            409, "conflict", "Registered at the same moment elsewhere. Try again."
-        )
+        refusal = _taken(registration.email, registration.hpr_number)
         refusal.commit_anyway = True
         raise refusal from error
     return account_data(gp.user)
@@ -348,7 +334,7 @@ def update_me(data):
     user = caller()
     profile = {name: data[name] for name in PROFILE_FIELDS if name in data}
     if profile and user.role != "gp":
-        raise ApiError(403, "forbidden", "Only GPs have a profile.")
+        raise Forbidden("profile_for_gps_only")
     if "locale" in data:
         user.locale = data["locale"]
     if profile:
@@ -357,7 +343,7 @@ def update_me(data):
         merged = {"specialisation_started": None} | current | profile
         missing = [name for name in PROFILE_FIELDS if name not in merged]
         if missing:
-            raise invalid({name: "Missing data for required field." for name in missing})
+            raise InvalidInput("invalid_input", fields=dict.fromkeys(missing, "required"))
         try:
             with attempt():
                 save_gp_profile(gp, user=user, actor=user, **merged)

@@ -12,12 +12,12 @@ from flask_smorest import Blueprint
 from app import access, lifecycle
 from app.coordination.policies import REASON_MAX
 from app.coordination.services import forbids_query
+from app.errors import NotFound
 from app.models import GP, Forbid, Match, Period, User
 from app.models.matching import MATCH_SOURCES, MATCH_STATUSES
 
 from ..auth import auth_required, caller
 from ..common import ListArgsSchema, list_schema, no_nul, paginate
-from ..errors import ApiError
 
 blp = Blueprint(
     "api_matches",
@@ -57,7 +57,7 @@ def object_id(**kwargs) -> ma.fields.Integer:
 def in_range(object_id_: int, what: str) -> int:
     """A path id the database can hold, or 404 (an id that large cannot exist)."""
     if not 1 <= object_id_ <= ID_MAX:
-        raise ApiError(404, "not_found", f"No such {what}.")
+        raise NotFound(what)
     return object_id_
 
 

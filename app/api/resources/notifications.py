@@ -9,13 +9,12 @@ import sqlalchemy as sa
 from flask_smorest import Blueprint
 
 from app.alerts import services
-from app.catalogue import describe_field
+from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Notification, Subscription
 from app.models.notifications import CHANNELS, FREQUENCIES
 
 from ..auth import auth_required, caller
 from ..common import ListArgsSchema, list_schema, paginate
-from ..errors import ApiError
 from .fields import ID_MAX, error_docs, object_id
 
 blp = Blueprint(
@@ -116,7 +115,7 @@ class PreferencesSchema(ma.Schema):
 def _subscriber():
     user = caller()
     if services.topic_for(user) is None:
-        raise ApiError(403, "forbidden", "Only GPs and trust staff subscribe to alerts.")
+        raise Forbidden("subscribers_only")
     return user
 
 
@@ -127,7 +126,7 @@ def _own_subscription(subscription_id: int) -> Subscription:
         else None
     )
     if found is None:
-        raise ApiError(404, "not_found", "No such subscription of yours.")
+        raise NotFound("subscription")
     return found
 
 
@@ -138,7 +137,7 @@ def _own_notification(notification_id: int) -> Notification:
         else None
     )
     if found is None:
-        raise ApiError(404, "not_found", "No such notification of yours.")
+        raise NotFound("notification")
     return found
 
 
@@ -161,11 +160,11 @@ def create_subscription(data):
     try:
         subscription = services.create_subscription(user, request)
     except services.SubscriptionError as error:
-        fields = {
-            ("_schema" if k == "topic" else k): describe_field(k, v)
-            for k, v in error.fields.items()
-        }
-        raise ApiError(422, "validation_failed", "The input is not valid.", fields) from error
+        # the topic is no input of the API's: its refusal (too many) is the body's as a whole
+        raise InvalidInput(
+            "invalid_input",
+            fields={("_schema" if k == "topic" else k): v for k, v in error.fields.items()},
+        ) from error
     return subscription
 
 

@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from app import access
+from app.errors import Forbidden, InvalidInput
 from app.i18n import current_locale
 from app.lifecycle import publish_periods, update_period, withdraw_period
 from app.models import Department, Period, Region, Specialty, Trust, User
@@ -24,7 +25,6 @@ from app.periods.services import PeriodInput, period_input
 
 from ..auth import auth_required, caller
 from ..common import ListArgsSchema, list_schema, paginate
-from ..errors import ApiError
 from .fields import (
     ID_MAX,
     NAME_MAX,
@@ -189,26 +189,16 @@ def load_managed_period(period_id: int, user: User) -> Period:
     """The period if ``user`` manages its trust; 403 if they only may see it, else 404."""
     period = load_period(period_id, user)
     if not access.manages_trust(user, period.trust):
-        raise ApiError(403, "forbidden", "Only the trust's staff or its region's coordinators.")
+        raise Forbidden("manage_only")
     return period
 
 
 def _new_period_input(data: dict, user: User) -> PeriodInput:
     department = get_in_range(Department, data["department_id"])
     if department is not None and not access.manages_trust(user, department.trust):
-        raise ApiError(
-            403,
-            "forbidden",
-            "You may publish periods only in departments of the trusts you manage.",
-            {"department_id": "This department belongs to a trust you do not manage."},
-        )
+        raise Forbidden("department_not_managed", field="department_id")
     if department is not None and not department.active:
-        raise ApiError(
-            422,
-            "validation_failed",
-            "The input is not valid.",
-            {"department_id": "The department does not take GPs in training now."},
-        )
+        raise InvalidInput("department_inactive", field="department_id")
     return PeriodInput(
         department_id=data["department_id"],
         start_date=data["start_date"],

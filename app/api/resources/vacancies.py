@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_smorest import Blueprint
 
+from app.errors import NotFound
 from app.models import Department, Period, Region, Specialty, Trust
 from app.public.services import get_vacancy, vacancies_query
 
 from ..common import ListArgsSchema, list_schema, paginate
-from ..errors import ApiError, ErrorSchema
+from ..errors import ErrorSchema
 from .fields import ID_MAX, by_code_or_id, code_or_id
 from .periods import DepartmentRefSchema, SpecialtyRefSchema, TrustRefSchema
 
@@ -95,5 +96,5 @@ def show(period_id: int):
     """One advertised period."""
     period = get_vacancy(period_id) if 1 <= period_id <= ID_MAX else None
     if period is None:
-        raise ApiError(404, "not_found", "No such vacancy.")
+        raise NotFound("vacancy")
     return period
