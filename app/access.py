@@ -33,10 +33,8 @@ from .models import (
     Trust,
     User,
 )
-from .models.availability import CURRENT_AVAILABILITY
+from .models.statuses import CURRENT_AVAILABILITY, PUBLIC_PERIOD_STATUSES, PeriodStatus
 
-# Periods every signed-in user may read: open for matching, or advertised publicly.
-PUBLIC_PERIOD_STATUSES = ("open", "advertised")
 ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
 
 
@@ -129,7 +127,7 @@ def visible_periods(user: User) -> sa.Select:
     if is_national(user):
         return query
     managed = trusts_in_scope(user).with_only_columns(Trust.id).order_by(None)
-    return query.where(sa.or_(Period.status == "open", Department.trust_id.in_(managed)))
+    return query.where(sa.or_(Period.status == PeriodStatus.OPEN, Department.trust_id.in_(managed)))
 
 
 def period_ids_in_regions(region_ids: list[int]) -> sa.Select:

@@ -30,6 +30,7 @@ from app.models import (
     User,
 )
 from app.models.periods import PERIOD_SOURCES
+from app.models.statuses import MatchStatus, PeriodStatus
 from app.periods.services import PeriodInput
 
 DEMO_PASSWORD = "alis-demo-2026"
@@ -215,12 +216,16 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
         "availabilities": availabilities,
         "periods": periods,
         "proposals": db.session.scalar(
-            sa.select(sa.func.count()).select_from(Match).where(Match.status == "proposed")
+            sa.select(sa.func.count())
+            .select_from(Match)
+            .where(Match.status == MatchStatus.PROPOSED)
         ),
         "offers": offered,
         "accepted": accepted,
         "advertised": db.session.scalar(
-            sa.select(sa.func.count()).select_from(Period).where(Period.status == "advertised")
+            sa.select(sa.func.count())
+            .select_from(Period)
+            .where(Period.status == PeriodStatus.ADVERTISED)
         ),
     }
 
@@ -265,7 +270,7 @@ def _run_and_answer(today: date) -> tuple[int, int]:
 
     run_matching(RunRequest(as_of=today, trigger="manual"))
     proposals = db.session.scalars(
-        sa.select(Match).where(Match.status == "proposed").order_by(Match.id)
+        sa.select(Match).where(Match.status == MatchStatus.PROPOSED).order_by(Match.id)
     ).all()
     answered = proposals[: max(1, len(proposals) // 3)]
     for i, match in enumerate(answered):

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.labels import PERIOD_STATUS_LABELS
 from app.links import absolute_url, path_for
 from app.models import Department, Match, Period, User
+from app.models.statuses import MatchStatus, PeriodStatus
 from app.models.types import utcnow
 
 # Periods that ended longer ago than this drop out of the feed.
@@ -66,7 +67,7 @@ def _gp_events(user: User, today: date) -> list[icalendar.Event]:
         .join(Match.period)
         .where(
             Match.gp_id == user.gp.id,
-            Match.status.in_(("offered", "accepted")),
+            Match.status.in_((MatchStatus.OFFERED, MatchStatus.ACCEPTED)),
             Period.end_date >= today - timedelta(days=HISTORY_DAYS),
         )
         .order_by(Period.start_date, Match.id)
@@ -76,7 +77,7 @@ def _gp_events(user: User, today: date) -> list[icalendar.Event]:
     for match in matches:
         period = match.period
         place = _place(period)
-        if match.status == "accepted":
+        if match.status == MatchStatus.ACCEPTED:
             summary = _("Hospital service: %(place)s", place=place)
             status = "CONFIRMED"
         else:
@@ -97,7 +98,7 @@ def _gp_events(user: User, today: date) -> list[icalendar.Event]:
                 stamp=match.updated_at,
             )
         )
-        if match.status == "offered" and match.accept_by:
+        if match.status == MatchStatus.OFFERED and match.accept_by:
             events.append(
                 _event(
                     f"match-{match.id}-deadline",
@@ -120,7 +121,7 @@ def _staff_events(user: User, today: date) -> list[icalendar.Event]:
         .join(Period.department)
         .where(
             Department.trust_id.in_(trust_ids),
-            Period.status != "withdrawn",
+            Period.status != PeriodStatus.WITHDRAWN,
             Period.end_date >= today - timedelta(days=HISTORY_DAYS),
         )
         .order_by(Period.start_date, Period.id)
@@ -138,7 +139,7 @@ def _staff_events(user: User, today: date) -> list[icalendar.Event]:
                     "Specialty: %(specialty)s.", specialty=period.specialty.name_in(user.locale)
                 ),
                 url=absolute_url(path_for("periods.detail", period_id=period.id)),
-                status="CONFIRMED" if period.status == "filled" else "TENTATIVE",
+                status="CONFIRMED" if period.status == PeriodStatus.FILLED else "TENTATIVE",
                 stamp=period.updated_at,
             )
         )

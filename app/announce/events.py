@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from app.links import absolute_url, path_for
 from app.models import Match, Period, User
+from app.models.statuses import MatchStatus
 from notifications import wording
 
 from .core import match_facts, period_facts, tell
@@ -42,7 +43,7 @@ def offer_answered(match: Match) -> None:
     facts, link = match_facts(match), _period_page(match)
     for user in trust_staff(match.period):
         tell(user, wording.offer_answered_to_trust(user.locale, facts, link=link))
-    if match.status == "expired":
+    if match.status == MatchStatus.EXPIRED:
         user = match.gp.user
         tell(user, wording.offer_expired_to_gp(user.locale, facts, link=path_for("gp.matches")))
 

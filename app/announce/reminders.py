@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.links import path_for
 from app.models import Match, Notification
+from app.models.statuses import MatchStatus
 from notifications import wording
 
 from .core import match_facts, tell
@@ -34,7 +35,7 @@ def remind_offers(as_of: date, days: int = REMINDER_DAYS) -> int:
     due = db.session.scalars(
         sa.select(Match)
         .where(
-            Match.status == "offered",
+            Match.status == MatchStatus.OFFERED,
             Match.accept_by >= as_of,
             Match.accept_by <= as_of + timedelta(days=days),
         )

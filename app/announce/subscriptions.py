@@ -15,6 +15,7 @@ from app.dates import add_months, local_today
 from app.extensions import db
 from app.links import path_for
 from app.models import Availability, Period, Subscription, User
+from app.models.statuses import AvailabilityStatus
 from notifications import wording
 
 from .core import availability_facts, period_facts, tell
@@ -52,7 +53,7 @@ def availability_fits(subscription: Subscription, window: Availability, today: d
     subscription lists (none: the trust's departments' specialties) or accepts another, and
     starts within the horizon."""
     trust = subscription.user.trust
-    if trust is None or window.status != "active":
+    if trust is None or window.status != AvailabilityStatus.ACTIVE:
         return False
     wished_trusts = [t.id for t in window.trusts]
     if wished_trusts:

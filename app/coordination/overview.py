@@ -24,7 +24,7 @@ from app.models import (
     Region,
     Trust,
 )
-from app.models.matching import LIVE_MATCH_STATUSES
+from app.models.statuses import LIVE_MATCH_STATUSES, MATCHABLE_PERIOD_STATUSES, MatchStatus
 from app.policy import EffectivePolicy, region_policy
 from app.runs.problem import active_windows
 
@@ -108,7 +108,7 @@ def _fallback_day(period: Period) -> date:
 
 def open_periods(region: Region, today: date) -> list[PeriodRow]:
     """Open and matched periods, with their fallback date and live match."""
-    periods = periods_in_region(region, ("open", "matched"))
+    periods = periods_in_region(region, MATCHABLE_PERIOD_STATUSES)
     live = {m.period_id: m for m in live_matches_in_region(region)}
     return [
         PeriodRow(
@@ -131,7 +131,7 @@ def near_fallback(rows: list[PeriodRow]) -> list[PeriodRow]:
 
 def awaiting_confirmation(matches: list[Match]) -> list[Match]:
     """Proposals a coordinator must confirm before the trust is asked to offer."""
-    return [m for m in matches if m.status == "proposed" and m.confirmed_at is None]
+    return [m for m in matches if m.status == MatchStatus.PROPOSED and m.confirmed_at is None]
 
 
 def periods_in_region(region: Region, statuses: tuple[str, ...]) -> list[Period]:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app.access import gps_in_regions
 from app.extensions import db
 from app.models import GP, Availability, Department, Forbid, Period, Region, Trust
-from app.models.statuses import OPEN_FOR_MATCHING
+from app.models.statuses import OPEN_FOR_MATCHING, AvailabilityStatus
 
 from .audit_log import (
     AuditPage,
@@ -80,7 +80,9 @@ def forbiddable_periods(regions: list[Region]) -> list[Period]:
 
 def assignable_gps(regions: list[Region]) -> list[GP]:
     """GPs of the regions with an active availability window, by name."""
-    with_window = sa.select(Availability.gp_id).where(Availability.status == "active")
+    with_window = sa.select(Availability.gp_id).where(
+        Availability.status == AvailabilityStatus.ACTIVE
+    )
     query = gps_in_regions([r.id for r in regions]).where(GP.id.in_(with_window))
     return list(db.session.scalars(query))
 

@@ -23,11 +23,16 @@ from app.extensions import db
 from app.matches.queries import live_match_for_gp
 from app.models import GP, Availability, Department, Forbid, Match, MatchingRun, Period, Region
 from app.models import Trust as TrustModel
-from app.models.matching import LIVE_MATCH_STATUSES
+from app.models.statuses import (
+    LIVE_MATCH_STATUSES,
+    REFUSED_STATUSES,
+    AvailabilityStatus,
+    MatchStatus,
+    PeriodStatus,
+)
 from app.models.types import utcnow
 from app.policy import effective_policy
 from app.runs.problem import (
-    REFUSED_STATUSES,
     availability_json,
     gp_json,
     period_json,
@@ -140,7 +145,7 @@ def candidate_periods(region_id: int, today: date, own: Match | None) -> list[Pe
         )
         .where(
             TrustModel.region_id == region_id,
-            Period.status.in_(("open", "matched", "filled")),
+            Period.status.in_((PeriodStatus.OPEN, PeriodStatus.MATCHED, PeriodStatus.FILLED)),
             sa.or_(Period.start_date > today, Period.id.in_(recent)),
         )
     )
@@ -227,16 +232,16 @@ def _explain_period(
 ) -> tuple[str, str, str | None]:
     """(outcome, reason, variant) for one period."""
     if own is not None and own.period_id == period.id:
-        outcome = "placed" if own.status == "accepted" else "proposed"
+        outcome = "placed" if own.status == MatchStatus.ACCEPTED else "proposed"
         return outcome, "matched", own.status
     if failures:
         reason = next(code for code in INELIGIBLE_ORDER if code in failures)
         return "not_placed", reason, _refusal(gp, period) if reason == "forbidden" else None
-    if own is not None and own.status in ("offered", "accepted"):
+    if own is not None and own.status in (MatchStatus.OFFERED, MatchStatus.ACCEPTED):
         return "not_placed", "gp_placed", None
-    if window is None or window.status == "paused":
+    if window is None or window.status == AvailabilityStatus.PAUSED:
         return "not_placed", "not_yet_run", None if window is None else "paused"
-    held = period.status in ("matched", "filled")
+    held = period.status in (PeriodStatus.MATCHED, PeriodStatus.FILLED)
     reason = run.reason(period.id)
     if reason in _ABOUT_HOLDER and not held:
         reason = None  # the period is open again: the next run decides anew
@@ -248,7 +253,7 @@ def _explain_period(
                 Match.period_id == period.id, Match.status.in_(LIVE_MATCH_STATUSES)
             )
         )
-        if holder is not None and holder.status in ("offered", "accepted"):
+        if holder is not None and holder.status in (MatchStatus.OFFERED, MatchStatus.ACCEPTED):
             reason = "period_placed"
         elif holder is not None and holder.pinned:
             reason = "period_pinned"

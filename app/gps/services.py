@@ -23,8 +23,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.matches.queries import live_match_for_gp
 from app.models import GP, Availability, Match, Period, Specialty, Trust
-from app.models.availability import CURRENT_AVAILABILITY
-from app.models.matching import LIVE_MATCH_STATUSES
+from app.models.statuses import CURRENT_AVAILABILITY, LIVE_MATCH_STATUSES
 
 from .explanations import Explanation, explanations_for
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 from app import access
 from app.extensions import db
 from app.models import GP, AuditEvent, Availability, Department, Match, Period, Region, Trust, User
-from app.models.matching import LIVE_MATCH_STATUSES
 from app.models.periods import PERIOD_STATUSES
+from app.models.statuses import LIVE_MATCH_STATUSES, AvailabilityStatus, PeriodStatus
 from app.policy import effective_policy
 
 
@@ -35,7 +35,8 @@ def _gp(user: User) -> dict[str, Any]:
     policy = effective_policy(home) if home else None
     availability = db.session.scalar(
         sa.select(Availability).where(
-            Availability.gp_id == gp.id, Availability.status.in_(("active", "paused"))
+            Availability.gp_id == gp.id,
+            Availability.status.in_((AvailabilityStatus.ACTIVE, AvailabilityStatus.PAUSED)),
         )
     )
     live_match = db.session.scalar(
@@ -63,7 +64,10 @@ def _staff(user: User) -> dict[str, Any]:
     upcoming = db.session.scalars(
         sa.select(Period)
         .join(Period.department)
-        .where(Department.trust_id.in_(trust_ids), Period.status.in_(("open", "matched")))
+        .where(
+            Department.trust_id.in_(trust_ids),
+            Period.status.in_((PeriodStatus.OPEN, PeriodStatus.MATCHED)),
+        )
         .options(selectinload(Period.department).selectinload(Department.trust))
         .order_by(Period.start_date)
         .limit(10)
@@ -88,7 +92,7 @@ def _staff(user: User) -> dict[str, Any]:
         )
         context["waiting_count"] = db.session.scalar(
             sa.select(sa.func.count()).where(
-                Availability.status == "active", Availability.gp_id.in_(gp_ids)
+                Availability.status == AvailabilityStatus.ACTIVE, Availability.gp_id.in_(gp_ids)
             )
         )
         context["region"] = user.region

@@ -16,6 +16,7 @@ from app.dates import local_today
 from app.extensions import db
 from app.forms import choices
 from app.models import GP, AuditEvent, Availability, Match, Period, Region, Trust, User
+from app.models.statuses import AvailabilityStatus, PeriodStatus
 from app.policy import region_policy
 from app.unit_of_work import attempt
 
@@ -30,12 +31,12 @@ def index():
     """The public landing page with live figures."""
     figures = {
         "open_periods": db.session.scalar(
-            sa.select(sa.func.count()).select_from(Period).where(Period.status == "open")
+            sa.select(sa.func.count()).select_from(Period).where(Period.status == PeriodStatus.OPEN)
         ),
         "trusts": db.session.scalar(sa.select(sa.func.count()).select_from(Trust)),
         "waiting_gps": db.session.scalar(
             sa.select(sa.func.count(sa.distinct(Availability.gp_id))).where(
-                Availability.status == "active"
+                Availability.status == AvailabilityStatus.ACTIVE
             )
         ),
     }

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import GP, Match, Period
-from app.models.statuses import LIVE_MATCH_STATUSES
+from app.models.statuses import LIVE_MATCH_STATUSES, OFFERED_OR_ACCEPTED
 
 
 def live_match_for_period(period: Period) -> Match | None:
@@ -19,3 +19,9 @@ def live_match_for_gp(gp: GP) -> Match | None:
     return db.session.scalar(
         sa.select(Match).where(Match.gp_id == gp.id, Match.status.in_(LIVE_MATCH_STATUSES))
     )
+
+
+def is_held(match: Match) -> bool:
+    """A match later runs keep as it is: an offer, a placement, a coordinator's pin or a
+    confirmed proposal. Only unconfirmed proposals are the engine's to redo."""
+    return match.status in OFFERED_OR_ACCEPTED or match.pinned or match.confirmed_at is not None

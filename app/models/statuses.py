@@ -33,6 +33,8 @@ class AvailabilityStatus(StrEnum):
 
 # A live match holds its period and its GP: the database allows one per period and per GP.
 LIVE_MATCH_STATUSES = (MatchStatus.PROPOSED, MatchStatus.OFFERED, MatchStatus.ACCEPTED)
+# Matches that bind both sides for good: an offer out, or a placement.
+OFFERED_OR_ACCEPTED = (MatchStatus.OFFERED, MatchStatus.ACCEPTED)
 # Ended matches whose pair is never proposed again (the GP said no, or did not answer).
 REFUSED_STATUSES = (MatchStatus.DECLINED, MatchStatus.EXPIRED)
 # A GP has at most one current window; the engine reads one per GP.

@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 from app.access import trusts_in_scope
 from app.extensions import db
 from app.models import AuditEvent, Department, Match, Period, Specialty, Trust, User
-from app.models.matching import LIVE_MATCH_STATUSES
 from app.models.periods import PERIOD_STATUSES
+from app.models.statuses import LIVE_MATCH_STATUSES
 
 LIST_LIMIT = 500
 

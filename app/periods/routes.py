@@ -15,7 +15,7 @@ from app.errors import InvalidInput, MatchConflict
 from app.forms import choices
 from app.matches.queries import live_match_for_period
 from app.models import Period
-from app.models.statuses import OPEN_FOR_MATCHING
+from app.models.statuses import OPEN_FOR_MATCHING, MatchStatus, PeriodStatus
 from app.policy import effective_policy
 from app.unit_of_work import attempt
 
@@ -151,7 +151,12 @@ def _detail(period: Period, *, offer_form=None, withdraw_form=None, status: int 
     """Render a period's page with the forms that fit its state."""
     user = _user()
     live = live_match_for_period(period)
-    if offer_form is None and live is not None and live.status == "proposed" and live.confirmed_at:
+    if (
+        offer_form is None
+        and live is not None
+        and live.status == MatchStatus.PROPOSED
+        and live.confirmed_at
+    ):
         offer_form = OfferForm(formdata=None, accept_by=default_accept_by(period))
     entries, unavailable = None, None
     if uses_shortlist(period):
@@ -248,7 +253,7 @@ def hired(period_id: int):
 def edit(period_id: int):
     """Change an open period's dates, source, on-call, description and contact."""
     period = get_period_or_404(period_id, _user())
-    if period.status != "open":
+    if period.status != PeriodStatus.OPEN:
         flash(describe("period_not_open"), "error")
         return redirect(url_for("periods.detail", period_id=period.id))
     form = PeriodFieldsForm(obj=period)
@@ -293,7 +298,7 @@ def withdraw(period_id: int):
 def advert(period_id: int):
     """The advert text in Norwegian, ready to paste into the trust's recruitment system."""
     period = get_period_or_404(period_id, _user())
-    if period.status != "advertised":
+    if period.status != PeriodStatus.ADVERTISED:
         flash(_("Only a period advertised the ordinary way has an advert."), "error")
         return redirect(url_for("periods.detail", period_id=period.id))
     return render_template(

@@ -10,6 +10,7 @@ from app.dates import add_months, add_months_dt, covers_months, local_today, loc
 from app.errors import InvalidInput
 from app.models import Department, Period
 from app.models.periods import PERIOD_SOURCES
+from app.models.statuses import PeriodStatus
 from app.policy import effective_policy
 
 MIN_PERIOD_MONTHS = 3
@@ -111,7 +112,7 @@ def default_accept_by(period: Period, today: date | None = None) -> date:
 
 def days_until_fallback(period: Period, today: date | None = None) -> int | None:
     """Days from today to the fallback date of an open period (0 or less: the next run)."""
-    if period.status != "open":
+    if period.status != PeriodStatus.OPEN:
         return None
     today = today or local_today()
     return (period.advertise_after.astimezone(local_zone()).date() - today).days

@@ -17,9 +17,9 @@ from app.catalogue import describe
 from app.dates import local_today
 from app.errors import Conflict, MatchConflict
 from app.extensions import db
-from app.matches.queries import live_match_for_period
+from app.matches.queries import is_held, live_match_for_period
 from app.models import GP, Match, Period, User
-from app.models.matching import LIVE_MATCH_STATUSES
+from app.models.statuses import LIVE_MATCH_STATUSES
 from app.policy import effective_policy
 from app.runs.problem import build_problems
 
@@ -56,11 +56,6 @@ def uses_shortlist(period: Period) -> bool:
     return effective_policy(period.department.trust).selection == "shortlist"
 
 
-def _held(match: Match) -> bool:
-    """A match that later runs keep: an offer, a placement, a pin or a confirmed proposal."""
-    return match.status in ("offered", "accepted") or match.pinned or match.confirmed_at is not None
-
-
 def shortlist(period: Period, user: User, today: date | None = None) -> list[ShortlistEntry]:
     """The ranked eligible candidates for ``period`` (at most the policy's shortlist size),
     leaving out GPs who hold another period. Raises ShortlistUnavailable. Changes nothing."""
@@ -70,7 +65,7 @@ def shortlist(period: Period, user: User, today: date | None = None) -> list[Sho
     if not uses_shortlist(period):
         raise ShortlistUnavailable("solver_policy", "the matching proposes one candidate")
     live = live_match_for_period(period)
-    if live is not None and _held(live):
+    if live is not None and is_held(live):
         raise ShortlistUnavailable("chosen", "the period already has its candidate")
     today = today or local_today()
     region_id = period.department.trust.region_id
@@ -88,7 +83,7 @@ def shortlist(period: Period, user: User, today: date | None = None) -> list[Sho
                 Match.status.in_(LIVE_MATCH_STATUSES), Match.period_id != period.id
             )
         )
-        if _held(m)
+        if is_held(m)
     }
     chosen = [c for c in candidates if int(c.gp) not in holding][: policy.shortlist_size]
     gps = {

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.dates import local_today
 from app.extensions import db
 from app.models import Department, Period
+from app.models.statuses import PeriodStatus
 
 
 def vacancies_query(today: date | None = None) -> sa.Select:
@@ -22,7 +23,7 @@ def vacancies_query(today: date | None = None) -> sa.Select:
             selectinload(Period.department).selectinload(Department.site),
             selectinload(Period.department).selectinload(Department.specialty),
         )
-        .where(Period.status == "advertised", Period.start_date > today)
+        .where(Period.status == PeriodStatus.ADVERTISED, Period.start_date > today)
         .order_by(Period.start_date, Period.id)
     )
 

@@ -13,6 +13,7 @@ import matching
 from app import lottery
 from app.access import seeking_region_id
 from app.extensions import db
+from app.matches.queries import is_held
 from app.models import (
     GP,
     Availability,
@@ -25,12 +26,14 @@ from app.models import (
     Period,
     Region,
 )
-from app.models.matching import LIVE_MATCH_STATUSES
+from app.models.statuses import (
+    LIVE_MATCH_STATUSES,
+    MATCHABLE_PERIOD_STATUSES,
+    OFFERED_OR_ACCEPTED,
+    REFUSED_STATUSES,
+    AvailabilityStatus,
+)
 from app.policy import effective_policy, region_policy
-
-MATCHABLE_PERIOD_STATUSES = ("open", "matched")
-# Ended matches whose pair is never proposed again (the GP said no, or did not answer).
-REFUSED_STATUSES = ("declined", "expired")
 
 
 @dataclass
@@ -134,7 +137,7 @@ def active_windows() -> list[Availability]:
                 ),
                 selectinload(Availability.trust_wishes).selectinload(AvailabilityTrust.trust),
             )
-            .where(Availability.status == "active")
+            .where(Availability.status == AvailabilityStatus.ACTIVE)
         )
     )
 
@@ -169,16 +172,11 @@ def build_problems(as_of: date, region_ids: list[int] | None = None) -> list[Reg
     window_by_gp = {w.gp_id: w for w in windows}
     # A GP who holds a period (an offer, a placement, a pin, a confirmed proposal) is in that
     # period's region's problem only, whatever their window says.
-    holders = {m.gp_id for m in live if _is_held(m)}
+    holders = {m.gp_id for m in live if is_held(m)}
     return [
         _region_problem(region, as_of, periods, live, window_by_gp, holders, refused + forbidden)
         for region in regions
     ]
-
-
-def _is_held(match: Match) -> bool:
-    """Held matches are fixed for the solver; free ones (unconfirmed proposals) are redone."""
-    return match.status in ("offered", "accepted") or match.pinned or match.confirmed_at is not None
 
 
 def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) -> RegionProblem:
@@ -191,12 +189,12 @@ def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) 
         period = match.period
         if period.department.trust.region_id != region.id or period.end_date < as_of:
             continue
-        if not _is_held(match):
+        if not is_held(match):
             rp.free_proposals[match.period_id] = match
             continue
         chosen_periods[period.id] = period
         pair = {"gp": str(match.gp_id), "period": str(period.id)}
-        (placed if match.status in ("offered", "accepted") else pins).append(pair)
+        (placed if match.status in OFFERED_OR_ACCEPTED else pins).append(pair)
         window = window_by_gp.get(match.gp_id)
         gp_entries[match.gp_id] = gp_json(
             match.gp, availability_json(window) if window else _held_window(period)
