@@ -15,11 +15,13 @@ PAGES = {
         "/trusts",
         "/trusts/helse-bergen",
         "/trusts/ahus",
+        "/regions/helse-vest",
+        "/regions/helse-sor-ost",
         "/no-such-page",
     ],
-    "lege@demo.alis.no": ["/dashboard", "/profile", "/account", "/gps/1"],
+    "lege@demo.alis.no": ["/dashboard", "/profile", "/account", "/gps/1", "/my/why-not"],
     "hr.bergen@demo.alis.no": ["/dashboard", "/account", "/trusts/helse-bergen"],
-    "koordinator.vest@demo.alis.no": ["/dashboard", "/gps", "/gps/1"],
+    "koordinator.vest@demo.alis.no": ["/dashboard", "/gps", "/gps/1", "/coordination/runs"],
     "admin@demo.alis.no": ["/dashboard", "/admin/users", "/admin/users?role=gp"],
 }
 
