@@ -192,6 +192,16 @@ def raise_if_invalid(checked: _Checked) -> None:
         raise AvailabilityError(checked.codes, checked.params)
 
 
+def window_fits(window: Availability, period: Period) -> bool:
+    """Whether ``period`` lies inside the window and lasts the months the GP asks for (the
+    engine's outside_window and too_short, for one pair)."""
+    return (
+        window.earliest_start <= period.start_date
+        and period.end_date <= window.latest_end
+        and covers_months(period.start_date, period.end_date, window.months)
+    )
+
+
 def snapshot(window: Availability) -> dict[str, Any]:
     """The window as plain data (audit records, the API)."""
     return {

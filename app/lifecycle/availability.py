@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from app import announce, audit
-from app.dates import covers_months
 from app.extensions import db
 from app.gps.services import (
     AUDIT_TYPE,
@@ -20,9 +19,10 @@ from app.gps.services import (
     raise_if_invalid,
     snapshot,
     validate_availability,
+    window_fits,
 )
 from app.matches.queries import live_match_for_gp
-from app.models import GP, Availability, Match, Period, User
+from app.models import GP, Availability, Match, User
 from app.models.statuses import CURRENT_AVAILABILITY, AvailabilityStatus, MatchStatus
 
 from .matches import accept, cancel, decline
@@ -89,14 +89,6 @@ def check_editable(window: Availability) -> Match | None:
     return live
 
 
-def _fits(window: Availability, period: Period) -> bool:
-    return (
-        window.earliest_start <= period.start_date
-        and period.end_date <= window.latest_end
-        and covers_months(period.start_date, period.end_date, window.months)
-    )
-
-
 def update_availability(
     window: Availability, data: AvailabilityInput, *, actor: User, today: date | None = None
 ) -> dict[str, list[Any]]:
@@ -125,7 +117,7 @@ def update_availability(
         audit.record(
             "availability.updated", window, object_type=AUDIT_TYPE, actor=actor, data=changes
         )
-    if live is not None and not _fits(window, live.period):
+    if live is not None and not window_fits(window, live.period):
         cancel(live, reason=_CANCEL_REASONS["update"], actor=actor)
     return changes
 

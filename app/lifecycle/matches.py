@@ -15,9 +15,10 @@ import sqlalchemy as sa
 
 from app import announce, audit
 from app.access import current_window, period_ids_in_regions
-from app.dates import covers_months, local_today
+from app.dates import local_today
 from app.errors import InvalidInput, MatchConflict
 from app.extensions import db
+from app.gps.services import window_fits
 from app.matches.queries import live_match_for_gp, live_match_for_period
 from app.models import GP, Forbid, Match, MatchingRun, Period, Region, User
 from app.models.statuses import (
@@ -62,11 +63,7 @@ def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
     window = current_window(gp)
     if window is None or window.status != AvailabilityStatus.ACTIVE:
         raise MatchConflict("gp_not_available", "the GP has no active availability window")
-    if not (
-        window.earliest_start <= period.start_date
-        and period.end_date <= window.latest_end
-        and covers_months(period.start_date, period.end_date, window.months)
-    ):
+    if not window_fits(window, period):
         raise MatchConflict("outside_window", "the period does not fit the GP's window")
     if (
         gp.months_general_practice
@@ -88,10 +85,8 @@ def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
     ):
         raise MatchConflict("forbidden", "a coordinator has forbidden this pair")
     for superseded in {m for m in (gp_match, period_match) if m is not None}:
-        set_status(superseded, MatchStatus.CANCELLED)
-        superseded.decided_at = utcnow()
+        _end(superseded, MatchStatus.CANCELLED)  # its period follows (open again)
         audit.record("match.superseded", superseded, actor=actor, reason=reason)
-    db.session.flush()
     match = new(
         Match,
         MatchStatus.PROPOSED,

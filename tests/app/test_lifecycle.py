@@ -263,3 +263,17 @@ def test_the_scan_finds_a_status_write():
         "setattr(window, 'status', 'paused')\n"
     )
     assert _status_writes(ast.parse(sample)) == [1, 2, 3, 4]
+
+
+def test_assigning_a_gp_elsewhere_opens_the_period_of_their_old_proposal(ctx):
+    """The superseded proposal ends like any other: its period is open again (it stayed
+    'matched' with no live match before the lifecycle owned the transition)."""
+    gp = factories.make_gp()
+    factories.make_window(gp)
+    first = factories.make_period()
+    second = factories.make_period(start=first.start_date + timedelta(days=7))
+    old = factories.make_proposal(first, gp, confirmed=False)
+    assert first.status == PeriodStatus.MATCHED
+    new = lifecycle.assign(second, gp, reason="bedre passform", actor=factories.make_user("admin"))
+    assert old.status == MatchStatus.CANCELLED and new.status == MatchStatus.PROPOSED
+    assert first.status == PeriodStatus.OPEN and second.status == PeriodStatus.MATCHED
