@@ -130,7 +130,7 @@ class NotFound(BrokenRule):
 
 def register_error_handlers(app: Flask) -> None:
     """HTML pages for the site; the documented JSON error format under /api/."""
-    from .api.errors import (
+    from .api.error_format import (
         error_response,
         from_broken_rule,
         from_http_exception,

@@ -45,6 +45,13 @@ PERIOD_STATUS_LABELS = {
     "advertised": _l("advertised the ordinary way"),
     "withdrawn": _l("withdrawn"),
 }
+AVAILABILITY_STATUS_LABELS = {
+    "active": _l("active"),
+    "paused": _l("paused"),
+    "withdrawn": _l("withdrawn"),
+    "fulfilled": _l("fulfilled"),
+}
+
 PERIOD_SOURCE_LABELS = {
     "parental_leave": _l("Parental leave"),
     "leave_of_absence": _l("Leave of absence"),
@@ -124,6 +131,7 @@ def init_app(app: Flask) -> None:
     filters["scheme_label"] = lambda code: SCHEME_LABELS.get(code, code)
     filters["selection_label"] = selection_label
     filters["match_status_label"] = lambda code: MATCH_STATUS_LABELS.get(code, code)
+    filters["availability_status_label"] = lambda code: AVAILABILITY_STATUS_LABELS.get(code, code)
     filters["audit_action_label"] = audit_action_label
     filters["period_status_label"] = lambda code: PERIOD_STATUS_LABELS.get(code, code)
     filters["period_source_label"] = lambda code: PERIOD_SOURCE_LABELS.get(code, code)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from .errors import ErrorSchema
+from .error_format import ErrorSchema
 
 PREFIX = "/api/v1"
 

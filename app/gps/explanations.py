@@ -40,7 +40,7 @@ from app.runs.problem import (
     trust_policies_json,
 )
 
-from .labels import REASON_TEXTS, REASON_VARIANTS
+from .texts import REASON_TEXTS, REASON_VARIANTS
 
 OUTCOMES = ("placed", "proposed", "not_placed")
 # Matched or filled periods stay on the page this long after their match last changed.

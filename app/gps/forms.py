@@ -12,8 +12,8 @@ from app.extensions import db
 from app.forms import BaseForm, choices
 from app.models import Availability, Region, Specialty
 
-from .labels import SPECIALTY_RANK_LABELS, TRUST_RANK_LABELS
 from .services import MAX_WISHES, AvailabilityInput
+from .texts import SPECIALTY_RANK_LABELS, TRUST_RANK_LABELS
 
 SPECIALTY_FIELDS = tuple(f"specialty_{i}" for i in range(1, MAX_WISHES + 1))
 TRUST_FIELDS = tuple(f"trust_{i}" for i in range(1, MAX_WISHES + 1))

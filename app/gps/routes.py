@@ -18,8 +18,7 @@ from app.unit_of_work import attempt
 from . import bp, services
 from .explanations import GROUPS, explanation_basis, gp_region
 from .forms import form_input, show_errors, window_form
-from .labels import (
-    AVAILABILITY_STATUS_LABELS,
+from .texts import (
     OUTCOME_LABELS,
     STATUS_MESSAGES,
 )
@@ -197,11 +196,6 @@ def explanations(gp):
         lottery_number=lottery.number(region, gp.id, local_today()) if region else None,
         season=lottery.season_of(local_today()),
     )
-
-
-@bp.app_template_filter("availability_status_label")
-def availability_status_label(code: str) -> str:
-    return str(AVAILABILITY_STATUS_LABELS.get(code, code))
 
 
 @bp.app_template_filter("outcome_label")

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 
 from app.extensions import db
 
-from ..errors import ErrorSchema
+from ..error_format import ErrorSchema
 
 ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
 # Dates the API accepts: wide enough for any real period, narrow enough for calendar arithmetic.

@@ -13,7 +13,7 @@ from app.models import Department, Period, Region, Specialty, Trust
 from app.public.services import get_vacancy, vacancies_query
 
 from ..common import ListArgsSchema, list_schema, paginate
-from ..errors import ErrorSchema
+from ..error_format import ErrorSchema
 from .fields import ID_MAX, by_code_or_id, code_or_id
 from .periods import DepartmentRefSchema, SpecialtyRefSchema, TrustRefSchema
 

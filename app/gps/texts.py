@@ -20,13 +20,6 @@ TRUST_RANK_LABELS = (
     _l("Trust, 5th choice"),
 )
 
-AVAILABILITY_STATUS_LABELS = {
-    "active": _l("active"),
-    "paused": _l("paused"),
-    "withdrawn": _l("withdrawn"),
-    "fulfilled": _l("fulfilled"),
-}
-
 OUTCOME_LABELS = {
     "placed": _l("Placed"),
     "proposed": _l("Proposed"),
