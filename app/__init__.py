@@ -53,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set outside development and testing")
 
-    from . import database, i18n, labels, lifecycle, policy
+    from . import database, i18n, input_guard, labels, lifecycle, policy
     from .extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     labels.init_app(app)
     policy.init_app(app)
     lifecycle.install_guard()
+    input_guard.init_app(app)
 
     from .alerts import bp as alerts_bp
     from .auth import bp as auth_bp

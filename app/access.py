@@ -34,9 +34,7 @@ from .models import (
     User,
 )
 from .models.statuses import CURRENT_AVAILABILITY, PUBLIC_PERIOD_STATUSES, PeriodStatus
-
-ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
-
+from .text import ID_MAX
 
 # ---- who the user is
 

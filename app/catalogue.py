@@ -67,6 +67,10 @@ MESSAGES = {
     "conflict": _l("Another request changed this period or GP first. Try again."),
     # input, on any field
     "invalid_input": _l("The input is not valid."),
+    "not_text": _l("Use ordinary text: this contains characters that are not letters or signs."),
+    "line_breaks_or_control": _l("Write it on one line, without control characters."),
+    "control_characters": _l("Remove control characters: only line breaks and tabs are allowed."),
+    "date_out_of_range": _l("Choose a date between 2000 and 2100."),
     "bad_object_ref": _l("Write the object as type:number, e.g. period:12, match:3 or gp:5."),
     "required": _l("This field is required."),
     "too_long": _l("The text is too long."),

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from app.extensions import csrf, db
 from app.links import user_for_manage_token
 from app.public.services import vacancies_query
+from app.text import PAGE_MAX, bounded_int
 from app.unit_of_work import attempt
 
 from . import bp, services
@@ -148,7 +149,7 @@ def inbox():
     """Every notification the user got, newest first."""
     user = _user()
     unread_only = request.args.get("show") == "unread"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = bounded_int(request.args.get("page"), 1, high=PAGE_MAX)
     query = services.inbox_query(user, unread_only=unread_only)
     items = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     return render_template(

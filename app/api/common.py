@@ -7,17 +7,42 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 
+from app.catalogue import describe
 from app.errors import NotFound
 from app.extensions import db
+from app.text import normalise, text_problem
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
-def no_nul(value: str) -> None:
-    """PostgreSQL refuses NUL characters in text: refuse them as input (422), not with a 500."""
-    if "\x00" in value:
-        raise ma.ValidationError("Must not contain NUL characters.")
+def _text_check(multiline: bool):
+    def check(value: str) -> None:
+        code = text_problem(value, multiline=multiline)
+        if code is not None:
+            raise ma.ValidationError(describe(code))
+
+    return check
+
+
+# Text of one line (names, codes, emails): no control characters, no lone surrogates
+# (app/text.py, the same rule as the pages'); multi-line text may hold line breaks and tabs.
+no_nul = single_line = _text_check(multiline=False)
+multi_line = _text_check(multiline=True)
+
+
+class Text(ma.fields.String):
+    """A string checked as text (one line, or ``multiline``) and stored NFC-normalised."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any):
+        validate = kwargs.pop("validate", None) or []
+        validate = [*(validate if isinstance(validate, list) else [validate])]
+        super().__init__(validate=[*validate, multi_line if multiline else single_line], **kwargs)
+        self.multiline = multiline
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return normalise(text, multiline=self.multiline)
 
 
 class ListArgsSchema(ma.Schema):

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import MatchingRun
 from app.policy import region_policy
 from app.runs.services import RunRefused, RunRequest, check_run_date, execute
+from app.text import PAGE_MAX, bounded_int
 
 from . import bp, words
 from . import overview as ov
@@ -97,7 +98,7 @@ def runs():
             return redirect(url_for(".run_detail", run_id=run.id))
     elif form.is_submitted():
         status = 422
-    page = max(1, request.args.get("page", 1, type=int))
+    page = bounded_int(request.args.get("page"), 1, high=PAGE_MAX)
     scoped = access.runs_in_scope(user)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(scoped.subquery()))
     items = db.session.scalars(

@@ -10,6 +10,7 @@ from app import access
 from app.extensions import db
 from app.forms import choices
 from app.models import Policy, Trust
+from app.text import PAGE_MAX, bounded_int
 from app.unit_of_work import attempt
 
 from . import bp, services, words
@@ -164,7 +165,7 @@ def audit():
         person=form.person.data if not form.person.errors else None,
         action=form.action.data if form.action.data and not form.action.errors else None,
     )
-    page = services.audit_page(query, request.args.get("page", 1, type=int))
+    page = services.audit_page(query, bounded_int(request.args.get("page"), 1, high=PAGE_MAX))
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return (
         render_template(

@@ -5,31 +5,29 @@ calendar arithmetic), id/code filters, and documented error responses."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_smorest import Blueprint
 
 from app.extensions import db
+from app.text import FIRST_DAY, ID_MAX, LAST_DAY
 
+from ..common import Text, single_line
 from ..error_format import ErrorSchema
 
-ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
 # Dates the API accepts: wide enough for any real period, narrow enough for calendar arithmetic.
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 NAME_MAX, EMAIL_MAX = 160, 254
 
 
-def no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise ma.ValidationError("Must not contain NUL characters.")
-
-
-def text(max_length: int, *, min_length: int = 0, **kwargs) -> ma.fields.String:
-    """A string of at most ``max_length`` characters (the database refuses NUL)."""
-    return ma.fields.String(
-        validate=[ma.validate.Length(min=min_length, max=max_length), no_nul], **kwargs
+def text(
+    max_length: int, *, min_length: int = 0, multiline: bool = False, **kwargs
+) -> ma.fields.String:
+    """Text of at most ``max_length`` characters (app/text.py's rules)."""
+    return Text(
+        multiline=multiline,
+        validate=[ma.validate.Length(min=min_length, max=max_length)],
+        **kwargs,
     )
 
 
@@ -44,7 +42,7 @@ def day(**kwargs) -> ma.fields.Date:
 
 
 def email(**kwargs) -> ma.fields.Email:
-    return ma.fields.Email(validate=[ma.validate.Length(max=EMAIL_MAX), no_nul], **kwargs)
+    return ma.fields.Email(validate=[ma.validate.Length(max=EMAIL_MAX), single_line], **kwargs)
 
 
 def code_or_id(description: str) -> ma.fields.String:

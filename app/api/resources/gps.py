@@ -34,7 +34,8 @@ from app.models.users import LOCALES, ROLES, SCHEMES
 from app.unit_of_work import attempt
 
 from ..auth import auth_required, caller
-from .fields import NAME_MAX, day, email, error_docs, no_nul, object_id
+from ..common import Text
+from .fields import NAME_MAX, day, email, error_docs, object_id
 
 blp = Blueprint(
     "api_gps",
@@ -73,11 +74,11 @@ def hpr_number(value: str) -> None:
         raise ma.ValidationError("The HPR number has 7 to 9 digits.")
 
 
-class Name(ma.fields.String):
+class Name(Text):
     """A person's name: stripped, never blank."""
 
     def __init__(self, **kwargs):
-        super().__init__(validate=[ma.validate.Length(min=1, max=NAME_MAX), no_nul], **kwargs)
+        super().__init__(validate=[ma.validate.Length(min=1, max=NAME_MAX)], **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         name = super()._deserialize(value, attr, data, **kwargs).strip()

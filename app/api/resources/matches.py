@@ -15,9 +15,10 @@ from app.coordination.services import forbids_query
 from app.errors import NotFound
 from app.models import GP, Forbid, Match, Period, User
 from app.models.matching import MATCH_SOURCES, MATCH_STATUSES
+from app.text import ID_MAX
 
 from ..auth import auth_required, caller
-from ..common import ListArgsSchema, list_schema, no_nul, paginate
+from ..common import ListArgsSchema, Text, list_schema, paginate
 
 blp = Blueprint(
     "api_matches",
@@ -26,14 +27,13 @@ blp = Blueprint(
     description="Matches, coordinators' overrides, forbidden pairs and offers",
 )
 
-ID_MAX = 2**31 - 1  # ids are 32-bit integers in the database
 T = TypeVar("T")
 
 
 # ---- fields and helpers for actions (matching.py uses in_range too)
 
 
-class Reason(ma.fields.String):
+class Reason(Text):
     """A required, non-blank reason for the audit log (stripped)."""
 
     def __init__(self, **kwargs):
@@ -41,7 +41,9 @@ class Reason(ma.fields.String):
         kwargs.setdefault(
             "metadata", {"description": "Why (saved in the audit log with your name)"}
         )
-        super().__init__(validate=[ma.validate.Length(min=1, max=REASON_MAX), no_nul], **kwargs)
+        super().__init__(
+            multiline=True, validate=[ma.validate.Length(min=1, max=REASON_MAX)], **kwargs
+        )
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()

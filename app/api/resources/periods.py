@@ -118,7 +118,9 @@ class _PeriodFields(ma.Schema):
         validate=ma.validate.OneOf(PERIOD_SOURCES),
         metadata={"description": "Why the time is available"},
     )
-    description = text(DESCRIPTION_MAX, metadata={"description": "The work, in plain words"})
+    description = text(
+        DESCRIPTION_MAX, multiline=True, metadata={"description": "The work, in plain words"}
+    )
     on_call = ma.fields.Boolean(metadata={"description": "Includes on-call duty"})
     contact_name = text(NAME_MAX, allow_none=True)
     contact_email = email(allow_none=True)

@@ -1,0 +1,66 @@
+"""Text and numbers from people: one place that checks and normalises them, for pages and API.
+
+Text is Unicode scalar values only (a lone surrogate cannot be stored or sent), has no control
+characters (newlines and tabs only in multi-line text; a CR/LF in a name would break an email
+subject, a control character in a description the Atom feed), is at most a length, and is
+stored NFC-normalised (so the same name typed on two keyboards compares equal). Ids are 32-bit
+and dates lie in 2000–2100, so that date arithmetic and the database never overflow.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Any
+
+SINGLE_LINE_MAX = 500  # a field without a length of its own
+MULTI_LINE_MAX = 10_000
+ID_MAX = 2**31 - 1  # ids and whole numbers are 32-bit integers in the database
+INT_MIN = -(2**31)
+PAGE_MAX = 100_000  # ?page= beyond this shows the last page's emptiness, not an overflow
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+_MULTI_LINE_ALLOWED = {"\n", "\t"}
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """The code of what is wrong with ``value`` as text, or None."""
+    for char in value:
+        point = ord(char)
+        if 0xD800 <= point <= 0xDFFF:
+            return "not_text"
+        if unicodedata.category(char) == "Cc" and not (multiline and char in _MULTI_LINE_ALLOWED):
+            return "control_characters" if multiline else "line_breaks_or_control"
+        if point in (0x2028, 0x2029) and not multiline:  # Unicode's own line separators
+            return "line_breaks_or_control"
+    return None
+
+
+def normalise(value: str, *, multiline: bool = False) -> str:
+    """NFC, and CR LF / CR as LF in multi-line text (what browsers send for a newline)."""
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        return unicodedata.normalize("NFC", value)
+    except UnicodeError:  # a lone surrogate: left for text_problem to refuse
+        return value
+
+
+def has_lone_surrogate(data: Any) -> bool:
+    """Whether a decoded JSON document holds a string with a lone surrogate anywhere."""
+    if isinstance(data, str):
+        return any(0xD800 <= ord(c) <= 0xDFFF for c in data)
+    if isinstance(data, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(has_lone_surrogate(v) for v in data)
+    return False
+
+
+def bounded_int(value: str | None, default: int, *, low: int = 1, high: int = ID_MAX) -> int:
+    """A whole number from a query argument (``?page=``), clamped to [low, high]; anything
+    that is not one gives ``default``."""
+    try:
+        number = int(value) if value is not None and len(value) < 12 else default
+    except ValueError:
+        return default
+    return min(max(number, low), high)
