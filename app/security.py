@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (
@@ -23,6 +24,10 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # A page or answer about a signed-in person is theirs: no cache (a shared computer's
+        # browser, a proxy) may keep it.
+        if current_user.is_authenticated or request.headers.get("Authorization"):
+            response.headers.setdefault("Cache-Control", "no-store")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"

@@ -45,6 +45,19 @@ def normalise(value: str, *, multiline: bool = False) -> str:
         return value
 
 
+def xml_safe(value: str) -> str:
+    """``value`` without the characters XML 1.0 cannot carry (control characters but tab and
+    line breaks, lone surrogates, U+FFFE/U+FFFF)."""
+    return "".join(
+        c
+        for c in value
+        if c in "\t\n\r"
+        or (0x20 <= ord(c) <= 0xD7FF)
+        or (0xE000 <= ord(c) <= 0xFFFD)
+        or ord(c) >= 0x10000
+    )
+
+
 def has_lone_surrogate(data: Any) -> bool:
     """Whether a decoded JSON document holds a string with a lone surrogate anywhere."""
     if isinstance(data, str):

@@ -15,6 +15,7 @@ from app.dates import local_zone
 from app.extensions import db
 from app.i18n import current_locale
 from app.models import AuditEvent, Period
+from app.text import xml_safe
 from app.periods.advert import advert_text
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -92,7 +93,9 @@ def job_posting(period: Period) -> dict:
 
 def _text(parent: ET.Element, tag: str, text: str, **attrs) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-    element.text = text
+    # Text that came in before the input rules did may hold characters XML cannot carry;
+    # one of them would make the feed unreadable for everyone.
+    element.text = xml_safe(text)
     return element
 
 

@@ -15,7 +15,7 @@ from flask import current_app
 from app import audit
 from app.errors import BrokenRule
 from app.extensions import db
-from app.models import GP, LoginAttempt, Municipality, Region, Trust, User
+from app.models import GP, ApiToken, LoginAttempt, Municipality, Region, Trust, User
 from app.models.types import utcnow
 from app.models.users import ROLES, new_session_nonce
 
@@ -247,7 +247,22 @@ def end_all_sessions(user: User) -> None:
     user.session_nonce = new_session_nonce()
 
 
+def revoke_tokens(user: User) -> int:
+    """End every live API token of ``user`` (flushes); returns how many."""
+    now = utcnow()
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = now
+    db.session.flush()
+    return len(tokens)
+
+
 def change_password(user: User, new_password: str) -> None:
+    """A new password ends every browser session and every API token of the user (a token
+    would otherwise outlive the password that was given to get it)."""
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
-    audit.record("user.password_changed", user, actor=user)
+    revoked = revoke_tokens(user)
+    audit.record("user.password_changed", user, actor=user, data={"tokens_revoked": revoked})

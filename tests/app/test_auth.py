@@ -13,7 +13,7 @@ from app.models import GP, AuditEvent, LoginAttempt, User
 from app.models.types import utcnow
 
 from . import factories
-from .conftest import PASSWORD
+from .conftest import PASSWORD, Browser
 
 
 def registration(**overrides):
@@ -322,3 +322,27 @@ def test_error_summary_lists_fields_in_page_order(ctx, browser, client):
     summary = page[page.index('class="error-summary"') :]
     assert "Rett opp dette" in summary
     assert summary.index('href="#email"') < summary.index('href="#hpr_number"')
+
+
+def test_a_password_change_ends_the_users_api_tokens(ctx, client):
+    from app.auth.services import change_password
+
+    from .apiutil import Api
+
+    user = factories.make_user("trust", trust_code="helse-bergen")
+    api = Api.login(client, user.email)
+    assert api.get("/me").status_code == 200
+    change_password(user, "et helt nytt passord 2026")
+    db.session.commit()
+    assert api.get("/me").status_code == 401
+
+
+def test_personal_pages_and_answers_are_not_cached(ctx, client):
+    from .apiutil import Api
+
+    assert "no-store" not in client.get("/trusts").headers.get("Cache-Control", "")
+    user = factories.make_user("gp")
+    Browser(client).login(user.email)
+    assert client.get("/account").headers["Cache-Control"] == "no-store"
+    api = Api.login(client, user.email)
+    assert api.get("/me").headers["Cache-Control"] == "no-store"

@@ -153,3 +153,16 @@ def test_the_atom_feed_lists_vacancies_until_filled_or_withdrawn(ctx, client):
     assert feed.findall(f"{ATOM}entry") == []
     assert client.get(f"/vacancies/{first.id}").status_code == 404
     assert client.get(f"/vacancies/{second.id}").status_code == 404
+
+
+def test_the_atom_feed_stays_well_formed_whatever_old_data_holds(ctx, client):
+    """Text stored before the input rules (a control character in a description) must not
+    make the feed unreadable for everyone."""
+    from xml.etree import ElementTree
+
+    period = factories.make_period()
+    period.description = "Vakter\x0b og \x1b[1mmer\x7f"
+    factories.force_status(period, "advertised")
+    body = client.get("/vacancies.atom").get_data()
+    ElementTree.fromstring(body)  # raises if not well-formed
+    assert b"Vakter og" in body
