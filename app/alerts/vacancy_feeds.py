@@ -15,8 +15,8 @@ from app.dates import local_zone
 from app.extensions import db
 from app.i18n import current_locale
 from app.models import AuditEvent, Period
-from app.text import xml_safe
 from app.periods.advert import advert_text
+from app.text import xml_safe
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
