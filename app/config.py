@@ -60,7 +60,10 @@ class Config:
     SCHEDULER_ENABLED = False
     PROXY_FIX_X_FOR = 0  # reverse proxies in front of the app (X-Forwarded-For hops)
 
-    # Login throttling: failures counted in the window, per account and per address.
+    # Login throttling. An account is locked from one address after this many failures from
+    # that address (other addresses, the owner's, still get in), for LOGIN_WINDOW_MINUTES,
+    # doubling with every further batch; an address is stopped after
+    # LOGIN_MAX_FAILURES_PER_ADDRESS failures on any accounts in the window.
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
@@ -75,6 +78,10 @@ class Config:
 
     # The matching engine's time limit for one region's problem, in seconds.
     MATCHING_TIME_LIMIT_S = 60.0
+    # On SQLite, a run still marked running after this many minutes has stopped without
+    # finishing (its process was killed). A run takes minutes: a few regions at
+    # MATCHING_TIME_LIMIT_S each. PostgreSQL knows at once, from the run's advisory lock.
+    RUN_STALE_MINUTES = 60
 
     # The JSON API's OpenAPI document (flask-smorest).
     API_TITLE = "ALIS-portalen API"

@@ -145,25 +145,45 @@ def _minutes_until_free(failures: list[datetime], limit: int, now: datetime) -> 
     return max(1, math.ceil((free_at - now).total_seconds() / 60))
 
 
-def login_wait_minutes(email: str, address: str, now: datetime | None = None) -> int:
-    """How long this account or address must wait before trying again (0: go ahead)."""
-    now = now or utcnow()
-    since = _window_start(now)
+def _pair_wait_minutes(email: str, address: str, now: datetime) -> int:
+    """The lock of one account from one address: after LOGIN_MAX_FAILURES_PER_ACCOUNT
+    failures since its last success (within a day), a wait of LOGIN_WINDOW_MINUTES that
+    doubles with every further batch of failures (at most a day). Failures from another
+    address do not count, so an attacker cannot lock the owner out."""
+    limit = current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    window = current_app.config["LOGIN_WINDOW_MINUTES"]
     last_success = db.session.scalar(
         sa.select(sa.func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)
+            LoginAttempt.email == email,
+            LoginAttempt.address == address,
+            LoginAttempt.succeeded.is_(True),
         )
     )
-    account_since = max(since, last_success) if last_success else since
-    account_failures = db.session.scalars(
+    since = now - timedelta(days=1)
+    start = max(since, last_success) if last_success else since
+    failures = db.session.scalars(
         sa.select(LoginAttempt.at)
         .where(
             LoginAttempt.email == email,
+            LoginAttempt.address == address,
             LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > account_since,
+            LoginAttempt.at > start,
         )
         .order_by(LoginAttempt.at.desc())
+        .limit(limit * 8)
     ).all()
+    if len(failures) < limit:
+        return 0
+    lock = min(window * 2 ** ((len(failures) - limit) // limit), 24 * 60)
+    free_at = failures[limit - 1] + timedelta(minutes=lock)  # the latest batch's first
+    return max(0, math.ceil((free_at - now).total_seconds() / 60))
+
+
+def login_wait_minutes(email: str, address: str, now: datetime | None = None) -> int:
+    """How long this account must wait before trying again from this address, or this
+    address before trying any account (0: go ahead)."""
+    now = now or utcnow()
+    since = _window_start(now)
     address_failures = db.session.scalars(
         sa.select(LoginAttempt.at)
         .where(
@@ -175,9 +195,7 @@ def login_wait_minutes(email: str, address: str, now: datetime | None = None) ->
         .limit(current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
     ).all()
     return max(
-        _minutes_until_free(
-            list(account_failures), current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], now
-        ),
+        _pair_wait_minutes(email, address, now),
         _minutes_until_free(
             list(address_failures), current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"], now
         ),

@@ -346,3 +346,22 @@ def test_personal_pages_and_answers_are_not_cached(ctx, client):
     assert client.get("/account").headers["Cache-Control"] == "no-store"
     api = Api.login(client, user.email)
     assert api.get("/me").headers["Cache-Control"] == "no-store"
+
+
+def test_an_attacker_elsewhere_cannot_lock_the_owner_out(ctx, travel):
+    """Failures from one address lock the account from that address only, longer with
+    every batch; the owner's right password from their own address still works."""
+    from app.auth.services import authenticate
+
+    owner = factories.make_user("trust", trust_code="helse-bergen")
+    for _ in range(5):
+        assert authenticate(owner.email, "feil passord 123", "203.0.113.9").user is None
+    first = authenticate(owner.email, PASSWORD, "203.0.113.9")
+    assert first.user is None and 14 <= first.wait_minutes <= 15
+    assert authenticate(owner.email, PASSWORD, "198.51.100.7").user == owner
+    travel(minutes=16)  # the lock has passed; five more failures lock it twice as long
+    for _ in range(5):
+        assert authenticate(owner.email, "feil passord 123", "203.0.113.9").user is None
+    second = authenticate(owner.email, PASSWORD, "203.0.113.9")
+    assert second.user is None and second.wait_minutes >= 29
+    assert authenticate(owner.email, PASSWORD, "198.51.100.7").user == owner
