@@ -83,6 +83,9 @@ class Config:
     # MATCHING_TIME_LIMIT_S each. PostgreSQL knows at once, from the run's advisory lock.
     RUN_STALE_MINUTES = 60
 
+    # Days a manage-your-email link in an email works (the user can end them sooner).
+    MANAGE_LINK_DAYS = 180
+
     # The JSON API's OpenAPI document (flask-smorest).
     API_TITLE = "ALIS-portalen API"
     API_VERSION = "v1"

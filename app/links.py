@@ -1,10 +1,14 @@
 """Absolute links in emails and feeds, and the signed token that lets a recipient manage
-their subscriptions from an email without logging in."""
+their email (subscriptions, stop all email) without logging in. The token names the user and
+their current link nonce and is timestamped: it ends after MANAGE_LINK_DAYS, and at once when
+the user ends their links (a new nonce). It grants nothing but managing email."""
 
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.extensions import db
 from app.models import User
@@ -31,26 +35,39 @@ def url_for_absolute(endpoint: str, **values) -> str:
     return absolute_url(path_for(endpoint, **values))
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=MANAGE_SALT)
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=MANAGE_SALT)
+
+
+def _nonce_of(user_id: int) -> str:
+    user = db.session.get(User, user_id)
+    return (user.manage_link_nonce or "") if user is not None else ""
 
 
 def manage_token(user: User | Recipient) -> str:
-    """A signed token naming ``user``: it opens their subscription settings without a login.
-    It never expires (old emails keep working) and grants nothing else."""
-    return _serializer().dumps({"u": user.id})
+    """A signed, timestamped token naming ``user`` and their link nonce."""
+    return _serializer().dumps({"u": user.id, "n": _nonce_of(user.id)})
 
 
 def user_for_manage_token(token: str) -> User | None:
-    """The active user a manage token names, or None for a forged or unknown token."""
+    """The active user a manage token names, or None for a forged, expired or ended one."""
+    max_age = current_app.config["MANAGE_LINK_DAYS"] * 24 * 3600
     try:
-        payload = _serializer().loads(token)
-    except BadSignature:
+        payload = _serializer().loads(token, max_age=max_age)
+    except BadSignature:  # forged, or expired (SignatureExpired is a BadSignature)
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
         return None
     user = db.session.get(User, payload["u"])
-    return user if user is not None and user.active else None
+    if user is None or not user.active or payload.get("n") != (user.manage_link_nonce or ""):
+        return None
+    return user
+
+
+def end_manage_links(user: User) -> None:
+    """Every manage-your-email link sent to ``user`` stops working (flushes)."""
+    user.manage_link_nonce = secrets.token_hex(16)
+    db.session.flush()
 
 
 def manage_url(user: User | Recipient) -> str:

@@ -3,12 +3,22 @@ manage-by-link page from emails, the outbox for administrators, the vacancies' A
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import csrf, db
-from app.links import user_for_manage_token
+from app.links import end_manage_links, user_for_manage_token
 from app.public.services import vacancies_query
 from app.text import PAGE_MAX, bounded_int
 from app.unit_of_work import attempt
@@ -110,6 +120,13 @@ def manage(token: str):
     g.recipient_locale = user.locale
     if request.method == "POST":
         action = request.form.get("action", "")
+        if action == "end_links":
+            end_manage_links(user)
+            flash(
+                _("The links in your emails no longer work. New emails bring new links."),
+                "success",
+            )
+            return redirect(url_for("main.index"), 303)
         if action == "stop_all":
             services.stop_all_email(user)
             flash(
@@ -129,6 +146,7 @@ def manage(token: str):
         token=token,
         subscriptions=[(s, services.described(s)) for s in subscriptions],
         gets_email=services.gets_email(user),
+        link_days=current_app.config["MANAGE_LINK_DAYS"],
     )
 
 

@@ -66,6 +66,8 @@ class User(UserMixin, db.Model):
     # The private calendar feed: only the SHA-256 of its secret is kept (None: no feed).
     calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     calendar_token_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every manage-your-email link sent to the user: a new value ends the old links.
+    manage_link_nonce: Mapped[str | None] = mapped_column(sa.String(32))
 
     trust: Mapped[Trust | None] = relationship()
     region: Mapped[Region | None] = relationship()

@@ -286,3 +286,21 @@ def test_manage_link_speaks_the_recipients_language(ctx, client):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     html = client.get(f"/subscriptions/manage/{manage_token(gp.user)}").get_data(as_text=True)
     assert '<html lang="nn">' in html
+
+
+def test_manage_links_expire_and_can_be_ended(ctx, client, travel):
+    gp = factories.make_gp()
+    browser = Browser(client)
+    old = f"/subscriptions/manage/{manage_token(gp.user)}"
+    assert browser.get(old).status_code == 200
+    # ending the links: the old one stops working, a new email's link works
+    response = browser.submit(old, {"action": "end_links"})
+    assert response.status_code == 303
+    assert client.get(old).status_code == 404
+    assert client.post(old.replace("manage", "unsubscribe")).status_code == 404
+    db.session.expire_all()
+    fresh = f"/subscriptions/manage/{manage_token(gp.user)}"
+    assert client.get(fresh).status_code == 200
+    # and every link expires
+    travel(days=181)
+    assert client.get(fresh).status_code == 404
