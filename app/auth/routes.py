@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
+from app.catalogue import describe
 from app.extensions import db
 from app.models import Municipality
 from app.unit_of_work import attempt
@@ -23,7 +24,9 @@ from .services import (
     authenticate,
     change_password,
     end_all_sessions,
+    record_registration_attempt,
     register_gp,
+    registration_wait_minutes,
 )
 
 
@@ -111,7 +114,13 @@ def register():
         return redirect(url_for("main.dashboard"))
     form = GPRegistrationForm()
     form.municipality_id.choices = municipality_choices()
+    address = request.remote_addr or ""
+    wait = registration_wait_minutes(address) if form.is_submitted() else 0
+    if wait:  # throttled per address, as the API's registration
+        flash(describe("registration_throttled", minutes=wait), "error")
+        return render_template("auth/register.html", form=form), 429
     if form.validate_on_submit():
+        record_registration_attempt(address)  # counts even if the registration is refused
         data = GPRegistration(
             email=form.email.data,
             password=form.password.data,

@@ -365,3 +365,14 @@ def test_an_attacker_elsewhere_cannot_lock_the_owner_out(ctx, travel):
     second = authenticate(owner.email, PASSWORD, "203.0.113.9")
     assert second.user is None and second.wait_minutes >= 29
     assert authenticate(owner.email, PASSWORD, "198.51.100.7").user == owner
+
+
+def test_web_registration_is_throttled_per_address_like_the_api(ctx, browser, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRATION_MAX_PER_ADDRESS", 2)
+    taken = registration(email="TAKEN@example.no")
+    factories.make_user("gp", email="taken@example.no")
+    for _ in range(2):  # refused registrations count too
+        assert browser.submit("/register", taken).status_code == 422
+    response = browser.submit("/register", registration())
+    assert response.status_code == 429
+    assert db.session.scalar(sa.select(GP).where(GP.hpr_number == "1234567")) is None
