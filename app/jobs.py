@@ -13,7 +13,11 @@ from datetime import date
 from flask import Flask
 
 from .dates import local_today
+from .runs.guard import reap_stale_runs
 from .runs.services import RunRefused, RunRequest, execute
+from .unit_of_work import unit_of_work
+
+STALE_RUNS_MINUTES = 5  # how often the scheduler looks for runs that stopped without finishing
 
 
 def nightly_matching(app: Flask, as_of: date | None = None) -> str:
@@ -26,6 +30,13 @@ def nightly_matching(app: Flask, as_of: date | None = None) -> str:
             app.logger.info("nightly matching skipped: %s", refused.detail)
             return f"skipped: {refused.detail}"
         return f"run {run.id}: {run.proposals} proposals, {run.advertised} advertised"
+
+
+def mark_stopped_runs(app: Flask) -> str:
+    """Every few minutes: mark failed the runs whose process died (app.runs.guard), so the
+    run list and the API say so."""
+    with app.app_context(), unit_of_work():
+        return f"{len(reap_stale_runs())} stopped runs marked failed"
 
 
 def deliver_outbox(app: Flask) -> str:
@@ -61,7 +72,8 @@ def offer_reminders(app: Flask, as_of: date | None = None) -> str:
 def build_scheduler(app: Flask, *, background: bool = False):
     """The scheduler (blocking for ``flask scheduler``; in the background for a one-process
     set-up with SCHEDULER_ENABLED): the nightly matching run at 02:00 local time, the outbox
-    every minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00."""
+    every minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00, stopped runs marked
+    failed."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -76,6 +88,16 @@ def build_scheduler(app: Flask, *, background: bool = False):
         id="nightly-matching",
         name="Nightly matching run",
         misfire_grace_time=6 * 3600,  # a scheduler that was down at 02:00 still runs by 08:00
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        mark_stopped_runs,
+        IntervalTrigger(minutes=STALE_RUNS_MINUTES, timezone=zone),
+        args=[app],
+        id="stopped-runs",
+        name="Mark runs that stopped without finishing",
         coalesce=True,
         max_instances=1,
         replace_existing=True,

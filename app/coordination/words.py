@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.catalogue import FIELD_OF, describe, describe_field
 from app.labels import AUDIT_ACTIONS
+from app.models import MatchingRun
+from app.runs.guard import is_stale
 
 from .policies import RANGES
 
@@ -34,6 +36,7 @@ RUN_STATUSES = {
     "succeeded": _l("succeeded"),
     "failed": _l("failed"),
 }
+STOPPED = _l("stopped without finishing")
 SOLVER_STATUSES = {
     "optimal": _l("optimal"),
     "feasible": _l("feasible (time limit reached)"),
@@ -55,6 +58,16 @@ def label(table: dict, code: str | None) -> str:
         return "—"
     value = table.get(code)
     return str(value) if value is not None else code
+
+
+def run_stopped(run: MatchingRun) -> bool:
+    """Whether the run stopped without finishing (its process died), marked failed or not."""
+    return is_stale(run)
+
+
+def run_status(run: MatchingRun) -> str:
+    """The run's status in words; a run whose process died says so at once."""
+    return str(STOPPED) if is_stale(run) else label(RUN_STATUSES, run.status)
 
 
 def action_label(code: str) -> str:

@@ -1,10 +1,12 @@
 """The matching run: one transaction that expires offers, falls back to ordinary
 advertising, solves every region's problem and stores the proposals.
 
-A run is guarded in the database: nightly runs have a unique key per date, and on
-PostgreSQL every committed run also takes a transaction-scoped advisory lock, so two
-schedulers, or a scheduler and a coordinator, never run at once. A dry run does all the
-work inside a savepoint that is rolled back, and keeps only its summary.
+A run is guarded in the database (app.runs.guard): nightly runs have a unique key per date,
+and on PostgreSQL every committed run also holds an advisory lock, so two schedulers, or a
+scheduler and a coordinator, never run at once. Its row is committed as running before the
+work starts, so a run whose process dies leaves a trace that the run list shows as stopped.
+A dry run does all the work inside a savepoint that is rolled back, and keeps only its
+summary.
 """
 
 from __future__ import annotations
@@ -20,24 +22,21 @@ import matching
 from app import announce as messages
 from app import audit, lifecycle, lottery
 from app.dates import local_today
-from app.errors import BrokenRule, Conflict, InvalidInput
+from app.errors import BrokenRule, InvalidInput
 from app.extensions import db
 from app.models import MatchingRun, Period, Region, User
 from app.models.types import utcnow
 from app.policy import effective_policy
 
+from .guard import (
+    RunLocks,
+    RunRefused,
+    held_locks,
+    nightly_key,
+    reap_stale_runs,
+    take_transaction_lock,
+)
 from .problem import RegionProblem, build_problems
-
-ADVISORY_LOCK_KEY = 4_242_017  # "the matching run" on PostgreSQL
-
-
-class RunRefused(Conflict):
-    """Another run holds the lock, or this night's run already exists."""
-
-    def __init__(self, detail: str):
-        super().__init__("run_refused")
-        self.detail = detail
-
 
 # A dry run may look this far ahead; further is surely a typing error.
 HORIZON_DAYS = 5 * 366
@@ -65,17 +64,6 @@ def check_run_date(as_of: date, *, dry_run: bool, today: date | None = None) -> 
         raise InvalidInput("run_in_future", field="as_of")
     if as_of > today + timedelta(days=HORIZON_DAYS):
         raise InvalidInput("run_too_far", field="as_of")
-
-
-def nightly_key(as_of: date) -> str:
-    return f"nightly:{as_of.isoformat()}"
-
-
-def _take_lock() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
-        got = db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(ADVISORY_LOCK_KEY)))
-        if not got:
-            raise RunRefused("another matching run is in progress")
 
 
 def _explanation(assignment, candidate_keys: dict[str, Any] | None) -> dict[str, Any]:
@@ -177,18 +165,8 @@ def passed_over(result: matching.Result) -> int:
     )
 
 
-def run_matching(request: RunRequest) -> MatchingRun:
-    """Do one run (flushes; the caller commits, or rolls back on error)."""
-    time_limit = current_app.config["MATCHING_TIME_LIMIT_S"]
-    check_run_date(request.as_of, dry_run=request.dry_run)
-    if not request.dry_run:
-        _take_lock()
-    regions = [request.region] if request.region is not None else None
-    # Seeds are drawn outside the dry run's savepoint: a dry run sees the seed that a later
-    # run of the season uses, and its hash is public before the run commits.
-    lottery.draw_ahead(local_today(), regions)
-    for region in regions or db.session.scalars(sa.select(Region)):
-        lottery.seed_for(region, request.as_of)
+def _new_run(request: RunRequest) -> MatchingRun:
+    """The run's row, running (flushes); RunRefused if this night's run exists."""
     run = MatchingRun(
         run_key=nightly_key(request.as_of)
         if request.trigger == "nightly" and not request.dry_run
@@ -198,6 +176,7 @@ def run_matching(request: RunRequest) -> MatchingRun:
         region=request.region,
         triggered_by=request.trigger,
         status="running",
+        started_at=utcnow(),
         created_by=request.actor,
     )
     db.session.add(run)
@@ -205,6 +184,25 @@ def run_matching(request: RunRequest) -> MatchingRun:
         db.session.flush()
     except sa.exc.IntegrityError as error:
         raise RunRefused(f"the run for {request.as_of} already exists") from error
+    return run
+
+
+def run_matching(request: RunRequest, run: MatchingRun | None = None) -> MatchingRun:
+    """Do one run (flushes; the caller commits, or rolls back on error). ``run`` is the row
+    that execute() committed at the start; without it (the demo load) the row is made here,
+    under a lock that lasts until the caller's transaction ends."""
+    time_limit = current_app.config["MATCHING_TIME_LIMIT_S"]
+    check_run_date(request.as_of, dry_run=request.dry_run)
+    if run is None:
+        if not request.dry_run:
+            take_transaction_lock()
+        run = _new_run(request)
+    regions = [request.region] if request.region is not None else None
+    # Seeds are drawn outside the dry run's savepoint: a dry run sees the seed that a later
+    # run of the season uses, and its hash is public before the run commits.
+    lottery.draw_ahead(local_today(), regions)
+    for region in regions or db.session.scalars(sa.select(Region)):
+        lottery.seed_for(region, request.as_of)
 
     savepoint = db.session.begin_nested() if request.dry_run else None
     expired = lifecycle.expire_offers(request.as_of, actor=request.actor, region=request.region)
@@ -283,35 +281,57 @@ def _coordinators(region: Region | None) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def record_failed_run(request: RunRequest, error: Exception) -> MatchingRun:
-    """After a rollback: keep a record that the run failed and why (flushes)."""
-    run = MatchingRun(
-        as_of=request.as_of,
-        dry_run=request.dry_run,
-        region_id=request.region.id if request.region else None,
-        triggered_by=request.trigger,
-        status="failed",
-        finished_at=utcnow(),
-        error=f"{type(error).__name__}: {error}"[:2000],
-        created_by_id=request.actor.id if request.actor else None,
-    )
-    db.session.add(run)
-    db.session.flush()
+def _start(request: RunRequest, locks: RunLocks) -> MatchingRun:
+    """In a transaction of its own, before any work: mark runs whose process died as
+    stopped, then commit this run's row as running, with when and by whom, and hold its
+    lock. RunRefused if this night's run exists."""
+    try:
+        reap_stale_runs()
+        run = _new_run(request)
+        locks.claim(run.id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return run
 
 
-def execute(request: RunRequest) -> MatchingRun:
-    """Run and commit; on failure roll everything back and record the failure."""
+def _record_failure(run_id: int, error: BaseException) -> MatchingRun | None:
+    """After the rollback: the run's row says it failed and why, and gives up its nightly
+    key (the night may be run again). None if even that fails (the database is gone: the
+    run list will show the run as stopped)."""
     try:
-        run = run_matching(request)
+        run = db.session.get_one(MatchingRun, run_id)
+        run.status = "failed"
+        run.run_key = None
+        run.finished_at = utcnow()
+        run.error = f"{type(error).__name__}: {error}"[:2000]
         db.session.commit()
         return run
-    except (RunRefused, BrokenRule):  # refused before it ran: nothing to record
+    except Exception:
         db.session.rollback()
-        raise
-    except Exception as error:
-        db.session.rollback()
-        current_app.logger.exception("matching run failed")
-        error.failed_run = record_failed_run(request, error)  # for callers that show it
-        db.session.commit()
-        raise
+        current_app.logger.exception("matching run %s: its failure could not be recorded", run_id)
+        return None
+
+
+def execute(request: RunRequest) -> MatchingRun:
+    """Commit the run's row, run and commit; on failure roll the work back and record the
+    failure on the row. Refused before it starts (its date, the lock, this night's run
+    exists): nothing is recorded."""
+    check_run_date(request.as_of, dry_run=request.dry_run)
+    with held_locks(exclusive=not request.dry_run) as locks:
+        run = _start(request, locks)
+        run_id = run.id
+        try:
+            run_matching(request, run)
+            db.session.commit()
+            return run
+        except BaseException as error:
+            db.session.rollback()
+            unexpected = isinstance(error, Exception) and not isinstance(error, BrokenRule)
+            if unexpected:
+                current_app.logger.exception("matching run %s failed", run_id)
+            failed = _record_failure(run_id, error)
+            if unexpected:
+                error.failed_run = failed  # type: ignore[attr-defined]  # for callers that show it
+            raise

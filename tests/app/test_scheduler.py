@@ -102,6 +102,7 @@ def test_scheduler_enabled_runs_the_jobs_in_this_process(database_url):
             "nightly-matching",
             "outbox",
             "offer-reminders",
+            "stopped-runs",
         }
     finally:
         scheduler.shutdown(wait=False)
