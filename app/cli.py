@@ -211,9 +211,18 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("scheduler")
     def scheduler() -> None:
         """Run the scheduled jobs (nightly matching at 02:00, email every minute, offer
-        reminders at 08:00) in this process until stopped."""
+        reminders at 08:00) in this process until stopped. It logs what it does (a missed
+        nightly run it catches up on, each job) on standard error."""
+        import logging
+
+        from flask.logging import default_handler
+
         from .jobs import build_scheduler
 
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        app.logger.removeHandler(default_handler)  # one line per message, through the root
         sched = build_scheduler(app)
         for job in sched.get_jobs():
             click.echo(f"{job.name}: {job.trigger}")

@@ -3,33 +3,69 @@
 (a run records its failure after the rollback; each email is marked sent as it leaves).
 
 The scheduler runs in its own process (``flask scheduler``), never in web workers: APScheduler
-3 has no lock across processes, so each run is also guarded in the database.
+3 has no lock across processes, so each run is also guarded in the database. It keeps its
+jobs in memory and forgets a run missed while it was down, so at its start it catches up on
+the night's run (``catch_up_nightly``).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from flask import Flask
 
-from .dates import local_today
-from .runs.guard import reap_stale_runs
+from .dates import local_today, local_zone
+from .runs.guard import nightly_run_made, reap_stale_runs
 from .runs.services import RunRefused, RunRequest, execute
 from .unit_of_work import unit_of_work
 
+NIGHTLY_AT = time(2, 0)  # local time of the nightly matching run
 STALE_RUNS_MINUTES = 5  # how often the scheduler looks for runs that stopped without finishing
+
+
+def _nightly(app: Flask, as_of: date) -> str:
+    request = RunRequest(as_of=as_of, trigger="nightly")
+    try:
+        run = execute(request)
+    except RunRefused as refused:
+        app.logger.info("nightly matching skipped: %s", refused.detail)
+        return f"skipped: {refused.detail}"
+    return f"run {run.id}: {run.proposals} proposals, {run.advertised} advertised"
 
 
 def nightly_matching(app: Flask, as_of: date | None = None) -> str:
     """The 02:00 run: expire offers, fall back to advertising, match, notify."""
     with app.app_context():
-        request = RunRequest(as_of=as_of or local_today(), trigger="nightly")
-        try:
-            run = execute(request)
-        except RunRefused as refused:
-            app.logger.info("nightly matching skipped: %s", refused.detail)
-            return f"skipped: {refused.detail}"
-        return f"run {run.id}: {run.proposals} proposals, {run.advertised} advertised"
+        return _nightly(app, as_of or local_today())
+
+
+def catch_up_due(now: datetime, nightly_made: bool) -> bool:
+    """Whether a scheduler starting at ``now`` (local time) must make today's nightly run:
+    02:00 has passed and today's run was not made (nor is being made)."""
+    return now.time() >= NIGHTLY_AT and not nightly_made
+
+
+def catch_up_nightly(app: Flask, now: datetime | None = None) -> str:
+    """At the scheduler's start: make today's nightly run if 02:00 passed without it (the
+    scheduler was down, or the run's process died). The database guard still makes the
+    night's run once, whatever another scheduler does at the same moment."""
+    with app.app_context():
+        now = now or datetime.now(local_zone())
+        with unit_of_work():
+            reap_stale_runs()  # a run that died gives its night up
+            made = nightly_run_made(now.date())
+        if not catch_up_due(now, made):
+            reason = "it is made or running" if made else f"it runs at {NIGHTLY_AT:%H:%M}"
+            app.logger.info("nightly matching of %s: no catch-up needed (%s)", now.date(), reason)
+            return "no catch-up needed"
+        app.logger.warning(
+            "nightly matching of %s was missed at %s: catching up now",
+            now.date(),
+            f"{NIGHTLY_AT:%H:%M}",
+        )
+        outcome = _nightly(app, now.date())
+        app.logger.info("nightly matching of %s (catch-up): %s", now.date(), outcome)
+        return f"caught up: {outcome}"
 
 
 def mark_stopped_runs(app: Flask) -> str:
@@ -71,25 +107,35 @@ def offer_reminders(app: Flask, as_of: date | None = None) -> str:
 
 def build_scheduler(app: Flask, *, background: bool = False):
     """The scheduler (blocking for ``flask scheduler``; in the background for a one-process
-    set-up with SCHEDULER_ENABLED): the nightly matching run at 02:00 local time, the outbox
-    every minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00, stopped runs marked
-    failed."""
+    set-up with SCHEDULER_ENABLED): the nightly matching run at 02:00 local time and, as it
+    starts, the night's run if 02:00 passed without it; the outbox every minute
+    (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00, stopped runs marked failed."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.date import DateTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     zone = app.config["TIMEZONE"]
     scheduler = (BackgroundScheduler if background else BlockingScheduler)(timezone=zone)
     scheduler.add_job(
         nightly_matching,
-        CronTrigger(hour=2, minute=0, timezone=zone),
+        CronTrigger(hour=NIGHTLY_AT.hour, minute=NIGHTLY_AT.minute, timezone=zone),
         args=[app],
         id="nightly-matching",
         name="Nightly matching run",
-        misfire_grace_time=6 * 3600,  # a scheduler that was down at 02:00 still runs by 08:00
+        misfire_grace_time=6 * 3600,  # a run held up while the scheduler runs still runs
         coalesce=True,
         max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        catch_up_nightly,
+        DateTrigger(timezone=zone),  # once, as the scheduler starts
+        args=[app],
+        id="nightly-catch-up",
+        name="Catch up a missed nightly run",
+        misfire_grace_time=None,
         replace_existing=True,
     )
     scheduler.add_job(
