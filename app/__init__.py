@@ -88,8 +88,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import api
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .health import bp as health_bp
     from .security import register_security_headers
 
+    app.register_blueprint(health_bp)
     api.init_app(app)
     register_cli(app)
     if app.config["SCHEDULER_ENABLED"]:

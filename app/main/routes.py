@@ -209,10 +209,3 @@ def users():
         render_template("main/users.html", form=form, accounts=accounts, role_filter=role_filter),
         status,
     )
-
-
-@bp.route("/healthz")
-def healthz():
-    """Liveness and database check for load balancers."""
-    db.session.execute(sa.text("SELECT 1"))
-    return {"status": "ok"}

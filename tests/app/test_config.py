@@ -74,10 +74,6 @@ def test_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_healthz(client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
-
-
 def test_engine_matches_backend(app, database_url):
     with app.app_context():
         assert db.engine.dialect.name == sa.make_url(database_url).get_backend_name()
