@@ -85,12 +85,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(alerts_bp)
 
-    from . import api
+    from . import api, request_log
     from .cli import register_cli
     from .errors import register_error_handlers
     from .health import bp as health_bp
     from .security import register_security_headers
 
+    request_log.init_app(app)
     app.register_blueprint(health_bp)
     api.init_app(app)
     register_cli(app)

@@ -3,8 +3,9 @@
 A service that refuses raises ``BrokenRule`` (or one of its kinds) with a machine code, the
 input field it concerns if any, and parameters for the words. The words come from one
 catalogue (app/catalogue.py) in the reader's language. Pages show them next to the field or
-on an error page, the API answers ``{"error": {"code", "message", "fields"}}`` with the
-kind's status (404, 409, 422, 403), and the command line prints one line and exits 2.
+on an error page, the API answers ``{"error": {"code", "message", "fields", "request_id"}}``
+with the kind's status (404, 409, 422, 403), and the command line prints one line and exits 2.
+Every error page and API error carries the request's id (app.request_log).
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def register_error_handlers(app: Flask) -> None:
         from_http_exception,
         is_api_request,
     )
+    from .request_log import request_id
 
     @app.errorhandler(BrokenRule)
     def broken_rule(error: BrokenRule):
@@ -158,7 +160,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        app.logger.exception("unhandled error")
+        app.logger.exception("unhandled error (request %s)", request_id())
         if is_api_request():
             return error_response(500, "internal_error", "Something went wrong on our side.")
         return render_template("errors/error.html", code=500), 500

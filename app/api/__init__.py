@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
             "description": "The public contract for trust HR systems, municipal systems "
             "and scripts. Authenticate with `Authorization: Bearer <token>` from "
             "POST /api/v1/auth/tokens. Errors: "
-            '`{"error": {"code", "message", "fields"}}`.'
+            '`{"error": {"code", "message", "fields", "request_id"}}`.'
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],

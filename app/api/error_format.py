@@ -1,4 +1,5 @@
-"""The API's one error format: {"error": {"code", "message", "fields"}} for every 4xx/5xx."""
+"""The API's one error format: {"error": {"code", "message", "fields", "request_id"}} for
+every 4xx/5xx."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.catalogue import describe
 from app.errors import BrokenRule
+from app.request_log import request_id
 
 CODES = {
     400: "bad_request",
@@ -35,6 +37,13 @@ class ErrorBodySchema(ma.Schema):
         required=True,
         metadata={"description": "What is wrong with each input field (may be empty)"},
     )
+    request_id = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "The request's id, also in the X-Request-ID response header: "
+            "quote it when you report a problem"
+        },
+    )
 
 
 class ErrorSchema(ma.Schema):
@@ -46,7 +55,8 @@ def is_api_request() -> bool:
 
 
 def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    body = {"code": code, "message": message, "fields": fields or {}, "request_id": request_id()}
+    response = jsonify({"error": body})
     response.status_code = status
     return response
 

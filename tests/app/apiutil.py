@@ -55,5 +55,5 @@ def error_of(response) -> dict:
     """The error body, checked against the documented format."""
     body = response.get_json()
     assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message", "fields"}, body
+    assert set(body["error"]) == {"code", "message", "fields", "request_id"}, body
     return body["error"]
