@@ -43,7 +43,7 @@ class _Text:
     """Text is Unicode scalar values without control characters (multi-line text may have
     line breaks and tabs); see app/text.py."""
 
-    field_flags = {}
+    field_flags: dict[str, bool] = {}
 
     def __init__(self, multiline: bool):
         self.multiline = multiline
@@ -56,7 +56,7 @@ class _Text:
 
 
 class _DateRange:
-    field_flags = {}
+    field_flags: dict[str, bool] = {}
 
     def __call__(self, form: Any, field: Field) -> None:
         if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:

@@ -106,6 +106,10 @@ def test_a_run_killed_with_kill_9_shows_as_stopped(tmp_path, travel):
             browser.login(EMAIL)
             page = html.unescape(browser.get("/coordination/runs").get_data(as_text=True))
             assert "stoppet før den var ferdig" in page and EMAIL in page
+            # the API says so too, before anything has marked it
+            [item] = Api.login(client, EMAIL).get("/matching/runs").get_json()["items"]
+            assert item["status"] == "failed" and item["created_by"] == EMAIL
+            assert f"by {EMAIL}" in item["error"]
 
             assert mark_stopped_runs(app) == "1 stopped runs marked failed"
             [item] = Api.login(client, EMAIL).get("/matching/runs").get_json()["items"]

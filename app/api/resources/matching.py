@@ -14,6 +14,8 @@ from app.access import get_run_or_404, is_national, regions_in_scope, run_region
 from app.dates import local_today
 from app.models import MatchingRun, User
 from app.models.matching import RUN_STATUSES, RUN_TRIGGERS
+from app.models.types import utcnow
+from app.runs.guard import is_stale, stale_error
 from app.runs.services import RunRefused, RunRequest, check_run_date, execute
 
 from ..auth import auth_required, caller
@@ -77,6 +79,11 @@ class MatchingRunSchema(ma.Schema):
     error = ma.fields.String(
         required=True, allow_none=True, metadata={"description": "Why a failed run failed"}
     )
+    created_by = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Who started the run (null: the scheduler or a command)"},
+    )
     summary = ma.fields.Dict(
         required=True,
         allow_none=True,
@@ -100,9 +107,10 @@ def shown(run: MatchingRun, user: User) -> dict[str, Any]:
         codes = {r.code for r in regions_in_scope(user)}
         regions = {k: v for k, v in (summary.get("regions") or {}).items() if k in codes}
         summary = {**summary, "regions": regions}
+    stopped = run.status == "running" and is_stale(run)  # its process ended: as the page says
     return {
         "id": run.id,
-        "status": run.status,
+        "status": "failed" if stopped else run.status,
         "as_of": run.as_of,
         "dry_run": run.dry_run,
         "region": run.region.code if run.region else None,
@@ -113,7 +121,8 @@ def shown(run: MatchingRun, user: User) -> dict[str, Any]:
         "proposals": run.proposals,
         "advertised": run.advertised,
         "expired": run.expired,
-        "error": run.error,
+        "error": stale_error(run, utcnow()) if stopped else run.error,
+        "created_by": run.created_by.email if run.created_by else None,
         "summary": summary,
     }
 
