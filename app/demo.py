@@ -266,9 +266,13 @@ def _run_and_answer(today: date) -> tuple[int, int]:
     """A first matching run, then offers for some proposals and one accepted placement, so the
     portal shows every stage. Returns (offers still open, accepted)."""
     from app.lifecycle import accept, offer
+    from app.runs.guard import held_locks
     from app.runs.services import RunRequest, run_matching
 
-    run_matching(RunRequest(as_of=today, trigger="manual"))
+    # The committed runs' lock while the demo's run is made (on a connection of its own, as
+    # every run's: a transaction lock here would outlast the run in the caller's transaction).
+    with held_locks(exclusive=True):
+        run_matching(RunRequest(as_of=today, trigger="manual"))
     proposals = db.session.scalars(
         sa.select(Match).where(Match.status == MatchStatus.PROPOSED).order_by(Match.id)
     ).all()

@@ -59,15 +59,6 @@ def _postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def take_transaction_lock() -> None:
-    """For a run done inside a larger transaction (the demo load): the committed runs' lock
-    until that transaction ends."""
-    if _postgresql():
-        got = db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(ADVISORY_LOCK_KEY)))
-        if not got:
-            raise RunRefused("another matching run is in progress")
-
-
 class RunLocks:
     """The locks one run holds until it ends (PostgreSQL; nothing on SQLite)."""
 

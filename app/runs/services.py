@@ -34,7 +34,6 @@ from .guard import (
     held_locks,
     nightly_key,
     reap_stale_runs,
-    take_transaction_lock,
 )
 from .problem import RegionProblem, build_problems
 
@@ -189,13 +188,10 @@ def _new_run(request: RunRequest) -> MatchingRun:
 
 def run_matching(request: RunRequest, run: MatchingRun | None = None) -> MatchingRun:
     """Do one run (flushes; the caller commits, or rolls back on error). ``run`` is the row
-    that execute() committed at the start; without it (the demo load) the row is made here,
-    under a lock that lasts until the caller's transaction ends."""
+    that execute() committed at the start; without it (the demo load) the row is made here."""
     time_limit = current_app.config["MATCHING_TIME_LIMIT_S"]
     check_run_date(request.as_of, dry_run=request.dry_run)
-    if run is None:
-        if not request.dry_run:
-            take_transaction_lock()
+    if run is None:  # the demo load, which holds the runs' lock itself
         run = _new_run(request)
     regions = [request.region] if request.region is not None else None
     # Seeds are drawn outside the dry run's savepoint: a dry run sees the seed that a later
