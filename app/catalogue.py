@@ -225,7 +225,3 @@ def describe_field(field: str, code: str, **params: Any) -> str:
     if code in MESSAGES:
         return describe(code, **params)
     return gettext("Check this field.")
-
-
-def known(code: str) -> bool:
-    return code in MESSAGES or code.startswith("not_found.")

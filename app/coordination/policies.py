@@ -12,7 +12,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Policy, Region, Trust, User
 from app.models.reference import CONFIRMATIONS, MODES, PRIORITY_KEYS, SELECTIONS
-from app.policy import region_policy
+from app.policy import RULE_FIELDS, region_policy
 
 RANGES = {
     "min_months_general_practice": (0, 120),
@@ -21,7 +21,7 @@ RANGES = {
     "offer_days": (1, 90),
 }
 CHOICES = {"mode": MODES, "selection": SELECTIONS, "confirmation": CONFIRMATIONS}
-FIELDS = ("priority", *RANGES, *CHOICES)
+FIELDS = RULE_FIELDS  # the rules a policy row holds
 REASON_MAX = 1000
 
 

@@ -16,8 +16,7 @@ from flask_babel import format_date
 from sqlalchemy.orm import load_only, selectinload
 
 import matching
-from app.access import current_window as current_availability
-from app.access import seeking_region_id
+from app.access import current_window, seeking_region_id
 from app.dates import local_today
 from app.extensions import db
 from app.matches.queries import live_match_for_gp
@@ -264,7 +263,7 @@ def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
     """For each period of the GP's region they could have wanted: outcome and reason.
     Empty when the GP has neither a current window nor a live match."""
     today = today or local_today()
-    window = current_availability(gp)
+    window = current_window(gp)
     own = live_match_for_gp(gp)
     if window is None and own is None:
         return []
@@ -292,7 +291,7 @@ def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
 
 def gp_region(gp: GP) -> Region | None:
     """The region the GP seeks service in (first wished trust's, else the home trust's)."""
-    region_id = seeking_region_id(gp, current_availability(gp))
+    region_id = seeking_region_id(gp, current_window(gp))
     return db.session.get(Region, region_id) if region_id else None
 
 

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import format_date
 
-from app.access import current_window as _current_window
+# The GP's pages read their window and live match through this module.
+from app.access import current_window
 from app.catalogue import describe_field
 from app.dates import add_months, covers_months, local_today
 from app.errors import Conflict, InvalidInput
@@ -28,6 +29,8 @@ from app.models.statuses import CURRENT_AVAILABILITY, LIVE_MATCH_STATUSES
 from .explanations import Explanation, explanations_for
 
 __all__ = [
+    "current_window",
+    "live_match",
     "AvailabilityConflict",
     "AvailabilityError",
     "AvailabilityInput",
@@ -104,10 +107,6 @@ def availability_conflict(code: str) -> AvailabilityConflict:
 def default_months(gp: GP) -> int:
     """The months a window asks for unless the GP says otherwise: what the scheme needs."""
     return gp.hospital_months_needed
-
-
-def current_window(gp: GP) -> Availability | None:
-    return _current_window(gp)
 
 
 def past_windows(gp: GP) -> list[Availability]:
@@ -215,8 +214,7 @@ def snapshot(window: Availability) -> dict[str, Any]:
     }
 
 
-def live_match(gp: GP) -> Match | None:
-    return live_match_for_gp(gp)
+live_match = live_match_for_gp  # the GP's pages' name for it
 
 
 def match_history(gp: GP) -> list[Match]:

@@ -277,3 +277,9 @@ def test_no_other_default_policy_in_code():
         if any(p.search(line) for p in patterns) and "the rows, to edit" not in line
     ]
     assert offenders == []
+
+
+def test_the_policy_form_edits_exactly_the_rules_in_force():
+    from app.coordination.policies import CHOICES, FIELDS, RANGES
+
+    assert set(FIELDS) == {"priority", *RANGES, *CHOICES} == set(policy.RULE_FIELDS)
