@@ -7,11 +7,12 @@ from .matching import Forbid, Match, MatchingRun
 from .notifications import Notification, Subscription
 from .periods import Period
 from .reference import Department, Municipality, Policy, Region, Site, Specialty, Trust
-from .users import GP, ApiToken, LoginAttempt, User
+from .users import GP, ApiToken, EmailToken, LoginAttempt, User
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "EmailToken",
     "Availability",
     "AvailabilitySpecialty",
     "AvailabilityTrust",

@@ -68,6 +68,8 @@ class User(UserMixin, db.Model):
     calendar_token_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of every manage-your-email link sent to the user: a new value ends the old links.
     manage_link_nonce: Mapped[str | None] = mapped_column(sa.String(32))
+    # When the user proved they read mail at ``email`` (a link sent to it); None: not yet.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     trust: Mapped[Trust | None] = relationship()
     region: Mapped[Region | None] = relationship()
@@ -141,6 +143,44 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(sa.String(64))
     succeeded: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+EMAIL_TOKEN_PURPOSES = ("password_reset", "email_verification")
+
+
+class EmailToken(db.Model):
+    """A single-use secret sent by email (password reset, address verification). Only its
+    SHA-256 is kept; it binds the address it was sent to, expires, and is spent once. The
+    database keeps at most one unspent token per user and purpose: asking for a new one
+    ends the old."""
+
+    __tablename__ = "email_tokens"
+    __table_args__ = (
+        one_of("purpose", EMAIL_TOKEN_PURPOSES, "purpose"),
+        sa.CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+        sa.CheckConstraint("spent_at IS NULL OR spent_at >= created_at", name="spent_after_creation"),
+        sa.Index(
+            "uq_email_tokens_one_unspent",
+            "user_id",
+            "purpose",
+            unique=True,
+            sqlite_where=sa.text("spent_at IS NULL"),
+            postgresql_where=sa.text("spent_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The address the link went to: a verification only counts for that address.
+    email: Mapped[str] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Used, or ended by a newer token, a password change or a disabled account.
+    spent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(db.Model):
