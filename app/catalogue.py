@@ -22,6 +22,8 @@ NOT_FOUND = {
     "availability": _l("There is no such availability window of yours."),
     "subscription": _l("There is no such subscription of yours."),
     "notification": _l("There is no such notification of yours."),
+    "user": _l("There is no such account."),
+    "token": _l("There is no such API token of yours, or it no longer works."),
 }
 
 # Conflicts: the action does not fit the state (409), and refusals of input (422).
@@ -93,6 +95,10 @@ MESSAGES = {
     "registration_throttled": _l(
         "Too many registrations from this address. Try again in %(minutes)d minutes."
     ),
+    "password_reset_throttled": _l(
+        "Too many requests for a new password from this address. Try again in %(minutes)d minutes."
+    ),
+    "cannot_disable_self": _l("You cannot disable your own account. Ask another administrator."),
     "profile_required": _l(
         "Complete your profile first (PATCH /api/v1/me with every profile field)."
     ),

@@ -101,6 +101,30 @@ def users_create(email, password, role, trust_code, region_code) -> None:
     click.echo(f"Created {user.role} {user.email} (id {user.id})")
 
 
+@users_cli.command("disable")
+@click.option("--email", required=True)
+def users_disable(email) -> None:
+    """Disable an account: logged out everywhere, API tokens and emailed links end."""
+    _set_active(email, False)
+
+
+@users_cli.command("enable")
+@click.option("--email", required=True)
+def users_enable(email) -> None:
+    """Enable a disabled account again."""
+    _set_active(email, True)
+
+
+def _set_active(email: str, active: bool) -> None:
+    from .auth.services import get_user_by_email, set_active
+
+    user = get_user_by_email(email)
+    if user is None:
+        raise Refused(f"--email: no account with the email {email!r}")
+    set_active(user, active, actor=None)
+    click.echo(f"{'Enabled' if active else 'Disabled'} {user.role} {user.email} (id {user.id})")
+
+
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo data set (reference data must be loaded first)."""

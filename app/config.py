@@ -75,6 +75,14 @@ class Config:
     ARGON2_MEMORY_COST = 65536  # KiB
     ARGON2_PARALLELISM = 4
     API_TOKEN_HOURS = 12  # how long an API token lives
+    # Links sent by email: a password reset works once within this many minutes, an address
+    # confirmation within this many days. At most PASSWORD_RESET_MAX_PER_ADDRESS reset
+    # requests per client address in REGISTRATION_WINDOW_MINUTES, and at most
+    # EMAIL_LINKS_PER_HOUR links of one kind sent to one account in an hour.
+    PASSWORD_RESET_MINUTES = 60
+    PASSWORD_RESET_MAX_PER_ADDRESS = 5
+    EMAIL_VERIFICATION_DAYS = 7
+    EMAIL_LINKS_PER_HOUR = 3
 
     # The matching engine's time limit for one region's problem, in seconds.
     MATCHING_TIME_LIMIT_S = 60.0

@@ -6,6 +6,9 @@ runs the service in ``attempt()``: a savepoint that undoes that call's changes w
 a BrokenRule, so the rest of the request still commits. A refusal that must keep what it
 recorded (a failed login attempt counts) says so with ``commit_anyway``.
 
+What must happen only once the changes are kept (an email with a secret link in it) is
+handed to ``after_commit``: it runs after the commit, and never if the unit rolls back.
+
 The database's own refusals (a unique index that two requests raced for, a PostgreSQL
 deadlock or serialisation failure) become ``Conflict("conflict")``: 409 in the API, a
 message on the pages.
@@ -13,7 +16,7 @@ message on the pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -35,16 +38,34 @@ def database_conflict(error: BaseException) -> Conflict | None:
     return None
 
 
+_AFTER_COMMIT = "after_commit"
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` when this unit of work has committed; drop it if it rolls back.
+    The callback must not use the session (its objects are expired by then): give it plain
+    values."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def _forget_after_commit() -> None:
+    db.session.info.pop(_AFTER_COMMIT, None)
+
+
 def finish() -> None:
-    """Commit the unit of work; a database refusal at the commit is a Conflict."""
+    """Commit the unit of work; a database refusal at the commit is a Conflict. Then run
+    what waited for the commit."""
     try:
         db.session.commit()
     except sa.exc.SQLAlchemyError as error:
         db.session.rollback()
+        _forget_after_commit()
         conflict = database_conflict(error)
         if conflict is None:
             raise
         raise conflict from error
+    for callback in db.session.info.pop(_AFTER_COMMIT, []):
+        callback()
 
 
 def abandon(error: BaseException) -> None:
@@ -54,6 +75,7 @@ def abandon(error: BaseException) -> None:
         finish()
         return
     db.session.rollback()
+    _forget_after_commit()
     conflict = database_conflict(error)
     if conflict is not None:
         raise conflict from error
@@ -73,6 +95,12 @@ def unit_of_work() -> Iterator[None]:
 @contextmanager
 def attempt() -> Iterator[None]:
     """Around one service call whose refusal a page shows: the call's changes are undone if
-    it raises, and the error goes on to the view."""
-    with db.session.begin_nested():
-        yield
+    it raises (with what it left for after the commit), and the error goes on to the view."""
+    waiting = db.session.info.setdefault(_AFTER_COMMIT, [])
+    before = len(waiting)
+    try:
+        with db.session.begin_nested():
+            yield
+    except BaseException:
+        del waiting[before:]
+        raise

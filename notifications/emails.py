@@ -12,18 +12,19 @@ extension (as Flask-Babel installs it for pages) and the ``format_datetime`` fil
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 import flask_babel
-from flask_babel import force_locale, get_translations, ngettext
+from flask_babel import force_locale, format_timedelta, get_translations, ngettext
 from flask_babel import gettext as _
 from jinja2 import BaseLoader, Environment, select_autoescape
 
 from .data import Recipient
-from .queueing import utcnow
+from .queueing import new_message_id, utcnow
 from .settings import DeliverySettings
 from .store import DIGEST, OutboxEmail
 
@@ -156,3 +157,75 @@ def build_email(
 ) -> EmailMessage:
     build = digest_email if email.kind == DIGEST else notification_email
     return build(email, templates, links, settings)
+
+
+AccountEmailKind = Literal["password_reset", "email_verification"]
+
+
+def account_email(
+    kind: AccountEmailKind,
+    *,
+    to: str,
+    locale: str,
+    link: str,
+    valid_for: timedelta,
+    templates: EmailTemplates,
+    settings: DeliverySettings,
+) -> EmailMessage:
+    """An email about the account itself, with a secret link valid for ``valid_for``: to
+    the address whatever the person chose for their messages, sent at once rather than
+    queued (the outbox would keep the secret), and without unsubscribe links (it is not
+    list mail)."""
+    with force_locale(locale):
+        valid = format_timedelta(valid_for, threshold=1.1)
+        if kind == "password_reset":
+            title = _("Choose a new password for the ALIS portal")
+            paragraphs = [
+                _(
+                    "Someone, probably you, asked to choose a new password for the account "
+                    "%(email)s.",
+                    email=to,
+                ),
+                _(
+                    "The link works once, for %(valid)s. Choosing a new password logs the "
+                    "account out everywhere and ends its API tokens.",
+                    valid=valid,
+                ),
+            ]
+            action = _("Choose a new password")
+            not_you = _(
+                "If you did not ask for this, you can ignore this email: your password stays "
+                "as it is."
+            )
+        else:
+            title = _("Confirm your email address for the ALIS portal")
+            paragraphs = [
+                _(
+                    "Confirm that %(email)s is your address, so that the portal's messages "
+                    "reach you.",
+                    email=to,
+                ),
+                _("The link works for %(valid)s.", valid=valid),
+            ]
+            action = _("Confirm my email address")
+            not_you = _(
+                "If you did not make an account in the ALIS portal, you can ignore this email."
+            )
+        context = {
+            "locale": locale,
+            "title": title,
+            "paragraphs": paragraphs,
+            "action": action,
+            "link": link,
+            "not_you": not_you,
+        }
+        text = templates.render("email/account.txt", **context)
+        html = templates.render("email/account.html", **context)
+    message = EmailMessage(policy=POLICY)
+    message["Subject"] = title
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = new_message_id(settings)
+    message["Auto-Submitted"] = "auto-generated"
+    return _finish(message, text, html, locale)

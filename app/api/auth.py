@@ -58,6 +58,11 @@ def _token_from_header() -> ApiToken | None:
         return None
     if not token.user.active:
         return None
+    now = utcnow()
+    # When it was last used, to the minute (the account page shows it): one write a minute
+    # at most, not one per call.
+    if token.last_used_at is None or now - token.last_used_at >= timedelta(minutes=1):
+        token.last_used_at = now
     return token
 
 

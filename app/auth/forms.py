@@ -43,7 +43,9 @@ class PasswordRule:
     """Checks the password policy, with the email field of the same form in mind."""
 
     def __call__(self, form, field):
-        email = getattr(getattr(form, "email", None), "data", None) or ""
+        # The form's email field, or the account's address where the form has none.
+        email = getattr(form, "account_email", None) or ""
+        email = getattr(getattr(form, "email", None), "data", None) or email
         problem = password_problem(field.data or "", email)
         if problem:
             raise ValidationError(problem)
@@ -117,6 +119,28 @@ class ChangePasswordForm(FlaskForm):
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+    account_email = ""  # the account's address, set by the view (PasswordRule reads it)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        description=_l("The address you log in with."),
+        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email."))],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 10 characters. A sentence you remember is a good password."),
+        validators=[DataRequired(), PasswordRule()],
+    )
+    password_confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    account_email = ""  # the account's address, set by the view (PasswordRule reads it)
 
 
 class LanguageForm(FlaskForm):

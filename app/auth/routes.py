@@ -5,7 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
@@ -16,17 +24,36 @@ from app.models import Municipality
 from app.unit_of_work import attempt
 
 from . import bp
-from .forms import ChangePasswordForm, GPRegistrationForm, LanguageForm, LoginForm
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    GPRegistrationForm,
+    LanguageForm,
+    LoginForm,
+    ResetPasswordForm,
+)
 from .passwords import verify_password
+from .recovery import (
+    RESET,
+    request_password_reset,
+    reset_password,
+    send_verification,
+    valid_link,
+    verify_email,
+)
 from .services import (
     AccountError,
     GPRegistration,
+    active_tokens,
     authenticate,
     change_password,
     end_all_sessions,
+    password_reset_wait_minutes,
+    record_password_reset_request,
     record_registration_attempt,
     register_gp,
     registration_wait_minutes,
+    revoke_token,
 )
 
 
@@ -137,11 +164,18 @@ def register():
         try:
             with attempt():
                 gp = register_gp(data)
+                send_verification(gp.user)
         except AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
             _start_session(gp.user, remember=False)
-            flash(_("Welcome! Your profile is registered."), "success")
+            flash(
+                _(
+                    "Welcome! Your profile is registered. We have sent you an email with a "
+                    "link that confirms your address."
+                ),
+                "success",
+            )
             return redirect(url_for("main.dashboard"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
@@ -150,8 +184,9 @@ def register():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """Change password."""
+    """The account: its address, password and API tokens."""
     form = ChangePasswordForm(prefix="pw")
+    form.account_email = current_user.email
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append(_("The current password is wrong."))
@@ -162,7 +197,114 @@ def account():
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("auth.account"))
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/account.html", form=form), status
+    tokens = active_tokens(current_user)
+    return render_template("auth/account.html", form=form, tokens=tokens), status
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int):
+    """End one of the user's API tokens (an integration that holds it stops working)."""
+    revoke_token(current_user._get_current_object(), token_id)
+    flash(_("The API token is revoked."), "success")
+    return redirect(url_for("auth.account") + "#tokens-title")
+
+
+@bp.route("/account/verification", methods=["POST"])
+@login_required
+def resend_verification():
+    """Send the link that confirms the account's address again."""
+    user = current_user._get_current_object()
+    if user.email_verified_at is not None:
+        flash(_("Your email address is already confirmed."), "info")
+    elif send_verification(user):
+        flash(_("We have sent a new link to %(email)s.", email=user.email), "success")
+    else:
+        flash(
+            _("We have sent several links in the last hour. Wait a while and look again."), "error"
+        )
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/email/verify/<token>")
+def verify_email_link(token: str):
+    """The link in the confirmation email: the address is confirmed (no login needed)."""
+    verified = verify_email(token)
+    if verified is None:
+        return render_template("auth/link_expired.html", kind="verification"), 404
+    if verified.already:
+        flash(_("Your email address is already confirmed."), "info")
+    else:
+        flash(_("Thank you! Your email address is confirmed."), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a link to choose a new password; the answer does not tell whether the
+    address has an account."""
+    form = ForgotPasswordForm()
+    address = request.remote_addr or ""
+    if form.validate_on_submit():
+        wait = password_reset_wait_minutes(address)
+        if wait:
+            form.email.errors.append(describe("password_reset_throttled", minutes=wait))
+            return render_template("auth/forgot_password.html", form=form), 429
+        record_password_reset_request(address)
+        request_password_reset(form.email.data)
+        flash(
+            _(
+                "If an account uses %(email)s, we have sent a link to it. The link works for "
+                "%(minutes)d minutes. Look in the spam folder too.",
+                email=form.email.data,
+                minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+            ),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+RESET_KEY = "password_reset_link"
+
+
+@bp.route("/password/reset/<token>")
+def reset_password_link(token: str):
+    """The link in the reset email. The secret moves from the address into the session, so
+    that it stays out of the browser's history and of any later Referer."""
+    if valid_link(token, RESET) is None:
+        return render_template("auth/link_expired.html", kind="reset"), 404
+    session[RESET_KEY] = token
+    return redirect(url_for("auth.reset_password_form"))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_password_form():
+    """Choose the new password. It logs the account out everywhere; then log in with it."""
+    token = valid_link(session.get(RESET_KEY) or "", RESET)
+    if token is None:
+        session.pop(RESET_KEY, None)
+        return render_template("auth/link_expired.html", kind="reset"), 404
+    form = ResetPasswordForm()
+    form.account_email = token.user.email
+    if form.validate_on_submit():
+        reset_password(token, form.password.data)
+        if current_user.is_authenticated:
+            logout_user()
+        session.pop(RESET_KEY, None)
+        flash(
+            _(
+                "Your new password is saved, and the account is logged out everywhere. Log in "
+                "with the new password."
+            ),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reset_password.html", form=form, email=token.user.email), status
 
 
 @bp.route("/language", methods=["POST"])

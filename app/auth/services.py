@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import audit
-from app.errors import BrokenRule
+from app.errors import BrokenRule, Conflict, NotFound
 from app.extensions import db
-from app.models import GP, ApiToken, LoginAttempt, Municipality, Region, Trust, User
+from app.models import GP, ApiToken, EmailToken, LoginAttempt, Municipality, Region, Trust, User
 from app.models.types import utcnow
 from app.models.users import ROLES, new_session_nonce
 
@@ -202,21 +202,21 @@ def login_wait_minutes(email: str, address: str, now: datetime | None = None) ->
     )
 
 
-# Self-registrations through the JSON API are counted per address in the login-attempt log,
-# under a marker that is never an account's email (it has no @) and as succeeded, so that
-# they never count as failed logins.
+# Self-registrations and password-reset requests are counted per client address in the
+# login-attempt log, under a marker that is never an account's email (it has no @) and as
+# succeeded, so that they never count as failed logins.
 REGISTRATION_MARK = "(registration)"
+PASSWORD_RESET_MARK = "(password reset)"
 
 
-def registration_wait_minutes(address: str, now: datetime | None = None) -> int:
-    """How long ``address`` must wait before another self-registration (0: go ahead)."""
+def _requests_wait_minutes(mark: str, address: str, limit: int, now: datetime | None) -> int:
+    """How long ``address`` must wait before another request counted under ``mark``."""
     now = now or utcnow()
     window = current_app.config["REGISTRATION_WINDOW_MINUTES"]
-    limit = current_app.config["REGISTRATION_MAX_PER_ADDRESS"]
     recent = db.session.scalars(
         sa.select(LoginAttempt.at)
         .where(
-            LoginAttempt.email == REGISTRATION_MARK,
+            LoginAttempt.email == mark,
             LoginAttempt.address == address[:64],
             LoginAttempt.at > now - timedelta(minutes=window),
         )
@@ -229,10 +229,31 @@ def registration_wait_minutes(address: str, now: datetime | None = None) -> int:
     return max(1, math.ceil((free_at - now).total_seconds() / 60))
 
 
+def _record_request(mark: str, address: str) -> None:
+    db.session.add(LoginAttempt(email=mark, address=address[:64], succeeded=True))
+    db.session.flush()
+
+
+def registration_wait_minutes(address: str, now: datetime | None = None) -> int:
+    """How long ``address`` must wait before another self-registration (0: go ahead)."""
+    limit = current_app.config["REGISTRATION_MAX_PER_ADDRESS"]
+    return _requests_wait_minutes(REGISTRATION_MARK, address, limit, now)
+
+
 def record_registration_attempt(address: str) -> None:
     """Count one self-registration attempt from ``address`` (flushes)."""
-    db.session.add(LoginAttempt(email=REGISTRATION_MARK, address=address[:64], succeeded=True))
-    db.session.flush()
+    _record_request(REGISTRATION_MARK, address)
+
+
+def password_reset_wait_minutes(address: str, now: datetime | None = None) -> int:
+    """How long ``address`` must wait before asking for another reset link (0: go ahead)."""
+    limit = current_app.config["PASSWORD_RESET_MAX_PER_ADDRESS"]
+    return _requests_wait_minutes(PASSWORD_RESET_MARK, address, limit, now)
+
+
+def record_password_reset_request(address: str) -> None:
+    """Count one request for a reset link from ``address`` (flushes)."""
+    _record_request(PASSWORD_RESET_MARK, address)
 
 
 def authenticate(email: str, password: str, address: str) -> LoginResult:
@@ -277,10 +298,67 @@ def revoke_tokens(user: User) -> int:
     return len(tokens)
 
 
+def end_links(user: User, purpose: str | None = None) -> None:
+    """Spend every unspent link of ``user`` (of one kind, or all) (flushes)."""
+    query = sa.update(EmailToken).where(
+        EmailToken.user_id == user.id, EmailToken.spent_at.is_(None)
+    )
+    if purpose is not None:
+        query = query.where(EmailToken.purpose == purpose)
+    db.session.execute(query.values(spent_at=utcnow()))
+    db.session.flush()
+
+
 def change_password(user: User, new_password: str) -> None:
-    """A new password ends every browser session and every API token of the user (a token
-    would otherwise outlive the password that was given to get it)."""
+    """A new password ends every browser session, every API token (a token would otherwise
+    outlive the password that was given to get it) and every reset link of the user."""
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
     revoked = revoke_tokens(user)
+    end_links(user, "password_reset")
     audit.record("user.password_changed", user, actor=user, data={"tokens_revoked": revoked})
+
+
+def active_tokens(user: User) -> list[ApiToken]:
+    """The user's API tokens that still work, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken)
+            .where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_at.is_(None),
+                ApiToken.expires_at > utcnow(),
+            )
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """End one of the user's working tokens (flushes); another's, or one that no longer
+    works, is not found."""
+    token = next((t for t in active_tokens(user) if t.id == token_id), None)
+    if token is None:
+        raise NotFound("token")
+    token.revoked_at = utcnow()
+    db.session.flush()
+    audit.record("user.token_revoked", user, data={"token_id": token.id})
+    return token
+
+
+def set_active(user: User, active: bool, *, actor: User | None) -> None:
+    """Disable or enable an account (an administrator's decision, flushes). A disabled
+    account is logged out everywhere, its API tokens and emailed links end, and it cannot
+    log in until enabled again. Nobody disables their own account (there would be no one
+    left to enable it, in the worst case). ``actor`` None: the command line."""
+    if actor is not None and user.id == actor.id and not active:
+        raise Conflict("cannot_disable_self")
+    if user.active == active:
+        return
+    user.active = active
+    data: dict[str, int] = {}
+    if not active:
+        end_all_sessions(user)
+        data["tokens_revoked"] = revoke_tokens(user)
+        end_links(user)
+    audit.record("user.enabled" if active else "user.disabled", user, actor=actor, data=data)

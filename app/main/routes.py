@@ -10,9 +10,11 @@ from sqlalchemy.orm import selectinload
 
 from app import access, lottery
 from app.auth.decorators import role_required
+from app.auth.recovery import send_verification
 from app.auth.routes import municipality_choices
-from app.auth.services import AccountError, create_user
+from app.auth.services import AccountError, create_user, set_active
 from app.dates import local_today
+from app.errors import NotFound
 from app.extensions import db
 from app.forms import choices
 from app.models import GP, AuditEvent, Availability, Match, Period, Region, Trust, User
@@ -194,6 +196,7 @@ def users():
                         region=region,
                         actor=current_user._get_current_object(),
                     )
+                    send_verification(user)
             except AccountError as error:
                 form[error.field if error.field in form else "email"].errors.append(error.message)
             else:
@@ -209,3 +212,26 @@ def users():
         render_template("main/users.html", form=form, accounts=accounts, role_filter=role_filter),
         status,
     )
+
+
+@bp.route("/admin/users/<int:user_id>/<any(disable, enable):action>", methods=["POST"])
+@role_required("admin")
+def set_user_active(user_id: int, action: str):
+    """Disable an account (it is logged out everywhere, its API tokens and emailed links
+    end) or enable it again."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    set_active(user, action == "enable", actor=current_user._get_current_object())
+    if action == "enable":
+        flash(_("The account %(email)s is enabled.", email=user.email), "success")
+    else:
+        flash(
+            _(
+                "The account %(email)s is disabled: it is logged out everywhere and its API "
+                "tokens no longer work.",
+                email=user.email,
+            ),
+            "success",
+        )
+    return redirect(url_for("main.users", role=user.role) + "#accounts-title")

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.reference.loader import load_reference_data
 
 from .dbutil import fresh_database
+from .smtp import mailbox  # noqa: F401 - a fixture for every test module
 
 TEST_CONFIG = {
     "ENV_NAME": "testing",

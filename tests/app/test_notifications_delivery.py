@@ -6,21 +6,17 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import textwrap
 import time
 from collections import Counter
 from datetime import timedelta
-from email import message_from_bytes
 from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 
 from app import create_app, lifecycle
@@ -41,66 +37,9 @@ from notifications.queueing import digest_due
 from . import factories
 from .conftest import TEST_CONFIG
 from .dbutil import fresh_database
+from .smtp import BASE_URL
 
 ROOT = Path(__file__).resolve().parents[2]
-
-BASE_URL = "https://alis.example.no"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mailbox:
-    """An SMTP server on 127.0.0.1 that keeps what it receives; ``refuse`` answers RCPT 550."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.messages: list[EmailMessage] = []
-        self.refuse = False
-        self.controller: Controller | None = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if self.refuse:
-            return "550 5.1.1 No such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
-        return "250 Message accepted for delivery"
-
-    def start(self) -> None:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-@pytest.fixture
-def mailbox(app, monkeypatch):
-    box = Mailbox()
-    for key, value in {
-        "MAIL_BACKEND": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": box.port,
-        "SMTP_STARTTLS": False,
-        "SMTP_USERNAME": None,
-        "SMTP_TIMEOUT": 5,
-        "BASE_URL": BASE_URL,
-    }.items():
-        monkeypatch.setitem(app.config, key, value)
-    box.start()
-    yield box
-    box.stop()
 
 
 def specialty_of(period_department) -> Specialty:

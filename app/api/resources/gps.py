@@ -17,6 +17,7 @@ from flask_smorest import Blueprint
 
 from app.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from app.auth.passwords import password_problem
+from app.auth.recovery import send_verification
 from app.auth.services import (
     AccountError,
     GPRegistration,
@@ -172,6 +173,13 @@ def _account_fields() -> dict[str, ma.fields.Field]:
         "profile_complete": ma.fields.Boolean(
             required=True, metadata={"description": "A GP has registered a profile"}
         ),
+        "email_verified": ma.fields.Boolean(
+            required=True,
+            metadata={
+                "description": "The person has opened the link sent to the address (nothing "
+                "is withheld until then)"
+            },
+        ),
     }
 
 
@@ -240,6 +248,7 @@ def account_data(user: User) -> dict[str, Any]:
         "trust_id": user.trust_id,
         "region_id": user.region_id,
         "profile_complete": gp is not None,
+        "email_verified": user.email_verified_at is not None,
     }
     if gp is not None:
         home = gp.home_trust
@@ -306,6 +315,7 @@ def register(data):
     try:
         with attempt():
             gp = register_gp(registration)
+            send_verification(gp.user)
     except BrokenRule as error:
         error.commit_anyway = True  # the attempt above stays recorded
         raise
