@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.models.periods import PERIOD_SOURCES
 from app.models.statuses import MatchStatus, PeriodStatus
+from app.models.types import utcnow
 from app.periods.services import PeriodInput
 
 DEMO_PASSWORD = "alis-demo-2026"
@@ -157,6 +158,7 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
                 role=role,
                 trust=trusts.get(trust_code) if trust_code else None,
                 region=region if region_code else None,
+                email_verified_at=utcnow(),
             )
         )
 
@@ -310,6 +312,8 @@ def _make_gp(rng, i, today, municipalities, password_hash) -> GP:
     registered = datetime.combine(
         today - timedelta(days=rng.randint(5, 540)), time(8, rng.randint(0, 59)), tzinfo=UTC
     )
+    # Most confirmed their address the day they registered; every ninth has not yet.
+    user.email_verified_at = None if i % 9 == 4 else registered + timedelta(days=1)
     gp = GP(
         user=user,
         name=name,
