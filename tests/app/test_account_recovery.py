@@ -232,13 +232,13 @@ def test_registration_sends_a_link_that_confirms_the_address(ctx, client):
     assert browser.submit("/register", registration()).status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "ny.lege@example.no"))
     assert user.email_verified_at is None
-    assert "is not confirmed yet" in browser.get("/account").get_data(as_text=True)
+    assert "er ikke bekreftet ennå" in browser.get("/account").get_data(as_text=True)
     kind, raw = link_in(sent_to(user.email)[0])
     assert kind == "email/verify"
     assert browser.get(f"/email/verify/{raw}").status_code == 302
     db.session.expire_all()
     assert user.email_verified_at is not None
-    assert "is confirmed" in browser.get("/account").get_data(as_text=True)
+    assert "er bekreftet" in browser.get("/account").get_data(as_text=True)
     assert "user.email_verified" in audit_actions(user)
 
 
@@ -283,10 +283,10 @@ def test_the_coordinator_sees_whether_a_gps_address_is_confirmed(ctx, client):
     db.session.commit()
     browser = Browser(client)
     browser.login(coordinator.email)
-    assert "(not confirmed)" in browser.get(f"/gps/{gp.id}").get_data(as_text=True)
+    assert "(ikke bekreftet)" in browser.get(f"/gps/{gp.id}").get_data(as_text=True)
     gp.user.email_verified_at = utcnow()
     db.session.commit()
-    assert "(confirmed)" in browser.get(f"/gps/{gp.id}").get_data(as_text=True)
+    assert "(bekreftet)" in browser.get(f"/gps/{gp.id}").get_data(as_text=True)
 
 
 # --- the account's API tokens --------------------------------------------------------------
@@ -302,7 +302,7 @@ def test_the_account_page_lists_working_tokens_and_revokes_one(ctx, client, app)
     browser.login(user.email)
     page = browser.get("/account").get_data(as_text=True)
     assert page.count("/revoke") == 2
-    assert "Not used" in page or "Ikke brukt" in page
+    assert "Ikke brukt" in page
     token = db.session.scalar(
         sa.select(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.last_used_at.is_not(None))
