@@ -179,7 +179,9 @@ class EmailToken(db.Model):
     __table_args__ = (
         one_of("purpose", EMAIL_TOKEN_PURPOSES, "purpose"),
         sa.CheckConstraint("expires_at > created_at", name="expires_after_creation"),
-        sa.CheckConstraint("spent_at IS NULL OR spent_at >= created_at", name="spent_after_creation"),
+        sa.CheckConstraint(
+            "spent_at IS NULL OR spent_at >= created_at", name="spent_after_creation"
+        ),
         sa.Index(
             "uq_email_tokens_one_unspent",
             "user_id",
