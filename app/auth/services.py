@@ -252,7 +252,7 @@ def authenticate(email: str, password: str, address: str) -> LoginResult:
         ok = False
     else:
         ok = user.active and verify_password(user.password_hash, password)
-    if not ok:
+    if user is None or not ok:
         record_login_attempt(email, address, succeeded=False)
         return LoginResult(None)
     if needs_rehash(user.password_hash):

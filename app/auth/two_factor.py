@@ -20,6 +20,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import pyotp
 import sqlalchemy as sa
@@ -176,10 +177,13 @@ def _new_recovery_codes(user: User) -> tuple[str, ...]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
     )
 
 
@@ -201,6 +205,12 @@ class Outcome:
         return self.wait_minutes > 0
 
 
+def _changed(statement: sa.Update) -> int:
+    """How many rows a conditional UPDATE changed: 1 where it won, 0 where the condition
+    no longer held (the code was used meanwhile)."""
+    return cast(sa.CursorResult, db.session.execute(statement)).rowcount
+
+
 def _use_code(user: User, code: str) -> Outcome:
     """Spend ``code``: the app's code for a time step not used before, or an unused
     recovery code (flushes; a used recovery code is audited)."""
@@ -210,7 +220,7 @@ def _use_code(user: User, code: str) -> Outcome:
         step = matching_step(secret, compact, utcnow(), user.totp_last_step) if secret else None
         if step is None:
             return Outcome(False, wrong="code")
-        claimed = db.session.execute(
+        claimed = _changed(
             sa.update(User)
             .where(
                 User.id == user.id,
@@ -218,11 +228,11 @@ def _use_code(user: User, code: str) -> Outcome:
             )
             .values(totp_last_step=step)
             .execution_options(synchronize_session="fetch")
-        ).rowcount
+        )
         return Outcome(claimed == 1, wrong=None if claimed == 1 else "code")
     if len(compact) != RECOVERY_LENGTH or not set(compact) <= set(RECOVERY_ALPHABET):
         return Outcome(False, wrong="code")
-    claimed = db.session.execute(
+    claimed = _changed(
         sa.update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user.id,
@@ -231,7 +241,7 @@ def _use_code(user: User, code: str) -> Outcome:
         )
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         return Outcome(False, wrong="code")
     left = recovery_codes_left(user)
