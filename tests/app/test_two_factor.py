@@ -290,6 +290,7 @@ def test_new_recovery_codes_need_a_code_and_end_the_old(ctx, client, clock):
     browser = Browser(client)
     log_in_with_code(browser, user.email, code(secret))
     clock.shift(30)
+    assert problems(browser.get("/account/two-factor/recovery-codes").get_data(as_text=True)) == []
     refused = browser.submit("/account/two-factor/recovery-codes", {"code": wrong_code(secret)})
     assert refused.status_code == 422
     shown = browser.submit("/account/two-factor/recovery-codes", {"code": code(secret)})
@@ -351,6 +352,7 @@ def test_turning_it_off_takes_password_and_code_and_ends_tokens(ctx, client, clo
     browser = Browser(client)
     log_in_with_code(browser, user.email, code(secret))
     clock.shift(30)
+    assert problems(browser.get("/account/two-factor/off").get_data(as_text=True)) == []
     wrong = browser.submit(
         "/account/two-factor/off", {"password": "not my password 1", "code": code(secret)}
     )
