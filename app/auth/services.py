@@ -239,7 +239,8 @@ def record_registration_attempt(address: str) -> None:
 
 
 def authenticate(email: str, password: str, address: str) -> LoginResult:
-    """Check credentials unless throttled; every attempt is recorded (flushes)."""
+    """Check credentials unless throttled; a failure is recorded, and so is a success once
+    the login is whole (with two-factor on, after the code: app/auth/two_factor.py) (flushes)."""
     global _DUMMY_HASH
     email = normalise_email(email)[:254]
     wait = login_wait_minutes(email, address)

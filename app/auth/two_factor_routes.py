@@ -92,7 +92,10 @@ def login_code():
     held = pending_login()
     if held is None:
         session.pop(PENDING_LOGIN, None)
-        flash(_("Log in with your email and password (within 5 minutes of the code)."), "info")
+        flash(
+            _("Log in with your email and password. The code must follow within 5 minutes."),
+            "info",
+        )
         return redirect(url_for("auth.login", next=next_url))
     user, remember = held
     recovery = request.args.get("recovery") == "1"
@@ -228,7 +231,7 @@ def two_factor_disable():
             _throttled(outcome.wait_minutes)
             status = 429
         elif outcome.wrong == "password":
-            form.password.errors.append(_("The password is wrong."))
+            form.password.errors.append(_("The current password is wrong."))
             status = 422
         elif not outcome.ok:
             form.code.errors.append(describe("wrong_code"))
