@@ -486,3 +486,15 @@ def test_an_operator_turns_it_off_for_a_lost_phone(app, ctx, clock, required):
     assert event.actor_id is None and event.data["by_operator"] is True
     again = runner.invoke(args=["users", "two-factor-off", "--email", user.email])
     assert again.exit_code == 2 and "no two-factor" in again.output
+
+
+def test_two_requests_racing_with_one_code_cannot_both_win(ctx, clock):
+    """The database decides: another request spent the step after this one read the user."""
+    user, secret, _codes = enrolled()
+    step = two_factor.time_step(utcnow())
+    db.session.execute(
+        sa.update(User.__table__).where(User.__table__.c.id == user.id).values(totp_last_step=step)
+    )
+    assert user.totp_last_step == step - 1  # what this request read before the other's write
+    outcome = two_factor.check_code(user, code(secret), "192.0.2.1")
+    assert not outcome.ok and outcome.wrong == "code"
