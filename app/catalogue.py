@@ -92,6 +92,18 @@ MESSAGES = {
     "role_not_allowed": _l("Your role may not do this."),
     "invalid_credentials": _l("Wrong email or password."),
     "login_throttled": _l("Too many failed attempts. Try again in %(minutes)d minutes."),
+    "two_factor_required": _l(
+        "Two-factor authentication is on for this account: give the code from your "
+        "authenticator app, or a recovery code, too."
+    ),
+    "two_factor_not_set_up": _l(
+        "Your role must use two-factor authentication. Set it up on your account page first."
+    ),
+    "two_factor_required_for_role": _l(
+        "Your role must use two-factor authentication, so you cannot turn it off."
+    ),
+    "staff_only": _l("Two-factor authentication is for staff accounts."),
+    "wrong_code": _l("The code is wrong or has already been used."),
     "registration_throttled": _l(
         "Too many registrations from this address. Try again in %(minutes)d minutes."
     ),

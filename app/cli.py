@@ -69,6 +69,23 @@ def reference_load() -> None:
     click.echo("Reference data: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
 
 
+@users_cli.command("two-factor-off")
+@click.option("--email", required=True)
+def users_two_factor_off(email) -> None:
+    """Turn off two-factor authentication for a user who lost the phone and the recovery
+    codes (check who asks first): logged out everywhere, API tokens end."""
+    from .auth import two_factor
+    from .auth.services import get_user_by_email
+
+    user = get_user_by_email(email)
+    if user is None:
+        raise Refused(f"--email: no account with the email {email!r}")
+    if not user.two_factor_enabled:
+        raise Refused(f"--email: {user.email} has no two-factor authentication")
+    two_factor.reset(user)
+    click.echo(f"Two-factor authentication is off for {user.role} {user.email} (id {user.id})")
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True, help="Checked against the password policy.")

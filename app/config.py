@@ -83,6 +83,10 @@ class Config:
     PASSWORD_RESET_MAX_PER_ADDRESS = 5
     EMAIL_VERIFICATION_DAYS = 7
     EMAIL_LINKS_PER_HOUR = 3
+    # Staff roles (trust, coordinator, admin) that must use two-factor authentication: a
+    # user in one is sent to set it up before anything else, and gets no API token without
+    # it. Any staff user may turn it on. Empty: nobody must (development, the demo).
+    TWO_FACTOR_REQUIRED_ROLES: tuple[str, ...] = ()
 
     # The matching engine's time limit for one region's problem, in seconds.
     MATCHING_TIME_LIMIT_S = 60.0
@@ -129,7 +133,22 @@ class Config:
             values["PROXY_FIX_X_FOR"] = int(env["PROXY_FIX_X_FOR"])
         if "SCHEDULER_ENABLED" in env:
             values["SCHEDULER_ENABLED"] = _bool(env["SCHEDULER_ENABLED"])
+        if "TWO_FACTOR_REQUIRED_ROLES" in env:
+            values["TWO_FACTOR_REQUIRED_ROLES"] = _staff_roles(env["TWO_FACTOR_REQUIRED_ROLES"])
         return values
+
+
+def _staff_roles(value: str) -> tuple[str, ...]:
+    """A comma-separated list of staff roles; anything else stops the start."""
+    from app.models.users import STAFF_ROLES
+
+    roles = tuple(dict.fromkeys(r.strip().lower() for r in value.split(",") if r.strip()))
+    unknown = [r for r in roles if r not in STAFF_ROLES]
+    if unknown:
+        raise RuntimeError(
+            f"TWO_FACTOR_REQUIRED_ROLES may name {', '.join(STAFF_ROLES)}, not {', '.join(unknown)}"
+        )
+    return roles
 
 
 class DevelopmentConfig(Config):

@@ -107,6 +107,26 @@ class WrongCredentials(Unauthorized):
         super().__init__("invalid_credentials")
 
 
+class SecondFactorNeeded(Unauthorized):
+    """The password is right, but the user has two-factor authentication on and gave no
+    code (401, ``two_factor_required``): ask for one and try again."""
+
+    api_code = None
+
+    def __init__(self) -> None:
+        super().__init__("two_factor_required", field="code")
+
+
+class SecondFactorNotSetUp(Forbidden):
+    """The user's role must use two-factor authentication and the user has not set it up
+    (403, ``two_factor_not_set_up``): they set it up on the account page first."""
+
+    api_code = None
+
+    def __init__(self) -> None:
+        super().__init__("two_factor_not_set_up")
+
+
 class TooManyRequests(BrokenRule):
     """Throttled: try again in ``minutes`` (429); the attempt is recorded."""
 

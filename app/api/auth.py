@@ -16,13 +16,22 @@ from flask import Flask, current_app, g, request
 from flask_login import AnonymousUserMixin
 from flask_smorest import Blueprint
 
+from app.auth import two_factor
 from app.auth.services import authenticate
-from app.errors import Forbidden, TooManyRequests, Unauthorized, WrongCredentials
+from app.errors import (
+    Forbidden,
+    SecondFactorNeeded,
+    SecondFactorNotSetUp,
+    TooManyRequests,
+    Unauthorized,
+    WrongCredentials,
+)
 from app.extensions import db
 from app.models import ApiToken, User
 from app.models.types import utcnow
 
 from .common import no_nul
+from .error_format import ErrorSchema
 
 blp = Blueprint("api_auth", __name__, url_prefix="/auth", description="API tokens")
 
@@ -116,26 +125,78 @@ def auth_required(*roles: str) -> Callable:
 class TokenRequestSchema(ma.Schema):
     email = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=254), no_nul])
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
+    code = ma.fields.String(
+        validate=[ma.validate.Length(min=1, max=two_factor.CODE_MAX_LENGTH), no_nul],
+        metadata={
+            "description": "For an account with two-factor authentication on: the 6 digits "
+            "the authenticator app shows now, or one of the account's recovery codes (each "
+            f"works once). At most {two_factor.CODE_MAX_LENGTH} characters; spaces and dashes "
+            "are ignored. Without it such an account gets 401 `two_factor_required`; a wrong "
+            "or reused code is a failed login (401 `invalid_credentials`, throttled). Ignored "
+            "for other accounts."
+        },
+    )
 
 
 class TokenSchema(ma.Schema):
     token = ma.fields.String(required=True)
     expires_at = ma.fields.AwareDateTime(required=True)
+    recovery_codes_left = ma.fields.Integer(
+        metadata={
+            "description": "Only when a recovery code was given: how many unused ones the "
+            "account has left (make new ones on the account page)."
+        }
+    )
 
 
 @blp.route("/tokens", methods=["POST"])
 @blp.doc(security=[])
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
+@blp.alt_response(
+    401,
+    schema=ErrorSchema,
+    description="`invalid_credentials`: a wrong email, password or code (counted as a failed "
+    "login); `two_factor_required`: the password is right, and the account needs a `code` "
+    "too",
+)
+@blp.alt_response(
+    403,
+    schema=ErrorSchema,
+    description="`two_factor_not_set_up`: the account's role must use two-factor "
+    "authentication and the user has not set it up (on the account page)",
+)
+@blp.alt_response(
+    429,
+    schema=ErrorSchema,
+    description="`too_many_requests`: too many failed logins for this account or address",
+)
 def create_token(data):
-    """Get a token for an email and password (throttled like the login page)."""
-    result = authenticate(data["email"], data["password"], request.remote_addr or "")
+    """Get a token for an email and password, and a code where two-factor authentication is
+    on (throttled like the login page)."""
+    address = request.remote_addr or ""
+    result = authenticate(data["email"], data["password"], address)
     if result.throttled:
         raise TooManyRequests("login_throttled", minutes=result.wait_minutes)
     if result.user is None:
         raise WrongCredentials()  # the failed attempt is recorded all the same
+    if two_factor.must_enrol(result.user):
+        raise SecondFactorNotSetUp()
+    left = None
+    if result.code_needed:
+        if not data.get("code"):
+            raise SecondFactorNeeded()
+        outcome = two_factor.complete_login(result.user, data["code"], address)
+        if outcome.throttled:
+            raise TooManyRequests("login_throttled", minutes=outcome.wait_minutes)
+        if not outcome.ok:
+            raise WrongCredentials()  # counted as a failed login
+        left = outcome.recovery_codes_left
     raw, token = issue_token(result.user)
-    return {"token": raw, "expires_at": token.expires_at}
+    answer = {"token": raw, "expires_at": token.expires_at}
+    if left is not None:
+        answer["recovery_codes_left"] = left
+    return answer
 
 
 @blp.route("/tokens/current", methods=["DELETE"])

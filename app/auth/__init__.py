@@ -1,7 +1,7 @@
-"""Accounts: registration, login, logout, the account page."""
+"""Accounts: registration, login, logout, the account page, two-factor authentication."""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, two_factor_routes  # noqa: E402,F401

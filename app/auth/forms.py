@@ -31,6 +31,7 @@ from app.i18n import LANGUAGE_NAMES
 from app.labels import SCHEME_LABELS
 
 from .passwords import MAX_LENGTH, password_problem
+from .two_factor import CODE_MAX_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -152,3 +153,49 @@ class LanguageForm(FlaskForm):
 
 class GPRegistrationForm(_AccountFields, GPProfileForm):
     """Self-registration: an account and a GP profile in one form."""
+
+
+def _code_field(label, description=None, *, numeric: bool = True) -> StringField:
+    """A two-factor code: one-time-code autofill; a numeric keyboard where only the app's
+    6 digits fit (a recovery code has letters)."""
+    render_kw = {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+    if numeric:
+        render_kw["inputmode"] = "numeric"
+    return StringField(
+        label,
+        description=description,
+        validators=[DataRequired(), Length(max=CODE_MAX_LENGTH)],
+        render_kw=render_kw,
+    )
+
+
+class LoginCodeForm(FlaskForm):
+    """The second step of a login (the page switches the field to a recovery code)."""
+
+    code = _code_field(
+        _l("Code"), _l("The 6 digits your authenticator app shows for ALIS-portalen.")
+    )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    """Confirm the new app with its code; moving to a new app also takes a current code."""
+
+    current_code = _code_field(_l("Code from your current app, or a recovery code"), numeric=False)
+    code = _code_field(_l("Code from the app"), _l("The 6 digits the app shows now."))
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = _code_field(
+        _l("Code"),
+        _l("The 6 digits from your authenticator app, or a recovery code."),
+        numeric=False,
+    )
+
+
+class TwoFactorOffForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    code = _code_field(
+        _l("Code"),
+        _l("The 6 digits from your authenticator app, or a recovery code."),
+        numeric=False,
+    )

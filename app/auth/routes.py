@@ -20,7 +20,8 @@ from wtforms.fields.choices import SelectChoice
 
 from app.catalogue import describe
 from app.extensions import db
-from app.models import Municipality
+from app.models import Municipality, User
+from app.models.types import utcnow
 from app.unit_of_work import attempt
 
 from . import bp
@@ -55,6 +56,7 @@ from .services import (
     registration_wait_minutes,
     revoke_token,
 )
+from .two_factor import PENDING_LOGIN_SECONDS
 
 
 def safe_next(target: str | None) -> str | None:
@@ -76,6 +78,38 @@ def _start_session(user, remember: bool) -> None:
     if locale:
         session["locale"] = locale
     login_user(user, remember=remember)
+
+
+# A login whose password was right and that waits for a two-factor code: the user, their
+# session nonce (a logout everywhere or a new password ends the wait too), and when.
+PENDING_LOGIN = "login_pending"
+
+
+def _hold_login(user: User, remember: bool) -> None:
+    session[PENDING_LOGIN] = {
+        "user": user.id,
+        "nonce": user.session_nonce,
+        "at": int(utcnow().timestamp()),
+        "remember": bool(remember),
+    }
+
+
+def pending_login() -> tuple[User, bool] | None:
+    """The user whose login waits for a code, and "keep me logged in"; None if there is
+    none or it has expired."""
+    held = session.get(PENDING_LOGIN)
+    if not isinstance(held, dict) or not isinstance(held.get("user"), int):
+        return None
+    if not isinstance(held.get("at"), int):
+        return None
+    if not 0 <= utcnow().timestamp() - held["at"] <= PENDING_LOGIN_SECONDS:
+        return None
+    user = db.session.get(User, held["user"])
+    if user is None or not user.active or user.session_nonce != held.get("nonce"):
+        return None
+    if not user.two_factor_enabled:
+        return None
+    return user, bool(held.get("remember"))
 
 
 def municipality_choices() -> list[SelectChoice]:
@@ -111,6 +145,9 @@ def login():
         elif result.user is None:
             form.password.errors.append(_("Wrong email or password."))
             status = 401
+        elif result.code_needed:
+            _hold_login(result.user, form.remember.data)
+            return redirect(url_for("auth.login_code", next=safe_next(request.args.get("next"))))
         else:
             _start_session(result.user, form.remember.data)
             flash(_("You are logged in."), "success")

@@ -126,6 +126,9 @@ def register_gp(data: GPRegistration) -> GP:
 class LoginResult:
     user: User | None
     wait_minutes: int = 0  # > 0 when throttled
+    # The password is right, but the user has two-factor authentication on: the login is
+    # not done (nor counted as a success) until a code is right (app/auth/two_factor.py).
+    code_needed: bool = False
 
     @property
     def throttled(self) -> bool:
@@ -257,7 +260,8 @@ def record_password_reset_request(address: str) -> None:
 
 
 def authenticate(email: str, password: str, address: str) -> LoginResult:
-    """Check credentials unless throttled; every attempt is recorded (flushes)."""
+    """Check credentials unless throttled; a failure is recorded, and so is a success once
+    the login is whole (with two-factor on, after the code: app/auth/two_factor.py) (flushes)."""
     global _DUMMY_HASH
     email = normalise_email(email)[:254]
     wait = login_wait_minutes(email, address)
@@ -270,15 +274,32 @@ def authenticate(email: str, password: str, address: str) -> LoginResult:
         ok = False
     else:
         ok = user.active and verify_password(user.password_hash, password)
-    db.session.add(LoginAttempt(email=email, address=address[:64], succeeded=ok))
-    if not ok:
-        db.session.flush()
+    if user is None or not ok:
+        record_login_attempt(email, address, succeeded=False)
         return LoginResult(None)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    db.session.flush()
+    if user.two_factor_enabled:
+        # Not a success yet: a success would reset the account's count of failures, and
+        # the codes that follow must count against the same lock.
+        db.session.flush()
+        return LoginResult(user, code_needed=True)
+    login_succeeded(user, address)
     return LoginResult(user)
+
+
+def record_login_attempt(email: str, address: str, *, succeeded: bool) -> None:
+    """Count one login attempt, of a password or of a two-factor code (flushes)."""
+    db.session.add(
+        LoginAttempt(email=normalise_email(email)[:254], address=address[:64], succeeded=succeeded)
+    )
+    db.session.flush()
+
+
+def login_succeeded(user: User, address: str) -> None:
+    """The whole login is right: count the success and note the time (flushes)."""
+    user.last_login_at = utcnow()
+    record_login_attempt(user.email, address, succeeded=True)
 
 
 def end_all_sessions(user: User) -> None:

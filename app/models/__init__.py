@@ -7,7 +7,7 @@ from .matching import Forbid, Match, MatchingRun
 from .notifications import Notification, Subscription
 from .periods import Period
 from .reference import Department, Municipality, Policy, Region, Site, Specialty, Trust
-from .users import GP, ApiToken, EmailToken, LoginAttempt, User
+from .users import GP, ApiToken, EmailToken, LoginAttempt, RecoveryCode, User
 
 __all__ = [
     "ApiToken",
@@ -27,6 +27,7 @@ __all__ = [
     "Notification",
     "Period",
     "Policy",
+    "RecoveryCode",
     "Region",
     "Site",
     "Specialty",

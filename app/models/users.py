@@ -15,6 +15,9 @@ from .reference import Municipality, Region, Trust
 from .types import UTCDateTime, one_of, utcnow
 
 ROLES = ("gp", "trust", "coordinator", "admin")
+# The roles that work for trusts and regions (GPs register themselves): they may turn on
+# two-factor authentication, and TWO_FACTOR_REQUIRED_ROLES can make some of them.
+STAFF_ROLES = ("trust", "coordinator", "admin")
 SCHEMES = ("new", "old")
 LOCALES = ("nb", "nn", "en")
 # How a user gets the messages about their own matters (proposals, offers, runs).
@@ -43,6 +46,14 @@ class User(UserMixin, db.Model):
         ),
         one_of("message_channel", MESSAGE_CHANNELS, "message_channel"),
         one_of("message_frequency", MESSAGE_FREQUENCIES, "message_frequency"),
+        # Two-factor authentication is on exactly when there is a secret; a used time step
+        # only with a secret.
+        sa.CheckConstraint(
+            "(totp_secret_encrypted IS NULL AND totp_enabled_at IS NULL"
+            " AND totp_last_step IS NULL)"
+            " OR (totp_secret_encrypted IS NOT NULL AND totp_enabled_at IS NOT NULL)",
+            name="two_factor_whole",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +81,12 @@ class User(UserMixin, db.Model):
     manage_link_nonce: Mapped[str | None] = mapped_column(sa.String(32))
     # When the user proved they read mail at ``email`` (a link sent to it); None: not yet.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor authentication (app/auth/two_factor.py): the TOTP secret, encrypted with a
+    # key derived from SECRET_KEY; when it was turned on; the last time step whose code was
+    # accepted (a code is accepted once).
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None]
 
     trust: Mapped[Trust | None] = relationship()
     region: Mapped[Region | None] = relationship()
@@ -82,6 +99,10 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def display_name(self) -> str:
@@ -198,5 +219,23 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for a two-factor code (a lost phone). Only its
+    SHA-256 is kept: the codes have enough entropy that a slow hash adds nothing."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (
+        sa.CheckConstraint("used_at IS NULL OR used_at >= created_at", name="used_after_creation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
