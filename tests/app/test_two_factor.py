@@ -112,7 +112,7 @@ def test_enrolment_from_the_account_page_to_recovery_codes(ctx, client, clock):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     browser.login(user.email)
     account = client.get("/account").get_data(as_text=True)
-    assert "Two-factor authentication" in account and "/account/two-factor" in account
+    assert "Tofaktorautentisering" in account and "/account/two-factor" in account
 
     page = client.get("/account/two-factor").get_data(as_text=True)
     key = KEY_RE.search(page).group(1)
@@ -319,7 +319,7 @@ def test_a_required_role_sets_it_up_before_anything_else(ctx, client, clock, req
         assert response.status_code == 302, path
         assert response.headers["Location"] == "/account/two-factor", path
     page = client.get("/account/two-factor").get_data(as_text=True)
-    assert "Your role must use two-factor authentication" in page
+    assert "Rollen din må bruke tofaktorautentisering" in page
     assert client.get("/healthz").status_code in (200, 503)
     static = client.get("/static/css/app.css")
     assert static.status_code == 200
