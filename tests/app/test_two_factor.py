@@ -117,7 +117,7 @@ def test_enrolment_from_the_account_page_to_recovery_codes(ctx, client, clock):
     page = client.get("/account/two-factor").get_data(as_text=True)
     key = KEY_RE.search(page).group(1)
     secret = key.replace(" ", "")
-    assert '<svg role="img"' in page and f"The key is {key}." in page  # the QR's text
+    assert '<svg role="img"' in page and f"Nøkkelen er {key}." in page  # the QR's text
     assert "otpauth://totp/ALIS-portalen:" in page and f"secret={secret}" in page
     assert 'autocomplete="one-time-code"' in page and 'inputmode="numeric"' in page
     assert problems(page) == []
