@@ -144,7 +144,7 @@ def test_enrolment_from_the_account_page_to_recovery_codes(ctx, client, clock):
     )
     # still logged in; the codes are never shown again
     account = client.get("/account").get_data(as_text=True)
-    assert "10 unused recovery codes" in account
+    assert "10 ubrukte gjenopprettingskoder" in account
     assert not any(c in account for c in codes)
     assert client.get("/account/two-factor").status_code == 200  # a new app, a new key
     assert not any(c in client.get("/account/two-factor").get_data(as_text=True) for c in codes)
