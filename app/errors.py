@@ -153,10 +153,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # The exception's own headers (Allow on a 405, Retry-After, WWW-Authenticate) belong
+        # to the answer whatever its body; the body's Content-Type is ours.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if is_api_request():
-            return from_http_exception(error)
+            response = from_http_exception(error)
+            response.headers.extend(headers)
+            return response
         code = error.code or 500
-        return render_template("errors/error.html", code=code), code
+        return render_template("errors/error.html", code=code), code, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
