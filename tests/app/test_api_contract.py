@@ -25,3 +25,16 @@ def test_a_405_says_which_methods_are_allowed(client, method, path, allowed):
         assert error_of(response)["code"] == "method_not_allowed"
     else:
         assert response.content_type.startswith("text/html")
+
+
+def test_an_id_beyond_32_bits_is_a_404_whatever_the_method(client):
+    """Such an id matches no route, for GET and for the methods of sibling routes alike."""
+    for method, path in [
+        ("get", "/api/v1/periods/2147483648"),
+        ("patch", "/api/v1/periods/2147483648"),
+        ("delete", "/api/v1/me/subscriptions/2147483648"),
+        ("post", "/api/v1/matches/9999999999/accept"),
+    ]:
+        response = client.open(path, method=method.upper(), json={})
+        assert response.status_code == 404, (method, path)
+        assert error_of(response)["code"] == "not_found"
