@@ -67,6 +67,8 @@ MESSAGES = {
     "conflict": _l("Another request changed this period or GP first. Try again."),
     # input, on any field
     "invalid_input": _l("The input is not valid."),
+    "body_required": _l("Send the input as a JSON object in the request body."),
+    "json_required": _l("Send the request body as JSON (Content-Type: application/json)."),
     "not_text": _l("Use ordinary text: this contains characters that are not letters or signs."),
     "line_breaks_or_control": _l("Write it on one line, without control characters."),
     "control_characters": _l("Remove control characters: only line breaks and tabs are allowed."),

@@ -118,6 +118,13 @@ class TooManyRequests(BrokenRule):
         super().__init__(code, params={"minutes": minutes})
 
 
+class UnsupportedMediaType(BrokenRule):
+    """A request body in a media type the endpoint does not read (415)."""
+
+    status = 415
+    api_code: str | None = "unsupported_media_type"
+
+
 class NotFound(BrokenRule):
     """No such object, or one the user may not see (404: the two look the same)."""
 

@@ -14,7 +14,6 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 from flask_login import AnonymousUserMixin
-from flask_smorest import Blueprint
 
 from app.auth.services import authenticate
 from app.errors import Forbidden, TooManyRequests, Unauthorized, WrongCredentials
@@ -22,7 +21,9 @@ from app.extensions import db
 from app.models import ApiToken, User
 from app.models.types import utcnow
 
+from .blueprint import Blueprint
 from .common import no_nul
+from .error_format import ErrorSchema
 
 blp = Blueprint("api_auth", __name__, url_prefix="/auth", description="API tokens")
 
@@ -122,6 +123,8 @@ class TokenSchema(ma.Schema):
 @blp.doc(security=[])
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="Wrong email or password")
+@blp.alt_response(429, schema=ErrorSchema, description="Too many failed attempts")
 def create_token(data):
     """Get a token for an email and password (throttled like the login page)."""
     result = authenticate(data["email"], data["password"], request.remote_addr or "")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from app.coordination.audit_log import (
@@ -21,6 +20,7 @@ from app.labels import audit_action_label
 from app.models import AuditEvent
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema, no_nul, paginate
 
 blp = Blueprint("api_audit", __name__, url_prefix="/audit", description="The audit log")

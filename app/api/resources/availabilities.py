@@ -8,7 +8,6 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_smorest import Blueprint
 
 from app import lifecycle
 from app.errors import NotFound
@@ -19,6 +18,7 @@ from app.models import GP, Availability
 from app.models.availability import AVAILABILITY_STATUSES
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema
 from .fields import day, error_docs, get_in_range, object_id
 from .gps import accepted_language, own_gp

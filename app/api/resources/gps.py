@@ -13,7 +13,6 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from app.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from app.auth.passwords import password_problem
@@ -34,6 +33,7 @@ from app.models.users import LOCALES, ROLES, SCHEMES
 from app.unit_of_work import attempt
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import Text
 from .fields import NAME_MAX, day, email, error_docs, object_id
 

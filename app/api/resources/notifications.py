@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 
 from app.alerts import services
 from app.errors import Forbidden, InvalidInput, NotFound
@@ -14,6 +13,7 @@ from app.models import Notification, Subscription
 from app.models.notifications import CHANNELS, FREQUENCIES
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema, paginate
 from .fields import ID_MAX, error_docs, object_id
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from app import access
@@ -24,6 +23,7 @@ from app.models.periods import PERIOD_SOURCES, PERIOD_STATUSES
 from app.periods.services import PeriodInput, period_input
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema, paginate
 from .fields import (
     ID_MAX,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 
 from app.i18n import current_locale
 from app.models import Department, Municipality, Region, Specialty, Trust
 
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema, no_nul, paginate
 
 blp = Blueprint("api_reference", __name__, url_prefix="", description="Reference data")
