@@ -73,6 +73,7 @@ MESSAGES = {
     "line_breaks_or_control": _l("Write it on one line, without control characters."),
     "control_characters": _l("Remove control characters: only line breaks and tabs are allowed."),
     "date_out_of_range": _l("Choose a date between 2000 and 2100."),
+    "bad_email": _l("Enter an email address such as name@example.no."),
     "bad_object_ref": _l("Write the object as type:number, e.g. period:12, match:3 or gp:5."),
     "required": _l("This field is required."),
     "too_long": _l("The text is too long."),

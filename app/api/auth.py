@@ -20,6 +20,7 @@ from app.errors import Forbidden, TooManyRequests, Unauthorized, WrongCredential
 from app.extensions import db
 from app.models import ApiToken, User
 from app.models.types import utcnow
+from app.text import text_pattern
 
 from .blueprint import Blueprint
 from .common import no_nul
@@ -110,7 +111,11 @@ def auth_required(*roles: str) -> Callable:
 
 
 class TokenRequestSchema(ma.Schema):
-    email = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=254), no_nul])
+    email = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(min=1, max=254), no_nul],
+        metadata={"pattern": text_pattern()},
+    )
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
 
 

@@ -53,7 +53,10 @@ class Reason(Text):
             "metadata", {"description": "Why (saved in the audit log with your name)"}
         )
         super().__init__(
-            multiline=True, validate=[ma.validate.Length(min=1, max=REASON_MAX)], **kwargs
+            multiline=True,
+            blank=False,
+            validate=[ma.validate.Length(min=1, max=REASON_MAX)],
+            **kwargs,
         )
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -147,7 +150,10 @@ class MatchReasonSchema(ma.Schema):
 class MatchOfferSchema(ma.Schema):
     accept_by = ma.fields.Date(
         required=True,
-        metadata={"description": "The last day the GP may accept (before the period starts)"},
+        metadata={
+            "description": "The last day the GP may accept: from today, before the period "
+            "starts (422 otherwise)"
+        },
     )
 
 

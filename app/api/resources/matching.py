@@ -35,8 +35,9 @@ class MatchingRunRequestSchema(ma.Schema):
     as_of = ma.fields.Date(
         metadata={
             "description": "The day the run treats as today (default today): offers past "
-            "their deadline expire, periods past their fallback date are advertised. A run "
-            "that is not a dry run may not be dated after today; a dry run may look ahead."
+            "their deadline expire, periods past their fallback date are advertised. Not "
+            "before today; a run that is not a dry run may not be dated after today; a dry "
+            "run may look ahead, within five years (422 on as_of otherwise)."
         }
     )
     region = ma.fields.String(

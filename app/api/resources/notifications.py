@@ -40,13 +40,16 @@ class SubscriptionInSchema(ma.Schema):
         object_id(),
         load_default=list,
         validate=ma.validate.Length(max=services.MAX_LISTED),
-        metadata={"description": "Specialty ids; empty: every specialty"},
+        metadata={"uniqueItems": True, "description": "Specialty ids; empty: every specialty"},
     )
     trusts = ma.fields.List(
         object_id(),
         load_default=list,
         validate=ma.validate.Length(max=services.MAX_LISTED),
-        metadata={"description": "Trust ids (GPs only); with region empty too: the whole country"},
+        metadata={
+            "uniqueItems": True,
+            "description": "Trust ids (GPs only); with region empty too: the whole country",
+        },
     )
     region = object_id(
         load_default=None,
