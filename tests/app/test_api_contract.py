@@ -8,10 +8,12 @@ from datetime import date, timedelta
 
 import marshmallow as ma
 import pytest
+from flask_babel import force_locale
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from app.catalogue import describe
 from app.coordination.audit_log import OBJECT_REF_PATTERN
 from app.text import (
     DAY_PATTERN,
@@ -137,3 +139,11 @@ def test_the_day_pattern_states_exactly_the_days_the_api_takes():
 @given(st.from_regex(EMAIL_PATTERN, fullmatch=True))
 def test_an_email_the_pattern_allows_is_one_marshmallow_takes(address):
     ma.validate.Email()(address)
+
+
+def test_a_422_is_worded_in_one_language_whichever_layer_refused(client):
+    """The arguments' refusal used a fixed English sentence, a rule's the catalogue's words."""
+    response = client.get("/api/v1/regions?limit=0", headers={"Accept-Language": "nn"})
+    assert response.status_code == 422
+    with force_locale("nn"):
+        assert error_of(response)["message"] == describe("invalid_input")
