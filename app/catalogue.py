@@ -69,10 +69,13 @@ MESSAGES = {
     "conflict": _l("Another request changed this period or GP first. Try again."),
     # input, on any field
     "invalid_input": _l("The input is not valid."),
+    "body_required": _l("Send the input as a JSON object in the request body."),
+    "json_required": _l("Send the request body as JSON (Content-Type: application/json)."),
     "not_text": _l("Use ordinary text: this contains characters that are not letters or signs."),
     "line_breaks_or_control": _l("Write it on one line, without control characters."),
     "control_characters": _l("Remove control characters: only line breaks and tabs are allowed."),
     "date_out_of_range": _l("Choose a date between 2000 and 2100."),
+    "bad_email": _l("Enter an email address such as name@example.no."),
     "bad_object_ref": _l("Write the object as type:number, e.g. period:12, match:3 or gp:5."),
     "required": _l("This field is required."),
     "too_long": _l("The text is too long."),

@@ -138,6 +138,13 @@ class TooManyRequests(BrokenRule):
         super().__init__(code, params={"minutes": minutes})
 
 
+class UnsupportedMediaType(BrokenRule):
+    """A request body in a media type the endpoint does not read (415)."""
+
+    status = 415
+    api_code: str | None = "unsupported_media_type"
+
+
 class NotFound(BrokenRule):
     """No such object, or one the user may not see (404: the two look the same)."""
 
@@ -173,10 +180,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # The exception's own headers (Allow on a 405, Retry-After, WWW-Authenticate) belong
+        # to the answer whatever its body; the body's Content-Type is ours.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if is_api_request():
-            return from_http_exception(error)
+            response = from_http_exception(error)
+            response.headers.extend(headers)
+            return response
         code = error.code or 500
-        return render_template("errors/error.html", code=code), code
+        return render_template("errors/error.html", code=code), code, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

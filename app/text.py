@@ -19,7 +19,36 @@ ID_MAX = 2**31 - 1  # ids and whole numbers are 32-bit integers in the database
 INT_MIN = -(2**31)
 PAGE_MAX = 100_000  # ?page= beyond this shows the last page's emptiness, not an overflow
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+# The ISO dates from FIRST_DAY to LAST_DAY, for documents that cannot compare dates (JSON Schema):
+# with ``format: date`` (which refuses 2001-02-30), exactly those days.
+DAY_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _MULTI_LINE_ALLOWED = {"\n", "\t"}
+
+
+# An email address as the API takes it: dot-separated words of letters (Latin-1 too), digits
+# and the signs RFC 5322 allows unquoted, @, a domain name of ASCII labels with a top-level
+# domain of at least two letters. No quoted local parts, IP literals or bare host names.
+_EMAIL_WORD = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff-]+"
+_DOMAIN_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^{_EMAIL_WORD}(\.{_EMAIL_WORD})*@({_DOMAIN_LABEL}\.)+[A-Za-z]{{2,63}}$"
+
+# The text rules below (text_problem) as regular expressions, for the API's document (JSON
+# Schema ``pattern``: ECMA 262, which Python reads alike): which characters text may hold, and,
+# for text that may not be blank, a character that is not white space (what str.strip()
+# removes, but for controls).
+_CONTROLS = r"\u0000-\u001f\u007f-\u009f"  # Unicode category Cc
+_MULTI_LINE_CONTROLS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"  # CR becomes LF
+_LINE_SEPARATORS = r"\u2028\u2029"
+_SPACES = r"\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def text_pattern(*, multiline: bool = False, blank: bool = True) -> str:
+    """The pattern of the text that text_problem accepts (and, unless ``blank``, that is not
+    white space only)."""
+    allowed = f"[^{_MULTI_LINE_CONTROLS}]" if multiline else f"[^{_CONTROLS}{_LINE_SEPARATORS}]"
+    if blank:
+        return f"^{allowed}*$"
+    return f"^{allowed}*[^{_CONTROLS}{_SPACES}]{allowed}*$"
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:

@@ -13,9 +13,12 @@ PREFIX = "/api/v1"
 
 class AlisApi(Api):
     """flask-smorest's Api, minus its app-wide error handler: errors in /api/v1 get the
-    documented JSON body from app.errors, the pages keep their HTML error pages."""
+    documented JSON body from app.errors, the pages keep their HTML error pages. No catch-all
+    ``default`` response: each operation lists the statuses it gives (app/api/blueprint.py
+    and its own rules), so a client, and schemathesis, can tell an undocumented one."""
 
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         pass

@@ -14,7 +14,6 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 from flask_login import AnonymousUserMixin
-from flask_smorest import Blueprint
 
 from app.auth import two_factor
 from app.auth.services import authenticate
@@ -29,7 +28,9 @@ from app.errors import (
 from app.extensions import db
 from app.models import ApiToken, User
 from app.models.types import utcnow
+from app.text import text_pattern
 
+from .blueprint import Blueprint
 from .common import no_nul
 from .error_format import ErrorSchema
 
@@ -123,11 +124,16 @@ def auth_required(*roles: str) -> Callable:
 
 
 class TokenRequestSchema(ma.Schema):
-    email = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=254), no_nul])
+    email = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(min=1, max=254), no_nul],
+        metadata={"pattern": text_pattern()},
+    )
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
     code = ma.fields.String(
         validate=[ma.validate.Length(min=1, max=two_factor.CODE_MAX_LENGTH), no_nul],
         metadata={
+            "pattern": text_pattern(),
             "description": "For an account with two-factor authentication on: the 6 digits "
             "the authenticator app shows now, or one of the account's recovery codes (each "
             f"works once). At most {two_factor.CODE_MAX_LENGTH} characters; spaces and dashes "

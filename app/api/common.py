@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.catalogue import describe
 from app.errors import NotFound
 from app.extensions import db
-from app.text import normalise, text_problem
+from app.text import normalise, text_pattern, text_problem
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -32,11 +32,15 @@ multi_line = _text_check(multiline=True)
 
 
 class Text(ma.fields.String):
-    """A string checked as text (one line, or ``multiline``) and stored NFC-normalised."""
+    """A string checked as text (one line, or ``multiline``) and stored NFC-normalised; the
+    document states the rule as a pattern (and, for ``blank=False``, that the text is not
+    white space only: the field or the rule behind it refuses that)."""
 
-    def __init__(self, *, multiline: bool = False, **kwargs: Any):
+    def __init__(self, *, multiline: bool = False, blank: bool = True, **kwargs: Any):
         validate = kwargs.pop("validate", None) or []
         validate = [*(validate if isinstance(validate, list) else [validate])]
+        metadata = {"pattern": text_pattern(multiline=multiline, blank=blank)}
+        kwargs["metadata"] = metadata | kwargs.get("metadata", {})
         super().__init__(validate=[*validate, multi_line if multiline else single_line], **kwargs)
         self.multiline = multiline
 

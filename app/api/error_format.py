@@ -88,7 +88,7 @@ def from_http_exception(error: HTTPException):
     messages = data.get("messages")
     if status == 422:
         fields = _flatten(messages) if messages else {}
-        return error_response(422, "validation_failed", "The input is not valid.", fields)
+        return error_response(422, "validation_failed", describe("invalid_input"), fields)
     if status == 400 and messages:  # webargs could not read the body
         return error_response(400, "bad_request", "The request body is not valid JSON.")
     message = data.get("message") or error.description or error.name

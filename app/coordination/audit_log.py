@@ -41,6 +41,9 @@ OBJECT_TYPES: dict[str, tuple[str, ...]] = {
 }
 STORED_TO_WRITTEN = {stored: written for written, names in OBJECT_TYPES.items() for stored in names}
 _OBJECT_RE = re.compile(r"^\s*([a-z_]+)\s*:\s*(\d{1,12})\s*$", re.IGNORECASE)
+# The filter as written exactly (what parse_object_ref reads, without the spaces, capitals
+# and other digits a person may type on the page): the API's document states this.
+OBJECT_REF_PATTERN = rf"^({'|'.join(OBJECT_TYPES)}):[0-9]{{1,12}}$"
 
 
 class ObjectRefError(InvalidInput):

@@ -4,15 +4,15 @@ everything (app.coordination.audit_log decides); GPs are refused."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
+from app.catalogue import describe
 from app.coordination.audit_log import (
-    OBJECT_TYPES,
-    ObjectRefError,
+    OBJECT_REF_PATTERN,
     audit_query,
     object_ref,
     parse_object_ref,
@@ -21,30 +21,31 @@ from app.labels import audit_action_label
 from app.models import AuditEvent
 
 from ..auth import auth_required, caller
-from ..common import ListArgsSchema, list_schema, no_nul, paginate
+from ..blueprint import Blueprint
+from ..common import ListArgsSchema, Text, list_schema, paginate
 
 blp = Blueprint("api_audit", __name__, url_prefix="/audit", description="The audit log")
 
 
 def _object_ref(value: str) -> None:
-    try:
-        parse_object_ref(value)
-    except ObjectRefError:
-        kinds = ", ".join(OBJECT_TYPES)
-        raise ma.ValidationError(f"Write type:id, e.g. period:12 (types: {kinds}).") from None
+    if not re.fullmatch(OBJECT_REF_PATTERN, value):
+        raise ma.ValidationError(describe("bad_object_ref"))
 
 
 class AuditFilterSchema(ListArgsSchema):
     object = ma.fields.String(
-        validate=[ma.validate.Length(max=60), _object_ref],
-        metadata={"description": "type:id, e.g. period:12, match:3 or gp:7"},
+        validate=_object_ref,
+        metadata={
+            "pattern": OBJECT_REF_PATTERN,
+            "description": "type:id, e.g. period:12, match:3 or gp:7",
+        },
     )
-    person = ma.fields.String(
-        validate=[ma.validate.Length(max=254), no_nul],
+    person = Text(
+        validate=ma.validate.Length(max=254),
         metadata={"description": "Part of the actor's email or name"},
     )
-    action = ma.fields.String(
-        validate=[ma.validate.Length(max=64), no_nul],
+    action = Text(
+        validate=ma.validate.Length(max=64),
         metadata={"description": "An action code, e.g. match.assigned"},
     )
 

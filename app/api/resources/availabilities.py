@@ -8,7 +8,6 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_smorest import Blueprint
 
 from app import lifecycle
 from app.errors import NotFound
@@ -19,6 +18,7 @@ from app.models import GP, Availability
 from app.models.availability import AVAILABILITY_STATUSES
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema
 from .fields import day, error_docs, get_in_range, object_id
 from .gps import accepted_language, own_gp
@@ -30,8 +30,6 @@ blp = Blueprint(
     description="Your availability windows and why-not explanations (GPs)",
 )
 
-MAX_WISH_IDS = 50  # the rules allow 5; longer lists are refused before they are read
-# The availability rules' conflict codes, as the API names them.
 
 _errors = error_docs(
     blp,
@@ -49,26 +47,40 @@ _errors = error_docs(
 
 
 class AvailabilityCreateSchema(ma.Schema):
-    earliest_start = day(required=True, metadata={"description": "The first day you can start"})
-    latest_end = day(required=True, metadata={"description": "The last day you can serve"})
+    earliest_start = day(
+        required=True, metadata={"description": "The first day you can start (not in the past)"}
+    )
+    latest_end = day(
+        required=True,
+        metadata={
+            "description": "The last day you can serve: at least `months` months after "
+            "earliest_start"
+        },
+    )
     months = ma.fields.Integer(
         strict=True,
+        validate=ma.validate.Range(min=windows.MIN_MONTHS, max=windows.MAX_MONTHS),
         metadata={
-            "description": "Months of service you seek (3 to 24; default: what your scheme "
-            "needs). 3 means you accept 3 + 3 months"
+            "description": "Months of service you seek (default: what your scheme needs). "
+            "3 means you accept 3 + 3 months"
         },
     )
     specialties = ma.fields.List(
         object_id(),
-        validate=ma.validate.Length(max=MAX_WISH_IDS),
-        metadata={"description": "Specialty ids, most wanted first (at most 5)"},
+        validate=ma.validate.Length(max=windows.MAX_WISHES),
+        metadata={
+            "uniqueItems": True,
+            "description": "Specialty ids, most wanted first; empty only if you accept "
+            "another specialty",
+        },
     )
     trusts = ma.fields.List(
         object_id(),
-        validate=ma.validate.Length(max=MAX_WISH_IDS),
+        validate=ma.validate.Length(max=windows.MAX_WISHES),
         metadata={
-            "description": "Trust ids in one region, most wanted first (at most 5); "
-            "empty: any trust in your region"
+            "uniqueItems": True,
+            "description": "Trust ids in one region, most wanted first; empty: any trust in "
+            "your region",
         },
     )
     accept_other_specialty = ma.fields.Boolean(
@@ -77,8 +89,13 @@ class AvailabilityCreateSchema(ma.Schema):
 
 
 class AvailabilityPatchSchema(AvailabilityCreateSchema):
-    earliest_start = day(metadata={"description": "The first day you can start"})
-    latest_end = day(metadata={"description": "The last day you can serve"})
+    earliest_start = day(metadata={"description": "The first day you can start (not in the past)"})
+    latest_end = day(
+        metadata={
+            "description": "The last day you can serve: at least `months` months after "
+            "earliest_start"
+        }
+    )
 
 
 class AvailabilityFilterSchema(ListArgsSchema):

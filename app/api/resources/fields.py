@@ -4,16 +4,18 @@ calendar arithmetic), id/code filters, and documented error responses."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_smorest import Blueprint
 
+from app.catalogue import describe
 from app.extensions import db
-from app.text import FIRST_DAY, ID_MAX, LAST_DAY
+from app.text import DAY_PATTERN, EMAIL_PATTERN, FIRST_DAY, ID_MAX, LAST_DAY
 
-from ..common import Text, single_line
+from ..common import Text
 from ..error_format import ErrorSchema
 
 # Dates the API accepts: wide enough for any real period, narrow enough for calendar arithmetic.
@@ -37,12 +39,20 @@ def object_id(**kwargs) -> ma.fields.Integer:
 
 
 def day(**kwargs) -> ma.fields.Date:
-    """An ISO date between 2000-01-01 and 2100-12-31."""
+    """An ISO date between 2000-01-01 and 2100-12-31 (the document's pattern says so)."""
+    kwargs["metadata"] = {"pattern": DAY_PATTERN} | kwargs.get("metadata", {})
     return ma.fields.Date(validate=ma.validate.Range(min=FIRST_DAY, max=LAST_DAY), **kwargs)
 
 
+def _email_pattern(value: str) -> None:
+    if not re.fullmatch(EMAIL_PATTERN, value):
+        raise ma.ValidationError(describe("bad_email"))
+
+
 def email(**kwargs) -> ma.fields.Email:
-    return ma.fields.Email(validate=[ma.validate.Length(max=EMAIL_MAX), single_line], **kwargs)
+    """An email address (app/text.py's EMAIL_PATTERN, which the document states)."""
+    kwargs["metadata"] = {"pattern": EMAIL_PATTERN} | kwargs.get("metadata", {})
+    return ma.fields.Email(validate=[ma.validate.Length(max=EMAIL_MAX), _email_pattern], **kwargs)
 
 
 def code_or_id(description: str) -> ma.fields.String:

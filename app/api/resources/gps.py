@@ -13,9 +13,9 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from app.auth.passwords import MAX_LENGTH as PASSWORD_MAX
+from app.auth.passwords import MIN_LENGTH as PASSWORD_MIN
 from app.auth.passwords import password_problem
 from app.auth.recovery import send_verification
 from app.auth.services import (
@@ -35,6 +35,7 @@ from app.models.users import LOCALES, ROLES, SCHEMES
 from app.unit_of_work import attempt
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import Text
 from .fields import NAME_MAX, day, email, error_docs, object_id
 
@@ -45,7 +46,8 @@ blp = Blueprint(
     description="GPs: self-registration and your own account and profile",
 )
 
-HPR_RE = re.compile(r"[0-9]{7,9}")
+HPR_PATTERN = "^[0-9]{7,9}$"
+HPR_RE = re.compile(HPR_PATTERN)
 PROFILE_FIELDS = (
     "name",
     "hpr_number",
@@ -79,7 +81,7 @@ class Name(Text):
     """A person's name: stripped, never blank."""
 
     def __init__(self, **kwargs):
-        super().__init__(validate=[ma.validate.Length(min=1, max=NAME_MAX)], **kwargs)
+        super().__init__(blank=False, validate=[ma.validate.Length(min=1, max=NAME_MAX)], **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         name = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -103,7 +105,7 @@ def _profile_fields(*, required: bool) -> dict[str, ma.fields.Field]:
             required=required,
             validate=[ma.validate.Length(max=9), hpr_number],
             metadata={
-                "pattern": "^[0-9]{7,9}$",
+                "pattern": HPR_PATTERN,
                 "description": "The Norwegian health personnel number (7 to 9 digits)",
             },
         ),
@@ -137,8 +139,12 @@ class GPRegistrationSchema(ma.Schema.from_dict(_profile_fields(required=True))):
     email = email(required=True)
     password = ma.fields.String(
         required=True,
-        validate=ma.validate.Length(min=1, max=PASSWORD_MAX),
-        metadata={"description": "At least 10 characters, not a common password"},
+        validate=ma.validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX),
+        metadata={
+            "description": f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, at least 5 of them "
+            "different; not a common password, and not containing the email's part before @ "
+            "(422 on the password otherwise)"
+        },
     )
     locale = _locale_field()
 

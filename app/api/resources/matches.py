@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
 from app import access, lifecycle
 from app.coordination.policies import REASON_MAX
@@ -18,7 +17,9 @@ from app.models.matching import MATCH_SOURCES, MATCH_STATUSES
 from app.text import ID_MAX
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, Text, list_schema, paginate
+from ..error_format import ErrorSchema
 
 blp = Blueprint(
     "api_matches",
@@ -28,6 +29,16 @@ blp = Blueprint(
 )
 
 T = TypeVar("T")
+# What the match rules (app.lifecycle) refuse, as the operations document it.
+conflict = blp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="The state of the match, its period or its GP does not allow this "
+    "(e.g. not_proposed, not_offered, offer_expired, period_not_open, gp_already_placed)",
+)
+pair_not_found = blp.alt_response(
+    404, schema=ErrorSchema, description="No such period or GP, or one you may not see"
+)
 
 
 # ---- fields and helpers for actions (matching.py uses in_range too)
@@ -42,7 +53,10 @@ class Reason(Text):
             "metadata", {"description": "Why (saved in the audit log with your name)"}
         )
         super().__init__(
-            multiline=True, validate=[ma.validate.Length(min=1, max=REASON_MAX)], **kwargs
+            multiline=True,
+            blank=False,
+            validate=[ma.validate.Length(min=1, max=REASON_MAX)],
+            **kwargs,
         )
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -136,7 +150,10 @@ class MatchReasonSchema(ma.Schema):
 class MatchOfferSchema(ma.Schema):
     accept_by = ma.fields.Date(
         required=True,
-        metadata={"description": "The last day the GP may accept (before the period starts)"},
+        metadata={
+            "description": "The last day the GP may accept: from today, before the period "
+            "starts (422 otherwise)"
+        },
     )
 
 
@@ -183,6 +200,8 @@ def get_match(match_id: int):
 @blp.route("/matches", methods=["POST"])
 @blp.arguments(MatchPairSchema)
 @blp.response(201, MatchSchema)
+@pair_not_found
+@conflict
 @auth_required("coordinator", "admin")
 def assign(data: dict[str, Any]):
     """Assign a GP to a period by hand: a pinned match that later runs keep."""
@@ -195,6 +214,7 @@ def assign(data: dict[str, Any]):
 @blp.route("/matches/<int:match_id>/cancel", methods=["POST"])
 @blp.arguments(MatchReasonSchema)
 @blp.response(200, MatchSchema)
+@conflict
 @auth_required("coordinator", "admin")
 def cancel(data: dict[str, Any], match_id: int):
     """Cancel a proposal or an open offer; the period is open again."""
@@ -206,6 +226,7 @@ def cancel(data: dict[str, Any], match_id: int):
 @blp.route("/matches/<int:match_id>/unpin", methods=["POST"])
 @blp.arguments(MatchReasonSchema)
 @blp.response(200, MatchSchema)
+@conflict
 @auth_required("coordinator", "admin")
 def unpin(data: dict[str, Any], match_id: int):
     """Unpin an assignment: the next run may change it."""
@@ -216,6 +237,7 @@ def unpin(data: dict[str, Any], match_id: int):
 
 @blp.route("/matches/<int:match_id>/confirm", methods=["POST"])
 @blp.response(200, MatchSchema)
+@conflict
 @auth_required("coordinator", "admin")
 def confirm(match_id: int):
     """Confirm a proposal so that the trust makes an offer."""
@@ -227,6 +249,7 @@ def confirm(match_id: int):
 @blp.route("/matches/<int:match_id>/offer", methods=["POST"])
 @blp.arguments(MatchOfferSchema)
 @blp.response(200, MatchSchema)
+@conflict
 @auth_required("trust", "coordinator", "admin")
 def offer(data: dict[str, Any], match_id: int):
     """Offer the period to the GP of a confirmed proposal, to answer by ``accept_by``."""
@@ -237,6 +260,7 @@ def offer(data: dict[str, Any], match_id: int):
 
 @blp.route("/matches/<int:match_id>/accept", methods=["POST"])
 @blp.response(200, MatchSchema)
+@conflict
 @auth_required("gp")
 def accept(match_id: int):
     """The GP accepts the offer: the period is filled (409 after the deadline)."""
@@ -247,6 +271,7 @@ def accept(match_id: int):
 
 @blp.route("/matches/<int:match_id>/decline", methods=["POST"])
 @blp.response(200, MatchSchema)
+@conflict
 @auth_required("gp")
 def decline(match_id: int):
     """The GP declines: the period is open again and the pair is never proposed again."""
@@ -257,6 +282,7 @@ def decline(match_id: int):
 
 @blp.route("/matches/<int:match_id>/hired", methods=["POST"])
 @blp.response(200, MatchSchema)
+@conflict
 @auth_required("trust", "coordinator", "admin")
 def hired(match_id: int):
     """Record that the GP who accepted is hired (the trust's HR system says so)."""
@@ -271,6 +297,8 @@ def hired(match_id: int):
 @blp.route("/forbids", methods=["POST"])
 @blp.arguments(MatchPairSchema)
 @blp.response(201, ForbiddenPairSchema)
+@pair_not_found
+@conflict
 @auth_required("coordinator", "admin")
 def create_forbid(data: dict[str, Any]):
     """Forbid a pair: the matching never proposes that GP for that period again."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
 from app.access import get_run_or_404, is_national, regions_in_scope, run_region, runs_in_scope
 from app.dates import local_today
@@ -19,7 +18,9 @@ from app.runs.guard import is_stale, stale_error
 from app.runs.services import RunRefused, RunRequest, check_run_date, execute
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema, paginate
+from ..error_format import ErrorSchema
 
 blp = Blueprint(
     "api_matching", __name__, url_prefix="/matching", description="Matching runs (coordinators)"
@@ -34,8 +35,9 @@ class MatchingRunRequestSchema(ma.Schema):
     as_of = ma.fields.Date(
         metadata={
             "description": "The day the run treats as today (default today): offers past "
-            "their deadline expire, periods past their fallback date are advertised. A run "
-            "that is not a dry run may not be dated after today; a dry run may look ahead."
+            "their deadline expire, periods past their fallback date are advertised. Not "
+            "before today; a run that is not a dry run may not be dated after today; a dry "
+            "run may look ahead, within five years (422 on as_of otherwise)."
         }
     )
     region = ma.fields.String(
@@ -130,6 +132,12 @@ def shown(run: MatchingRun, user: User) -> dict[str, Any]:
 @blp.route("/runs", methods=["POST"])
 @blp.arguments(MatchingRunRequestSchema)
 @blp.response(201, MatchingRunSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="No such region in your scope")
+@blp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="run_refused: another run is in progress, or this date has already run",
+)
 @auth_required("coordinator", "admin")
 def start_run(data: dict[str, Any]):
     """Run the matching for the caller's region, or every region (it also expires offers and

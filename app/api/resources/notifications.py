@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 
 from app.alerts import services
 from app.errors import Forbidden, InvalidInput, NotFound
@@ -14,6 +13,7 @@ from app.models import Notification, Subscription
 from app.models.notifications import CHANNELS, FREQUENCIES
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema, paginate
 from .fields import ID_MAX, error_docs, object_id
 
@@ -40,13 +40,16 @@ class SubscriptionInSchema(ma.Schema):
         object_id(),
         load_default=list,
         validate=ma.validate.Length(max=services.MAX_LISTED),
-        metadata={"description": "Specialty ids; empty: every specialty"},
+        metadata={"uniqueItems": True, "description": "Specialty ids; empty: every specialty"},
     )
     trusts = ma.fields.List(
         object_id(),
         load_default=list,
         validate=ma.validate.Length(max=services.MAX_LISTED),
-        metadata={"description": "Trust ids (GPs only); with region empty too: the whole country"},
+        metadata={
+            "uniqueItems": True,
+            "description": "Trust ids (GPs only); with region empty too: the whole country",
+        },
     )
     region = object_id(
         load_default=None,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from app import access
@@ -21,9 +20,10 @@ from app.i18n import current_locale
 from app.lifecycle import publish_periods, update_period, withdraw_period
 from app.models import Department, Period, Region, Specialty, Trust, User
 from app.models.periods import PERIOD_SOURCES, PERIOD_STATUSES
-from app.periods.services import PeriodInput, period_input
+from app.periods.services import MIN_PERIOD_MONTHS, PeriodInput, period_input
 
 from ..auth import auth_required, caller
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema, paginate
 from .fields import (
     ID_MAX,
@@ -127,7 +127,13 @@ class _PeriodFields(ma.Schema):
 
 
 class PeriodCreateSchema(_PeriodFields):
-    department_id = object_id(required=True)
+    department_id = object_id(
+        required=True,
+        metadata={
+            "description": "A department (GET /departments) of a trust you manage, that takes "
+            "GPs in training now"
+        },
+    )
     start_date = day(required=True, metadata={"description": "The first day (not in the past)"})
     end_date = day(
         required=True,
@@ -144,8 +150,11 @@ class PeriodSplitSchema(PeriodCreateSchema):
     split_months = ma.fields.Integer(
         strict=True,
         required=True,
-        validate=ma.validate.Range(min=1, max=24),
-        metadata={"description": "The length of each part in months (at least 3)"},
+        validate=ma.validate.Range(min=MIN_PERIOD_MONTHS, max=24),
+        metadata={
+            "description": "The length of each part in months; the period must make at least "
+            "two parts"
+        },
     )
 
 
@@ -159,6 +168,7 @@ class PeriodWithdrawSchema(ma.Schema):
     reason = text(
         REASON_MAX,
         min_length=1,
+        blank=False,
         required=True,
         metadata={"description": "Why (saved in the audit log with your name)"},
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 
 from app.i18n import current_locale
 from app.models import Department, Municipality, Region, Specialty, Trust
 
-from ..common import ListArgsSchema, list_schema, no_nul, paginate
+from ..blueprint import Blueprint
+from ..common import ListArgsSchema, Text, list_schema, paginate
 
 blp = Blueprint("api_reference", __name__, url_prefix="", description="Reference data")
 
@@ -56,17 +56,20 @@ class MunicipalitySchema(ma.Schema):
 
 
 class RegionFilterSchema(ListArgsSchema):
-    region = ma.fields.String(
-        validate=no_nul, metadata={"description": "A region code, e.g. helse-vest"}
+    region = Text(
+        validate=ma.validate.Length(max=60),
+        metadata={"description": "A region code, e.g. helse-vest"},
     )
 
 
 class DepartmentFilterSchema(ListArgsSchema):
-    trust = ma.fields.String(
-        validate=no_nul, metadata={"description": "A trust code, e.g. helse-bergen"}
+    trust = Text(
+        validate=ma.validate.Length(max=60),
+        metadata={"description": "A trust code, e.g. helse-bergen"},
     )
-    specialty = ma.fields.String(
-        validate=no_nul, metadata={"description": "A specialty code, e.g. psychiatry"}
+    specialty = Text(
+        validate=ma.validate.Length(max=60),
+        metadata={"description": "A specialty code, e.g. psychiatry"},
     )
 
 

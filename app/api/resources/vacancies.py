@@ -6,12 +6,12 @@ from __future__ import annotations
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import url_for
-from flask_smorest import Blueprint
 
 from app.errors import NotFound
 from app.models import Department, Period, Region, Specialty, Trust
 from app.public.services import get_vacancy, vacancies_query
 
+from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema, paginate
 from ..error_format import ErrorSchema
 from .fields import ID_MAX, by_code_or_id, code_or_id
