@@ -139,7 +139,7 @@ class TokenRequestSchema(ma.Schema):
             f"works once). At most {two_factor.CODE_MAX_LENGTH} characters; spaces and dashes "
             "are ignored. Without it such an account gets 401 `two_factor_required`; a wrong "
             "or reused code is a failed login (401 `invalid_credentials`, throttled). Ignored "
-            "for other accounts."
+            "for other accounts.",
         },
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -30,7 +31,7 @@ from app.forms import choices
 from app.i18n import LANGUAGE_NAMES
 from app.labels import SCHEME_LABELS
 
-from .passwords import MAX_LENGTH, password_problem
+from .passwords import MAX_LENGTH, password_hint, password_problem
 from .two_factor import CODE_MAX_LENGTH
 
 
@@ -61,7 +62,7 @@ class _AccountFields(FlaskForm):
     )
     password = PasswordField(
         _l("Password"),
-        description=_l("At least 10 characters. A sentence you remember is a good password."),
+        description=LazyString(password_hint),
         validators=[DataRequired(), PasswordRule()],
     )
     password_confirm = PasswordField(
@@ -134,7 +135,7 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
-        description=_l("At least 10 characters. A sentence you remember is a good password."),
+        description=LazyString(password_hint),
         validators=[DataRequired(), PasswordRule()],
     )
     password_confirm = PasswordField(

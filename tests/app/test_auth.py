@@ -54,8 +54,8 @@ def test_gp_registers_and_is_logged_in(ctx, browser):
     "field, value, message",
     [
         ("email", "not-an-email", "Enter a valid email."),
-        ("password", "kort", "Use at least 10 characters."),
-        ("password", "passord123", "This password is too common."),
+        ("password", "kort", "Use at least 12 characters."),
+        ("password", "password1234", "This password is too common."),
         ("password", "aaaaaaaaaaaa", "Use more different characters."),
         ("hpr_number", "12345", "The HPR number has 7 to 9 digits."),
         ("hpr_number", "12345678901", "The HPR number has 7 to 9 digits."),

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app, request
 
 from app.auth.passwords import MAX_LENGTH as PASSWORD_MAX
+from app.auth.passwords import MIN_DIFFERENT as PASSWORD_DIFFERENT
 from app.auth.passwords import MIN_LENGTH as PASSWORD_MIN
 from app.auth.passwords import password_problem
 from app.auth.recovery import send_verification
@@ -141,9 +142,9 @@ class GPRegistrationSchema(ma.Schema.from_dict(_profile_fields(required=True))):
         required=True,
         validate=ma.validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX),
         metadata={
-            "description": f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, at least 5 of them "
-            "different; not a common password, and not containing the email's part before @ "
-            "(422 on the password otherwise)"
+            "description": f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, at least "
+            f"{PASSWORD_DIFFERENT} of them different; not a common password, and not "
+            "containing the email's part before @ (422 on the password otherwise)"
         },
     )
     locale = _locale_field()
