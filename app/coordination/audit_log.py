@@ -25,6 +25,7 @@ from app.models import (
     Trust,
     User,
 )
+from app.text import ID_MAX
 
 PER_PAGE = 50
 # The type people write in the filter, and the type app.audit stores (the model's name).
@@ -162,7 +163,10 @@ def audit_query(
     if object_type:
         query = query.where(_is(object_type))
         if object_id is not None:
-            query = query.where(AuditEvent.object_id == object_id)
+            # No object has an id beyond the database's integers (PostgreSQL would refuse
+            # to compare with one).
+            matches = AuditEvent.object_id == object_id if object_id <= ID_MAX else sa.false()
+            query = query.where(matches)
     if person and person.strip():
         text = person.strip().lower()
         actors = (
