@@ -12,6 +12,8 @@ PAGES = {
         "/",
         "/login",
         "/register",
+        "/password/forgot",
+        "/password/reset",
         "/trusts",
         "/trusts/helse-bergen",
         "/trusts/ahus",

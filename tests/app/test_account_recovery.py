@@ -418,3 +418,22 @@ def test_the_command_line_disables_and_enables(ctx, app):
     result = runner.invoke(args=["users", "disable", "--email", "nobody@example.no"])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "nobody@example.no" in result.output
+
+
+def test_the_reset_pages_pass_the_static_accessibility_checks(ctx, client):
+    from .a11y import problems
+
+    user = factories.make_user("admin")
+    db.session.commit()
+    with unit_of_work():
+        request_password_reset(user.email)
+    _, raw = link_in(sent_to(user.email)[0])
+    browser = Browser(client)
+    browser.get(f"/password/reset/{raw}")
+    for response in (
+        browser.get("/password/reset"),
+        browser.submit("/password/reset", {"password": "x", "password_confirm": "y"}),
+        client.get("/password/reset/not-a-link"),
+        browser.submit("/password/forgot", {"email": "not an email"}),
+    ):
+        assert problems(response.get_data(as_text=True)) == []
