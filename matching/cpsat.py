@@ -31,6 +31,17 @@ class Part:
     capacity: Capacity  # occupancy of pins and placements only
     keep: set[int] = field(default_factory=set)
     most: int | None = None  # a proven upper bound on placements, added as a constraint
+    # Ties (matching/ties.py): classes[g][k] is the class of prefs[g][k] (market.classes;
+    # empty: no ties); `placed`: GPs placed in every result; twin[p]: the group of periods
+    # that differ only in their id (matching/objective.py), -1 if none.
+    classes: list[list[int]] = field(default_factory=list)
+    placed: frozenset[int] = frozenset()
+    twin: list[int] = field(default_factory=list)
+
+    def tie(self, g: int, k: int) -> int:
+        """The class of the k-th period of g's full list: how many periods g strictly
+        prefers to it (its place, without ties)."""
+        return self.classes[g][k] if self.classes else k
 
 
 @dataclass(frozen=True)
