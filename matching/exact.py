@@ -31,6 +31,7 @@ from .mip import INF, Rows, segments
 from .objective import canonical, costs, keys, period_order
 
 Pair = tuple[int, int]
+SMALL_PAIRS = 1000  # parts this small solve stages 1 and 2 in one weighed solve
 # The count of a large part (stage 1) by HiGHS: (part, budget, start, model) -> its solution,
 # or None if it found nothing (mip.most_placements_strict).
 CountSolver = Callable[[Part, Settings, dict[int, int], "Model"], PartSolution | None]
@@ -273,6 +274,7 @@ class _Stages:
     def count(self, hint: dict[int, int]) -> tuple[dict[int, int], int]:
         """Stage 1: the most placements, and the proven bound."""
         cp, total = self.copy()
+        self.cut(cp, total)
         cp.maximize(total(dict.fromkeys(self.model.x, 1)))
         found, solver, status = self.run(cp, hint, 0.5)
         if found is None:
@@ -281,6 +283,31 @@ class _Stages:
         if status != cp_model.OPTIMAL:
             self.proven = False
             return found, max(len(found), math.floor(solver.best_objective_bound + 1e-6))
+        return found, len(found)
+
+    def cut(
+        self, cp: cp_model.CpModel, total: Callable[[dict[Pair, int]], cp_model.LinearExpr]
+    ) -> None:
+        """The part's proven bound on the count (packing), as a constraint."""
+        if self.model.part.most is not None:
+            cp.add(total(dict.fromkeys(self.model.x, 1)) <= self.model.part.most)
+
+    def both(self, hint: dict[int, int]) -> tuple[dict[int, int], int]:
+        """Stages 1 and 2 in one solve, for small parts: the count weighed above keys 2-4."""
+        weigh = costs(self.model.part).pair
+        top = 1 + sum(sorted(weigh.values())[-len(self.model.part.gps) :])
+        cp, total = self.copy()
+        self.cut(cp, total)
+        cp.minimize(total({pair: w - top for pair, w in weigh.items()}))
+        found, solver, status = self.run(cp, hint, 0.6)
+        if found is None:
+            self.proven = False
+            return hint, len(self.model.part.gps)
+        if status != cp_model.OPTIMAL:
+            self.proven = False
+            # each placement adds at most max - top < 0: that bounds the count
+            bound = math.floor(-solver.best_objective_bound / (top - max(weigh.values())))
+            return found, max(len(found), bound)
         return found, len(found)
 
     def preference(self, best: dict[int, int]) -> dict[int, int]:
@@ -338,7 +365,10 @@ def solve_part(
     if not model.satisfies(start):  # pragma: no cover - the hint is a result
         start = {}
     stages = _Stages(model, deadline)
-    if count is None:
+    small = len(model.x) <= SMALL_PAIRS
+    if count is None and small:
+        best, bound = stages.both(start)
+    elif count is None:
         best, bound = stages.count(start)
     else:
         found = count(part, Settings(0.6 * settings.time_limit_s), start, model)
@@ -350,7 +380,8 @@ def solve_part(
         stages.proven = bound <= len(best)
     if part.most is not None:
         bound = min(bound, part.most)
-    best = stages.preference(best)
+    if count is not None or not small:
+        best = stages.preference(best)
     if stages.proven:
         best = stages.settle(best)
     return PartSolution(best, stages.proven and bound <= len(best), max(bound, len(best)))

@@ -1,14 +1,13 @@
 """The count of a large strict_priority part as a mixed-integer programme (HiGHS, through
 OR-Tools' MathOpt).
 
-The stability rows of a one-to-one market describe the stable matching polytope, whose LP
-relaxation is integral; department capacity and its exemption are the only source of
-fractionality, so branch and cut proves the count where CP-SAT's search does not
-(docs/matching.md). The model is the same as CP-SAT's (matching/cpsat.py), written for an
-LP-based solver: full sums instead of prefix variables, a fill variable per period that
-capacity can touch, and one capacity row and full-flag per maximal set of periods running
-at the same time in a department (a segment whose periods are a subset of another's, with at
-least as much room, can only be full when that one is).
+Without ties the stability rows of a one-to-one market describe the stable matching
+polytope, whose LP relaxation is integral; department capacity and its exemption are the
+only source of fractionality, so branch and cut proves the count where CP-SAT's search does
+not (docs/matching.md). The model is the part's (matching/exact.py, `build`): full sums, a
+fill variable per period that capacity can touch, and one capacity row and full-flag per
+maximal set of periods running at the same time in a department (a segment whose periods are
+a subset of another's, with at least as much room, can only be full when that one is).
 
 `Rows` (the model as lists, CP-SAT's fixings, HiGHS's count) also solves the max_placements
 count model (matching/maxcount.py).

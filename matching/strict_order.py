@@ -21,7 +21,7 @@ import numpy as np
 from .closures import improve
 from .components import components, members
 from .cpsat import Part, PartSolution, Settings
-from .deferred import Outcome, deferred_acceptance, gp_optimal
+from .deferred import Outcome, deferred_acceptance
 from .exact import solve_part
 from .market import Market
 from .mip import most_placements_strict
@@ -33,15 +33,13 @@ Budget = Callable[[], Settings]  # what is left of the time limit, for the next 
 
 def total_order(
     market: Market,
+    m0: Outcome,
     budget: Budget,
     core_of: Callable[[Outcome, set[str]], Outcome],
     over_of: Callable[[Outcome], set[str]],
-    cpsat_pairs: int,
 ) -> tuple[list[int], bool, int, int, int]:
-    """(period per GP, optimal for the total order, slack, parts solved, refusals)."""
-    arrays = market.arrays
-    assert arrays is not None  # built with the market
-    m0 = gp_optimal(arrays)
+    """(period per GP, optimal for the total order, slack, parts solved, refusals), from M0:
+    deferred acceptance with the engine's order and no capacity."""
     over = over_of(m0)
     if not over:
         return m0.gp_period, True, 0, 0, 0
@@ -79,7 +77,7 @@ def total_order(
             if _placed(core, sub.gps) >= bound:
                 continue
             sub = replace(sub, most=bound)
-            sol = _solve(market, sub, core, capacity_bound, budget, cpsat_pairs)
+            sol = _solve(market, sub, core, capacity_bound, budget)
             solved += 1
             for g in sub.gps:
                 gp_period[g] = sol.assignment.get(g, -1)
@@ -119,6 +117,7 @@ def _placed(out: Outcome, gps: list[int]) -> int:
     return sum(out.gp_period[g] >= 0 for g in gps)
 
 
+CPSAT_PAIRS = 300  # parts up to this size go to CP-SAT, larger ones to the MIP
 MIP_BUILD_S_PER_PAIR = 25e-6  # building a part's MIP (model proto and hint), measured here
 LOCAL_SEARCH_SHARE = 0.2  # of a large part's budget, at most, for the better start
 
@@ -129,7 +128,6 @@ def _solve(
     core: Outcome,
     capacity_bound: set[int],
     budget: Budget,
-    cpsat_pairs: int,
 ) -> PartSolution:
     """The most placements of one narrowed part: every key of the objective by CP-SAT for
     small parts (matching/exact.py, without ties); for large ones the count by the MIP
@@ -140,7 +138,7 @@ def _solve(
     fallback = PartSolution(hint, False, part.most or len(part.gps))
     left = budget()
     pairs = sum(len(part.lists[g]) for g in part.gps)
-    if pairs <= cpsat_pairs:
+    if pairs <= CPSAT_PAIRS:
         return solve_part(part, hint, left)
     if pairs * MIP_BUILD_S_PER_PAIR > 0.5 * left.time_limit_s:
         return fallback
