@@ -178,3 +178,31 @@ def test_the_generator_s_options_default_to_the_old_documents() -> None:
     assert sum(not g["availability"]["trusts"] for g in doc["gps"]) > 100
     slots = [(p["department"], p["start"], p["end"], p["specialty"]) for p in doc["periods"]]
     assert len(slots) - len(set(slots)) >= 12  # 24 periods in twin pairs: 12 repeats or more
+
+
+def test_maximising_placements_under_ties_is_not_strategy_proof() -> None:
+    """docs/matching.md, "Strategy-proofness": h likes p and r equally; x can take only r.
+    Truthful g (p, then q) gets q: h keeps p and x gets r, three placed. If g drops q from its
+    list, the largest result places two, and the objective then gives g its first choice p.
+    (Without ties and binding capacity the result is GP-proposing deferred acceptance, where
+    no such lie helps.)"""
+
+    def market(specialties: tuple[str, ...]) -> dict:
+        return problem(
+            [
+                gp("g", months_gp=60, specialties=specialties, trusts=("ahus",)),
+                gp("h", months_gp=90, months=3),
+                gp("x", months_gp=30, trusts=("vestre-viken",), months=3),
+            ],
+            [
+                period("p", trust="ahus", end="2027-08-31"),
+                period("q", trust="ahus", specialty="paediatrics", end="2027-08-31"),
+                period("r", trust="vestre-viken", end="2027-05-31"),
+            ],
+            priority=["months_general_practice", "lottery"],
+        )
+
+    truthful = _checked(market(("psychiatry", "paediatrics")))
+    assert placements(truthful) == {"g": "q", "h": "p", "x": "r"}
+    truncated = _checked(market(("psychiatry",)))
+    assert placements(truncated) == {"g": "p", "h": "r"}
