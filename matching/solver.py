@@ -126,8 +126,9 @@ def _strict(
     } | {labels[g] for g in np.nonzero(possible.moved)[0].tolist()}
     groups = members(labels, n_gp, wanted)
     core = _strict_core(market, m0, over) if over else m0
-    # Outside the wanted parts M0 is the best result (and the core equals it there).
-    gp_period = list(m0.gp_period)
+    # Outside the wanted parts M0 is the best result. A GP without a possible pair is placed
+    # in no result (M0 can place one only where it overfills a department: a wanted part).
+    gp_period = [p if lists[g] else -1 for g, p in enumerate(m0.gp_period)]
     optimal, slack, solved = True, 0, 0
     capacity_bound = {p for p, pid in enumerate(market.period_ids) if pid in market.capacity.span}
     whole = _possible_part(market, possible, lists)

@@ -206,3 +206,32 @@ def test_maximising_placements_under_ties_is_not_strategy_proof() -> None:
     assert placements(truthful) == {"g": "q", "h": "p", "x": "r"}
     truncated = _checked(market(("psychiatry",)))
     assert placements(truncated) == {"g": "p", "h": "r"}
+
+
+def test_when_the_solvers_find_nothing_the_core_stands_unproven() -> None:
+    """Where the time limit stops every stage, a part keeps deferred acceptance with the
+    engine's order and capacity refusals (the core): `feasible`, with the bound."""
+    from unittest import mock
+
+    from ortools.sat.python import cp_model
+
+    import matching.exact
+    import matching.solver
+
+    doc = generate(600, 240, seed=1, any_trust=0.6, twins=0.3)
+    prob = problem_from_json(doc)
+    market = build_market(prob)
+    assert market.arrays is not None
+    m0 = matching.solver.possible_pairs(market).m0
+    core = matching.solver._strict_core(market, m0, matching.solver._over(market, m0))
+
+    def nothing(*args: object, **kw: object) -> tuple[None, cp_model.CpSolver, int]:
+        return None, cp_model.CpSolver(), cp_model.UNKNOWN
+
+    with mock.patch.object(matching.exact._Stages, "run", nothing):
+        result = solve(prob, time_limit_s=10)
+    assert result.status == "feasible"
+    assert result.metrics.placed == sum(p >= 0 for p in core.gp_period)
+    assert result.metrics.bound > result.metrics.placed
+    report = check(prob, json.loads(json.dumps(result_to_json(result))), exact_limit=0)
+    assert report.failures == []
