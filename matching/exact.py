@@ -366,10 +366,10 @@ def solve_part(
         start = {}
     stages = _Stages(model, deadline)
     small = len(model.x) <= SMALL_PAIRS
-    if count is None and small:
-        best, bound = stages.both(start)
-    elif count is None:
-        best, bound = stages.count(start)
+    if count is None:
+        best, bound = stages.both(start) if small else stages.count(start)
+        if len(best) < len(start):  # pragma: no cover - CP-SAT starts from the hint
+            best = start
     else:
         found = count(part, Settings(0.6 * settings.time_limit_s), start, model)
         best, bound = start, part.most or len(part.gps)
