@@ -4,6 +4,7 @@ environment because its name clashes with ours.
 
     .venv/bin/python benchmarks/matching_bench.py            # all sizes, both modes
     .venv/bin/python benchmarks/matching_bench.py --quick    # 2k x 800 only
+    .venv/bin/python benchmarks/matching_bench.py --ties     # GPs with ties (strict mode)
 
 Every solver runs in a fresh subprocess so that its peak memory (ru_maxrss) is its own.
 """
@@ -55,6 +56,26 @@ def _engine(problem: str, time_limit: float) -> dict[str, Any]:
         # at once (matching/race.py): the largest of them, counted twice, bounds their share.
         "children_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
         "capacity_parts": result.metrics.capacity_parts,
+    }
+
+
+def _engine_total_order(problem: str, time_limit: float) -> dict[str, Any]:
+    """The engine with the fallback forced: the best result for its own tie-break taken as
+    the GPs' order (what it returned before ties were solved; matching/strict_order.py)."""
+    sys.path.insert(0, str(ROOT))
+    from unittest import mock
+
+    import matching.solver
+    from matching import load_problem, solve
+
+    with mock.patch.object(matching.solver, "EXACT_PAIRS", -1):
+        result = solve(load_problem(problem), time_limit_s=time_limit)
+    return {
+        "status": result.status,
+        "placed": result.metrics.placed,
+        "bound": result.metrics.bound,
+        "solve_s": result.metrics.wall_time_s,
+        "peak_mib": round(_peak_mib()),
     }
 
 
@@ -177,9 +198,43 @@ def _row(name: str, out: dict[str, Any]) -> str:
     )
 
 
+TIE_CASES = [  # (GPs, periods, any-trust share, twin share, seeds); None: the generator's 10 %
+    (2000, 800, None, 0.0, (1, 2, 3)),
+    (2000, 800, 0.0, 0.0, (1, 2, 3)),
+    (600, 240, 0.6, 0.3, (1, 2, 3, 4, 5)),
+    (2000, 800, 0.6, 0.3, (1, 2, 3)),
+]
+
+
+def _ties(time_limit: float) -> dict[str, Any]:
+    """Strict mode on generated markets with ties: the time to a proven maximum, and what the
+    engine's own tie-break taken as the GPs' order places (the answer before ties were
+    solved), each solve in its own process."""
+    from matching.generator import generate
+
+    report: dict[str, Any] = {}
+    for n, m, any_trust, twins, seeds in TIE_CASES:
+        share = "10 % (default)" if any_trust is None else f"{any_trust:.0%}"
+        print(f"\n{n}x{m}, any-trust GPs {share}, twin periods {twins:.0%}", flush=True)
+        for seed in seeds:
+            name = f"{n}x{m}-ties-{any_trust}-{twins}-{seed}"
+            path = OUT / f"{name}.json"
+            doc = generate(n, m, seed=seed, any_trust=any_trust, twins=twins)
+            path.write_text(json.dumps(doc))
+            ours = _child(sys.executable, "_engine", str(path), str(time_limit))
+            old = _child(sys.executable, "_total_order", str(path), str(time_limit))
+            print(
+                _row(f"seed {seed}", ours) + f"  (engine's tie-break as order: {old['placed']})",
+                flush=True,
+            )
+            report[name] = {"engine": ours, "total_order": old}
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="only 2k x 800")
+    parser.add_argument("--ties", action="store_true", help="strict mode on markets with ties")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--no-peer", action="store_true")
     args = parser.parse_args()
@@ -192,6 +247,9 @@ def main() -> None:
         f"# reproduce: {Path(sys.executable).name} benchmarks/matching_bench.py "
         + " ".join(sys.argv[1:])
     )
+    if args.ties:
+        (OUT / "ties.json").write_text(json.dumps(_ties(args.time_limit), indent=1))
+        return
     report: dict[str, Any] = {}
     sizes = SIZES[:1] if args.quick else SIZES
     cases = [(n, m, mode, True) for n, m in sizes for mode in ("strict_priority", "max_placements")]
@@ -230,6 +288,8 @@ if __name__ == "__main__":
         kind = sys.argv[1]
         if kind == "_engine":
             print(json.dumps(_engine(sys.argv[2], float(sys.argv[3]))))
+        elif kind == "_total_order":
+            print(json.dumps(_engine_total_order(sys.argv[2], float(sys.argv[3]))))
         elif kind == "_fcfs":
             print(json.dumps(_fcfs(sys.argv[2])))
         else:

@@ -113,8 +113,9 @@ class World:
                 ok &= np.isin(self.trust, list(av.trusts))
         return ok
 
-    def pref(self, g: Any, p: Any) -> tuple[int, int, int, int, str]:
-        """Smaller is preferred: specialty order, trust order, start, then end and id."""
+    def pref(self, g: Any, p: Any) -> tuple[int, int, int]:
+        """Smaller is preferred: specialty order, trust order, start (the spec's order; equal
+        keys are a tie, and a pair blocks only where the GP strictly prefers the period)."""
         av = g.availability
         s = (
             av.specialties.index(p.specialty)
@@ -122,7 +123,7 @@ class World:
             else len(av.specialties)
         )
         t = av.trusts.index(p.trust) if p.trust in av.trusts else len(av.trusts)
-        return (s, t, p.start.toordinal(), p.end.toordinal(), p.id)
+        return (s, t, p.start.toordinal())
 
     def prio(self, g: Any, p: Any) -> tuple[Any, ...]:
         """Smaller is higher priority; the lottery always ends the key (docs/matching.md)."""

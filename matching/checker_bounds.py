@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 def _period_proposing(world: World, pairs: dict[str, list[str]]) -> dict[str, str]:
     """Period-proposing deferred acceptance without capacity: a stable matching computed the
-    other way round; all stable matchings place the same GPs (rural hospitals theorem)."""
+    other way round; without ties all stable matchings place the same GPs (rural hospitals
+    theorem). A GP trades only for a period it strictly prefers."""
     gps, pers = world.problem.gp_by_id, world.problem.period_by_id
     lists: dict[str, list[str]] = defaultdict(list)
     for g, ps in pairs.items():
@@ -45,6 +46,16 @@ def _period_proposing(world: World, pairs: dict[str, list[str]]) -> dict[str, st
                     free.append(cur)
                 break
     return held
+
+
+def _has_ties(world: World, pairs: dict[str, list[str]]) -> bool:
+    """Some GP of the open market is indifferent between two of its periods."""
+    gps, pers = world.problem.gp_by_id, world.problem.period_by_id
+    for g, ps in pairs.items():
+        keys = [world.pref(gps[g], pers[p]) for p in ps]
+        if len(set(keys)) < len(keys):
+            return True
+    return False
 
 
 def _max_flow(pairs: dict[str, list[str]]) -> tuple[int, dict[str, str]]:
@@ -99,7 +110,10 @@ def _exact(
     if strict:
         for (g, p), var in x.items():
             gp, pp = gps[g], pers[p]
-            better = [x[(g, q)] for q in pairs[g] if world.pref(gp, pers[q]) < world.pref(gp, pp)]
+            mine = world.pref(gp, pp)
+            better = [  # the periods g likes at least as much: with one, (g, p) does not block
+                x[(g, q)] for q in pairs[g] if q != p and world.pref(gp, pers[q]) <= mine
+            ]
             higher = [x[(h, p)] for h in by_p[p] if world.prio(gps[h], pp) < world.prio(gp, pp)]
             exempt = []
             if pp.department in cap:
@@ -215,16 +229,19 @@ def check_maximal(
     have = sum(1 for g in assign if g not in fixed_gp)
     from .checker import Days
 
-    if strict:
+    ties = strict and _has_ties(world, pairs)
+    if strict and not ties:
         other = _period_proposing(world, pairs)
         name = "a stable matching found by period-proposing deferred acceptance"
     else:
+        # Under ties the results without a blocking pair differ in size: only a maximum flow
+        # bounds them all, and only the exact model below proves the count.
         _, other = _max_flow(pairs)
         name = "a maximum flow without department capacity"
     bound = len(other)
     if have > bound:
         report.fail(f"places {have} in the open market, more than the {bound} of {name}")
-    binds = bool(Days(world, set(other.values()) | fixed_period).violations())
+    binds = ties or bool(Days(world, set(other.values()) | fixed_period).violations())
     if not binds:
         if have != bound:
             report.fail(f"places {have} in the open market, {name} places {bound}")
@@ -243,8 +260,9 @@ def check_maximal(
         if have >= most:
             return  # no feasible result places more
         bound, name = most, "the LP relaxation with department capacity"
+    why = "GPs have ties" if ties else "capacity binds"
     report.notes.append(
-        f"maximality: capacity binds and {n_pairs} pairs exceed --exact-limit {exact_limit}; "
+        f"maximality: {why} and {n_pairs} pairs exceed --exact-limit {exact_limit}; "
         f"only the bound {have} <= {bound} ({name}) was verified"
     )
     if result.get("status") == "optimal" and result["metrics"].get("bound", have) < len(assign):

@@ -40,6 +40,20 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--mode", choices=MODES, default=STRICT)
     g.add_argument("--no-capacity", action="store_true", help="list no departments")
+    g.add_argument(
+        "--any-trust",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="share of GPs who accept any trust (empty trust list; default 0.1)",
+    )
+    g.add_argument(
+        "--twins",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="share of periods posted twice: same department and dates (default 0)",
+    )
     return parser
 
 
@@ -80,7 +94,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if report.ok else 1
         from .generator import generate
 
-        doc = generate(args.gps, args.periods, args.seed, args.mode, not args.no_capacity)
+        doc = generate(
+            args.gps,
+            args.periods,
+            args.seed,
+            args.mode,
+            not args.no_capacity,
+            any_trust=args.any_trust,
+            twins=args.twins,
+        )
         sys.stdout.write(json.dumps(doc, indent=1) + "\n")
         return 0
     except ProblemError as exc:

@@ -77,12 +77,44 @@ def gp_optimal(arrays: PairArrays) -> Outcome:
     GP-proposing deferred acceptance ends in the same matching in whatever order the proposals
     come (Dubins and Freedman), so this is the same result: 0.08 s instead of 0.42 s at
     20k x 8k (2,772 rounds)."""
+    return _rounds(arrays, None)[0]
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """What deferred acceptance with the engine's tie-break proves about every result when
+    GPs have ties (matching/ties.py): `final[pair]` is true where the period refused the GP
+    for a rival who, in every result, cannot be compensated with another period at least as
+    good; `clean[g]` is true if every refusal g had is final."""
+
+    final: np.ndarray
+    clean: np.ndarray
+
+
+def gp_optimal_refusals(arrays: PairArrays, last: np.ndarray) -> tuple[Outcome, Refusals]:
+    """`gp_optimal`, and which of its refusals hold in every result. `last[pair]` is true
+    where the pair's period is the last of its tie in the GP's list.
+
+    A period p that refuses g for h (h ahead of g at p) refuses g in every result if h's
+    own refusals so far all hold and p is the last of its tie for h: a result giving p to g
+    must give h a period h likes at least as much as p, and every such period has refused h
+    already (the first refusal of a result's pair would be an earlier one; see
+    docs/matching.md). Without ties every refusal holds, and M0 bounds every result."""
+    out, refusals = _rounds(arrays, last)
+    assert refusals is not None
+    return out, refusals
+
+
+def _rounds(arrays: PairArrays, last: np.ndarray | None) -> tuple[Outcome, Refusals | None]:
     a = arrays
     bounds = np.searchsorted(a.g, np.arange(a.n_gp + 1))
     end = bounds[1:]
     nxt = bounds[:-1].copy()  # the pair each GP proposes next, or holds
     holder = np.full(a.n_periods, -1, dtype=np.int64)
     held = np.full(a.n_periods, np.iinfo(np.int64).max, dtype=np.int64)  # holder's priority rank
+    track = last is not None
+    final = np.zeros(len(a.g) if track else 0, dtype=bool)
+    clean = np.ones(a.n_gp if track else 0, dtype=bool)
     free = np.nonzero(nxt < end)[0]
     while len(free):
         pair = nxt[free]
@@ -93,6 +125,14 @@ def gp_optimal(arrays: PairArrays) -> Outcome:
         best[1:] = p[1:] != p[:-1]
         p, r, g = p[best], r[best], g[best]
         wins = r < held[p]
+        if track:
+            assert last is not None
+            # Each period asked keeps its winner (the best proposer or its holder): a refusal
+            # there is final if the winner's refusals all were and p ends the winner's tie.
+            winner = np.where(wins, g, holder[p])
+            win_pair = np.where(wins, nxt[g], nxt[np.maximum(winner, 0)])
+            holds = np.zeros(a.n_periods, dtype=bool)
+            holds[p] = clean[winner] & last[win_pair]
         p, r, g = p[wins], r[wins], g[wins]
         displaced = holder[p]
         holder[p] = g
@@ -101,9 +141,14 @@ def gp_optimal(arrays: PairArrays) -> Outcome:
         moved = np.concatenate(
             [np.setdiff1d(free, g, assume_unique=True), displaced[displaced >= 0]]
         )
+        if track:
+            sure = holds[a.p[nxt[moved]]]
+            final[nxt[moved]] = sure
+            clean[moved[~sure]] = False
         nxt[moved] += 1
         free = moved[nxt[moved] < end[moved]]
     gp_period = np.full(a.n_gp, -1, dtype=np.int64)
     filled = holder >= 0
     gp_period[holder[filled]] = np.nonzero(filled)[0]
-    return Outcome(gp_period.tolist(), holder.tolist(), [])
+    outcome = Outcome(gp_period.tolist(), holder.tolist(), [])
+    return outcome, Refusals(final, clean) if track else None

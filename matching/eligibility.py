@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from .dates import months_covered
 from .model import GP, Period, Problem
+from .result import natural_key
 
 # Ineligibility codes, in the order they are reported.
 OUTSIDE_WINDOW = "outside_window"
@@ -18,7 +19,8 @@ FORBIDDEN = "forbidden"
 DATE_CODES = (OUTSIDE_WINDOW, TOO_SHORT)
 PREFERENCE_CODES = (SPECIALTY_NOT_WISHED, TRUST_NOT_WISHED)
 
-PreferenceKey = tuple[int, int, int, int, str]
+PreferenceKey = tuple[int, int, int, int, str, tuple[int, int, str]]
+TIE_KEY = 3  # preference_key(...)[:TIE_KEY] is the spec's preference: equal means a tie
 
 
 class _Bucket:
@@ -67,12 +69,15 @@ class Eligibility:
         return [self._all]
 
     def preference_key(self, gp: GP, period: Period) -> PreferenceKey:
-        """GP preference: specialty order, trust order, earlier start (then end and id)."""
+        """GP preference: specialty order, trust order, earlier start (the spec's order, in
+        which periods can tie: the first TIE_KEY entries), then the engine's order within a
+        tie: earlier end, department, id."""
         av = gp.availability
         specs, trusts = av.specialties, av.trusts
         s_idx = specs.index(period.specialty) if period.specialty in specs else len(specs)
         t_idx = trusts.index(period.trust) if period.trust in trusts else len(trusts)
-        return (s_idx, t_idx, period.start.toordinal(), self.end[period.id], period.id)
+        start, end = period.start.toordinal(), self.end[period.id]
+        return (s_idx, t_idx, start, end, period.department, natural_key(period.id))
 
     def eligible_periods(self, gp: GP) -> list[Period]:
         """The GP's eligible periods (forbidden ones included), best first."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .eligibility import FORBIDDEN
+from .eligibility import FORBIDDEN, TIE_KEY
 from .market import PIN, Market
-from .model import STRICT
+from .model import GP, STRICT
 from .result import (
     CAUSE_CAPACITY,
     CAUSE_PIN,
@@ -114,8 +114,10 @@ class Explainer:
             og = self._open_gp.get(g.id, -1)
             held_rank = self._held_rank
             if own_key is None and own >= 0:
-                # Everything below the GP's own period: placed elsewhere, preferred.
-                for period in eligible[:own]:
+                # Everything below the GP's own period, and the periods it is equally happy
+                # with (its tie): placed elsewhere, preferred at least as much.
+                head = self._tie_head(g, eligible, own)
+                for period in eligible[:head]:
                     fast = held_rank.get(period)
                     if fast is not None and fast[1] < fast[0].get(og, fast[1]):
                         reasons.append(higher[period])
@@ -124,6 +126,7 @@ class Explainer:
                     reasons.append(Reason(period, reason))
                     if cause is not None and strict:
                         blocking.append(self._blocking(g.id, period, cause))
+                reasons.extend(map(elsewhere.__getitem__, eligible[head:own]))
                 reasons.extend(map(elsewhere.__getitem__, eligible[own + 1 :]))
                 start = len(eligible)
             for period in eligible[start:]:
@@ -131,8 +134,10 @@ class Explainer:
                 if fast is not None and fast[1] < fast[0].get(og, fast[1]):
                     reasons.append(higher[period])
                     continue
-                if own_key is not None:
-                    better_own = own_key < elig.preference_key(g, periods[period])
+                if own_key is not None:  # not blocking unless it strictly prefers the period
+                    better_own = (
+                        own_key[:TIE_KEY] <= elig.preference_key(g, periods[period])[:TIE_KEY]
+                    )
                 else:
                     better_own = False
                 reason, cause = self._reason(g.id, period, mine, better_own)
@@ -147,6 +152,15 @@ class Explainer:
             elif reasons:
                 placed.append(GPReasons(g.id, tuple(reasons)))
         return unplaced, placed, blocking
+
+    def _tie_head(self, gp: GP, eligible: list[str], own: int) -> int:
+        """The first place in the GP's list of the periods it likes as much as eligible[own]."""
+        elig, periods = self.market.elig, self.market.problem.period_by_id
+        mine = elig.preference_key(gp, periods[eligible[own]])[:TIE_KEY]
+        head = own
+        while head and elig.preference_key(gp, periods[eligible[head - 1]])[:TIE_KEY] == mine:
+            head -= 1
+        return head
 
     def _reason(
         self, gp: str, period: str, mine: tuple[str, str] | None, better_own: bool

@@ -92,6 +92,16 @@ def _sample(rng: random.Random, items: tuple[str, ...], weights: list[float], k:
     return out
 
 
+def _post_twice(periods: list[dict[str, Any]], share: float, rng: random.Random) -> None:
+    """Make round(share * n / 2) pairs of periods twins: the second of each pair becomes a copy
+    of the first under its own id (its own department, if it had one to itself, stays listed
+    and unused). A separate random stream, so the rest of the document does not change."""
+    pairs = round(share * len(periods) / 2)
+    chosen = rng.sample(range(len(periods)), 2 * pairs)
+    for i, j in zip(chosen[::2], chosen[1::2], strict=True):
+        periods[j] = {**periods[i], "id": periods[j]["id"]}
+
+
 def generate(
     gps: int,
     periods: int,
@@ -99,8 +109,18 @@ def generate(
     mode: str = "strict_priority",
     capacity: bool = True,
     horizon_months: int = 36,
+    any_trust: float | None = None,
+    twins: float = 0.0,
 ) -> dict[str, Any]:
-    """A problem JSON document; the same arguments always give the same document."""
+    """A problem JSON document; the same arguments always give the same document.
+
+    `any_trust`: the share of GPs with an empty trust list (indifferent between trusts; 10 %
+    when None, as before the option existed: the same draws, so the same documents).
+    `twins`: the share of periods that have a twin, a second posting of the same department
+    with the same dates (they come in pairs: period j is made a copy of period i). Both are
+    sources of ties in GP preference (docs/matching.md); the defaults give the documents of
+    earlier versions for every seed.
+    """
     rng = random.Random(seed)
     as_of = date(2027, 1, 15)
     first = date(2027, 2, 1)
@@ -133,6 +153,9 @@ def generate(
                 "end": end.isoformat(),
             }
         )
+    if twins:
+        _post_twice(out_periods, twins, random.Random(f"{seed}/twins"))
+    share_any = 0.1 if any_trust is None else any_trust
     out_gps = []
     region_names = list(REGIONS)
     for i in range(gps):
@@ -162,7 +185,7 @@ def generate(
                     "latest_end": latest.isoformat(),
                     "months": months,
                     "specialties": wishes,
-                    "trusts": [] if rng.random() < 0.1 else [home, *extra],
+                    "trusts": [] if rng.random() < share_any else [home, *extra],
                     "accept_other_specialty": rng.random() < 0.15,
                 },
             }

@@ -43,7 +43,11 @@ class Market:
     period_ids: list[str] = field(default_factory=list)
     prefs: list[list[int]] = field(default_factory=list)
     rank: list[dict[int, int]] = field(default_factory=list)
+    # classes[g][k]: how many periods of prefs[g] g strictly prefers to prefs[g][k] (the spec's
+    # preference, with ties; 0 = among the most wanted). Equal values are a tie.
+    classes: list[list[int]] = field(default_factory=list)
     arrays: PairArrays | None = None  # the pairs of prefs and rank as arrays, in prefs order
+    pair_class: np.ndarray | None = None  # classes as one array, in the order of `arrays`
     build_s: float = 0.0  # how long building this market took (seconds)
 
     def outranks(self, gp: str, other: str, period: str) -> bool:
@@ -139,6 +143,14 @@ def build_market(problem: Problem) -> Market:
     flat = sel_p.tolist()
     market.prefs = [flat[bounds[g] : bounds[g + 1]] for g in range(len(market.gp_ids))]
     place = np.arange(len(sel_g), dtype=np.int64) - starts[sel_g]
+    # Ties: a pair's class is the place of the first period of its tie in the GP's list.
+    tie = table.tie[live]
+    head = np.ones(len(sel_g), dtype=bool)
+    head[1:] = (sel_g[1:] != sel_g[:-1]) | (tie[1:] != tie[:-1])
+    first = np.maximum.accumulate(np.where(head, np.arange(len(sel_g), dtype=np.int64), 0))
+    market.pair_class = first - starts[sel_g]
+    flat_class = market.pair_class.tolist()
+    market.classes = [flat_class[bounds[g] : bounds[g + 1]] for g in range(len(market.gp_ids))]
     market.arrays = PairArrays.of(
         sel_g, sel_p, place, table.prio[live], len(market.gp_ids), len(market.period_ids)
     )

@@ -1,14 +1,13 @@
 """The count of a large strict_priority part as a mixed-integer programme (HiGHS, through
 OR-Tools' MathOpt).
 
-The stability rows of a one-to-one market describe the stable matching polytope, whose LP
-relaxation is integral; department capacity and its exemption are the only source of
-fractionality, so branch and cut proves the count where CP-SAT's search does not
-(docs/matching.md). The model is the same as CP-SAT's (matching/cpsat.py), written for an
-LP-based solver: full sums instead of prefix variables, a fill variable per period that
-capacity can touch, and one capacity row and full-flag per maximal set of periods running
-at the same time in a department (a segment whose periods are a subset of another's, with at
-least as much room, can only be full when that one is).
+Without ties the stability rows of a one-to-one market describe the stable matching
+polytope, whose LP relaxation is integral; department capacity and its exemption are the
+only source of fractionality, so branch and cut proves the count where CP-SAT's search does
+not (docs/matching.md). The model is the part's (matching/exact.py, `build`): full sums, a
+fill variable per period that capacity can touch, and one capacity row and full-flag per
+maximal set of periods running at the same time in a department (a segment whose periods are
+a subset of another's, with at least as much room, can only be full when that one is).
 
 `Rows` (the model as lists, CP-SAT's fixings, HiGHS's count) also solves the max_placements
 count model (matching/maxcount.py).
@@ -22,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.math_opt import model_pb2
@@ -30,6 +30,9 @@ from ortools.math_opt.solvers import highs_pb2
 from ortools.sat.python import cp_model
 
 from .cpsat import Part, PartSolution, Settings
+
+if TYPE_CHECKING:
+    from .exact import Model
 
 INF = math.inf
 PRESOLVE_SHARE = 0.25  # of the part's budget, at most, for CP-SAT's presolve
@@ -243,7 +246,7 @@ def count_model(
     )
 
 
-def _segments(part: Part, periods: list[int]) -> list[tuple[frozenset[int], int, list[int]]]:
+def segments(part: Part, periods: list[int]) -> list[tuple[frozenset[int], int, list[int]]]:
     """(periods running, room, segments) of each department segment that can bind and is
     not dominated by another segment of the same department."""
     ids = part.period_ids
@@ -271,8 +274,10 @@ def most_placements_strict(
     random_seed: int | None = None,
     presolve: bool = True,
     search: bool | None = None,
+    model: Model | None = None,
 ) -> PartSolution | None:
-    """The most placements of the part whose blocking pairs are all capacity-exempt.
+    """The most placements of the part whose blocking pairs are all capacity-exempt: HiGHS on
+    the part's model (matching/exact.py's `build`, or `model` if given).
 
     `start` (GP -> period, a priority-respecting assignment such as the core) is handed to
     HiGHS as its first solution, so a time-limited run returns at least that. Returns None if
@@ -289,107 +294,20 @@ def most_placements_strict(
     optimal count long before HiGHS does (matching/race.py); the answer is the same on every
     run either way.
     """
+    from .exact import build  # noqa: PLC0415 - exact.py builds on this module
+
     started = time.perf_counter()
     if search is None:
         search = start is not None and sum(len(part.lists[g]) for g in part.gps) >= SEARCH_PAIRS
-    mip = Rows()
-    cap, ids = part.capacity, part.period_ids
-    x: dict[tuple[int, int], int] = {}
-    for g in part.gps:
-        for p in part.lists[g]:
-            x[(g, p)] = mip.var()
-    cands: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for g, p in x:
-        cands[p].append((part.rank[p][g], g))
-    for lst in cands.values():
-        lst.sort()
-
-    for g in part.gps:
-        mip.row(-INF, 1, [x[(g, p)] for p in part.lists[g]])
-    for p in sorted(cands):
-        mip.row(-INF, 1, [x[(g, p)] for _, g in cands[p]])
-    fill: dict[int, int] = {}
-
-    def filled(p: int) -> int:
-        if p not in fill:
-            fill[p] = mip.var(integer=False)
-            takers = [x[(g, p)] for _, g in cands.get(p, [])]
-            mip.row(0, 0, [fill[p], *takers], [-1.0] + [1.0] * len(takers))
-        return fill[p]
-
-    flag_of: dict[tuple[int, int], int] = {}
-    full_when: dict[int, tuple[list[int], int]] = {}
-    periods = sorted(set(cands) | part.keep)
-    for ps, room, (d, *segs) in _segments(part, periods):
-        members = sorted(ps)
-        mip.row(-INF, room, [filled(p) for p in members])
-        if room > 0:
-            flag = mip.var()
-            mip.row(
-                0,
-                INF,
-                [*(filled(p) for p in members), flag],
-                [1.0] * len(members) + [-float(room)],
-            )
-            full_when[flag] = (members, room)
-            for s in segs:
-                flag_of[(d, s)] = flag
-    exempt: dict[int, int] = {}
-    exempt_flags: dict[int, list[int]] = {}
-    closed: set[int] = set()
-    for p in periods:
-        span = cap.span.get(ids[p])
-        if span is None:
-            continue
-        d, lo, hi = span
-        if not cap.fits(ids[p]):
-            closed.add(p)  # pins and placements leave no room: never filled, always exempt
-            continue
-        flags = sorted({flag_of[(d, s)] for s in range(lo, hi) if (d, s) in flag_of})
-        if flags:
-            z = mip.var()
-            mip.row(-INF, 0, [z, *flags], [1.0] + [-1.0] * len(flags))
-            if p in cands:
-                mip.row(-INF, 1, [z, filled(p)])
-            exempt[p] = z
-            exempt_flags[p] = flags
-    for p in sorted(part.keep):
-        if p in closed:
-            continue
-        cols = [exempt[p]] if p in exempt else []
-        mip.row(1, INF, cols + [x[(g, p)] for _, g in cands.get(p, [])])
-    for (g, p), var in x.items():
-        if p in closed:
-            continue
-        cols = [var]
-        for q in part.lists[g]:
-            if q == p:
-                break
-            cols.append(x[(g, q)])
-        for _, h in cands[p]:
-            if h == g:
-                break
-            cols.append(x[(h, p)])
-        if p in exempt:
-            cols.append(exempt[p])
-        mip.row(1, INF, cols)
+    if model is None:
+        model = build(part)
+    mip, x = model.rows, model.x
     objective = list(x.values())
     if presolve:  # fixings hold for every solution: the model keeps its solutions and bound
         left = settings.time_limit_s - (time.perf_counter() - started)
         for k, value in mip.fixings(objective, PRESOLVE_SHARE * left).items():
             mip.lower[k] = mip.upper[k] = float(value)
-    values: list[float] | None = None
-    if start:
-        held = {p: g for g, p in start.items()}
-        values = [0.0] * len(mip.lower)
-        for (g, p), k in x.items():
-            values[k] = float(start.get(g) == p)
-        for p, k in fill.items():
-            values[k] = float(p in held)
-        for flag, (members, room) in full_when.items():
-            values[flag] = float(sum(p in held for p in members) >= room)
-        for p, z in exempt.items():
-            values[z] = float(p not in held and any(values[f] for f in exempt_flags[p]))
+    values = model.values(start) if start else None
     left = settings.time_limit_s - (time.perf_counter() - started)
     if search and values is not None:
         from .race import count_with_search  # noqa: PLC0415 - race.py builds on this module

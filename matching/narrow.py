@@ -1,21 +1,22 @@
 """Narrowing a strict_priority part before the exact model: who can end where.
 
-In every priority-respecting result of a part (restricted to the band, docs/matching.md) a GP
-g holds a period of its band list or, only if it can be refused by all of them, none. g can
-be refused at a period q only if q may be closed (its department's capacity can bind) or q
-may end with a GP ahead of g. So if, for the j-th period of g's list, q's department never
-binds and no other GP who can still end at q is ahead of g, then g ends at one of the first
-j + 1 periods of its list, in every result. Cutting every list this way can make other GPs
-unrefusable in turn; the fixed point is reached with a work list.
+In every priority-respecting result of a part (restricted to the possible pairs,
+matching/ties.py) a GP g holds a period of its list or, only if it can be refused by all of
+them, none. g can be refused at a period q only if q may be closed (its department's capacity
+can bind) or q may end with a GP ahead of g. So if, for the j-th period of g's list, q's
+department never binds and no other GP who can still end at q is ahead of g, then g ends at
+a period it likes at least as much as q (one of the first j + 1 periods of its list, or of
+q's tie), in every result. Cutting every list this way can make other GPs unrefusable in
+turn; the fixed point is reached with a work list.
 
-A GP cut to the first entry of its list (its period in M0) holds it in every result: it
-leaves the model. The GPs that remain split into smaller independent parts.
+A GP cut to the first entry of its list holds it in every result: it leaves the model. The
+GPs that remain split into smaller independent parts.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .components import DisjointSets
 from .cpsat import Part
@@ -23,7 +24,7 @@ from .cpsat import Part
 
 @dataclass(frozen=True)
 class Narrowed:
-    fixed: dict[int, int]  # GP -> the period it holds in every result (its M0 period)
+    fixed: dict[int, int]  # GP -> the period it holds in every result
     parts: list[Part]  # independent parts over the GPs that remain, with their cut lists
 
 
@@ -34,7 +35,18 @@ class _Cuts:
     def __init__(self, part: Part) -> None:
         self.lists, self.rank = part.lists, part.rank
         self.last = {g: len(self.lists[g]) - 1 for g in part.gps}
-        self.falls = set(part.gps)
+        self.falls = set(part.gps) - part.placed
+        # tie_end[g][j]: the last position of g's list in the same tie as position j (g is
+        # indifferent between them: ending "at j or better" means at most there).
+        self.tie_end: dict[int, list[int]] = {}
+        for g in part.gps:
+            where = {p: k for k, p in enumerate(part.prefs[g])}
+            cls = [part.tie(g, where[p]) for p in self.lists[g]]
+            ends = list(range(len(cls)))
+            for j in range(len(cls) - 2, -1, -1):
+                if cls[j] == cls[j + 1]:
+                    ends[j] = ends[j + 1]
+            self.tie_end[g] = ends
         # Candidates of each period, best first; one can end at q while q is within its cut.
         self.cands: dict[int, list[tuple[int, int]]] = {}
         self.where: dict[tuple[int, int], int] = {}
@@ -72,7 +84,7 @@ class _Cuts:
             for j in range(last[g] + 1):
                 q = mine[j]
                 if q not in closable and not self._ahead_of(g, q):
-                    cut = j
+                    cut = min(self.tie_end[g][j], last[g])
                     break
             old = last[g]
             if cut is None:
@@ -107,8 +119,42 @@ def _closable(part: Part, periods: set[int], fillable: set[int]) -> set[int]:
     return out
 
 
+def _taken(part: Part, lists: list[list[int]], placed: set[int]) -> dict[int, int]:
+    """The GPs whose list is one period they hold in every result, and what that takes from
+    the others (`lists` and `placed` are updated): nobody else holds that period, and a GP
+    ahead of its holder there must hold a period it likes at least as much (else it would
+    block), so its list keeps only those. Without ties such a period is in nobody else's
+    list: the lists start at M0, where the holder is ahead of everyone else."""
+    fixed: dict[int, int] = {}
+    takers: dict[int, list[int]] = {}
+    for g in part.gps:
+        for p in lists[g]:
+            takers.setdefault(p, []).append(g)
+    work = deque(g for g in part.gps if g in placed and len(lists[g]) == 1)
+    while work:
+        g = work.popleft()
+        if g in fixed or len(lists[g]) != 1:
+            continue
+        p = lists[g][0]
+        fixed[g] = p
+        for h in takers.get(p, ()):
+            if h in fixed or p not in lists[h]:
+                continue
+            if part.rank[p][h] < part.rank[p][g]:
+                where = {q: k for k, q in enumerate(part.prefs[h])}
+                mine = part.tie(h, where[p])
+                lists[h] = [q for q in lists[h] if q != p and part.tie(h, where[q]) <= mine]
+                placed.add(h)
+            else:
+                lists[h] = [q for q in lists[h] if q != p]
+            if h in placed and len(lists[h]) == 1:
+                work.append(h)
+    return fixed
+
+
 def narrow(part: Part, capacity_bound: set[int]) -> Narrowed:
-    """Fix the GPs that end at their M0 period in every result and split the rest.
+    """Fix the GPs that end at the first period of their list in every result and split the
+    rest.
 
     `capacity_bound`: the periods whose department's capacity can bind. Only those that can
     be left empty with the department full (given who can still end where) can refuse a GP
@@ -128,11 +174,12 @@ def narrow(part: Part, capacity_bound: set[int]) -> Narrowed:
         closable = tighter
         cuts.settle(closable, sorted(again))
     last, falls = cuts.last, cuts.falls
-    fixed = {g: part.lists[g][0] for g in part.gps if last[g] == 0 and g not in falls}
-    free = [g for g in part.gps if g not in fixed]
     lists = list(part.lists)
-    for g in free:
+    for g in part.gps:
         lists[g] = part.lists[g][: last[g] + 1]
+    placed = {g for g in part.gps if g not in falls}
+    fixed = _taken(part, lists, placed)
+    free = [g for g in part.gps if g not in fixed]
     # A fixed GP's period is filled in every result: it takes its department's room.
     cap = part.capacity.copy()
     for p in fixed.values():
@@ -154,15 +201,14 @@ def narrow(part: Part, capacity_bound: set[int]) -> Narrowed:
     for p in reachable:
         groups[sets.find(n_gp + p)][1].append(p)
     parts = [
-        Part(
-            gps,
-            ps,
-            lists,
-            part.prefs,
-            part.rank,
-            part.period_ids,
-            cap,
-            {p for p in ps if p in part.keep},
+        replace(
+            part,
+            gps=gps,
+            periods=ps,
+            lists=lists,
+            capacity=cap,
+            keep={p for p in ps if p in part.keep},
+            placed=frozenset(g for g in gps if g in placed),
         )
         for _, (gps, ps) in sorted(groups.items())
     ]

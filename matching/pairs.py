@@ -16,6 +16,7 @@ import numpy as np
 from .dates import months_covered
 from .model import GP, Problem
 from .priority import PriorityRules
+from .result import natural_key
 
 I64 = np.int64
 
@@ -23,12 +24,16 @@ I64 = np.int64
 @dataclass(frozen=True)
 class PairTable:
     """Eligible, non-forbidden pairs sorted by (GP, GP preference); `prio` is the rank of the GP
-    among the period's eligible candidates (0 = highest priority)."""
+    among the period's eligible candidates (0 = highest priority). `tie` is the pair's place in
+    the spec's GP preference (specialty order, trust order, start): two periods with the same
+    `tie` for a GP are equally good to it; the engine's order refines that by end, department
+    and id."""
 
     gp: np.ndarray
     period: np.ndarray
     prio: np.ndarray
     by_period: np.ndarray  # pair indexes sorted by (period, priority)
+    tie: np.ndarray
 
 
 def _codes(values: list[str]) -> dict[str, int]:
@@ -62,10 +67,15 @@ def eligible_pairs(problem: Problem, rules: PriorityRules) -> PairTable:
     p_end = np.array([p.end.toordinal() for p in periods], dtype=I64)
     p_cov = np.array([months_covered(p.start, p.end) for p in periods], dtype=I64)
     p_min = np.array([problem.min_months(p.trust) for p in periods], dtype=I64)
+    # The engine's order within a tie: earlier end, then department (so that a period posted
+    # twice has its twin next to it in every list), then id (numbers in numeric order).
     date_rank = np.empty(len(periods), dtype=I64)
-    date_rank[sorted(range(len(periods)), key=lambda i: (p_start[i], p_end[i], periods[i].id))] = (
-        np.arange(len(periods))
+    by_date = sorted(
+        range(len(periods)),
+        key=lambda i: (p_start[i], p_end[i], periods[i].department, natural_key(periods[i].id)),
     )
+    date_rank[by_date] = np.arange(len(periods))
+    start_rank = np.unique(p_start, return_inverse=True)[1].astype(I64).reshape(-1)
     # Four indexes: by (trust, specialty), trust, specialty, and all; each sorted by bucket, start.
     bucket_of = {
         "ts": p_trust * n_s + p_spec,
@@ -138,18 +148,18 @@ def eligible_pairs(problem: Problem, rules: PriorityRules) -> PairTable:
             trust_rank[gi, :] = len(av.trusts)
             for k, t in enumerate(av.trusts):
                 trust_rank[gi, trust[t]] = k
-    pref = (
-        spec_rank[gp_idx, p_spec[per_idx]] * (n_t + 1) + trust_rank[gp_idx, p_trust[per_idx]]
-    ) * (len(periods) + 1) + date_rank[per_idx]
+    wish = spec_rank[gp_idx, p_spec[per_idx]] * (n_t + 1) + trust_rank[gp_idx, p_trust[per_idx]]
+    pref = wish * (len(periods) + 1) + date_rank[per_idx]
     order = np.lexsort((pref, gp_idx))
     gp_idx, per_idx = gp_idx[order], per_idx[order]
+    tie = wish[order] * (len(periods) + 1) + start_rank[per_idx]
     key = _priority_keys(problem, rules, gp_idx, per_idx, p_trust, p_spec, trust, spec)
     by_period = np.lexsort((key, per_idx))
     prio = np.empty(len(gp_idx), dtype=I64)
     sorted_periods = per_idx[by_period]
     first = np.searchsorted(sorted_periods, sorted_periods, side="left")
     prio[by_period] = np.arange(len(by_period), dtype=I64) - first
-    return PairTable(gp_idx, per_idx, prio, by_period)
+    return PairTable(gp_idx, per_idx, prio, by_period, tie)
 
 
 def _priority_keys(

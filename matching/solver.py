@@ -14,8 +14,9 @@ import numpy as np
 from .capacity import Capacity
 from .closures import improve
 from .components import components, members
-from .cpsat import Part, PartSolution, Settings, solve_strict
-from .deferred import Outcome, deferred_acceptance, gp_optimal
+from .cpsat import Part, PartSolution, Settings
+from .deferred import Outcome, deferred_acceptance
+from .exact import Model, build, solve_part
 from .explain import Explainer
 from .flow import PairArrays, grouped_max_flow, min_cost_assign
 from .market import MATCH, Market, build_market
@@ -23,13 +24,26 @@ from .maxcount import assign, most_placements
 from .mip import most_placements_strict
 from .model import STRICT, Problem
 from .narrow import narrow
+from .objective import twin_groups
 from .packing import pack
 from .result import Metrics, Result, natural_key
+from .strict_order import total_order
+from .ties import Possible, possible_pairs
 
 DEFAULT_TIME_LIMIT_S = 60.0
 MIP_BUILD_S_PER_PAIR = 25e-6  # building a part's MIP (model proto and hint), measured here
 LOCAL_SEARCH_SHARE = 0.2  # of a large part's budget, at most, for the better start
-CPSAT_PAIRS = 300  # strict parts up to this size go to CP-SAT (full tie-break), larger to the MIP
+# Strict parts up to this size go to CP-SAT for every key of the objective, larger ones
+# without ties to the MIP for their count (measured: CP-SAT 0.07 s, HiGHS 0.12 s at 743 pairs).
+CPSAT_PAIRS = 1000
+# Markets with more possible pairs than this (matching/ties.py) are solved for the engine's
+# total order (matching/strict_order.py): the exact model under ties takes seconds at 12,000
+# pairs (2k x 800 with 60 % any-trust GPs: 12,800 possible pairs in all), and 20k x 8k has
+# 340,000 (ties between the sites of a trust are everywhere there).
+EXACT_PAIRS = 60_000
+# Parts with ties go to CP-SAT for their count up to this size too: it proved the 12,000-pair
+# part of 2k x 800 (60 % any-trust GPs, 30 % twins) in 1-2 s, HiGHS in 5 s.
+CPSAT_TIE_PAIRS = EXACT_PAIRS
 
 
 def _filled(market: Market, gp_period: list[int]) -> Capacity:
@@ -76,57 +90,65 @@ def _wanted(market: Market, out: Outcome, p: int) -> bool:
     return False
 
 
-def _strict_bound(market: Market, m0: Outcome, band: list[list[int]], gps: list[int]) -> int:
-    """Placements no priority-respecting result can exceed in a part: its GPs placed in M0,
-    and the most periods its departments can take at once among those the band reaches."""
-    reachable = {p for g in gps for p in band[g]}
+def _strict_bound(market: Market, part: Part) -> int:
+    """Placements no priority-respecting result can exceed in a part: its GPs, and the most
+    periods its departments can take at once among those its lists reach."""
+    reachable = {p for g in part.gps for p in part.lists[g]}
     ids = [market.period_ids[p] for p in sorted(reachable)]
-    return min(sum(m0.gp_period[g] >= 0 for g in gps), len(pack(market.capacity, ids, str)))
+    return min(len(part.gps), len(pack(market.capacity, ids, str)))
 
 
 def _strict(
     market: Market, settings: Settings, started: float
 ) -> tuple[list[int], bool, int, int, int]:
-    """Stable core by deferred acceptance; CP-SAT or the MIP only where capacity breaks it
-    and the packing bound does not already prove the count.
+    """Deferred acceptance with the engine's tie-break (M0) where it is the best result;
+    the exact models (matching/exact.py) where ties or capacity make it not.
 
-    M0, the capacity-blind GP-optimal stable matching, bounds every priority-respecting
-    result: no GP does better than in M0 and no period still open does worse (comparative
-    statics), so the solvers need only the pairs in that band (docs/matching.md).
+    M0 is the answer where capacity does not bind and no GP can get a period before its M0
+    period in any result: every GP then has the least place any result gives it, and M0 wins
+    on the objective's third key (matching/objective.py). Elsewhere the parts linked by the
+    possible pairs (matching/ties.py) and by departments are narrowed and solved exactly,
+    unless they hold more than EXACT_PAIRS pairs in all (matching/strict_order.py).
     """
-    arrays = market.arrays
-    assert arrays is not None  # built with the market
-    m0 = gp_optimal(arrays)
-    over = {dept for dept, _ in _filled(market, m0.gp_period).overfull()}
-    if not over:
+    possible = possible_pairs(market)
+    m0 = possible.m0
+    over = _over(market, m0)
+    if not over and not possible.moved.any():
         return m0.gp_period, True, 0, 0, 0
-    core = _strict_core(market, m0, over)
-    band = _band(market, m0)
-    labels, n_gp = components(market, band)
+    lists = possible.lists(market)
+    if int(possible.keep.sum()) > EXACT_PAIRS:
+        return _total_order(market, settings, started, m0, lists)
+    labels, n_gp = components(market, lists)
     wanted = {
         labels[n_gp + p]
         for p, pid in enumerate(market.period_ids)
         if market.problem.period_by_id[pid].department in over
-    }
-    gp_period = list(core.gp_period)
-    optimal, slack, solved = True, 0, 0
+    } | {labels[g] for g in np.nonzero(possible.moved)[0].tolist()}
     groups = members(labels, n_gp, wanted)
+    core = _strict_core(market, m0, over) if over else m0
+    # Outside the wanted parts M0 is the best result. A GP without a possible pair is placed
+    # in no result (M0 can place one only where it overfills a department: a wanted part).
+    gp_period = [p if lists[g] else -1 for g, p in enumerate(m0.gp_period)]
+    optimal, slack, solved = True, 0, 0
     capacity_bound = {p for p, pid in enumerate(market.period_ids) if pid in market.capacity.span}
+    whole = _possible_part(market, possible, lists)
     for label in sorted(groups):
         gps, periods = groups[label]
-        if _placed(core, gps) >= _strict_bound(market, m0, band, gps):
-            continue  # the packing bound proves this part
-        narrowed = narrow(_band_part(market, m0, band, gps, periods), capacity_bound)
+        for g in gps:
+            gp_period[g] = core.gp_period[g]
+        part = replace(
+            whole,
+            gps=[g for g in gps if lists[g]],
+            periods=periods,
+            keep={p for p in periods if p in whole.keep},
+            placed=frozenset(g for g in gps if g in whole.placed),
+        )
+        narrowed = narrow(part, capacity_bound)
         for g, p in narrowed.fixed.items():
             gp_period[g] = p
         for sub in narrowed.parts:
-            bound = _strict_bound(market, m0, sub.lists, sub.gps)
-            have = _placed(core, sub.gps)
-            if have >= bound:
-                continue
-            sol = _solve_part(
-                market, replace(sub, most=bound), core, capacity_bound, settings, started
-            )
+            bound = _strict_bound(market, sub)
+            sol = _solve_part(market, replace(sub, most=bound), core, settings, started)
             solved += 1
             for g in sub.gps:
                 gp_period[g] = sol.assignment.get(g, -1)
@@ -135,86 +157,91 @@ def _strict(
     return gp_period, optimal, slack, solved, len(core.capacity_refusals)
 
 
-def _band(market: Market, m0: Outcome) -> list[list[int]]:
-    """Each GP's periods from its M0 period down, where it is at least as high as the M0
-    holder: the only pairs a priority-respecting result can hold (docs/matching.md).
-    Computed on the market's pair arrays (one pass over a million pairs at 20k x 8k)."""
-    a = market.arrays
-    assert a is not None  # built with the market
-    at_m0 = a.p == np.asarray(m0.gp_period, dtype=np.int64)[a.g]
-    # The M0 holder's rank at each period (everyone is ahead at an empty one), and the place
-    # of each GP's M0 period in its list (past the end for a GP M0 leaves unplaced).
-    held = np.full(a.n_periods, np.iinfo(np.int64).max, dtype=np.int64)
-    held[a.p[at_m0]] = a.prio[at_m0]
-    first = np.full(a.n_gp, np.iinfo(np.int64).max, dtype=np.int64)
-    first[a.g[at_m0]] = a.k[at_m0]
-    keep = (a.k >= first[a.g]) & (a.prio <= held[a.p])
-    bounds = np.searchsorted(a.g[keep], np.arange(a.n_gp + 1)).tolist()
-    flat = a.p[keep].tolist()
-    return [flat[bounds[g] : bounds[g + 1]] for g in range(a.n_gp)]
-
-
-def _band_part(
-    market: Market, m0: Outcome, band: list[list[int]], gps: list[int], periods: list[int]
-) -> Part:
-    """The band over these GPs and periods as a part; the periods M0 fills must end filled or
-    capacity-blocked."""
+def _possible_part(market: Market, possible: Possible, lists: list[list[int]]) -> Part:
+    """The whole open market as one part over its possible pairs (the solver cuts it into
+    its components): the periods that end filled or exempt in every result, the GPs placed
+    in every result, ties and twins."""
+    gps = [g for g, mine in enumerate(lists) if mine]
     return Part(
         gps,
-        periods,
-        band,
+        sorted({p for g in gps for p in lists[g]}),
+        lists,
         market.prefs,
         market.rank,
         market.period_ids,
         market.capacity,
-        {p for p in periods if m0.period_gp[p] >= 0},
+        possible.filled(market),
+        classes=market.classes,
+        placed=frozenset(g for g in gps if possible.placed[g]),
+        twin=twin_groups(market),
     )
 
 
-def _placed(out: Outcome, gps: list[int]) -> int:
-    return sum(out.gp_period[g] >= 0 for g in gps)
+def _over(market: Market, out: Outcome) -> set[str]:
+    """The departments an outcome overfills."""
+    return {dept for dept, _ in _filled(market, out.gp_period).overfull()}
+
+
+def _total_order(
+    market: Market, settings: Settings, started: float, m0: Outcome, lists: list[list[int]]
+) -> tuple[list[int], bool, int, int, int]:
+    """The best result for the engine's total order (matching/strict_order.py), with a bound
+    that holds under ties: the most placements over the possible pairs when each department
+    takes at most its largest packing (a max flow). Optimal only if it meets that bound."""
+    gp_period, _, _, parts, refusals = total_order(
+        market,
+        m0,
+        lambda: _remaining(settings, started, market),
+        lambda m0, over: _strict_core(market, m0, over),
+        lambda out: _over(market, out),
+    )
+    placed = sum(p >= 0 for p in gp_period)
+    bound = max(_max_bound(market, set(market.capacity.dept_ids), lists), placed)
+    return gp_period, bound == placed, bound - placed, parts, refusals
+
+
+def _has_ties(part: Part) -> bool:
+    """Some GP of the part can end at either of two periods it is indifferent between."""
+    for g in part.gps:
+        where = {p: k for k, p in enumerate(part.prefs[g])}
+        ties = [part.tie(g, where[p]) for p in part.lists[g]]
+        if len(set(ties)) < len(ties):
+            return True
+    return False
 
 
 def _solve_part(
     market: Market,
     part: Part,
     core: Outcome,
-    capacity_bound: set[int],
     settings: Settings,
     started: float,
 ) -> PartSolution:
-    """The most placements of one narrowed part: CP-SAT with the full lexicographic objective
-    for small parts, the MIP for the count of large ones (started from the core improved by a
-    local search over which periods stay closed, matching/closures.py), then deferred
-    acceptance with the periods it leaves empty closed. That start stands if the MIP finds
-    nothing better in time."""
+    """The best result of one narrowed part (matching/exact.py): CP-SAT for every stage of
+    small parts and of parts with ties; for large ones without ties the count by the MIP
+    (started from the core, improved by a local search over which periods stay closed,
+    matching/closures.py), the rest by CP-SAT. The core stands if nothing better is found
+    in time."""
     hint = {g: core.gp_period[g] for g in part.gps if core.gp_period[g] >= 0}
-    fallback = PartSolution(hint, False, part.most or len(part.gps))
     budget = _remaining(settings, started, market)
     pairs = sum(len(part.lists[g]) for g in part.gps)
-    if pairs <= CPSAT_PAIRS:
-        return solve_strict(part, hint, budget)
+    if pairs <= CPSAT_PAIRS or (pairs <= CPSAT_TIE_PAIRS and _has_ties(part)):
+        return solve_part(part, hint, budget)
     if pairs * MIP_BUILD_S_PER_PAIR > 0.5 * budget.time_limit_s:
-        return fallback
-    hint = improve(part, hint, time.perf_counter() + LOCAL_SEARCH_SHARE * budget.time_limit_s)
-    fallback = PartSolution(hint, False, fallback.placements_bound)
+        return PartSolution(hint, False, part.most or len(part.gps))
+    model = build(part)
+    deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * budget.time_limit_s
+    better = improve(part, hint, deadline)
+    if better is not hint and model.satisfies(better):
+        hint = better
     budget = _remaining(settings, started, market)
-    sol = most_placements_strict(part, budget, hint)
-    if sol is None:
-        return fallback
-    if len(sol.assignment) <= len(hint):  # the start is as good; proven if the bound says so
-        return PartSolution(hint, sol.placements_bound <= len(hint), sol.placements_bound)
-    # The GP-optimal stable matching with the same periods closed: it fills the same periods
-    # (rural hospitals theorem), so the same count and exemptions, and no GP does worse.
-    shut = {p for p in part.periods if p in capacity_bound} - set(sol.assignment.values())
-    prefs: list[list[int]] = [[] for _ in market.prefs]
-    for g in part.gps:
-        prefs[g] = part.lists[g]
-    out = deferred_acceptance(prefs, market.rank, market.period_ids, None, part.gps, shut)
-    best = {g: out.gp_period[g] for g in part.gps if out.gp_period[g] >= 0}
-    if len(best) != len(sol.assignment):  # pragma: no cover - the theorem says otherwise
-        best = sol.assignment
-    return PartSolution(best, sol.optimal, sol.placements_bound)
+
+    def count(
+        part: Part, budget: Settings, start: dict[int, int], model: Model
+    ) -> PartSolution | None:
+        return most_placements_strict(part, budget, start, model=model)
+
+    return solve_part(part, hint, budget, count, model)
 
 
 def _remaining(settings: Settings, started: float, market: Market) -> Settings:
@@ -291,9 +318,10 @@ def _max_exact(
     return gp_period, slack == 0, slack, 1, 0
 
 
-def _max_bound(market: Market, packed: set[str]) -> int:
-    """Most placements when each packed department may hold, in all, only its largest
-    packing: a relaxation of capacity over time, solved as a max flow."""
+def _max_bound(market: Market, packed: set[str], lists: list[list[int]] | None = None) -> int:
+    """Most placements over `lists` (default: every eligible pair) when each packed
+    department may hold, in all, only its largest packing: a relaxation of capacity over
+    time, solved as a max flow."""
     ids = market.period_ids
     dept = market.problem.period_by_id
     names = sorted(packed)
@@ -306,7 +334,7 @@ def _max_bound(market: Market, packed: set[str]) -> int:
         if d in members and market.rank[p]:
             members[d].append(pid)
     caps = [len(pack(market.capacity, members[d], str)) for d in names]
-    return grouped_max_flow(market.prefs, group, caps)
+    return grouped_max_flow(market.prefs if lists is None else lists, group, caps)
 
 
 @contextmanager

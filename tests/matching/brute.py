@@ -59,10 +59,18 @@ class Brute:
         return (gid, pid) not in self.forbid
 
     def pref(self, gid: str, pid: str) -> tuple:
+        """The spec's GP preference (smaller is better); equal keys are a tie."""
         av, p = self.gps[gid]["availability"], self.periods[pid]
         s = av["specialties"].index(p["specialty"]) if p["specialty"] in av["specialties"] else 99
         t = av["trusts"].index(p["trust"]) if p["trust"] in av["trusts"] else 99
-        return (s, t, p["start"], p["end"], pid)
+        return (s, t, p["start"])
+
+    def order(self, gid: str, pid: str) -> tuple:
+        """The engine's documented order within a tie: earlier end, department, id (numbers
+        numerically)."""
+        p = self.periods[pid]
+        number = (0, int(pid), "") if pid.isdigit() else (1, 0, pid)
+        return (*self.pref(gid, pid), p["end"], p["department"], number)
 
     def prio(self, gid: str, pid: str) -> tuple:
         g, p = self.gps[gid], self.periods[pid]
@@ -124,8 +132,8 @@ class Brute:
                 if match.get(gid) == pid or not self.eligible(gid, pid):
                     continue
                 mine = match.get(gid)
-                if mine is not None and self.pref(gid, mine) < self.pref(gid, pid):
-                    continue
+                if mine is not None and self.pref(gid, mine) <= self.pref(gid, pid):
+                    continue  # a pair blocks only where the GP strictly prefers the period
                 h = holder.get(pid)
                 if h is not None and self.prio(h, pid) < self.prio(gid, pid):
                     continue
@@ -178,3 +186,36 @@ class Brute:
             if len(match) > most_stable and self.respects_priority(match):
                 most_stable = len(match)
         return (most if most >= 0 else None), (most_stable if most_stable >= 0 else None)
+
+    def objective(self, match: dict[str, str]) -> tuple:
+        """docs/matching.md's objective of a strict_priority result, smaller is better, from
+        the definitions alone: placements, then the GPs' classes (how many of their open
+        periods they strictly prefer), their places in the engine's order, the priority
+        ranks, then the holders of the periods in id order (empty last)."""
+        fixed = dict(self.pins + self.placed)
+        taken = set(fixed.values())
+        open_match = {g: p for g, p in match.items() if g not in fixed}
+        classes = places = ranks = 0
+        for g, p in open_match.items():
+            mine = [q for q in self.periods if q not in taken and self.eligible(g, q)]
+            classes += sum(self.pref(g, q) < self.pref(g, p) for q in mine)
+            places += sum(self.order(g, q) < self.order(g, p) for q in mine)
+            ranks += self.rank(g, p)
+        holder = {p: g for g, p in open_match.items()}
+        numeric = sorted(self.periods, key=lambda q: (0, int(q), "") if q.isdigit() else (1, 0, q))
+        empty = len(self.gps) + 1
+        periods = [self.rank(holder[q], q) if q in holder else empty for q in numeric]
+        return (-len(open_match), classes, places, ranks, periods)
+
+    def rank(self, gid: str, pid: str) -> int:
+        """How many eligible GPs are ahead of gid for pid."""
+        return sum(
+            self.prio(h, pid) < self.prio(gid, pid)
+            for h in self.gps
+            if h != gid and self.eligible(h, pid)
+        )
+
+    def best_result(self) -> dict[str, str] | None:
+        """The priority-respecting result the objective prefers (None if there is none)."""
+        results = self.priority_respecting()
+        return min(results, key=self.objective) if results else None

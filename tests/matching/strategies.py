@@ -1,4 +1,6 @@
-"""Hypothesis strategies: tiny, dense problems where capacity, pins and ties all matter."""
+"""Hypothesis strategies: tiny, dense problems where capacity, pins and ties all matter (GPs
+with an empty trust list are indifferent between trusts; twin periods share department and
+dates)."""
 
 from __future__ import annotations
 
@@ -47,8 +49,9 @@ def problems(
 ) -> dict[str, Any]:
     n_p = draw(st.integers(1, max_periods))
     n_g = draw(st.integers(1, max_gps))
+    twins = draw(st.integers(0, min(2, n_p - 1)))
     periods = []
-    for i in range(n_p):
+    for i in range(n_p - twins):
         trust = draw(st.sampled_from(TRUSTS))
         start = draw(st.integers(0, 6))
         length = draw(st.sampled_from((3, 6)))
@@ -62,6 +65,11 @@ def problems(
                 "end": ENDS[length][start],
             }
         )
+    # A period posted twice: the same department and dates under another id (a tie for every
+    # GP; docs/matching.md, "Ties").
+    for _ in range(twins):
+        i = draw(st.integers(0, n_p - twins - 1))
+        periods.append({**periods[i], "id": f"p{len(periods)}"})
     gps = []
     for i in range(n_g):
         specs = draw(st.permutations(SPECS))[: draw(st.integers(1, 2))]

@@ -7,6 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from unittest import mock
 
 import matching.mip
@@ -37,10 +38,10 @@ def _largest_mip_part(seed: int) -> tuple[Part, dict[int, int]]:
     real = matching.solver.most_placements_strict
 
     def spy(
-        part: Part, settings: Settings, start: dict[int, int] | None = None
+        part: Part, settings: Settings, start: dict[int, int] | None = None, **kw: Any
     ) -> PartSolution | None:
         calls.append((part, dict(start or {})))
-        return real(part, settings, start)
+        return real(part, settings, start, **kw)
 
     with all_parts_to_mip(), mock.patch.object(matching.solver, "most_placements_strict", spy):
         solve(problem_from_json(generate(600, 240, seed=seed)), time_limit_s=20)

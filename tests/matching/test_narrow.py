@@ -1,5 +1,6 @@
-"""The narrowing of strict_priority parts (matching/narrow.py) and the MIP that proves the
-count of large parts (matching/mip.py), against brute force and the checker's exact model."""
+"""The possible pairs under ties (matching/ties.py), the narrowing of strict_priority parts
+(matching/narrow.py) and the MIP that proves the count of large parts (matching/mip.py),
+against brute force and the checker's exact model."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import matching.solver
+import matching.strict_order
 from matching import problem_from_json, result_to_json, solve
 from matching.checker import check
 from matching.deferred import deferred_acceptance
 from matching.generator import generate
 from matching.market import build_market
 from matching.narrow import narrow
+from matching.ties import possible_pairs
 from tests.matching.brute import Brute
 from tests.matching.solver_paths import all_parts_to_mip
 from tests.matching.strategies import problems
@@ -28,41 +31,46 @@ def _strict(doc: dict) -> dict:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_gps=6, max_periods=6))
 def test_every_priority_respecting_result_lies_within_the_cut_lists(doc: dict) -> None:
-    """Whatever result brute force finds: a fixed GP holds its M0 period, every other GP a
-    period of its cut list (or none), and a GP unplaced in M0 stays unplaced."""
+    """Whatever result brute force finds (under ties): its pairs are possible pairs
+    (matching/ties.py), a GP placed in every result by their rules is placed, a fixed GP
+    holds its period, every other GP a period of its cut list (or none, unless the cuts say
+    it is placed)."""
     doc = _strict(doc)
     market = build_market(problem_from_json(doc))
     if market.infeasible:
         return
-    m0 = deferred_acceptance(market.prefs, market.rank, market.period_ids)
-    band = matching.solver._band(market, m0)
-    gps = [g for g, mine in enumerate(band) if mine]
-    periods = sorted({p for g in gps for p in band[g]})
-    part = matching.solver._band_part(market, m0, band, gps, periods)
+    possible = possible_pairs(market)
+    lists = possible.lists(market)
+    whole = matching.solver._possible_part(market, possible, lists)
     bound = {p for p, pid in enumerate(market.period_ids) if pid in market.capacity.span}
-    narrowed = narrow(part, bound)
+    narrowed = narrow(whole, bound)
     ids = market.period_ids
     cut = {g: {ids[p] for p in sub.lists[g]} for sub in narrowed.parts for g in sub.gps}
+    placed = {g for sub in narrowed.parts for g in sub.placed}
     assert set(cut).isdisjoint(narrowed.fixed)
-    assert set(cut) | set(narrowed.fixed) == set(gps)
+    assert set(cut) | set(narrowed.fixed) == set(whole.gps)
     results = Brute(doc).priority_respecting()
     assert results, "a priority-respecting result always exists"
     for match in results:
         for g, gid in enumerate(market.gp_ids):
             held = match.get(gid)
+            assert held is None or held in {ids[p] for p in lists[g]}
+            if possible.placed[g] or g in placed:
+                assert held is not None
             if g in narrowed.fixed:
-                assert held == market.period_ids[narrowed.fixed[g]]
+                assert held == ids[narrowed.fixed[g]]
             elif g in cut:
                 assert held is None or held in cut[g]
             else:
-                assert held is None  # unplaced in M0
+                assert held is None  # no possible pair
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_gps=8, max_periods=8))
 def test_band_and_pair_arrays_follow_their_definitions(doc: dict) -> None:
-    """The band, computed on the market's pair arrays, is each GP's list from its M0 period
-    down, where it is at least as high as the M0 holder; the arrays are prefs and rank."""
+    """The band of the engine's total order (matching/strict_order.py), computed on the
+    market's pair arrays, is each GP's list from its M0 period down, where it is at least as
+    high as the M0 holder; the arrays are prefs and rank."""
     market = build_market(problem_from_json(_strict(doc)))
     if market.infeasible:
         return
@@ -79,7 +87,7 @@ def test_band_and_pair_arrays_follow_their_definitions(doc: dict) -> None:
     # The cost step exceeds any matching's total priority rank.
     assert a.span > min(a.n_gp, a.n_periods) * max((r for *_, r in pairs), default=0)
     m0 = deferred_acceptance(market.prefs, market.rank, market.period_ids)
-    band = matching.solver._band(market, m0)
+    band = matching.strict_order._band(market, m0)
     for g, mine in enumerate(market.prefs):
         q = m0.gp_period[g]
         if q < 0:

@@ -1,0 +1,387 @@
+"""The best result of a strict_priority part, by the objective of matching/objective.py.
+
+One model of the part (matching/mip.py's `Rows`: a variable per possible pair, rows for
+capacity, its exemption and stability under the spec's weak preferences) is solved in
+stages, each with the earlier keys fixed at their optimum:
+
+1. the count: CP-SAT (one worker), or HiGHS for large parts (`count`, given by the caller:
+   the MIP and the neighbourhood search of matching/mip.py and race.py);
+2. keys 2-4 weighed into one cost (objective.costs), by CP-SAT from stage 1's solution;
+3. key 5, with keys 1-4 fixed: a CP-SAT search that decides the periods in key 5's order,
+   each first with its best candidate, finds the best result first.
+
+Every stage is exact when it finishes; a time limit leaves the best found (never fewer
+placements than the hint, which is deferred acceptance with the engine's tie-break and
+capacity refusals), and the part is then not proven (`optimal` False).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from .cpsat import Part, PartSolution, Settings
+from .mip import INF, Rows, segments
+from .objective import canonical, costs, keys, period_order
+
+Pair = tuple[int, int]
+SMALL_PAIRS = 1000  # parts this small solve stages 1 and 2 in one weighed solve
+# The count of a large part (stage 1) by HiGHS: (part, budget, start, model) -> its solution,
+# or None if it found nothing (mip.most_placements_strict).
+CountSolver = Callable[[Part, Settings, dict[int, int], "Model"], PartSolution | None]
+
+
+@dataclass
+class Model:
+    """The part's model: `rows`, the variable of each pair `x`, and the full/fill variables
+    that the start values need."""
+
+    part: Part
+    rows: Rows
+    x: dict[Pair, int]
+    fill: dict[int, int]
+    full_when: dict[int, tuple[list[int], int]]
+    exempt: dict[int, tuple[int, list[int]]]  # period -> (variable, full flags it needs)
+
+    def values(self, assignment: dict[int, int]) -> list[float]:
+        """Every variable's value for an assignment (GP -> period) of the part."""
+        held = {p: g for g, p in assignment.items()}
+        values = [0.0] * len(self.rows.lower)
+        for (g, p), k in self.x.items():
+            values[k] = float(assignment.get(g) == p)
+        for p, k in self.fill.items():
+            values[k] = float(p in held)
+        for flag, (members, room) in self.full_when.items():
+            values[flag] = float(sum(p in held for p in members) >= room)
+        for p, (z, flags) in self.exempt.items():
+            values[z] = float(p not in held and any(values[f] for f in flags))
+        return values
+
+    def satisfies(self, assignment: dict[int, int]) -> bool:
+        """Whether the assignment meets every row (a result of the part)."""
+        if any((g, p) not in self.x for g, p in assignment.items()):
+            return False
+        values = self.values(assignment)
+        r = self.rows
+        sums = [0.0] * len(r.row_lower)
+        for row, col, coef in zip(r.rows, r.cols, r.coefs, strict=True):
+            sums[row] += coef * values[col]
+        return all(
+            lo - 1e-9 <= v <= hi + 1e-9
+            for v, lo, hi in zip(sums, r.row_lower, r.row_upper, strict=True)
+        )
+
+
+def build(part: Part) -> Model:
+    """The part's model under the spec's weak preferences.
+
+    Stability of a possible pair (g, p): x[g,p], or g holds another period it likes at least
+    as much (same class or better), or p holds a GP ahead of g, or p is empty while its
+    department is full on one of its days (exempt). Rows for the pairs that are not possible
+    are implied by these (matching/ties.py). GPs in `part.placed` are placed. Twins
+    (objective.twin_groups) are filled first in id order, by priority: that keeps only the
+    result key 5 prefers among those that differ only there.
+    """
+    mip = Rows()
+    cap, ids = part.capacity, part.period_ids
+    x: dict[Pair, int] = {}
+    klass: dict[Pair, int] = {}
+    for g in part.gps:
+        where = {p: k for k, p in enumerate(part.prefs[g])}
+        for p in part.lists[g]:
+            x[(g, p)] = mip.var()
+            klass[(g, p)] = part.tie(g, where[p])
+    cands: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for g, p in x:
+        cands[p].append((part.rank[p][g], g))
+    for lst in cands.values():
+        lst.sort()
+    for g in part.gps:
+        mip.row(1 if g in part.placed else -INF, 1, [x[(g, p)] for p in part.lists[g]])
+    for p in sorted(cands):
+        mip.row(-INF, 1, [x[(g, p)] for _, g in cands[p]])
+    fill: dict[int, int] = {}
+
+    def filled(p: int) -> int:
+        if p not in fill:
+            fill[p] = mip.var(integer=False)
+            takers = [x[(g, p)] for _, g in cands.get(p, [])]
+            mip.row(0, 0, [fill[p], *takers], [-1.0] + [1.0] * len(takers))
+        return fill[p]
+
+    flag_of: dict[tuple[int, int], int] = {}
+    full_when: dict[int, tuple[list[int], int]] = {}
+    periods = sorted(set(cands) | part.keep)
+    for running, room, (d, *segs) in segments(part, periods):
+        members = sorted(running)
+        mip.row(-INF, room, [filled(p) for p in members])
+        if room > 0:
+            flag = mip.var()
+            mip.row(
+                0, INF, [*(filled(p) for p in members), flag],
+                [1.0] * len(members) + [-float(room)],
+            )  # fmt: skip
+            full_when[flag] = (members, room)
+            for s in segs:
+                flag_of[(d, s)] = flag
+    exempt: dict[int, tuple[int, list[int]]] = {}
+    closed: set[int] = set()
+    for p in periods:
+        span = cap.span.get(ids[p])
+        if span is None:
+            continue
+        d, lo, hi = span
+        if not cap.fits(ids[p]):
+            closed.add(p)  # pins and placements leave no room: never filled, always exempt
+            continue
+        flags = sorted({flag_of[(d, s)] for s in range(lo, hi) if (d, s) in flag_of})
+        if flags:
+            z = mip.var()
+            mip.row(-INF, 0, [z, *flags], [1.0] + [-1.0] * len(flags))
+            if p in cands:
+                mip.row(-INF, 1, [z, filled(p)])
+            exempt[p] = (z, flags)
+    for p in sorted(part.keep):
+        if p in closed:
+            continue
+        cols = [exempt[p][0]] if p in exempt else []
+        mip.row(1, INF, cols + [x[(g, p)] for _, g in cands.get(p, [])])
+    for (g, p), var in x.items():
+        if p in closed:
+            continue
+        mine = klass[(g, p)]
+        cols = [var]
+        cols += [x[(g, q)] for q in part.lists[g] if q != p and klass[(g, q)] <= mine]
+        for _, h in cands[p]:
+            if h == g:
+                break
+            cols.append(x[(h, p)])
+        if p in exempt:
+            cols.append(exempt[p][0])
+        mip.row(1, INF, cols)
+    _twin_rows(part, mip, x, cands, filled)
+    return Model(part, mip, x, fill, full_when, exempt)
+
+
+def _twin_rows(
+    part: Part,
+    mip: Rows,
+    x: dict[Pair, int],
+    cands: dict[int, list[tuple[int, int]]],
+    filled: Callable[[int], int],
+) -> None:
+    """Twins in id order: a later one is filled only if the one before is, and then by a GP
+    of lower priority."""
+    if not part.twin:
+        return
+    groups: dict[int, list[int]] = defaultdict(list)
+    for p in period_order(part):
+        if p in cands and part.twin[p] >= 0:
+            groups[part.twin[p]].append(p)
+    for members in groups.values():
+        top = 1 + max(r for p in members for r, _ in cands[p])
+        for a, b in zip(members, members[1:], strict=False):
+            mip.row(-INF, 0, [filled(b), filled(a)], [1.0, -1.0])
+            cols = [x[(g, a)] for _, g in cands[a]] + [x[(g, b)] for _, g in cands[b]]
+            coefs = [float(r) for r, _ in cands[a]] + [-float(r) for r, _ in cands[b]]
+            mip.row(-INF, float(top), [*cols, filled(b)], [*coefs, float(top)])
+
+
+def _cp(model: Model) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
+    """The model's rows as a CP-SAT model (every variable 0/1, every coefficient integral),
+    written as its proto in one pass (as `Rows.fixings` does)."""
+    cp = cp_model.CpModel()
+    r = model.rows
+    proto = cp.proto
+    for lo, hi in zip(r.lower, r.upper, strict=True):
+        proto.variables.add().domain.extend([int(lo), int(hi)])
+    rows = np.asarray(r.rows, dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    cols = np.asarray(r.cols, dtype=np.int64)[order].tolist()
+    coefs = np.rint(np.asarray(r.coefs)[order]).astype(np.int64).tolist()
+    bounds = np.searchsorted(rows[order], np.arange(len(r.row_lower) + 1)).tolist()
+    for k, (lo, hi) in enumerate(zip(r.row_lower, r.row_upper, strict=True)):
+        a, b = bounds[k], bounds[k + 1]
+        reach = sum(abs(c) for c in coefs[a:b])  # no row sum lies outside +-reach
+        linear = proto.constraints.add().linear
+        linear.vars.extend(cols[a:b])
+        linear.coeffs.extend(coefs[a:b])
+        low = -reach if lo == -INF else max(-reach, math.ceil(lo))
+        linear.domain.extend([low, reach if hi == INF else min(reach, math.floor(hi))])
+    variables = [cp.get_int_var_from_proto_index(k) for k in range(len(r.lower))]
+    return cp, variables
+
+
+class _Stages:
+    """CP-SAT on the model, one stage after another, each on a fresh copy of the rows (one
+    worker, seed 0: deterministic)."""
+
+    def __init__(self, model: Model, deadline: float) -> None:
+        self.model = model
+        self.rows, _ = _cp(model)
+        self.deadline = deadline
+        self.proven = True
+
+    def copy(self) -> tuple[cp_model.CpModel, Callable[[dict[Pair, int]], cp_model.LinearExpr]]:
+        """A copy of the rows, and the weighted sum of pair variables in it."""
+        cp = self.rows.clone()
+        x = self.model.x
+
+        def total(weights: dict[Pair, int]) -> cp_model.LinearExpr:
+            return cp_model.LinearExpr.weighted_sum(
+                [cp.get_int_var_from_proto_index(x[pair]) for pair in weights],
+                list(weights.values()),
+            )
+
+        return cp, total
+
+    def run(
+        self, cp: cp_model.CpModel, hint: dict[int, int], share: float, first: bool = False
+    ) -> tuple[dict[int, int] | None, cp_model.CpSolver, cp_model.CpSolverStatus]:
+        """Solve `cp` from `hint` with `share` of the time left: the assignment found (None if
+        none), the solver and its status. With `first`, the first solution of the model's
+        decision strategy is taken, with a presolve that keeps every solution."""
+        if hint:
+            for k, value in enumerate(self.model.values(hint)):
+                cp.add_hint(cp.get_int_var_from_proto_index(k), round(value))
+        left = max(0.05, share * (self.deadline - time.perf_counter()))
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = 1
+        params.random_seed = 0
+        params.max_time_in_seconds = left
+        # The deterministic limit normally stops a search before the wall limit, so that an
+        # unproven result is reproducible too (matching/cpsat.py).
+        params.max_deterministic_time = max(0.05, left / 6)
+        params.linearization_level = 2  # the LP bound is what proves the count
+        if first:
+            params.search_branching = cp_model.FIXED_SEARCH
+            params.keep_all_feasible_solutions_in_presolve = True
+            params.symmetry_level = 0
+        status = solver.solve(cp)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None, solver, status
+        values = solver.response_proto.solution
+        found = {g: p for (g, p), k in self.model.x.items() if values[k] > 0}
+        return found, solver, status
+
+    def count(self, hint: dict[int, int]) -> tuple[dict[int, int], int]:
+        """Stage 1: the most placements, and the proven bound."""
+        cp, total = self.copy()
+        self.cut(cp, total)
+        cp.maximize(total(dict.fromkeys(self.model.x, 1)))
+        found, solver, status = self.run(cp, hint, 0.5)
+        if found is None:
+            self.proven = False
+            return hint, len(self.model.part.gps)
+        if status != cp_model.OPTIMAL:
+            self.proven = False
+            return found, max(len(found), math.floor(solver.best_objective_bound + 1e-6))
+        return found, len(found)
+
+    def cut(
+        self, cp: cp_model.CpModel, total: Callable[[dict[Pair, int]], cp_model.LinearExpr]
+    ) -> None:
+        """The part's proven bound on the count (packing), as a constraint."""
+        if self.model.part.most is not None:
+            cp.add(total(dict.fromkeys(self.model.x, 1)) <= self.model.part.most)
+
+    def both(self, hint: dict[int, int]) -> tuple[dict[int, int], int]:
+        """Stages 1 and 2 in one solve, for small parts: the count weighed above keys 2-4."""
+        weigh = costs(self.model.part).pair
+        top = 1 + sum(sorted(weigh.values())[-len(self.model.part.gps) :])
+        cp, total = self.copy()
+        self.cut(cp, total)
+        cp.minimize(total({pair: w - top for pair, w in weigh.items()}))
+        found, solver, status = self.run(cp, hint, 0.6)
+        if found is None:
+            self.proven = False
+            return hint, len(self.model.part.gps)
+        if status != cp_model.OPTIMAL:
+            self.proven = False
+            # each placement adds at most max - top < 0: that bounds the count
+            bound = math.floor(-solver.best_objective_bound / (top - max(weigh.values())))
+            return found, max(len(found), bound)
+        return found, len(found)
+
+    def preference(self, best: dict[int, int]) -> dict[int, int]:
+        """Stage 2: keys 2-4 with the count fixed at that of `best`."""
+        cp, total = self.copy()
+        cp.add(total(dict.fromkeys(self.model.x, 1)) == len(best))
+        cp.minimize(total(costs(self.model.part).pair))
+        found, _, status = self.run(cp, best, 0.6)
+        if status != cp_model.OPTIMAL:
+            self.proven = False
+        return best if found is None else found
+
+    def settle(self, best: dict[int, int]) -> dict[int, int]:
+        """Stage 3: key 5 among the results with the keys 1-4 of `best` (optimal): a search
+        that decides the periods in key 5's order, each first with its best candidate,
+        finds the best such result first. Keys 2-4 are fixed one by one (small coefficients
+        propagate better than their weighed sum), CP-SAT's presolve keeps every solution and
+        its symmetry detection is off, so that the first solution is the best one."""
+        part, x = self.model.part, self.model.x
+        cp, total = self.copy()
+        for key in keys(part):
+            cp.add(total(key) == sum(key[(g, p)] for g, p in best.items()))
+        cp.add(total(dict.fromkeys(x, 1)) == len(best))
+        cands: dict[int, list[int]] = defaultdict(list)
+        for g, p in x:
+            cands[p].append(g)
+        order = [
+            cp.get_bool_var_from_proto_index(x[(g, p)])
+            for p in period_order(part)
+            for g in sorted(cands.get(p, ()), key=part.rank[p].__getitem__)
+        ]
+        cp.add_decision_strategy(order, cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE)
+        found, _, _ = self.run(cp, {}, 1.0, first=True)
+        if found is None:
+            self.proven = False
+            return best
+        return found
+
+
+def solve_part(
+    part: Part,
+    hint: dict[int, int],
+    settings: Settings,
+    count: CountSolver | None = None,
+    model: Model | None = None,
+) -> PartSolution:
+    """The best result of the part by the objective (matching/objective.py). `hint` is a
+    result of the part (deferred acceptance with the engine's tie-break and capacity
+    refusals); it stands, with the bound, if the solvers find nothing better in time.
+    `count`, if given, computes the count (stage 1) instead of CP-SAT."""
+    deadline = time.perf_counter() + settings.time_limit_s
+    if model is None:
+        model = build(part)
+    start = canonical(part, hint)
+    if not model.satisfies(start):  # pragma: no cover - the hint is a result
+        start = {}
+    stages = _Stages(model, deadline)
+    small = len(model.x) <= SMALL_PAIRS
+    if count is None:
+        best, bound = stages.both(start) if small else stages.count(start)
+        if len(best) < len(start):  # pragma: no cover - CP-SAT starts from the hint
+            best = start
+    else:
+        found = count(part, Settings(0.6 * settings.time_limit_s), start, model)
+        best, bound = start, part.most or len(part.gps)
+        if found is not None:
+            bound = found.placements_bound
+            if len(found.assignment) > len(start):
+                best = canonical(part, found.assignment)
+        stages.proven = bound <= len(best)
+    if part.most is not None:
+        bound = min(bound, part.most)
+    if count is not None or not small:
+        best = stages.preference(best)
+    if stages.proven:
+        best = stages.settle(best)
+    return PartSolution(best, stages.proven and bound <= len(best), max(bound, len(best)))
