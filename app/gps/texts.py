@@ -46,7 +46,7 @@ REASON_TEXTS = {
     "department_full": _l(
         "The department already supervises as many GPs in training as it can at that time."
     ),
-    "placed_elsewhere_preferred": _l("You got a period that you ranked higher."),
+    "placed_elsewhere_preferred": _l("You got a period that you wanted at least as much."),
     "gp_pinned": _l("A coordinator has assigned you to another period."),
     "gp_placed": _l("You already have a placement."),
     "period_pinned": _l("A coordinator has assigned this period to another candidate."),
