@@ -250,6 +250,8 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 20000) ->
     named = {(b["gp"], b["period"]): b["cause"] for b in result.get("blocking_pairs", [])}
     strict = problem.policy.mode == STRICT
     blocking_seen = set()
+    passed = {(x["gp"], x["period"]): x.get("holder") for x in result.get("passed_over", [])}
+    passed_seen = set()
     for gid, plist in eligible.items():
         g = gps[gid]
         mine = assign.get(gid)
@@ -273,6 +275,13 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 20000) ->
                 report.fail(f"({gid}, {pid}): higher_priority_candidate_placed but it is not")
             if code == "department_full" and (h is not None or not days.blocked(p)):
                 report.fail(f"({gid}, {pid}): department_full but the department has room")
+            if code == "placements_tradeoff":
+                # max_placements: g passed over for p; the result names the pair and holder
+                if not (prefers and lower) or strict:
+                    report.fail(f"({gid}, {pid}): placements_tradeoff but {gid} is not passed over")
+                elif (gid, pid) not in passed or passed[(gid, pid)] != h:
+                    report.fail(f"({gid}, {pid}) is passed over but not named with holder {h}")
+                passed_seen.add((gid, pid))
             if not (prefers and lower) or not strict:
                 continue
             # Property 2: a blocking pair; it must be exempt and named.
@@ -293,6 +302,9 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 20000) ->
     for pair in named:
         if pair not in blocking_seen:
             report.fail(f"named blocking pair {pair} is not a blocking pair")
+    for pair in passed:
+        if pair not in passed_seen:
+            report.fail(f"named passed-over pair {pair} has not the reason placements_tradeoff")
     if result["metrics"]["placed"] != len(assign):
         report.fail("metrics.placed differs from the number of assignments")
     check_maximal(world, eligible, assign, fixed_gp, fixed_period, result, report, exact_limit)

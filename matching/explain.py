@@ -23,11 +23,13 @@ from .result import (
     Assignment,
     BlockingPair,
     GPReasons,
+    PassedOver,
     Reason,
     natural_key,
 )
 
 Final = dict[str, tuple[str, str]]  # gp -> (period, source)
+Explained = tuple[list[GPReasons], list[GPReasons], list[BlockingPair], list[PassedOver]]
 
 
 def _reason_of(period: str, reason: str) -> Reason:
@@ -96,9 +98,10 @@ class Explainer:
             out.append(Assignment(gp, period, rank, self.priority_position(gp, period), source))
         return out
 
-    def explain(self, strict: bool) -> tuple[list[GPReasons], list[GPReasons], list[BlockingPair]]:
-        """(reasons of unplaced GPs, reasons of placed GPs, exempt blocking pairs)."""
-        unplaced, placed, blocking = [], [], []
+    def explain(self, strict: bool) -> Explained:
+        """(reasons of unplaced GPs, reasons of placed GPs, exempt blocking pairs (strict
+        mode), passed-over pairs (max_placements: the pairs given up for the count))."""
+        unplaced, placed, blocking, passed = [], [], [], []
         problem = self.market.problem
         elig, periods = self.market.elig, problem.period_by_id
         higher, elsewhere = self._higher, self._elsewhere
@@ -126,6 +129,8 @@ class Explainer:
                     reasons.append(Reason(period, reason))
                     if cause is not None and strict:
                         blocking.append(self._blocking(g.id, period, cause))
+                    elif reason == PLACEMENTS_TRADEOFF:
+                        passed.append(self._passed(g.id, period))
                 reasons.extend(map(elsewhere.__getitem__, eligible[head:own]))
                 reasons.extend(map(elsewhere.__getitem__, eligible[own + 1 :]))
                 start = len(eligible)
@@ -144,6 +149,8 @@ class Explainer:
                 reasons.append(Reason(period, reason))
                 if cause is not None and strict:
                     blocking.append(self._blocking(g.id, period, cause))
+                elif reason == PLACEMENTS_TRADEOFF:
+                    passed.append(self._passed(g.id, period))
             for period in self.market.forbidden_eligible.get(g.id, []):
                 if mine is None or period != mine[0]:
                     reasons.append(Reason(period, FORBIDDEN))
@@ -151,7 +158,11 @@ class Explainer:
                 unplaced.append(GPReasons(g.id, tuple(reasons)))
             elif reasons:
                 placed.append(GPReasons(g.id, tuple(reasons)))
-        return unplaced, placed, blocking
+        return unplaced, placed, blocking, passed
+
+    def _passed(self, gp: str, period: str) -> PassedOver:
+        held = self.holder.get(period)
+        return PassedOver(gp, period, None if held is None else held[0])
 
     def _tie_head(self, gp: GP, eligible: list[str], own: int) -> int:
         """The first place in the GP's list of the periods it likes as much as eligible[own]."""

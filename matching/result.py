@@ -62,6 +62,18 @@ class BlockingPair:
 
 
 @dataclass(frozen=True)
+class PassedOver:
+    """max_placements: a GP passed over for a period so that more GPs could be placed (the
+    pair's reason is `placements_tradeoff`): the GP prefers the period to what it has and
+    has higher priority there than `holder`, the candidate placed instead (None: the period
+    stays empty, with room)."""
+
+    gp: str
+    period: str
+    holder: str | None = None
+
+
+@dataclass(frozen=True)
 class Metrics:
     placed: int
     wall_time_s: float
@@ -84,6 +96,7 @@ class Result:
     placed_gp_reasons: tuple[GPReasons, ...] = ()
     blocking_pairs: tuple[BlockingPair, ...] = ()
     infeasible_reasons: tuple[str, ...] = ()
+    passed_over: tuple[PassedOver, ...] = ()
 
 
 def _reasons_json(items: tuple[GPReasons, ...]) -> list[dict[str, Any]]:
@@ -132,7 +145,15 @@ def result_to_json(result: Result) -> dict[str, Any]:
         "placed_gp_reasons": _reasons_json(result.placed_gp_reasons),
         "blocking_pairs": [_blocking_json(b) for b in result.blocking_pairs],
         "infeasible_reasons": list(result.infeasible_reasons),
+        "passed_over": [_passed_json(x) for x in result.passed_over],
     }
+
+
+def _passed_json(x: PassedOver) -> dict[str, Any]:
+    out = {"gp": x.gp, "period": x.period}
+    if x.holder is not None:
+        out["holder"] = x.holder
+    return out
 
 
 def _reasons(items: list[dict[str, Any]]) -> tuple[GPReasons, ...]:
@@ -177,6 +198,9 @@ def result_from_json(data: dict[str, Any]) -> Result:
             for b in data.get("blocking_pairs", [])
         ),
         infeasible_reasons=tuple(data.get("infeasible_reasons", [])),
+        passed_over=tuple(
+            PassedOver(x["gp"], x["period"], x.get("holder")) for x in data.get("passed_over", [])
+        ),
     )
 
 

@@ -395,7 +395,7 @@ def _solve(problem: Problem, time_limit_s: float) -> Result:
             final[market.gp_ids[g]] = (market.period_ids[p], MATCH)
     explainer = Explainer(market, final)
     assignments = explainer.assignments()
-    unplaced, placed, blocking = explainer.explain(strict)
+    unplaced, placed, blocking, passed = explainer.explain(strict)
     metrics = Metrics(
         placed=len(assignments),
         wall_time_s=round(time.perf_counter() - started, 3),
@@ -415,4 +415,5 @@ def _solve(problem: Problem, time_limit_s: float) -> Result:
         lottery=lottery,
         placed_gp_reasons=tuple(placed),
         blocking_pairs=tuple(blocking),
+        passed_over=tuple(passed),
     )

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import json
 
-from matching import lottery_number, pair_reasons, problem_from_json, result_to_json, solve
+from matching import (
+    PassedOver,
+    lottery_number,
+    pair_reasons,
+    problem_from_json,
+    result_to_json,
+    solve,
+)
 from matching.checker import check
+from matching.generator import generate
 from tests.matching.builders import gp, period, placements, problem, reasons
 
 
@@ -136,6 +144,24 @@ def test_max_placements_places_more_than_strict_when_priorities_conflict() -> No
     assert placements(strict) == {"g1": "p1"}
     assert placements(most) == {"g1": "p2", "g2": "p1"}
     assert reasons(most)[("g1", "p1")] == "placements_tradeoff"
+    # Issue 16, section 4: the pair given up for the count, with the candidate placed instead.
+    assert most.passed_over == (PassedOver("g1", "p1", "g2"),)
+    assert result_to_json(most)["passed_over"] == [{"gp": "g1", "period": "p1", "holder": "g2"}]
+    assert most.blocking_pairs == () and strict.passed_over == ()
+
+
+def test_max_placements_names_every_pair_it_passes_over() -> None:
+    """Every pair with the reason placements_tradeoff is in `passed_over`, and nothing else."""
+    for seed in (1, 2):
+        doc = generate(300, 120, seed=seed, mode="max_placements")
+        result = run(doc)
+        tradeoffs = {
+            pair for pair, reason in reasons(result).items() if reason == "placements_tradeoff"
+        }
+        assert {(x.gp, x.period) for x in result.passed_over} == tradeoffs
+        holder = {a.period: a.gp for a in result.assignments}
+        assert all(x.holder == holder.get(x.period) for x in result.passed_over)
+        assert tradeoffs  # capacity and priority conflict in these instances
 
 
 def test_contradictory_pins_make_the_problem_infeasible() -> None:
