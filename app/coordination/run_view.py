@@ -12,9 +12,9 @@ from flask import current_app
 import matching
 from app.extensions import db
 from app.models import GP, AuditEvent, Match, MatchingRun, Period, Region
+from app.runs.services import candidates_passed_over
 
 PAGE_TIME_LIMIT_S = 10.0
-TRADEOFF_REASON = "placements_tradeoff"
 OTHER_MODE = {"strict_priority": "max_placements", "max_placements": "strict_priority"}
 
 
@@ -31,6 +31,15 @@ class Blocking:
     cause: str
     holder: GP | None
     full_from: str | None
+
+
+@dataclass(frozen=True)
+class PassedOver:
+    """max_placements: a GP passed over for a period so that more GPs could be placed."""
+
+    period: Period | None
+    gp: GP | None
+    holder: GP | None  # the candidate placed instead; None: the period stays empty
 
 
 @dataclass(frozen=True)
@@ -53,20 +62,11 @@ class RegionChanges:
     new: list[Pair] = field(default_factory=list)
     dropped: list[Pair] = field(default_factory=list)
     blocking: list[Blocking] = field(default_factory=list)
+    passed_over: list[PassedOver] = field(default_factory=list)
     advertised: list[Period] = field(default_factory=list)
     expired: list[Match] = field(default_factory=list)
     current: ModeOutcome | None = None
     alternative: ModeOutcome | None = None
-
-
-def passed_over(result: dict[str, Any]) -> int:
-    """GPs a max_placements result passes over: eligible for a period that went to a GP of
-    lower priority, or stayed empty, so that more GPs could be placed."""
-    gps = set()
-    for item in [*result.get("unplaced_gps", []), *result.get("placed_gp_reasons", [])]:
-        if any(r["reason"] == TRADEOFF_REASON for r in item["reasons"]):
-            gps.add(item["gp"])
-    return len(gps)
 
 
 def tradeoff(run: MatchingRun, code: str) -> tuple[ModeOutcome, ModeOutcome] | None:
@@ -79,7 +79,7 @@ def tradeoff(run: MatchingRun, code: str) -> tuple[ModeOutcome, ModeOutcome] | N
         return None
     current_passed = data.get("passed_over")
     if current_passed is None:
-        current_passed = passed_over(result) if result else 0
+        current_passed = candidates_passed_over(matching.result_from_json(result)) if result else 0
     current = ModeOutcome(data["mode"], data["placements"], current_passed)
     alternative = data.get("alternative")
     if alternative:
@@ -95,8 +95,7 @@ def tradeoff(run: MatchingRun, code: str) -> tuple[ModeOutcome, ModeOutcome] | N
         other = matching.solve(matching.problem_from_json(other_problem), time_limit_s=limit)
     except matching.ProblemError:
         return None
-    other_json = matching.result_to_json(other)
-    return current, ModeOutcome(other_mode, other.metrics.placed, passed_over(other_json))
+    return current, ModeOutcome(other_mode, other.metrics.placed, candidates_passed_over(other))
 
 
 def _by_id(model, ids: set[int]) -> dict[int, Any]:
@@ -112,6 +111,12 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _lookup(rows: dict[int, Any], value: Any) -> Any:
+    """The row whose id ``value`` names (an id as text or number), or None."""
+    key = _int(value)
+    return None if key is None else rows.get(key)
+
+
 def run_changes(run: MatchingRun, regions: list[Region]) -> list[RegionChanges]:
     """The changes of ``run`` in each of ``regions`` that it touched."""
     summary = run.summary or {}
@@ -124,9 +129,13 @@ def run_changes(run: MatchingRun, regions: list[Region]) -> list[RegionChanges]:
             *data.get("new", []),
             *data.get("dropped", []),
             *data.get("blocking_pairs", []),
+            *data.get("passed_over_pairs", []),
         ]:
             period_ids.add(_int(item["period"]))
             gp_ids.add(_int(item["gp"]))
+            holder = _int(item.get("holder"))
+            if holder is not None:
+                gp_ids.add(holder)
     for result in results.values():
         for item in result.get("blocking_pairs", []):
             if item.get("holder"):
@@ -164,6 +173,14 @@ def run_changes(run: MatchingRun, regions: list[Region]) -> list[RegionChanges]:
                         full_from=extra.get("full_from"),
                     )
                 )
+            changes.passed_over = [
+                PassedOver(
+                    period=_lookup(periods, item["period"]),
+                    gp=_lookup(gps, item["gp"]),
+                    holder=_lookup(gps, item.get("holder")),
+                )
+                for item in data.get("passed_over_pairs", [])
+            ]
             outcomes = tradeoff(run, region.code)
             if outcomes:
                 changes.current, changes.alternative = outcomes

@@ -128,6 +128,8 @@ def _apply(
         "blocking_pairs": [
             {"gp": b.gp, "period": b.period, "cause": b.cause} for b in result.blocking_pairs
         ],
+        "passed_over": candidates_passed_over(result),
+        "passed_over_pairs": passed_over_pairs(result),
         "wall_time_s": result.metrics.wall_time_s,
     }
 
@@ -149,19 +151,21 @@ def _alternative(rp: RegionProblem, time_limit: float) -> dict[str, Any]:
     return {
         "mode": other,
         "placements": result.metrics.placed,
-        "passed_over": passed_over(result),
+        "passed_over": candidates_passed_over(result),
     }
 
 
-def passed_over(result: matching.Result) -> int:
-    """GPs who lost a period to a lower-priority GP so that more GPs could be placed."""
-    return len(
-        {
-            entry.gp
-            for entry in (*result.unplaced_gps, *result.placed_gp_reasons)
-            if any(r.reason == "placements_tradeoff" for r in entry.reasons)
-        }
-    )
+def passed_over_pairs(result: matching.Result) -> list[dict[str, str | None]]:
+    """The pairs a max_placements result gives up so that more GPs are placed, as the engine
+    names them (``result.passed_over``): the GP, the period, and the candidate placed
+    instead (None: the period stays empty). The one source of what the run page and the
+    API say about who was passed over."""
+    return [{"gp": x.gp, "period": x.period, "holder": x.holder} for x in result.passed_over]
+
+
+def candidates_passed_over(result: matching.Result) -> int:
+    """How many candidates ``result`` passes over: the GPs of its passed-over pairs."""
+    return len({x.gp for x in result.passed_over})
 
 
 def _new_run(request: RunRequest) -> MatchingRun:
@@ -219,7 +223,6 @@ def run_matching(request: RunRequest, run: MatchingRun | None = None) -> Matchin
         problems[code] = rp.problem
         results[code] = matching.result_to_json(result)
         summaries[code] = _apply(rp, problem, result, run)
-        summaries[code]["passed_over"] = passed_over(result)
         if request.dry_run:
             summaries[code]["alternative"] = _alternative(rp, time_limit)
     summary = {

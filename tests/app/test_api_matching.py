@@ -164,3 +164,40 @@ def test_who_may_run_and_read(ctx, client):
     run = other_region.post("/matching/runs", json={"dry_run": True}).get_json()
     national = Api.login(client, factories.make_user("coordinator").email)
     assert national.get(f"/matching/runs/{run['id']}").status_code == 200  # runs are national
+
+
+def test_max_placements_names_whom_it_passes_over(ctx, client, coordinator):
+    """Issue 16, section 4: the summary lists every GP passed over for a period, with the
+    candidate placed instead, and its count says as many; the document describes both."""
+    from app.models import Policy
+    from app.policy import DEFAULTS
+
+    region = factories.region("helse-vest")
+    if region.policy is None:
+        region.policy = Policy(priority=list(DEFAULTS.priority))
+    region.policy.mode = "max_placements"
+    departments = {d.specialty.code: d for d in factories.trust("helse-bergen").departments}
+    periods = {}
+    for code in ("psychiatry", "paediatrics"):
+        periods[code] = factories.make_period()
+        periods[code].department = departments[code]
+    first = factories.make_gp(months_general_practice=80)
+    factories.make_window(first, specialties=["psychiatry", "paediatrics"])
+    second = factories.make_gp(months_general_practice=40)
+    factories.make_window(second, specialties=["psychiatry"])
+    db.session.commit()
+
+    response = coordinator.post("/matching/runs", json={"dry_run": True})
+    assert response.status_code == 201, response.get_json()
+    summary = response.get_json()["summary"]["regions"]["helse-vest"]
+    assert summary["mode"] == "max_placements" and summary["placements"] == 2
+    assert summary["blocking_pairs"] == []
+    assert summary["passed_over_pairs"] == [
+        {"gp": str(first.id), "period": str(periods["psychiatry"].id), "holder": str(second.id)}
+    ]
+    assert summary["passed_over"] == 1
+
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    region_summary = schemas["MatchingRegionSummary"]["properties"]
+    assert region_summary["passed_over_pairs"]["items"]["$ref"].endswith("/MatchingPassedOver")
+    assert set(schemas["MatchingPassedOver"]["required"]) == {"gp", "period", "holder"}

@@ -11,8 +11,9 @@ from app.coordination import routes
 from app.dates import add_months, local_today
 from app.extensions import db
 from app.lifecycle import publish_period
-from app.models import Match, MatchingRun, Period
+from app.models import Match, MatchingRun, Period, Policy
 from app.periods.services import PeriodInput
+from app.policy import DEFAULTS
 from app.runs.services import RunRefused, RunRequest, execute
 
 from . import factories
@@ -94,6 +95,48 @@ def test_the_trade_off_between_the_modes_is_shown(market, browser):
     page = browser.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
     assert "The other mode would place 1 more GP." in page
     assert "pass over 1 candidate with higher priority" in page
+
+
+def max_placements(region_code="helse-vest"):
+    """The region's policy: max_placements."""
+    region = factories.region(region_code)
+    if region.policy is None:
+        region.policy = Policy(priority=list(DEFAULTS.priority))
+    region.policy.mode = "max_placements"
+    db.session.commit()
+
+
+def test_max_placements_names_whom_it_passes_over(market, browser):
+    """Issue 16, section 4: in max_placements the page says whom the mode passes over, with
+    the candidate placed instead, and the count above says as many: one source for both."""
+    max_placements()
+    run = dry_run(browser)
+    region = run.summary["regions"]["helse-vest"]
+    assert region["mode"] == "max_placements" and region["placements"] == 2
+    assert region["blocking_pairs"] == []
+    assert region["passed_over_pairs"] == [
+        {
+            "gp": str(market["first"].id),
+            "period": str(market["psychiatry"].id),
+            "holder": str(market["second"].id),
+        }
+    ]
+    assert region["passed_over"] == 1
+    assert region["alternative"] == {"mode": "strict_priority", "placements": 1, "passed_over": 0}
+    page = browser.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
+    assert "The current mode passes over 1 candidate with higher priority." in page
+    assert "None: no one was passed over." not in page
+    assert "passed over for Andre Kandidat, so that more GPs are placed" in page
+    section = page[page.index("Where priority could not be followed") :]
+    assert "Først Prioritert" in section and department("psychiatry").name in section
+
+
+def test_strict_priority_passes_nobody_over(market, browser):
+    run = dry_run(browser)
+    region = run.summary["regions"]["helse-vest"]
+    assert region["passed_over"] == 0 and region["passed_over_pairs"] == []
+    page = browser.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
+    assert "None: no one was passed over." in page
 
 
 def test_committing_creates_the_proposals(market, browser):

@@ -16,6 +16,7 @@ from app.models.matching import RUN_STATUSES, RUN_TRIGGERS
 from app.models.types import utcnow
 from app.runs.guard import is_stale, stale_error
 from app.runs.services import RunRefused, RunRequest, check_run_date, execute
+from matching.model import MODES
 
 from ..auth import auth_required, caller
 from ..blueprint import Blueprint
@@ -59,6 +60,102 @@ class MatchingSolverSchema(ma.Schema):
     wall_time_s = ma.fields.Float(required=True)
 
 
+class MatchingRunPairSchema(ma.Schema):
+    period = ma.fields.Integer(required=True)
+    gp = ma.fields.Integer(required=True)
+
+
+class MatchingBlockingPairSchema(ma.Schema):
+    gp = ma.fields.String(required=True, metadata={"description": "The GP (its id as text)"})
+    period = ma.fields.String(required=True, metadata={"description": "The period (id as text)"})
+    cause = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["pin", "placed", "department_capacity"]),
+        metadata={"description": "Why priority could not be followed for this pair"},
+    )
+
+
+class MatchingPassedOverSchema(ma.Schema):
+    gp = ma.fields.String(
+        required=True, metadata={"description": "The GP passed over (its id as text)"}
+    )
+    period = ma.fields.String(required=True, metadata={"description": "The period (id as text)"})
+    holder = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The candidate placed instead, of lower priority for the period "
+            "(id as text); null: the period stays empty"
+        },
+    )
+
+
+class MatchingModeOutcomeSchema(ma.Schema):
+    mode = ma.fields.String(required=True, validate=ma.validate.OneOf(MODES))
+    placements = ma.fields.Integer(required=True)
+    passed_over = ma.fields.Integer(
+        required=True, metadata={"description": "Candidates with higher priority passed over"}
+    )
+
+
+class MatchingRegionSummarySchema(ma.Schema):
+    mode = ma.fields.String(required=True, validate=ma.validate.OneOf(MODES))
+    status = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["optimal", "feasible", "infeasible"])
+    )
+    placements = ma.fields.Integer(required=True)
+    periods = ma.fields.Integer(required=True, metadata={"description": "Periods in the problem"})
+    gps = ma.fields.Integer(required=True, metadata={"description": "GPs in the problem"})
+    new = ma.fields.List(ma.fields.Nested(MatchingRunPairSchema), required=True)
+    dropped = ma.fields.List(ma.fields.Nested(MatchingRunPairSchema), required=True)
+    kept = ma.fields.Integer(required=True, metadata={"description": "Proposals kept"})
+    blocking_pairs = ma.fields.List(
+        ma.fields.Nested(MatchingBlockingPairSchema),
+        required=True,
+        metadata={"description": "strict_priority: where priority could not be followed"},
+    )
+    passed_over = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "Candidates with higher priority passed over: the GPs of "
+            "passed_over_pairs"
+        },
+    )
+    passed_over_pairs = ma.fields.List(
+        ma.fields.Nested(MatchingPassedOverSchema),
+        metadata={
+            "description": "max_placements: every GP passed over for a period so that more "
+            "GPs are placed, with the candidate placed instead (absent in runs made before "
+            "they were recorded)"
+        },
+    )
+    wall_time_s = ma.fields.Float(required=True)
+    alternative = ma.fields.Nested(
+        MatchingModeOutcomeSchema,
+        metadata={"description": "Dry runs: what the other mode would do with the same problem"},
+    )
+
+
+class MatchingRunSummarySchema(ma.Schema):
+    run_id = ma.fields.Integer(required=True)
+    as_of = ma.fields.String(required=True, metadata={"description": "The run's day (ISO date)"})
+    region = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "The region code; null: all"}
+    )
+    regions = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Nested(MatchingRegionSummarySchema),
+        required=True,
+        metadata={"description": "Per region code (a regional coordinator sees their own)"},
+    )
+    new_proposals = ma.fields.Integer(required=True)
+    dropped_proposals = ma.fields.Integer(required=True)
+    expired = ma.fields.Integer(required=True)
+    advertised = ma.fields.Integer(required=True)
+    advertised_periods = ma.fields.List(ma.fields.Integer(), required=True)
+    expired_matches = ma.fields.List(ma.fields.Integer(), required=True)
+
+
 class MatchingRunSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(RUN_STATUSES))
@@ -86,12 +183,14 @@ class MatchingRunSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "Who started the run (null: the scheduler or a command)"},
     )
-    summary = ma.fields.Dict(
+    summary = ma.fields.Nested(
+        MatchingRunSummarySchema,
         required=True,
         allow_none=True,
         metadata={
             "description": "Per region: mode, solver status, placements, new and dropped "
-            "proposals, blocking pairs (and for dry runs the other mode's trade-off)"
+            "proposals, blocking pairs, who was passed over (and for dry runs the other "
+            "mode's trade-off)"
         },
     )
 
