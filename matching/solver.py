@@ -3,10 +3,7 @@ binds."""
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
@@ -337,21 +334,6 @@ def _max_bound(market: Market, packed: set[str], lists: list[list[int]] | None =
     return grouped_max_flow(market.prefs if lists is None else lists, group, caps)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector: a solve creates millions of small objects
-    (pairs, reasons) and no cycles, and the collector's passes over the growing heap took
-    more than half of the explanation time at 20k x 8k. Restored on the way out. (The switch
-    is process-wide: other threads of the process collect no cycles meanwhile either.)"""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def solve(
     problem: Problem,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
@@ -361,12 +343,10 @@ def solve(
     `status` is "optimal", "feasible" (the time limit stopped CP-SAT or HiGHS: the best found,
     with the proven bound)
     or "infeasible" (contradictory pins or placements, named in `infeasible_reasons`).
+
+    The garbage collector is left as the caller has it: pausing it is a process's decision
+    (`python -m matching solve` does, matching/cli.py), not a library's.
     """
-    with _collector_paused():
-        return _solve(problem, time_limit_s)
-
-
-def _solve(problem: Problem, time_limit_s: float) -> Result:
     started = time.perf_counter()
     market = build_market(problem)
     lottery = tuple(sorted(market.rules.lottery.items(), key=lambda i: natural_key(i[0])))

@@ -89,3 +89,34 @@ def test_eligibility_is_in_preference_order() -> None:
         ],
     )
     assert eligibility(problem_from_json(doc)) == {"g1": ["ped", "early", "late", "vv"]}
+
+
+def test_solve_leaves_the_garbage_collector_alone() -> None:
+    """Issue 16, section 5: a web request that solves must not switch the collector off for
+    the whole server. `solve` neither disables nor enables it, before, during or after."""
+    import gc
+    from unittest import mock
+
+    import matching.solver
+
+    prob = problem_from_json(generate(300, 120, seed=1))
+    during: list[bool] = []
+    explainer = matching.solver.Explainer
+
+    def watch(*args: object) -> object:
+        during.append(gc.isenabled())
+        return explainer(*args)
+
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            with (
+                mock.patch.object(gc, "disable", side_effect=AssertionError("gc.disable")),
+                mock.patch.object(gc, "enable", side_effect=AssertionError("gc.enable")),
+                mock.patch.object(matching.solver, "Explainer", watch),
+            ):
+                solve(prob, time_limit_s=10)
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+    assert during == [True, False]

@@ -88,3 +88,22 @@ def test_solve_keeps_c_level_output_off_the_result(
     out, err = capfd.readouterr()
     assert json.loads(out)["status"] == "optimal"
     assert "tmpSolver" in err
+
+
+def test_the_command_line_pauses_the_collector_while_it_solves(tmp_path: Path) -> None:
+    """The pause that the library no longer makes (issue 16, section 5) is the CLI's, and
+    it gives the collector back as it found it."""
+    import gc
+
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps(generate(60, 30, seed=2)))
+    real = cli.solve
+    during: list[bool] = []
+
+    def watched(*args: object, **kwargs: object) -> object:
+        during.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    with mock.patch.object(cli, "solve", watched):
+        assert cli.main(["solve", str(problem), "-o", str(tmp_path / "r.json")]) == 0
+    assert during == [False] and gc.isenabled()
