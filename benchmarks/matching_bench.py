@@ -12,6 +12,7 @@ Every solver runs in a fresh subprocess so that its peak memory (ru_maxrss) is i
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -42,6 +43,9 @@ def _engine(problem: str, time_limit: float) -> dict[str, Any]:
     from matching import dumps, load_problem, solve
 
     started = time.perf_counter()
+    # A process of its own, like `python -m matching solve`: pause the collector as it does
+    # (the library leaves it alone, matching/cli.py).
+    gc.disable()
     result = solve(load_problem(problem), time_limit_s=time_limit)
     text = dumps(result)
     (Path(problem).with_suffix(".result.json")).write_text(text)
