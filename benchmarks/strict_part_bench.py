@@ -10,7 +10,7 @@ MIP (matching/mip.py), and solves that part again twice with HiGHS's log capture
 core, as the solver does, and with the best solution of that run as the start. The first run
 shows when HiGHS has proven its bound and when it found each better solution; the second is
 how long the part takes once a solution with the optimal count is known, which is what a
-faster primal method could bring the part down to (docs/matching.md, Benchmark). With
+faster primal method could bring the part down to (benchmarks/matching-journal.md). With
 --random-seeds it also solves the part from the core once per HiGHS random seed: how much of
 the time is the luck of HiGHS's path. --no-presolve solves the part again without CP-SAT's
 presolve in front of HiGHS (matching/mip.py), to compare.
