@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 from .cpsat import Part, PartSolution, Settings
@@ -194,27 +193,9 @@ def _twin_rows(
 
 
 def _cp(model: Model) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
-    """The model's rows as a CP-SAT model (every variable 0/1, every coefficient integral),
-    written as its proto in one pass (as `Rows.fixings` does)."""
-    cp = cp_model.CpModel()
-    r = model.rows
-    proto = cp.proto
-    for lo, hi in zip(r.lower, r.upper, strict=True):
-        proto.variables.add().domain.extend([int(lo), int(hi)])
-    rows = np.asarray(r.rows, dtype=np.int64)
-    order = np.argsort(rows, kind="stable")
-    cols = np.asarray(r.cols, dtype=np.int64)[order].tolist()
-    coefs = np.rint(np.asarray(r.coefs)[order]).astype(np.int64).tolist()
-    bounds = np.searchsorted(rows[order], np.arange(len(r.row_lower) + 1)).tolist()
-    for k, (lo, hi) in enumerate(zip(r.row_lower, r.row_upper, strict=True)):
-        a, b = bounds[k], bounds[k + 1]
-        reach = sum(abs(c) for c in coefs[a:b])  # no row sum lies outside +-reach
-        linear = proto.constraints.add().linear
-        linear.vars.extend(cols[a:b])
-        linear.coeffs.extend(coefs[a:b])
-        low = -reach if lo == -INF else max(-reach, math.ceil(lo))
-        linear.domain.extend([low, reach if hi == INF else min(reach, math.floor(hi))])
-    variables = [cp.get_int_var_from_proto_index(k) for k in range(len(r.lower))]
+    """The model's rows as a CP-SAT model, with its variables."""
+    cp = model.rows.as_cp_model()
+    variables = [cp.get_int_var_from_proto_index(k) for k in range(len(model.rows.lower))]
     return cp, variables
 
 

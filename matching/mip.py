@@ -155,14 +155,9 @@ class Rows:
         left = left_s - (time.perf_counter() - started)
         return count_model(model, left, start, log, random_seed, presolve, node_limit)
 
-    def fixings(self, maximize: list[int], time_limit_s: float) -> dict[int, int]:
-        """Variables that CP-SAT's presolve fixes, as {variable: value}: the same value in
-        every feasible solution.
-
-        Every variable here is 0/1 and every coefficient an integer, so the same rows are a
-        CP-SAT model. Its presolve runs without the reductions that drop feasible solutions
-        (dominance), so the fixings hold for every solution, the start included.
-        """
+    def as_cp_model(self) -> cp_model.CpModel:
+        """These rows as a CP-SAT model (every variable 0/1, every coefficient integral),
+        written as its proto in one pass."""
         model = cp_model.CpModel()
         proto = model.proto
         for lo, hi in zip(self.lower, self.upper, strict=True):
@@ -180,6 +175,18 @@ class Rows:
             linear.coeffs.extend(coefs[a:b])
             low = -reach if lo == -INF else max(-reach, math.ceil(lo))
             linear.domain.extend([low, reach if hi == INF else min(reach, math.floor(hi))])
+        return model
+
+    def fixings(self, maximize: list[int], time_limit_s: float) -> dict[int, int]:
+        """Variables that CP-SAT's presolve fixes, as {variable: value}: the same value in
+        every feasible solution.
+
+        Every variable here is 0/1 and every coefficient an integer, so the same rows are a
+        CP-SAT model. Its presolve runs without the reductions that drop feasible solutions
+        (dominance), so the fixings hold for every solution, the start included.
+        """
+        model = self.as_cp_model()
+        proto = model.proto
         proto.objective.vars.extend(maximize)
         proto.objective.coeffs.extend([-1] * len(maximize))  # CP-SAT minimises
         solver = cp_model.CpSolver()
