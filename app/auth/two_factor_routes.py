@@ -66,8 +66,19 @@ def _address() -> str:
     return request.remote_addr or ""
 
 
-def _throttled(minutes: int):
-    flash(describe("login_throttled", minutes=minutes), "error")
+def _refused(outcome: two_factor.Outcome, form, wrong_status: int) -> int | None:
+    """The status of a refused code or password, with its words next to the field (or a
+    flash when throttled); None when the outcome is a success."""
+    if outcome.throttled:
+        flash(describe("login_throttled", minutes=outcome.wait_minutes), "error")
+        return 429
+    if outcome.ok:
+        return None
+    if outcome.wrong == "password":
+        form.password.errors.append(_("The current password is wrong."))
+    else:
+        getattr(form, outcome.wrong or "code").errors.append(describe("wrong_code"))
+    return wrong_status
 
 
 def _recovery_codes_left(left: int | None) -> None:
@@ -111,12 +122,9 @@ def login_code():
     status = 200
     if form.validate_on_submit():
         outcome = two_factor.complete_login(user, form.code.data, _address())
-        if outcome.throttled:
-            _throttled(outcome.wait_minutes)
-            status = 429
-        elif not outcome.ok:
-            form.code.errors.append(describe("wrong_code"))
-            status = 401
+        refusal = _refused(outcome, form, 401)
+        if refusal is not None:
+            status = refusal
         else:
             _start_session(user, remember)
             flash(_("You are logged in."), "success")
@@ -166,12 +174,9 @@ def two_factor_setup():
         outcome = two_factor.enable(
             user, secret, form.code.data, current_code=current, address=_address()
         )
-        if outcome.throttled:
-            _throttled(outcome.wait_minutes)
-            status = 429
-        elif not outcome.ok:
-            getattr(form, outcome.wrong or "code").errors.append(describe("wrong_code"))
-            status = 422
+        refusal = _refused(outcome, form, 422)
+        if refusal is not None:
+            status = refusal
         else:
             _start_session(user, remember=False)  # the other sessions have ended
             flash(_("Two-factor authentication is on. Other devices are logged out."), "success")
@@ -200,12 +205,9 @@ def two_factor_recovery_codes():
     status = 200
     if form.validate_on_submit():
         outcome = two_factor.renew_recovery_codes(user, form.code.data, _address())
-        if outcome.throttled:
-            _throttled(outcome.wait_minutes)
-            status = 429
-        elif not outcome.ok:
-            form.code.errors.append(describe("wrong_code"))
-            status = 422
+        refusal = _refused(outcome, form, 422)
+        if refusal is not None:
+            status = refusal
         else:
             flash(_("You have new recovery codes. The old ones no longer work."), "success")
             return _show_recovery_codes(outcome.recovery_codes)
@@ -227,15 +229,9 @@ def two_factor_disable():
     status = 200
     if form.validate_on_submit():  # a role that must use it is refused (403) in here
         outcome = two_factor.disable(user, form.password.data, form.code.data, _address())
-        if outcome.throttled:
-            _throttled(outcome.wait_minutes)
-            status = 429
-        elif outcome.wrong == "password":
-            form.password.errors.append(_("The current password is wrong."))
-            status = 422
-        elif not outcome.ok:
-            form.code.errors.append(describe("wrong_code"))
-            status = 422
+        refusal = _refused(outcome, form, 422)
+        if refusal is not None:
+            status = refusal
         else:
             _start_session(user, remember=False)
             flash(_("Two-factor authentication is off. Other devices are logged out."), "success")
