@@ -2,8 +2,9 @@
 """One command to run the portal, one to test it. Needs only Python 3.11+.
 
     python3 dev.py run     install into .venv, set up SQLite with demo data, start the app
-    python3 dev.py test    install into .venv, run the suite on SQLite, then on PostgreSQL
-                           when a server answers on 127.0.0.1:5432 (or TEST_DATABASE_URL)
+    python3 dev.py test    install into .venv (and axe-core with `npm ci`), run the suite on
+                           SQLite, then on PostgreSQL when a server answers on 127.0.0.1:5432
+                           (or TEST_DATABASE_URL)
     python3 dev.py lint    ruff check, ruff format --check, then mypy: matching/ strict and
                            clean, app/ and notifications/ no worse than mypy-baseline.txt
                            (--update-baseline rewrites that file from the current errors)
@@ -18,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,6 +32,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
+# axe-core for the browser tests (tests/browser), pinned in package-lock.json
+NODE_MODULES = ROOT / "node_modules"
+NODE_STAMP = NODE_MODULES / ".installed"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # mypy's errors in these folders are compared with the baseline instead of having to be zero;
 # anywhere else (matching/, checked strictly) every error fails.
@@ -66,6 +71,23 @@ def ensure_venv() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_node_modules() -> None:
+    """Install axe-core for the browser tests with `npm ci`, when package-lock.json changed.
+
+    Without npm this only says so: the browser tests then fail, naming what is missing
+    (they skip only where there is no Chromium)."""
+    wanted = hashlib.sha256((ROOT / "package-lock.json").read_bytes()).hexdigest()
+    if NODE_STAMP.exists() and NODE_STAMP.read_text() == wanted:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm is not installed: cannot install axe-core for the browser tests")
+        return
+    say("installing axe-core for the browser tests (npm ci)")
+    run(npm, "ci", "--no-audit", "--no-fund")
+    NODE_STAMP.write_text(wanted)
+
+
 def flask(*args: str, env: dict) -> None:
     run(PYTHON, "-m", "flask", "--app", "app", *args, env=env)
 
@@ -94,6 +116,7 @@ def cmd_run(argv: list[str]) -> None:
 
 def cmd_test(argv: list[str]) -> None:
     ensure_venv()
+    ensure_node_modules()
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "APP_ENV")}
     say("test suite on SQLite")
     status = run(PYTHON, "-m", "pytest", *argv, env={**base, "TEST_DATABASE_URL": ""}, check=False)
