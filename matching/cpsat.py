@@ -32,6 +32,9 @@ class Part:
     classes: list[list[int]] = field(default_factory=list)
     placed: frozenset[int] = frozenset()
     twin: list[int] = field(default_factory=list)
+    # Periods held in every result by GPs outside the part (narrowing fixed them): filled,
+    # so no GP of the part is owed a move to one (matching/giveback.py).
+    held: frozenset[int] = frozenset()
 
     def tie(self, g: int, k: int) -> int:
         """The class of the k-th period of g's full list: how many periods g strictly

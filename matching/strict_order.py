@@ -22,7 +22,7 @@ from .closures import improve
 from .components import components, members
 from .cpsat import Part, PartSolution, Settings
 from .deferred import Outcome, deferred_acceptance
-from .exact import solve_part
+from .exact import build, solve_part
 from .market import Market
 from .mip import most_placements_strict
 from .narrow import narrow
@@ -142,12 +142,19 @@ def _solve(
         return solve_part(part, hint, left)
     if pairs * MIP_BUILD_S_PER_PAIR > 0.5 * left.time_limit_s:
         return fallback
-    hint = improve(part, hint, time.perf_counter() + LOCAL_SEARCH_SHARE * left.time_limit_s)
-    fallback = PartSolution(hint, False, fallback.placements_bound)
-    sol = most_placements_strict(part, budget(), hint)
+    model = build(part)
+    # A core the repair left owing a GP a move within its department (matching/giveback.py)
+    # is no start: the MIP then starts from nothing.
+    valid = model.satisfies(hint)
+    if valid:
+        better = improve(part, hint, time.perf_counter() + LOCAL_SEARCH_SHARE * left.time_limit_s)
+        if better is not hint and model.satisfies(better):
+            hint = better
+        fallback = PartSolution(hint, False, fallback.placements_bound)
+    sol = most_placements_strict(part, budget(), hint if valid else None, model=model)
     if sol is None:
         return fallback
-    if len(sol.assignment) <= len(hint):  # the start is as good; proven if the bound says so
+    if valid and len(sol.assignment) <= len(hint):  # the start is as good; proven if bound says
         return PartSolution(hint, sol.placements_bound <= len(hint), sol.placements_bound)
     # The GP-optimal stable matching with the same periods closed: it fills the same periods
     # (rural hospitals theorem), so the same count and exemptions, and no GP does worse.
@@ -157,6 +164,8 @@ def _solve(
         prefs[g] = part.lists[g]
     out = deferred_acceptance(prefs, market.rank, market.period_ids, None, part.gps, shut)
     best = {g: out.gp_period[g] for g in part.gps if out.gp_period[g] >= 0}
-    if len(best) != len(sol.assignment):  # pragma: no cover - the theorem says otherwise
+    if len(best) != len(sol.assignment) or not model.satisfies(best):
+        # A GP better off there may be owed a move within its department, which the MIP's
+        # own assignment rules out: keep that one.
         best = sol.assignment
     return PartSolution(best, sol.optimal, sol.placements_bound)

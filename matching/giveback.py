@@ -1,0 +1,39 @@
+"""A GP asking for an earlier period of its own department gives back its own place.
+
+The capacity exemption of strict_priority (docs/matching.md, "A GP moving within its
+department"): an unfilled period p does not have to go to a GP g who strictly prefers it
+when the department would be over capacity on some day of p with p filled, g's own period q
+given back when q is in p's department and p comes first by start, end and id
+(`Capacity.gives_back`). The exact models hold the rule in their rows (matching/exact.py);
+this is the same test on a whole result, for deferred acceptance's core, which knows
+nothing of it and is repaired until it passes (matching/solver.py).
+"""
+
+from __future__ import annotations
+
+from .market import Market
+
+
+def owed_moves(market: Market, gp_period: list[int]) -> list[tuple[int, int, int]]:
+    """(g, p, q) for every GP g holding q that strictly prefers p, an unfilled period of q's
+    department that comes first and fits once q is given back: blocking pairs that the
+    capacity exemption does not cover. Empty for every priority-respecting result."""
+    cap, ids = market.capacity, market.period_ids
+    held = [False] * len(ids)
+    occupancy = cap.copy()
+    for p in gp_period:
+        if p >= 0:
+            held[p] = True
+            occupancy.add(ids[p])
+    out = []
+    for g, q in enumerate(gp_period):
+        if q < 0 or ids[q] not in cap.span:
+            continue
+        prefs, classes = market.prefs[g], market.classes[g]
+        mine = classes[prefs.index(q)]
+        for k, p in enumerate(prefs):
+            if classes[k] >= mine:
+                break
+            if not held[p] and cap.gives_back(ids[q], ids[p]) and occupancy.fits(ids[p], ids[q]):
+                out.append((g, p, q))
+    return out
