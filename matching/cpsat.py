@@ -35,11 +35,19 @@ class Part:
     # Periods held in every result by GPs outside the part (narrowing fixed them): filled,
     # so no GP of the part is owed a move to one (matching/giveback.py).
     held: frozenset[int] = frozenset()
+    # The spec's classes where `classes` is left empty to solve for the engine's total order
+    # (matching/strict_order.py): whether a GP gives its place back depends on the spec's
+    # strict preference (matching/giveback.py), whichever order the part is solved for.
+    weak: list[list[int]] = field(default_factory=list)
 
     def tie(self, g: int, k: int) -> int:
         """The class of the k-th period of g's full list: how many periods g strictly
         prefers to it (its place, without ties)."""
         return self.classes[g][k] if self.classes else k
+
+    def weak_tie(self, g: int, k: int) -> int:
+        """The class of the k-th period of g's full list under the spec's preference."""
+        return self.weak[g][k] if self.weak else self.tie(g, k)
 
 
 @dataclass(frozen=True)

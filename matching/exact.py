@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from .cpsat import Part, PartSolution, Settings
+from .giveback import moves
 from .mip import INF, Rows, segments
 from .objective import canonical, costs, keys, period_order
 
@@ -170,7 +171,7 @@ def build(part: Part) -> Model:
         if p in exempt:
             cols.append(exempt[p][0])
         mip.row(1, INF, cols)
-    given_back = _give_back_rows(part, mip, x, cands, klass, filled, full_when, set(periods))
+    given_back = _give_back_rows(part, mip, x, cands, filled, full_when, set(periods))
     _twin_rows(part, mip, x, cands, filled)
     return Model(part, mip, x, fill, full_when, exempt, given_back)
 
@@ -180,7 +181,6 @@ def _give_back_rows(
     mip: Rows,
     x: dict[Pair, int],
     cands: dict[int, list[tuple[int, int]]],
-    klass: dict[Pair, int],
     filled: Callable[[int], int],
     full_when: dict[int, tuple[list[int], int]],
     periods: set[int],
@@ -232,32 +232,22 @@ def _give_back_rows(
         return w
 
     exempt: dict[tuple[int, int], int | None] = {}  # (p, q) -> exemption(p, q)
-    for g in part.gps:
-        where = {p: k for k, p in enumerate(part.prefs[g])}
-        for q in part.lists[g]:
-            if ids[q] not in cap.span:
-                continue
-            d, qlo, qhi = cap.span[ids[q]]
-            for p in part.prefs[g]:
-                if part.tie(g, where[p]) >= klass[(g, q)]:
-                    break  # p is not strictly preferred
-                if p in part.held or not cap.gives_back(ids[q], ids[p]):
-                    continue
-                _, plo, phi = cap.span[ids[p]]
-                shared = range(max(plo, qlo), min(phi, qhi))
-                if not any(
-                    len(cover.get((d, s), [])) - (p in cover.get((d, s), [])) >= cap.room(d, s)
-                    for s in shared
-                ):
-                    continue
-                if (p, q) not in exempt:
-                    exempt[(p, q)] = exemption(p, q)
-                w = exempt[(p, q)]
-                if w is None:
-                    continue  # full on a day q does not cover whoever holds what: exempt
-                mine = part.rank[p][g]
-                ahead = [x[(h, p)] for r, h in cands.get(p, []) if r < mine]
-                mip.row(0, INF, [*ahead, w, x[(g, q)]], [1.0] * (len(ahead) + 1) + [-1.0])
+    for g, p, q in moves(part):
+        d, qlo, qhi = cap.span[ids[q]]
+        _, plo, phi = cap.span[ids[p]]
+        if not any(
+            len(cover.get((d, s), [])) - (p in cover.get((d, s), [])) >= cap.room(d, s)
+            for s in range(max(plo, qlo), min(phi, qhi))
+        ):
+            continue  # no shared segment the others can fill: giving q back frees nothing
+        if (p, q) not in exempt:
+            exempt[(p, q)] = exemption(p, q)
+        w = exempt[(p, q)]
+        if w is None:
+            continue  # full on a day q does not cover whoever holds what: exempt
+        rank = part.rank[p][g]
+        ahead = [x[(h, p)] for r, h in cands.get(p, []) if r < rank]
+        mip.row(0, INF, [*ahead, w, x[(g, q)]], [1.0] * (len(ahead) + 1) + [-1.0])
     return out
 
 

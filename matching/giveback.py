@@ -11,6 +11,9 @@ nothing of it and is repaired until it passes (matching/solver.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from .cpsat import Part
 from .market import Market
 
 
@@ -37,3 +40,22 @@ def owed_moves(market: Market, gp_period: list[int]) -> list[tuple[int, int, int
             if not held[p] and cap.gives_back(ids[q], ids[p]) and occupancy.fits(ids[p], ids[q]):
                 out.append((g, p, q))
     return out
+
+
+def moves(part: Part) -> Iterator[tuple[int, int, int]]:
+    """(g, p, q) for every GP g of the part and period q of its list after which g would
+    give q back for p: p strictly preferred (the spec's preference, `Part.weak_tie`), first
+    in q's department, and not held outside the part. The exact model's rows
+    (matching/exact.py) and the local search's test (matching/closures.py) start here."""
+    cap, ids = part.capacity, part.period_ids
+    for g in part.gps:
+        where = {p: k for k, p in enumerate(part.prefs[g])}
+        for q in part.lists[g]:
+            if ids[q] not in cap.span:
+                continue
+            mine = part.weak_tie(g, where[q])
+            for p in part.prefs[g]:
+                if part.weak_tie(g, where[p]) >= mine:
+                    break  # p and the periods after it are not strictly preferred
+                if p not in part.held and cap.gives_back(ids[q], ids[p]):
+                    yield g, p, q

@@ -68,6 +68,7 @@ def total_order(
             market.period_ids,
             market.capacity,
             {p for p in periods if m0.period_gp[p] >= 0},
+            weak=market.classes,
         )
         narrowed = narrow(part, capacity_bound)
         for g, p in narrowed.fixed.items():
