@@ -36,9 +36,11 @@ LOCAL_SEARCH_SHARE = 0.2  # of a large part's budget, at most, for the better st
 CPSAT_PAIRS = 1000
 # Markets with more possible pairs than this (matching/ties.py) are solved for the engine's
 # total order (matching/strict_order.py): the exact model under ties takes seconds at 12,000
-# pairs (2k x 800 with 60 % any-trust GPs: 12,800 possible pairs in all), and 20k x 8k has
-# 340,000 (ties between the sites of a trust are everywhere there).
-EXACT_PAIRS = 60_000
+# pairs (2k x 800 with 60 % any-trust GPs: 12,800 possible pairs in all), but CP-SAT did
+# not prove 10k x 4k without capacity (48,123 possible pairs, one part of 46,118) in 20 s,
+# where the fallback gives deferred acceptance's result at once; 20k x 8k has 340,000 (ties
+# between the sites of a trust are everywhere there).
+EXACT_PAIRS = 30_000
 # Parts with ties go to CP-SAT for their count up to this size too: it proved the 12,000-pair
 # part of 2k x 800 (60 % any-trust GPs, 30 % twins) in 1-2 s, HiGHS in 5 s.
 CPSAT_TIE_PAIRS = EXACT_PAIRS
