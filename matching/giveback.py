@@ -46,7 +46,7 @@ def moves(part: Part) -> Iterator[tuple[int, int, int]]:
     """(g, p, q) for every GP g of the part and period q of its list after which g would
     give q back for p: p strictly preferred (the spec's preference, `Part.weak_tie`), first
     in q's department, and not held outside the part. The exact model's rows
-    (matching/exact.py) and the local search's test (matching/closures.py) start here."""
+    (matching/exact.py) and the local search's test (matching/large/closures.py) start here."""
     cap, ids = part.capacity, part.period_ids
     for g in part.gps:
         where = {p: k for k, p in enumerate(part.prefs[g])}

@@ -9,33 +9,29 @@ from dataclasses import replace
 import numpy as np
 
 from .capacity import Capacity
-from .closures import improve
 from .components import components, members
 from .cpsat import Part, PartSolution, Settings
 from .deferred import Outcome, deferred_acceptance
-from .exact import Model, build, solve_part
+from .exact import solve_part
 from .explain import Explainer
 from .flow import PairArrays, grouped_max_flow, min_cost_assign
 from .giveback import owed_moves
+from .large import solve_large_part, total_order
 from .market import MATCH, Market, build_market
 from .maxcount import assign, most_placements
-from .mip import most_placements_strict
 from .model import STRICT, Problem
 from .narrow import narrow
 from .objective import twin_groups
 from .packing import pack
 from .result import Metrics, Result, natural_key
-from .strict_order import total_order
 from .ties import Possible, possible_pairs
 
 DEFAULT_TIME_LIMIT_S = 60.0
-MIP_BUILD_S_PER_PAIR = 25e-6  # building a part's MIP (model proto and hint), measured here
-LOCAL_SEARCH_SHARE = 0.2  # of a large part's budget, at most, for the better start
 # Strict parts up to this size go to CP-SAT for every key of the objective, larger ones
 # without ties to the MIP for their count (measured: CP-SAT 0.07 s, HiGHS 0.12 s at 743 pairs).
 CPSAT_PAIRS = 1000
 # Markets with more possible pairs than this (matching/ties.py) are solved for the engine's
-# total order (matching/strict_order.py): the exact model under ties takes seconds at 12,000
+# total order (matching/large/engine_order.py): the exact model under ties takes seconds at 12,000
 # pairs (2k x 800 with 60 % any-trust GPs: 12,800 possible pairs in all), but CP-SAT did
 # not prove 10k x 4k without capacity (48,123 possible pairs, one part of 46,118) in 20 s,
 # where the fallback gives deferred acceptance's result at once; 20k x 8k has 340,000 (ties
@@ -123,7 +119,7 @@ def _strict(
     period in any result: every GP then has the least place any result gives it, and M0 wins
     on the objective's third key (matching/objective.py). Elsewhere the parts linked by the
     possible pairs (matching/ties.py) and by departments are narrowed and solved exactly,
-    unless they hold more than EXACT_PAIRS pairs in all (matching/strict_order.py).
+    unless they hold more than EXACT_PAIRS pairs in all (matching/large/engine_order.py).
     """
     possible = possible_pairs(market)
     m0 = possible.m0
@@ -200,7 +196,7 @@ def _over(market: Market, out: Outcome) -> set[str]:
 def _total_order(
     market: Market, settings: Settings, started: float, m0: Outcome, lists: list[list[int]]
 ) -> tuple[list[int], bool, int, int, int]:
-    """The best result for the engine's total order (matching/strict_order.py), with a bound
+    """The best result for the engine's total order (matching/large/engine_order.py), with a bound
     that holds under ties: the most placements over the possible pairs when each department
     takes at most its largest packing (a max flow). Optimal only if it meets that bound."""
     gp_period, _, _, parts, refusals = total_order(
@@ -235,28 +231,14 @@ def _solve_part(
     """The best result of one narrowed part (matching/exact.py): CP-SAT for every stage of
     small parts and of parts with ties; for large ones without ties the count by the MIP
     (started from the core, improved by a local search over which periods stay closed,
-    matching/closures.py), the rest by CP-SAT. The core stands if nothing better is found
+    matching/large/closures.py), the rest by CP-SAT. The core stands if nothing better is found
     in time."""
     hint = {g: core.gp_period[g] for g in part.gps if core.gp_period[g] >= 0}
     budget = _remaining(settings, started, market)
     pairs = sum(len(part.lists[g]) for g in part.gps)
     if pairs <= CPSAT_PAIRS or (pairs <= CPSAT_TIE_PAIRS and _has_ties(part)):
         return solve_part(part, hint, budget)
-    if pairs * MIP_BUILD_S_PER_PAIR > 0.5 * budget.time_limit_s:
-        return PartSolution(hint, False, part.most or len(part.gps))
-    model = build(part)
-    deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * budget.time_limit_s
-    better = improve(part, hint, deadline)
-    if better is not hint and model.satisfies(better):
-        hint = better
-    budget = _remaining(settings, started, market)
-
-    def count(
-        part: Part, budget: Settings, start: dict[int, int], model: Model
-    ) -> PartSolution | None:
-        return most_placements_strict(part, budget, start, model=model)
-
-    return solve_part(part, hint, budget, count, model)
+    return solve_large_part(part, hint, budget)
 
 
 def _remaining(settings: Settings, started: float, market: Market) -> Settings:

@@ -18,15 +18,15 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..components import components, members
+from ..cpsat import Part, PartSolution, Settings
+from ..deferred import Outcome, deferred_acceptance
+from ..exact import build, solve_part
+from ..market import Market
+from ..narrow import narrow
+from ..packing import pack
 from .closures import improve
-from .components import components, members
-from .cpsat import Part, PartSolution, Settings
-from .deferred import Outcome, deferred_acceptance
-from .exact import build, solve_part
-from .market import Market
-from .mip import most_placements_strict
-from .narrow import narrow
-from .packing import pack
+from .strict_mip import LOCAL_SEARCH_SHARE, MIP_BUILD_S_PER_PAIR, most_placements_strict
 
 Budget = Callable[[], Settings]  # what is left of the time limit, for the next part
 
@@ -119,8 +119,6 @@ def _placed(out: Outcome, gps: list[int]) -> int:
 
 
 CPSAT_PAIRS = 300  # parts up to this size go to CP-SAT, larger ones to the MIP
-MIP_BUILD_S_PER_PAIR = 25e-6  # building a part's MIP (model proto and hint), measured here
-LOCAL_SEARCH_SHARE = 0.2  # of a large part's budget, at most, for the better start
 
 
 def _solve(
@@ -133,7 +131,7 @@ def _solve(
     """The most placements of one narrowed part: every key of the objective by CP-SAT for
     small parts (matching/exact.py, without ties); for large ones the count by the MIP
     (started from the core improved by a local search over which periods stay closed,
-    matching/closures.py), then deferred acceptance with the periods it leaves empty closed.
+    matching/large/closures.py), then deferred acceptance with the periods it leaves empty closed.
     That start stands if the MIP finds nothing better in time."""
     hint = {g: core.gp_period[g] for g in part.gps if core.gp_period[g] >= 0}
     fallback = PartSolution(hint, False, part.most or len(part.gps))

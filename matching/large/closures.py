@@ -27,10 +27,10 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .capacity import Capacity
-from .cpsat import Part
-from .deferred import Outcome, deferred_acceptance
-from .giveback import moves
+from ..capacity import Capacity
+from ..cpsat import Part
+from ..deferred import Outcome, deferred_acceptance
+from ..giveback import moves
 
 MAX_EVALUATIONS = 400
 
