@@ -315,6 +315,22 @@ def _max_exact(
     return gp_period, slack == 0, slack, 1, 0
 
 
+def _move_up(market: Market, gp_period: list[int]) -> None:
+    """max_placements: move every GP that can go to an earlier period of its own department,
+    unfilled and with room once its own place is given back (matching/giveback.py). The
+    count stays, the GP gains, and no GP is told "department full" of a period it could take.
+    One move per department a round (a move changes its room); each moves a GP up its list,
+    so it ends."""
+    ids = market.period_ids
+    while moves := owed_moves(market, gp_period):
+        done: set[int] = set()
+        for g, p, q in moves:
+            d = market.capacity.span[ids[q]][0]
+            if d not in done:
+                done.add(d)
+                gp_period[g] = p
+
+
 def _max_bound(market: Market, packed: set[str], lists: list[list[int]] | None = None) -> int:
     """Most placements over `lists` (default: every eligible pair) when each packed
     department may hold, in all, only its largest packing: a relaxation of capacity over
@@ -369,6 +385,8 @@ def solve(
     gp_period, optimal, slack, parts, refusals = (_strict if strict else _max)(
         market, settings, started
     )
+    if not strict:
+        _move_up(market, gp_period)
     if strict and optimal and owed_moves(market, gp_period):  # pragma: no cover - see below
         # Only where a time limit stopped a part whose core the repair could not settle
         # (_strict_core): the explanations then name the pair `unexplained`.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from matching import (
     PassedOver,
     lottery_number,
@@ -282,3 +284,23 @@ def test_placed_occupies_capacity_and_its_gp() -> None:
     assert placements(result) == {"old": "p1"}
     assert reasons(result)[("new", "p2")] == "department_full"
     assert reasons(result)[("new", "p1")] == "period_placed"
+
+
+@pytest.mark.parametrize(("seed", "any_trust", "twins"), [(4, None, 0.0), (9, 0.6, 0.3)])
+def test_max_placements_moves_a_gp_up_within_its_department(
+    seed: int, any_trust: float | None, twins: float
+) -> None:
+    """max_placements follows the give-back rule too: no GP is left in a later period of a
+    department whose earlier period it prefers, unfilled and with room once its own place is
+    given back (docs/matching.md, "A GP moving within its department"). The seeds are
+    generated 500-GP instances where the flow leaves one or two such GPs."""
+    from matching.giveback import owed_moves
+    from matching.market import build_market
+
+    doc = generate(500, 200, seed=seed, any_trust=any_trust, twins=twins, mode="max_placements")
+    result = run(doc)
+    market = build_market(problem_from_json(doc))
+    index = {p: k for k, p in enumerate(market.period_ids)}
+    held = {a.gp: index[a.period] for a in result.assignments if a.period in index}
+    gp_period = [held.get(g, -1) for g in market.gp_ids]
+    assert owed_moves(market, gp_period) == []
