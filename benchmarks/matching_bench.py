@@ -57,7 +57,7 @@ def _engine(problem: str, time_limit: float) -> dict[str, Any]:
         "process_s": round(time.perf_counter() - started, 3),
         "peak_mib": round(_peak_mib()),
         # A large strict part runs HiGHS and the neighbourhood search in two child processes
-        # at once (matching/race.py): the largest of them, counted twice, bounds their share.
+        # at once (matching/large/race.py): the largest of them, counted twice, bounds their share.
         "children_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
         "capacity_parts": result.metrics.capacity_parts,
     }
@@ -65,7 +65,7 @@ def _engine(problem: str, time_limit: float) -> dict[str, Any]:
 
 def _engine_total_order(problem: str, time_limit: float) -> dict[str, Any]:
     """The engine with the fallback forced: the best result for its own tie-break taken as
-    the GPs' order (what it returned before ties were solved; matching/strict_order.py)."""
+    the GPs' order (what it returned before ties were solved; matching/large/engine_order.py)."""
     sys.path.insert(0, str(ROOT))
     from unittest import mock
 

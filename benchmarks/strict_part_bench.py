@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from matching.race import progress_row  # noqa: E402 - after the path
+from matching.large.race import progress_row  # noqa: E402 - after the path
 
 
 @dataclass
@@ -69,9 +69,9 @@ def _solve_part(
     search: bool = False,
 ) -> tuple[Any, float, Timeline]:
     """HiGHS alone on the part (with `search`, as the solver runs it: beside the
-    neighbourhood search, matching/race.py)."""
+    neighbourhood search, matching/large/race.py)."""
     from matching.cpsat import Settings
-    from matching.mip import most_placements_strict
+    from matching.large.strict_mip import most_placements_strict
 
     timeline = Timeline()
     started = time.perf_counter()
@@ -128,8 +128,9 @@ def main() -> None:
     args = parser.parse_args()
     presolve = not args.no_presolve
     sys.path.insert(0, str(ROOT))
-    from matching import solver
+    from matching import large, solver
     from matching.generator import generate
+    from matching.large import engine_order
     from matching.parse import problem_from_json
 
     print(f"# {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -139,17 +140,20 @@ def main() -> None:
     )
     problem = problem_from_json(generate(args.gps, args.periods, seed=args.seed))
     parts: list[tuple[int, Any, dict[int, int]]] = []
-    mip = solver.most_placements_strict
+    mip = large.most_placements_strict
 
-    def keep(part: Any, settings: Any, start: dict[int, int] | None = None) -> Any:
+    def keep(part: Any, settings: Any, start: dict[int, int] | None = None, **kw: Any) -> Any:
         parts.append((sum(len(part.lists[g]) for g in part.gps), part, dict(start or {})))
-        return mip(part, settings, start)
+        return mip(part, settings, start, **kw)
 
-    solver.most_placements_strict = keep  # the solver calls it by this name
+    callers = (large, engine_order)  # they call it by this name
+    for module in callers:
+        module.most_placements_strict = keep  # type: ignore[attr-defined]
     try:
         result = solver.solve(problem, time_limit_s=args.time_limit)
     finally:
-        solver.most_placements_strict = mip
+        for module in callers:
+            module.most_placements_strict = mip  # type: ignore[attr-defined]
     m = result.metrics
     print(
         f"{args.gps} x {args.periods}, seed {args.seed}: {result.status}, {m.placed} placed"

@@ -22,6 +22,9 @@ class Capacity:
         self.bounds: list[list[int]] = []  # segment i covers days bounds[i] .. bounds[i+1]-1
         self.dept_ids: list[str] = []
         self.span: dict[str, tuple[int, int, int]] = {}  # period -> (dept, first seg, end seg)
+        # period -> its place among its department's periods by start, end and id: a GP gives
+        # back its own period when it asks for one that comes first (docs/matching.md)
+        self.order: dict[str, int] = {}
         members: dict[str, list[Period]] = defaultdict(list)
         for p in problem.periods:
             members[p.department].append(p)
@@ -47,6 +50,9 @@ class Capacity:
             self.dept_ids.append(dept.id)
             for pid, lo, hi in spans:
                 self.span[pid] = (index, lo, hi)
+            ranked = sorted(periods, key=lambda p: (p.start, p.end, p.id))
+            for k, p in enumerate(ranked):
+                self.order[p.id] = k
 
     def copy(self) -> Capacity:
         """An independent copy of the occupancy (the layout is shared)."""
@@ -55,14 +61,39 @@ class Capacity:
         other.counts = [list(c) for c in self.counts]
         return other
 
-    def fits(self, period_id: str) -> bool:
-        """True if the period can be filled in addition to the current occupancy."""
+    def fits(self, period_id: str, without: str | None = None) -> bool:
+        """True if the period can be filled in addition to the current occupancy (with the
+        period `without` given back, if given: a GP's own period, see `gives_back`)."""
         span = self.span.get(period_id)
         if span is None:
             return True
         d, lo, hi = span
         counts, cap = self.counts[d], self.cap[d]
-        return all(counts[s] < cap for s in range(lo, hi))
+        if without is None:
+            return all(counts[s] < cap for s in range(lo, hi))
+        freed = self.segments(without, d)
+        return all(counts[s] - (s in freed) < cap for s in range(lo, hi))
+
+    def gives_back(self, own: str, period_id: str) -> bool:
+        """Whether a GP holding `own` who asks for `period_id` frees its own place there: both
+        are in one department and `period_id` comes first by start, end and id (the rule of
+        docs/matching.md; in a department of one specialty that is every period the GP
+        prefers)."""
+        a, b = self.span.get(own), self.span.get(period_id)
+        return (
+            a is not None
+            and b is not None
+            and a[0] == b[0]
+            and (self.order[period_id] < self.order[own])
+        )
+
+    def segments(self, period_id: str, dept: int | None = None) -> range:
+        """The segments the period runs on (empty if it has no capacity limit, or is not in
+        department `dept` when that is given)."""
+        span = self.span.get(period_id)
+        if span is None or (dept is not None and span[0] != dept):
+            return range(0)
+        return range(span[1], span[2])
 
     def add(self, period_id: str, amount: int = 1) -> None:
         span = self.span.get(period_id)
@@ -106,13 +137,15 @@ class Capacity:
             if len(ps) > self.room(d, s)
         ]
 
-    def first_full_day(self, period_id: str) -> int | None:
-        """The first day of the period on which the department is already full, if any."""
+    def first_full_day(self, period_id: str, without: str | None = None) -> int | None:
+        """The first day of the period on which the department is already full, if any (with
+        the period `without` given back, if given)."""
         span = self.span.get(period_id)
         if span is None:
             return None
         d, lo, hi = span
+        freed = self.segments(without, d) if without is not None else range(0)
         for s in range(lo, hi):
-            if self.counts[d][s] >= self.cap[d]:
+            if self.counts[d][s] - (s in freed) >= self.cap[d]:
                 return self.bounds[d][s]
         return None

@@ -157,19 +157,27 @@ class Days:
                 self.members[p.department].append(p)
         self.filled = filled
 
-    def load(self, dept: str, day: int, extra: str | None = None) -> int:
+    def load(
+        self, dept: str, day: int, extra: str | None = None, without: str | None = None
+    ) -> int:
         return sum(
             1
             for q in self.members[dept]
             if (q.id in self.filled or q.id == extra)
+            and q.id != without
             and q.start.toordinal() <= day <= q.end.toordinal()
         )
 
     def days(self, p: Any) -> list[int]:
-        return sorted(
-            {q.start.toordinal() for q in self.members[p.department] if p.start <= q.start <= p.end}
-            | {p.start.toordinal()}
-        )
+        """Every day of p on which the load can change (a period of the department starts, or
+        the day after one ends), and p's first day: the load is constant in between."""
+        first, last = p.start.toordinal(), p.end.toordinal()
+        marks = {first}
+        for q in self.members[p.department]:
+            for day in (q.start.toordinal(), q.end.toordinal() + 1):
+                if first <= day <= last:
+                    marks.add(day)
+        return sorted(marks)
 
     def violations(self) -> list[str]:
         out = []
@@ -180,11 +188,23 @@ class Days:
                     break
         return out
 
-    def blocked(self, p: Any) -> bool:
-        """Adding p to the filled periods would exceed its department's capacity on some day."""
+    def blocked(self, p: Any, own: Any = None) -> bool:
+        """Adding p to the filled periods would exceed its department's capacity on some day.
+        `own` is the GP's own period: it is given back when it is in p's department and
+        starts after p (by start, end, id), the rule of docs/matching.md."""
         if p.department not in self.cap:
             return False
-        return any(self.load(p.department, d, p.id) > self.cap[p.department] for d in self.days(p))
+        without = own.id if own is not None and gives_back(own, p) else None
+        cap = self.cap[p.department]
+        return any(self.load(p.department, d, p.id, without) > cap for d in self.days(p))
+
+
+def gives_back(own: Any, p: Any) -> bool:
+    """A GP holding `own` and asking for p frees its place when both are in one department
+    and p comes first by start, end and id (docs/matching.md, capacity exemption)."""
+    return bool(
+        own.department == p.department and (own.start, own.end, own.id) > (p.start, p.end, p.id)
+    )
 
 
 def check(problem: Problem, result: dict[str, Any], exact_limit: int = 20000) -> Report:
@@ -273,7 +293,8 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 20000) ->
                 report.fail(f"({gid}, {pid}): placed_elsewhere_preferred but {gid} prefers {pid}")
             if code == "higher_priority_candidate_placed" and lower:
                 report.fail(f"({gid}, {pid}): higher_priority_candidate_placed but it is not")
-            if code == "department_full" and (h is not None or not days.blocked(p)):
+            own = pers[mine] if mine is not None else None
+            if code == "department_full" and (h is not None or not days.blocked(p, own)):
                 report.fail(f"({gid}, {pid}): department_full but the department has room")
             if code == "placements_tradeoff":
                 # max_placements: g passed over for p; the result names the pair and holder
@@ -290,7 +311,7 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 20000) ->
                 cause = source.get(gid, "pin")
             elif h is not None and pid in fixed_period:
                 cause = source.get(h, "pin")
-            elif h is None and days.blocked(p):
+            elif h is None and days.blocked(p, own):
                 cause = "department_capacity"
             if cause is None:
                 report.fail(

@@ -98,16 +98,42 @@ def _exact(
         if q.department in cap:
             members[q.department].append(q)
     full: dict[tuple[str, int], Any] = {}
+    events: dict[str, list[int]] = {}  # days on which a department's load can change
     for dept, qs in members.items():
-        for day in sorted({q.start.toordinal() for q in qs}):
+        starts = {q.start.toordinal() for q in qs}
+        events[dept] = sorted(starts | {q.end.toordinal() + 1 for q in qs})
+        for day in events[dept] if strict else sorted(starts):
             cover = [q for q in qs if q.start.toordinal() <= day <= q.end.toordinal()]
             base = sum(1 for q in cover if q.id in fixed_periods)
             load = sum(y[q.id] for q in cover if q.id in y)
-            model.add(load + base <= cap[dept])
+            if day in starts:  # the load is highest on some day a period starts
+                model.add(load + base <= cap[dept])
+            # Full-flags serve the exemptions (strict mode); max mode keeps the model it
+            # always had (without them CP-SAT's path changes and proves 2k x 800 later).
             flag = model.new_bool_var("")
             model.add(load + base >= cap[dept]).only_enforce_if(flag)
             full[(dept, day)] = flag
+    empty_full: dict[tuple[str, str | None], Any] = {}
+
+    def exempt(pp: Any, own: Any = None) -> Any:
+        """p empty and its department full on a day of p (outside `own`, given back)."""
+        key = (pp.id, None if own is None else own.id)
+        if key not in empty_full:
+            days = [
+                d
+                for d in events[pp.department]
+                if pp.start.toordinal() <= d <= pp.end.toordinal()
+                and (own is None or not own.start.toordinal() <= d <= own.end.toordinal())
+            ]
+            z = model.new_bool_var("")
+            model.add(y[pp.id] == 0).only_enforce_if(z)
+            model.add_bool_or([full[(pp.department, d)] for d in days]).only_enforce_if(z)
+            empty_full[key] = z
+        return empty_full[key]
+
     if strict:
+        from .checker import gives_back
+
         for (g, p), var in x.items():
             gp, pp = gps[g], pers[p]
             mine = world.pref(gp, pp)
@@ -115,25 +141,15 @@ def _exact(
                 x[(g, q)] for q in pairs[g] if q != p and world.pref(gp, pers[q]) <= mine
             ]
             higher = [x[(h, p)] for h in by_p[p] if world.prio(gps[h], pp) < world.prio(gp, pp)]
-            exempt = []
-            if pp.department in cap:
-                z = model.new_bool_var("")
-                model.add(y[p] == 0).only_enforce_if(z)
-                days = [
-                    d
-                    for d in sorted({q.start.toordinal() for q in members[pp.department]})
-                    if pp.start.toordinal() <= d <= pp.end.toordinal()
-                ]
-                days.append(
-                    max(
-                        d
-                        for d in sorted({q.start.toordinal() for q in members[pp.department]})
-                        if d <= pp.start.toordinal()
-                    )
-                )
-                model.add_bool_or([full[(pp.department, d)] for d in days]).only_enforce_if(z)
-                exempt.append(z)
-            model.add(var + sum(better) + sum(higher) + sum(exempt) >= 1)
+            if pp.department not in cap:
+                model.add(var + sum(better) + sum(higher) >= 1)
+                continue
+            model.add(var + sum(better) + sum(higher) + exempt(pp) >= 1)
+            # Holding a later period of p's department, g gives it back (docs/matching.md).
+            for qid in pairs[g]:
+                own = pers[qid]
+                if world.pref(gp, own) > mine and gives_back(own, pp):
+                    model.add(sum(higher) + exempt(pp, own) >= x[(g, qid)])
     model.maximize(sum(y.values()))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = 60.0

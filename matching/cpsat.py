@@ -13,7 +13,7 @@ class Part:
     """One component of the open market, in market indexes.
 
     `lists[g]` are the periods g may get here (best first): the possible pairs in strict mode
-    (matching/ties.py), or the band of the engine's total order (matching/strict_order.py).
+    (matching/ties.py), or the band of the engine's total order (matching/large/engine_order.py).
     `keep` are periods that must end filled or be capacity-blocked (docs/matching.md).
     """
 
@@ -32,11 +32,22 @@ class Part:
     classes: list[list[int]] = field(default_factory=list)
     placed: frozenset[int] = frozenset()
     twin: list[int] = field(default_factory=list)
+    # Periods held in every result by GPs outside the part (narrowing fixed them): filled,
+    # so no GP of the part is owed a move to one (matching/giveback.py).
+    held: frozenset[int] = frozenset()
+    # The spec's classes where `classes` is left empty to solve for the engine's total order
+    # (matching/large/engine_order.py): whether a GP gives its place back depends on the spec's
+    # strict preference (matching/giveback.py), whichever order the part is solved for.
+    weak: list[list[int]] = field(default_factory=list)
 
     def tie(self, g: int, k: int) -> int:
         """The class of the k-th period of g's full list: how many periods g strictly
         prefers to it (its place, without ties)."""
         return self.classes[g][k] if self.classes else k
+
+    def weak_tie(self, g: int, k: int) -> int:
+        """The class of the k-th period of g's full list under the spec's preference."""
+        return self.weak[g][k] if self.weak else self.tie(g, k)
 
 
 @dataclass(frozen=True)

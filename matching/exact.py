@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from .cpsat import Part, PartSolution, Settings
+from .giveback import moves
 from .mip import INF, Rows, segments
 from .objective import canonical, costs, keys, period_order
 
@@ -47,6 +48,8 @@ class Model:
     fill: dict[int, int]
     full_when: dict[int, tuple[list[int], int]]
     exempt: dict[int, tuple[int, list[int]]]  # period -> (variable, full flags it needs)
+    # give-back exemptions (matching/giveback.py): (variable, period, full flags it needs)
+    given_back: list[tuple[int, int, list[int]]]
 
     def values(self, assignment: dict[int, int]) -> list[float]:
         """Every variable's value for an assignment (GP -> period) of the part."""
@@ -60,6 +63,8 @@ class Model:
             values[flag] = float(sum(p in held for p in members) >= room)
         for p, (z, flags) in self.exempt.items():
             values[z] = float(p not in held and any(values[f] for f in flags))
+        for w, p, flags in self.given_back:
+            values[w] = float(p not in held and any(values[f] for f in flags))
         return values
 
     def satisfies(self, assignment: dict[int, int]) -> bool:
@@ -83,7 +88,9 @@ def build(part: Part) -> Model:
     Stability of a possible pair (g, p): x[g,p], or g holds another period it likes at least
     as much (same class or better), or p holds a GP ahead of g, or p is empty while its
     department is full on one of its days (exempt). Rows for the pairs that are not possible
-    are implied by these (matching/ties.py). GPs in `part.placed` are placed. Twins
+    are implied by these (matching/ties.py). A GP holding a later period of a department it
+    prefers an earlier one of gives its own place back (`_give_back_rows`). GPs in
+    `part.placed` are placed. Twins
     (objective.twin_groups) are filled first in id order, by priority: that keeps only the
     result key 5 prefers among those that differ only there.
     """
@@ -164,8 +171,84 @@ def build(part: Part) -> Model:
         if p in exempt:
             cols.append(exempt[p][0])
         mip.row(1, INF, cols)
+    given_back = _give_back_rows(part, mip, x, cands, filled, full_when, set(periods))
     _twin_rows(part, mip, x, cands, filled)
-    return Model(part, mip, x, fill, full_when, exempt)
+    return Model(part, mip, x, fill, full_when, exempt, given_back)
+
+
+def _give_back_rows(
+    part: Part,
+    mip: Rows,
+    x: dict[Pair, int],
+    cands: dict[int, list[tuple[int, int]]],
+    filled: Callable[[int], int],
+    full_when: dict[int, tuple[list[int], int]],
+    periods: set[int],
+) -> list[tuple[int, int, list[int]]]:
+    """A GP g holding q that strictly prefers p, an earlier period of q's department
+    (`Capacity.gives_back`), frees q's place when it asks for p: p must then be held by a GP
+    ahead of g, or be empty with the department full on a segment of p that q does not
+    cover (docs/matching.md, "A GP moving within its department"). One row per such triple,
+    where it can matter: p and q share a segment that the other periods of the model can
+    fill (else giving q back never frees room p lacks) and p is not held outside the part.
+    p need not be a possible pair of g: the row is the pair's stability with q given back.
+    Returns the exemption variables, for `Model.values`."""
+    cap, ids = part.capacity, part.period_ids
+    cover = cap.cover((p, ids[p]) for p in sorted(periods))
+    flags: dict[tuple[int, int], int | None] = {}  # (dept, segment) -> its full-flag
+
+    def flag(d: int, s: int) -> int | None:
+        """A variable that is 1 only if segment s is full (None: it can never be)."""
+        if (d, s) not in flags:
+            running = cover.get((d, s), [])
+            room = cap.room(d, s)
+            f = None
+            if len(running) >= room:
+                f = mip.var()
+                mip.row(
+                    0, INF, [*(filled(r) for r in running), f],
+                    [1.0] * len(running) + [-float(room)],
+                )  # fmt: skip
+                full_when[f] = (running, room)
+            flags[(d, s)] = f
+        return flags[(d, s)]
+
+    out: list[tuple[int, int, list[int]]] = []
+
+    def exemption(p: int, q: int) -> int | None:
+        """A variable that is 1 only if p is empty and full on a segment q does not cover
+        (None: p is full there by pins and placements alone)."""
+        d, plo, phi = cap.span[ids[p]]
+        _, qlo, qhi = cap.span[ids[q]]
+        outside = [s for s in range(plo, phi) if not qlo <= s < qhi]
+        if any(cap.room(d, s) <= 0 for s in outside):
+            return None
+        fs = sorted({f for s in outside if (f := flag(d, s)) is not None})
+        w = mip.var()
+        mip.row(-INF, 0, [w, *fs], [1.0] + [-1.0] * len(fs))
+        if p in periods:
+            mip.row(-INF, 1, [w, filled(p)])
+        out.append((w, p, fs))
+        return w
+
+    exempt: dict[tuple[int, int], int | None] = {}  # (p, q) -> exemption(p, q)
+    for g, p, q in moves(part):
+        d, qlo, qhi = cap.span[ids[q]]
+        _, plo, phi = cap.span[ids[p]]
+        if not any(
+            len(cover.get((d, s), [])) - (p in cover.get((d, s), [])) >= cap.room(d, s)
+            for s in range(max(plo, qlo), min(phi, qhi))
+        ):
+            continue  # no shared segment the others can fill: giving q back frees nothing
+        if (p, q) not in exempt:
+            exempt[(p, q)] = exemption(p, q)
+        w = exempt[(p, q)]
+        if w is None:
+            continue  # full on a day q does not cover whoever holds what: exempt
+        rank = part.rank[p][g]
+        ahead = [x[(h, p)] for r, h in cands.get(p, []) if r < rank]
+        mip.row(0, INF, [*ahead, w, x[(g, q)]], [1.0] * (len(ahead) + 1) + [-1.0])
+    return out
 
 
 def _twin_rows(
@@ -335,15 +418,17 @@ def solve_part(
     count: CountSolver | None = None,
     model: Model | None = None,
 ) -> PartSolution:
-    """The best result of the part by the objective (matching/objective.py). `hint` is a
-    result of the part (deferred acceptance with the engine's tie-break and capacity
-    refusals); it stands, with the bound, if the solvers find nothing better in time.
-    `count`, if given, computes the count (stage 1) instead of CP-SAT."""
+    """The best result of the part by the objective (matching/objective.py). `hint` is
+    normally a result of the part (deferred acceptance with the engine's tie-break, capacity
+    refusals and the repair for GPs owed a move, matching/solver.py); it stands, with the
+    bound, if the solvers find nothing better in time. Where the repair fell short it is no
+    result, and the solvers start from nothing. `count`, if given, computes the count
+    (stage 1) instead of CP-SAT."""
     deadline = time.perf_counter() + settings.time_limit_s
     if model is None:
         model = build(part)
     start = canonical(part, hint)
-    if not model.satisfies(start):  # pragma: no cover - the hint is a result
+    if not model.satisfies(start):  # the core's repair fell short (matching/solver.py)
         start = {}
     stages = _Stages(model, deadline)
     small = len(model.x) <= SMALL_PAIRS

@@ -186,19 +186,32 @@ class Explainer:
             return (GP_PINNED, CAUSE_PIN) if mine[1] == PIN else (GP_PLACED, CAUSE_PLACED)
         if held is not None and held[1] != "match":
             return (PERIOD_PINNED, CAUSE_PIN) if held[1] == PIN else (PERIOD_PLACED, CAUSE_PLACED)
-        if held is None and not self._fits(period):
+        if held is None and not self._fits(period, self._given_back(gp, period)):
             return DEPARTMENT_FULL, CAUSE_CAPACITY
         if self.market.problem.policy.mode == STRICT:
             return UNEXPLAINED, None
         return PLACEMENTS_TRADEOFF, None
 
-    def _fits(self, period: str) -> bool:
+    def _given_back(self, gp: str, period: str) -> str | None:
+        """The GP's own period if asking for `period` frees its place (docs/matching.md: a
+        later period of the same department)."""
+        mine = self.final.get(gp)
+        if mine is not None and self.occupancy.gives_back(mine[0], period):
+            return mine[0]
+        return None
+
+    def _fits(self, period: str, without: str | None = None) -> bool:
+        if without is not None:
+            return self.occupancy.fits(period, without)
         fits = self._fits_cache.get(period)
         if fits is None:
             fits = self._fits_cache[period] = self.occupancy.fits(period)
         return fits
 
-    def _full_from(self, period: str) -> str | None:
+    def _full_from(self, period: str, without: str | None = None) -> str | None:
+        if without is not None:
+            day = self.occupancy.first_full_day(period, without)
+            return None if day is None else date.fromordinal(day).isoformat()
         if period not in self._full_cache:
             day = self.occupancy.first_full_day(period)
             self._full_cache[period] = None if day is None else date.fromordinal(day).isoformat()
@@ -208,7 +221,8 @@ class Explainer:
         held = self.holder.get(period)
         dept = self.market.problem.period_by_id[period].department
         if cause == CAUSE_CAPACITY:
-            return BlockingPair(gp, period, cause, None, dept, self._full_from(period))
+            full_from = self._full_from(period, self._given_back(gp, period))
+            return BlockingPair(gp, period, cause, None, dept, full_from)
         return BlockingPair(gp, period, cause, None if held is None else held[0])
 
     def unfilled(self) -> list[str]:

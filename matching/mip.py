@@ -1,16 +1,12 @@
-"""The count of a large strict_priority part as a mixed-integer programme (HiGHS, through
-OR-Tools' MathOpt).
+"""Mixed-integer models written as plain lists (`Rows`), and HiGHS's count on them.
 
-Without ties the stability rows of a one-to-one market describe the stable matching
-polytope, whose LP relaxation is integral; department capacity and its exemption are the
-only source of fractionality, so branch and cut proves the count where CP-SAT's search does
-not (docs/matching.md). The model is the part's (matching/exact.py, `build`): full sums, a
-fill variable per period that capacity can touch, and one capacity row and full-flag per
-maximal set of periods running at the same time in a department (a segment whose periods are
-a subset of another's, with at least as much room, can only be full when that one is).
-
-`Rows` (the model as lists, CP-SAT's fixings, HiGHS's count) also solves the max_placements
-count model (matching/maxcount.py).
+`Rows` holds the strict part model of matching/exact.py (`build`: full sums, a fill
+variable per period that capacity can touch, and one capacity row and full-flag per maximal
+set of periods running at the same time in a department, `segments`: a segment whose periods
+are a subset of another's, with at least as much room, can only be full when that one is) and
+the max_placements count model (matching/maxcount.py). It turns them into CP-SAT's model,
+CP-SAT's fixings and HiGHS's count; the count of a large strict part lives with the rest of
+the machinery for 10x-national markets (matching/large/).
 """
 
 from __future__ import annotations
@@ -21,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.math_opt import model_pb2
@@ -29,16 +24,9 @@ from ortools.math_opt.python import mathopt
 from ortools.math_opt.solvers import highs_pb2
 from ortools.sat.python import cp_model
 
-from .cpsat import Part, PartSolution, Settings
-
-if TYPE_CHECKING:
-    from .exact import Model
+from .cpsat import Part
 
 INF = math.inf
-PRESOLVE_SHARE = 0.25  # of the part's budget, at most, for CP-SAT's presolve
-# Parts this large run the neighbourhood search beside HiGHS (matching/race.py); smaller ones
-# take HiGHS less time than the search and the child process would.
-SEARCH_PAIRS = 5000
 
 
 @dataclass(frozen=True)
@@ -271,59 +259,3 @@ def segments(part: Part, periods: list[int]) -> list[tuple[frozenset[int], int, 
             if not dominated:
                 out.append((running, room, [d, *segs]))
     return out
-
-
-def most_placements_strict(
-    part: Part,
-    settings: Settings,
-    start: dict[int, int] | None = None,
-    log: Callable[[Sequence[str]], None] | None = None,
-    random_seed: int | None = None,
-    presolve: bool = True,
-    search: bool | None = None,
-    model: Model | None = None,
-) -> PartSolution | None:
-    """The most placements of the part whose blocking pairs are all capacity-exempt: HiGHS on
-    the part's model (matching/exact.py's `build`, or `model` if given).
-
-    `start` (GP -> period, a priority-respecting assignment such as the core) is handed to
-    HiGHS as its first solution, so a time-limited run returns at least that. Returns None if
-    the solver found no solution in time (the caller keeps its own). `log`, if given, receives
-    HiGHS's log lines as they come (benchmarks/strict_part_bench.py reads them);
-    `random_seed` is HiGHS's (its default if None), for measuring how its path varies.
-
-    With `presolve` (the default) the variables CP-SAT's presolve finds fixed in every
-    solution are fixed before HiGHS sees the model: HiGHS's own presolve then goes further,
-    and the hardest generated parts take 12-25 s instead of a minute (docs/matching.md).
-
-    With `search` (the default for parts of at least `SEARCH_PAIRS` pairs with a start)
-    HiGHS runs in a child process beside a neighbourhood search that usually finds the
-    optimal count long before HiGHS does (matching/race.py); the answer is the same on every
-    run either way.
-    """
-    from .exact import build  # noqa: PLC0415 - exact.py builds on this module
-
-    started = time.perf_counter()
-    if search is None:
-        search = start is not None and sum(len(part.lists[g]) for g in part.gps) >= SEARCH_PAIRS
-    if model is None:
-        model = build(part)
-    mip, x = model.rows, model.x
-    objective = list(x.values())
-    if presolve:  # fixings hold for every solution: the model keeps its solutions and bound
-        left = settings.time_limit_s - (time.perf_counter() - started)
-        for k, value in mip.fixings(objective, PRESOLVE_SHARE * left).items():
-            mip.lower[k] = mip.upper[k] = float(value)
-    values = model.values(start) if start else None
-    left = settings.time_limit_s - (time.perf_counter() - started)
-    if search and values is not None:
-        from .race import count_with_search  # noqa: PLC0415 - race.py builds on this module
-
-        count = count_with_search(mip, objective, left, values, log, random_seed)
-    else:
-        count = mip.solve_count("strict part", objective, left, values, log, random_seed)
-    if count is None:
-        return None
-    best = {g: p for (g, p), k in x.items() if count.values[k] > 0.5}
-    bound = len(part.gps) if count.bound is None else max(count.bound, len(best))
-    return PartSolution(best, count.optimal and bound == len(best), bound)

@@ -209,6 +209,7 @@ def narrow(part: Part, capacity_bound: set[int]) -> Narrowed:
             capacity=cap,
             keep={p for p in ps if p in part.keep},
             placed=frozenset(g for g in gps if g in placed),
+            held=part.held | frozenset(fixed.values()),
         )
         for _, (gps, ps) in sorted(groups.items())
     ]

@@ -9,38 +9,38 @@ from dataclasses import replace
 import numpy as np
 
 from .capacity import Capacity
-from .closures import improve
 from .components import components, members
 from .cpsat import Part, PartSolution, Settings
 from .deferred import Outcome, deferred_acceptance
-from .exact import Model, build, solve_part
+from .exact import solve_part
 from .explain import Explainer
 from .flow import PairArrays, grouped_max_flow, min_cost_assign
+from .giveback import owed_moves
+from .large import solve_large_part, total_order
 from .market import MATCH, Market, build_market
 from .maxcount import assign, most_placements
-from .mip import most_placements_strict
 from .model import STRICT, Problem
 from .narrow import narrow
 from .objective import twin_groups
 from .packing import pack
 from .result import Metrics, Result, natural_key
-from .strict_order import total_order
 from .ties import Possible, possible_pairs
 
 DEFAULT_TIME_LIMIT_S = 60.0
-MIP_BUILD_S_PER_PAIR = 25e-6  # building a part's MIP (model proto and hint), measured here
-LOCAL_SEARCH_SHARE = 0.2  # of a large part's budget, at most, for the better start
 # Strict parts up to this size go to CP-SAT for every key of the objective, larger ones
 # without ties to the MIP for their count (measured: CP-SAT 0.07 s, HiGHS 0.12 s at 743 pairs).
 CPSAT_PAIRS = 1000
 # Markets with more possible pairs than this (matching/ties.py) are solved for the engine's
-# total order (matching/strict_order.py): the exact model under ties takes seconds at 12,000
-# pairs (2k x 800 with 60 % any-trust GPs: 12,800 possible pairs in all), and 20k x 8k has
-# 340,000 (ties between the sites of a trust are everywhere there).
-EXACT_PAIRS = 60_000
+# total order (matching/large/engine_order.py): the exact model under ties takes seconds at 12,000
+# pairs (2k x 800 with 60 % any-trust GPs: 12,800 possible pairs in all), but CP-SAT did
+# not prove 10k x 4k without capacity (48,123 possible pairs, one part of 46,118) in 20 s,
+# where the fallback gives deferred acceptance's result at once; 20k x 8k has 340,000 (ties
+# between the sites of a trust are everywhere there).
+EXACT_PAIRS = 30_000
 # Parts with ties go to CP-SAT for their count up to this size too: it proved the 12,000-pair
 # part of 2k x 800 (60 % any-trust GPs, 30 % twins) in 1-2 s, HiGHS in 5 s.
 CPSAT_TIE_PAIRS = EXACT_PAIRS
+MOVE_ROUNDS = 50  # rounds of the core's repair for GPs owed a move within their department
 
 
 def _filled(market: Market, gp_period: list[int]) -> Capacity:
@@ -52,9 +52,13 @@ def _filled(market: Market, gp_period: list[int]) -> Capacity:
 
 
 def _strict_core(market: Market, m0: Outcome, over: set[str]) -> Outcome:
-    """A priority-respecting result: close the periods that do not fit a largest packing of
-    the over-full departments, run deferred acceptance (refusing what does not fit), and
-    reopen any closed period that ends up with room and someone who wants it."""
+    """A priority-respecting result for the engine's tie-break: close the periods that do
+    not fit a largest packing of the over-full departments, run deferred acceptance
+    (refusing what does not fit), and reopen any closed period that ends up with room and
+    someone who wants it. Where a GP would then rather move to an earlier period of its own
+    department that fits once its own place is given back (matching/giveback.py), open that
+    period and close the GP's, one move per department a round, and run again: a bounded
+    repair; the exact models decide where it falls short (their start is then empty)."""
     ids = market.period_ids
     dept = market.problem.period_by_id
     wanted = [p for p in range(len(ids)) if dept[ids[p]].department in over and market.rank[p]]
@@ -64,15 +68,25 @@ def _strict_core(market: Market, m0: Outcome, over: set[str]) -> Outcome:
     keep = pack(market.capacity, held, lambda pid: pid, then=empty)
     closed = {p for p in wanted if ids[p] not in keep}
     order = sorted(range(len(market.gp_ids)), key=lambda g: market.rules.tiebreak[market.gp_ids[g]])
+    seen: set[frozenset[int]] = set()
     while True:
         out = deferred_acceptance(
             market.prefs, market.rank, ids, market.capacity.copy(), order, closed
         )
         occupancy = _filled(market, out.gp_period)
         reopen = {p for p in closed if occupancy.fits(ids[p]) and _wanted(market, out, p)}
-        if not reopen:
+        if reopen:
+            closed -= reopen
+            continue
+        moves = owed_moves(market, out.gp_period)
+        if not moves or frozenset(closed) in seen or len(seen) >= MOVE_ROUNDS:
             return out
-        closed -= reopen
+        seen.add(frozenset(closed))
+        first: dict[int, tuple[int, int]] = {}
+        for _, p, q in moves:
+            first.setdefault(market.capacity.span[ids[q]][0], (p, q))
+        opened = {p for p, _ in first.values()}
+        closed = (closed - opened) | ({q for _, q in first.values()} - opened)
 
 
 def _wanted(market: Market, out: Outcome, p: int) -> bool:
@@ -105,7 +119,7 @@ def _strict(
     period in any result: every GP then has the least place any result gives it, and M0 wins
     on the objective's third key (matching/objective.py). Elsewhere the parts linked by the
     possible pairs (matching/ties.py) and by departments are narrowed and solved exactly,
-    unless they hold more than EXACT_PAIRS pairs in all (matching/strict_order.py).
+    unless they hold more than EXACT_PAIRS pairs in all (matching/large/engine_order.py).
     """
     possible = possible_pairs(market)
     m0 = possible.m0
@@ -182,7 +196,7 @@ def _over(market: Market, out: Outcome) -> set[str]:
 def _total_order(
     market: Market, settings: Settings, started: float, m0: Outcome, lists: list[list[int]]
 ) -> tuple[list[int], bool, int, int, int]:
-    """The best result for the engine's total order (matching/strict_order.py), with a bound
+    """The best result for the engine's total order (matching/large/engine_order.py), with a bound
     that holds under ties: the most placements over the possible pairs when each department
     takes at most its largest packing (a max flow). Optimal only if it meets that bound."""
     gp_period, _, _, parts, refusals = total_order(
@@ -217,28 +231,14 @@ def _solve_part(
     """The best result of one narrowed part (matching/exact.py): CP-SAT for every stage of
     small parts and of parts with ties; for large ones without ties the count by the MIP
     (started from the core, improved by a local search over which periods stay closed,
-    matching/closures.py), the rest by CP-SAT. The core stands if nothing better is found
+    matching/large/closures.py), the rest by CP-SAT. The core stands if nothing better is found
     in time."""
     hint = {g: core.gp_period[g] for g in part.gps if core.gp_period[g] >= 0}
     budget = _remaining(settings, started, market)
     pairs = sum(len(part.lists[g]) for g in part.gps)
     if pairs <= CPSAT_PAIRS or (pairs <= CPSAT_TIE_PAIRS and _has_ties(part)):
         return solve_part(part, hint, budget)
-    if pairs * MIP_BUILD_S_PER_PAIR > 0.5 * budget.time_limit_s:
-        return PartSolution(hint, False, part.most or len(part.gps))
-    model = build(part)
-    deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * budget.time_limit_s
-    better = improve(part, hint, deadline)
-    if better is not hint and model.satisfies(better):
-        hint = better
-    budget = _remaining(settings, started, market)
-
-    def count(
-        part: Part, budget: Settings, start: dict[int, int], model: Model
-    ) -> PartSolution | None:
-        return most_placements_strict(part, budget, start, model=model)
-
-    return solve_part(part, hint, budget, count, model)
+    return solve_large_part(part, hint, budget)
 
 
 def _remaining(settings: Settings, started: float, market: Market) -> Settings:
@@ -315,6 +315,22 @@ def _max_exact(
     return gp_period, slack == 0, slack, 1, 0
 
 
+def _move_up(market: Market, gp_period: list[int]) -> None:
+    """max_placements: move every GP that can go to an earlier period of its own department,
+    unfilled and with room once its own place is given back (matching/giveback.py). The
+    count stays, the GP gains, and no GP is told "department full" of a period it could take.
+    One move per department a round (a move changes its room); each moves a GP up its list,
+    so it ends."""
+    ids = market.period_ids
+    while moves := owed_moves(market, gp_period):
+        done: set[int] = set()
+        for g, p, q in moves:
+            d = market.capacity.span[ids[q]][0]
+            if d not in done:
+                done.add(d)
+                gp_period[g] = p
+
+
 def _max_bound(market: Market, packed: set[str], lists: list[list[int]] | None = None) -> int:
     """Most placements over `lists` (default: every eligible pair) when each packed
     department may hold, in all, only its largest packing: a relaxation of capacity over
@@ -369,6 +385,12 @@ def solve(
     gp_period, optimal, slack, parts, refusals = (_strict if strict else _max)(
         market, settings, started
     )
+    if not strict:
+        _move_up(market, gp_period)
+    if strict and optimal and owed_moves(market, gp_period):  # pragma: no cover - see below
+        # Only where a time limit stopped a part whose core the repair could not settle
+        # (_strict_core): the explanations then name the pair `unexplained`.
+        optimal = False
     final = {gp: (period, source) for gp, (period, source) in market.fixed_gp.items()}
     for g, p in enumerate(gp_period):
         if p >= 0:

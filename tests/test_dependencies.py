@@ -54,7 +54,10 @@ def _third_party_imports(*roots: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = defaultdict(set)
     for root in roots:
         path = ROOT / root
-        for file in [path] if path.suffix == ".py" else sorted(path.rglob("*.py")):
+        files = [path] if path.suffix == ".py" else sorted(path.rglob("*.py"))
+        for file in files:
+            if any(part.startswith(".") for part in file.relative_to(ROOT).parts):
+                continue  # hidden: the benchmark's peer virtual environment, caches
             tree = ast.parse(file.read_text(encoding="utf-8"), str(file))
             for node in ast.walk(tree):
                 if isinstance(node, ast.Import):

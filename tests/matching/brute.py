@@ -139,10 +139,21 @@ class Brute:
                     continue
                 if gid in fixed_gp or (h is not None and pid in fixed_p):
                     continue
-                if h is None and not self.capacity_ok(set(holder) | {pid}):
+                if h is None and not self.capacity_ok(
+                    self._without(set(holder), mine, pid) | {pid}
+                ):
                     continue
                 return False
         return True
+
+    def _without(self, filled: set[str], mine: str | None, pid: str) -> set[str]:
+        """The filled periods once g, holding `mine`, asks for `pid`: its own period is given
+        back if it is in pid's department and pid comes first by start, end and id."""
+        if mine is None:
+            return filled
+        own, p = self.periods[mine], self.periods[pid]
+        later = (own["start"], own["end"], mine) > (p["start"], p["end"], pid)
+        return filled - {mine} if own["department"] == p["department"] and later else filled
 
     def feasible(self) -> Iterator[dict[str, str]]:
         """Every feasible result (pins and placements in, capacity held), as gp -> period;

@@ -45,8 +45,15 @@ ENDS = {
 
 @st.composite
 def problems(
-    draw: st.DrawFn, max_gps: int = 6, max_periods: int = 6, fixed: bool = True
+    draw: st.DrawFn,
+    max_gps: int = 6,
+    max_periods: int = 6,
+    fixed: bool = True,
+    crowded: bool = False,
 ) -> dict[str, Any]:
+    """Random tiny problems. `crowded`: one department per trust and specialty, as in the
+    app, each listed with room for one or two, so that GPs often hold one period of a
+    department and want another (docs/matching.md, the capacity exemption)."""
     n_p = draw(st.integers(1, max_periods))
     n_g = draw(st.integers(1, max_gps))
     twins = draw(st.integers(0, min(2, n_p - 1)))
@@ -96,8 +103,11 @@ def problems(
         {"id": f"{t}-{k}", "trust": t, "capacity": draw(st.integers(1, 2))}
         for t in TRUSTS
         for k in (0, 1)
-        if draw(st.booleans())
+        if crowded or draw(st.booleans())
     ]
+    if crowded:
+        for p in periods:
+            p["department"] = f"{p['trust']}-{SPECS.index(p['specialty'])}"
     pairs = st.tuples(
         st.sampled_from([g["id"] for g in gps]), st.sampled_from([p["id"] for p in periods])
     )

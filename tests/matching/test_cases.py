@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from matching import (
     PassedOver,
     lottery_number,
@@ -133,6 +135,87 @@ def test_full_department_pushes_a_gp_to_the_next_period() -> None:
     }
 
 
+def test_a_gp_moving_within_its_department_gives_back_its_own_place() -> None:
+    """Issue 16, section 2 (found on a generated 500-GP instance and shrunk). Department d
+    has room for one: `d-jan` (Jan-Jun) and `d-apr` (Apr-Sep) overlap. `mover` prefers
+    `d-jan` to `d-apr`; `senior` (ahead of `mover` at `d-jan`) wants `d-jan` once `home`,
+    ahead at `local` by catchment, has taken `local`. Two results place two GPs: `senior` at
+    `d-jan`, or `mover` at `d-apr`. In the second, `mover` would rather have `d-jan`, which
+    is empty and fits once `mover`'s own place in d is given back: a real blocking pair,
+    which the engine excused as "department full" and returned (the objective's last key
+    prefers it, by period id)."""
+    doc = problem(
+        [
+            gp(
+                "home",
+                home="revm",
+                specialties=("paediatrics", "psychiatry"),
+                months_gp=111,
+                earliest="2028-06-01",
+                latest="2029-06-30",
+            ),
+            gp(
+                "senior",
+                home="telemark",
+                months_gp=98,
+                months=3,
+                earliest="2028-09-01",
+                latest="2029-06-30",
+            ),
+            gp(
+                "mover",
+                home="telemark",
+                months_gp=52,
+                months=3,
+                earliest="2028-11-01",
+                latest="2029-09-30",
+            ),
+        ],  # fmt: skip
+        [
+            period("local", trust="revm", start="2028-10-01", end="2029-03-31"),
+            period(
+                "d-jan", trust="sorlandet", start="2029-01-01", end="2029-06-30", department="d"
+            ),
+            period(
+                "d-apr", trust="sorlandet", start="2029-04-01", end="2029-09-30", department="d"
+            ),
+        ],  # fmt: skip
+        departments=[{"id": "d", "trust": "sorlandet", "capacity": 1}],
+    )
+    result = run(doc)
+    assert placements(result) == {"home": "local", "senior": "d-jan"}
+    assert reasons(result)[("mover", "d-jan")] == "higher_priority_candidate_placed"
+    [pair] = result.blocking_pairs
+    assert (pair.gp, pair.period, pair.cause, pair.full_from) == (
+        "mover",
+        "d-apr",
+        "department_capacity",
+        "2029-04-01",
+    )
+
+
+def test_a_move_to_an_earlier_period_is_weighed_without_the_own_place() -> None:
+    """`mover` holds `later` and would rather have `early` (same department, capacity 1),
+    which is still blocked on the days that `later` does not cover: the pair is exempt, and
+    named with the first day the department is full without `mover`'s own place."""
+    doc = problem(
+        [
+            gp("mover", months_gp=30, months=3, earliest="2027-02-01"),
+            gp("other", months_gp=90, months=3, earliest="2027-06-01", latest="2027-08-31"),
+        ],
+        [
+            period("early", start="2027-02-01", end="2027-07-31", department="d"),
+            period("later", start="2027-03-01", end="2027-05-31", department="d"),
+            period("summer", start="2027-06-01", end="2027-08-31", department="d"),
+        ],
+        departments=[{"id": "d", "trust": "ahus", "capacity": 1}],
+    )
+    result = run(doc)
+    assert placements(result) == {"mover": "later", "other": "summer"}
+    [pair] = result.blocking_pairs
+    assert (pair.gp, pair.period, pair.full_from) == ("mover", "early", "2027-06-01")
+
+
 def test_max_placements_places_more_than_strict_when_priorities_conflict() -> None:
     gps = [
         gp("g1", months_gp=90, specialties=("psychiatry", "paediatrics")),
@@ -201,3 +284,23 @@ def test_placed_occupies_capacity_and_its_gp() -> None:
     assert placements(result) == {"old": "p1"}
     assert reasons(result)[("new", "p2")] == "department_full"
     assert reasons(result)[("new", "p1")] == "period_placed"
+
+
+@pytest.mark.parametrize(("seed", "any_trust", "twins"), [(4, None, 0.0), (9, 0.6, 0.3)])
+def test_max_placements_moves_a_gp_up_within_its_department(
+    seed: int, any_trust: float | None, twins: float
+) -> None:
+    """max_placements follows the give-back rule too: no GP is left in a later period of a
+    department whose earlier period it prefers, unfilled and with room once its own place is
+    given back (docs/matching.md, "A GP moving within its department"). The seeds are
+    generated 500-GP instances where the flow leaves one or two such GPs."""
+    from matching.giveback import owed_moves
+    from matching.market import build_market
+
+    doc = generate(500, 200, seed=seed, any_trust=any_trust, twins=twins, mode="max_placements")
+    result = run(doc)
+    market = build_market(problem_from_json(doc))
+    index = {p: k for k, p in enumerate(market.period_ids)}
+    held = {a.gp: index[a.period] for a in result.assignments if a.period in index}
+    gp_period = [held.get(g, -1) for g in market.gp_ids]
+    assert owed_moves(market, gp_period) == []

@@ -10,8 +10,9 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import matching.large
+import matching.large.engine_order
 import matching.solver
-import matching.strict_order
 from matching import problem_from_json, result_to_json, solve
 from matching.checker import check
 from matching.deferred import deferred_acceptance
@@ -68,7 +69,7 @@ def test_every_priority_respecting_result_lies_within_the_cut_lists(doc: dict) -
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_gps=8, max_periods=8))
 def test_band_and_pair_arrays_follow_their_definitions(doc: dict) -> None:
-    """The band of the engine's total order (matching/strict_order.py), computed on the
+    """The band of the engine's total order (matching/large/engine_order.py), computed on the
     market's pair arrays, is each GP's list from its M0 period down, where it is at least as
     high as the M0 holder; the arrays are prefs and rank."""
     market = build_market(problem_from_json(_strict(doc)))
@@ -87,7 +88,7 @@ def test_band_and_pair_arrays_follow_their_definitions(doc: dict) -> None:
     # The cost step exceeds any matching's total priority rank.
     assert a.span > min(a.n_gp, a.n_periods) * max((r for *_, r in pairs), default=0)
     m0 = deferred_acceptance(market.prefs, market.rank, market.period_ids)
-    band = matching.strict_order._band(market, m0)
+    band = matching.large.engine_order._band(market, m0)
     for g, mine in enumerate(market.prefs):
         q = m0.gp_period[g]
         if q < 0:
@@ -121,7 +122,7 @@ def test_mip_count_is_exact_where_capacity_binds(seed: int) -> None:
     with (
         all_parts_to_mip(),
         mock.patch.object(
-            matching.solver, "most_placements_strict", wraps=matching.solver.most_placements_strict
+            matching.large, "most_placements_strict", wraps=matching.large.most_placements_strict
         ) as mip,
     ):
         result = solve(prob, time_limit_s=20)

@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 import pytest
 
 from matching import dumps, problem_from_json, solve
+from matching.checker import check
 from matching.generator import generate
 from tests.matching.solver_paths import (
     all_parts_to_cpsat,
@@ -41,6 +42,7 @@ CASES = [
     (600, 240, 1, None, 0.0),
     (600, 240, 2, 0.6, 0.3),
     (600, 240, 4, 0.3, 0.1),
+    (500, 200, 6, 0.6, 0.3),  # a GP owed a move within its department, if the rule is lost
 ]
 
 
@@ -50,5 +52,7 @@ def test_every_path_gives_the_same_result(
 ) -> None:
     doc = generate(gps, periods, seed=seed, any_trust=any_trust, twins=twins)
     usual = _text(doc, _as_is)
+    report = check(problem_from_json(doc), json.loads(usual))
+    assert report.ok, report.text()
     assert _text(doc, no_deferred_acceptance_shortcut, all_parts_to_cpsat) == usual
     assert _text(doc, no_deferred_acceptance_shortcut, all_parts_to_mip) == usual

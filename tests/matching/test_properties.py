@@ -60,3 +60,38 @@ def test_cp_sat_paths_agree_with_brute_force(doc: dict) -> None:
     expected = most if doc["policy"]["mode"] == "max_placements" else most_stable
     assert result.status == "optimal"
     assert result.metrics.placed == expected
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_gps=6, max_periods=6, crowded=True))
+def test_gps_moving_within_a_department_agree_with_brute_force(doc: dict) -> None:
+    """Issue 16, section 2: one department per trust and specialty with room for one or two,
+    so GPs often hold one of a department's periods and want another. Every path (as is,
+    CP-SAT for every part, the MIP for the count) returns a result the checker accepts (no
+    GP is owed a move within its department) and places as many as brute force finds under
+    the same rule."""
+    from contextlib import ExitStack
+
+    from tests.matching.solver_paths import (
+        all_parts_to_cpsat,
+        all_parts_to_mip,
+        no_deferred_acceptance_shortcut,
+    )
+
+    doc = {**doc, "policy": {**doc["policy"], "mode": "strict_priority"}}
+    problem = problem_from_json(doc)
+    _, most_stable = Brute(doc).best()
+    paths = [(), (no_deferred_acceptance_shortcut, all_parts_to_cpsat)]
+    paths.append((no_deferred_acceptance_shortcut, all_parts_to_mip))
+    for path in paths:
+        with ExitStack() as stack:
+            for forced in path:
+                stack.enter_context(forced())
+            result = solve(problem, time_limit_s=10)
+        if most_stable is None:
+            assert result.status == "infeasible"
+            continue
+        report = check(problem, json.loads(json.dumps(result_to_json(result))), exact_limit=200)
+        assert report.ok, report.text()
+        assert result.status == "optimal"
+        assert result.metrics.placed == most_stable

@@ -1,4 +1,4 @@
-"""A large strict part's count with the neighbourhood search beside HiGHS (matching/race.py):
+"""A large strict part's count with the neighbourhood search beside HiGHS (matching/large/race.py):
 the exact count, and an answer that does not depend on which of the two finishes first."""
 
 from __future__ import annotations
@@ -9,12 +9,14 @@ from unittest import mock
 
 import pytest
 
+import matching.large
+import matching.large.strict_mip
 import matching.mip
 from matching import problem_from_json, result_to_json, solve
 from matching.checker import check
 from matching.generator import generate
+from matching.large.race import _State
 from matching.mip import Count
-from matching.race import _State
 from tests.matching.solver_paths import all_parts_to_mip
 
 
@@ -26,10 +28,10 @@ def _strict(doc: dict) -> dict:
 def test_search_beside_highs_gives_the_exact_count(seed: int) -> None:
     # The largest part here has 306 (seed 1) and 232 (seed 2) pairs: it races.
     prob = problem_from_json(_strict(generate(2000, 800, seed=seed)))
-    with all_parts_to_mip(), mock.patch.object(matching.mip, "SEARCH_PAIRS", 200):
+    with all_parts_to_mip(), mock.patch.object(matching.large.strict_mip, "SEARCH_PAIRS", 200):
         raced = solve(prob, time_limit_s=30)
         again = solve(prob, time_limit_s=30)
-    with all_parts_to_mip(), mock.patch.object(matching.mip, "SEARCH_PAIRS", 10**9):
+    with all_parts_to_mip(), mock.patch.object(matching.large.strict_mip, "SEARCH_PAIRS", 10**9):
         plain = solve(prob, time_limit_s=30)
     assert raced.status == "optimal"
     assert raced.metrics.placed == plain.metrics.placed
@@ -106,11 +108,11 @@ def test_without_child_processes_highs_counts_alone() -> None:
     prob = problem_from_json(_strict(generate(2000, 800, seed=1)))
     with (
         all_parts_to_mip(),
-        mock.patch.object(matching.mip, "SEARCH_PAIRS", 200),
-        mock.patch("matching.race.subprocess.Popen", side_effect=OSError("no fork here")),
+        mock.patch.object(matching.large.strict_mip, "SEARCH_PAIRS", 200),
+        mock.patch("matching.large.race.subprocess.Popen", side_effect=OSError("no fork here")),
     ):
         alone = solve(prob, time_limit_s=30)
-    with all_parts_to_mip(), mock.patch.object(matching.mip, "SEARCH_PAIRS", 10**9):
+    with all_parts_to_mip(), mock.patch.object(matching.large.strict_mip, "SEARCH_PAIRS", 10**9):
         plain = solve(prob, time_limit_s=30)
     assert alone.status == "optimal"
     assert result_to_json(alone)["assignments"] == result_to_json(plain)["assignments"]

@@ -18,15 +18,15 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..components import components, members
+from ..cpsat import Part, PartSolution, Settings
+from ..deferred import Outcome, deferred_acceptance
+from ..exact import build, solve_part
+from ..market import Market
+from ..narrow import narrow
+from ..packing import pack
 from .closures import improve
-from .components import components, members
-from .cpsat import Part, PartSolution, Settings
-from .deferred import Outcome, deferred_acceptance
-from .exact import solve_part
-from .market import Market
-from .mip import most_placements_strict
-from .narrow import narrow
-from .packing import pack
+from .strict_mip import LOCAL_SEARCH_SHARE, MIP_BUILD_S_PER_PAIR, most_placements_strict
 
 Budget = Callable[[], Settings]  # what is left of the time limit, for the next part
 
@@ -68,6 +68,7 @@ def total_order(
             market.period_ids,
             market.capacity,
             {p for p in periods if m0.period_gp[p] >= 0},
+            weak=market.classes,
         )
         narrowed = narrow(part, capacity_bound)
         for g, p in narrowed.fixed.items():
@@ -118,8 +119,6 @@ def _placed(out: Outcome, gps: list[int]) -> int:
 
 
 CPSAT_PAIRS = 300  # parts up to this size go to CP-SAT, larger ones to the MIP
-MIP_BUILD_S_PER_PAIR = 25e-6  # building a part's MIP (model proto and hint), measured here
-LOCAL_SEARCH_SHARE = 0.2  # of a large part's budget, at most, for the better start
 
 
 def _solve(
@@ -132,7 +131,7 @@ def _solve(
     """The most placements of one narrowed part: every key of the objective by CP-SAT for
     small parts (matching/exact.py, without ties); for large ones the count by the MIP
     (started from the core improved by a local search over which periods stay closed,
-    matching/closures.py), then deferred acceptance with the periods it leaves empty closed.
+    matching/large/closures.py), then deferred acceptance with the periods it leaves empty closed.
     That start stands if the MIP finds nothing better in time."""
     hint = {g: core.gp_period[g] for g in part.gps if core.gp_period[g] >= 0}
     fallback = PartSolution(hint, False, part.most or len(part.gps))
@@ -142,12 +141,19 @@ def _solve(
         return solve_part(part, hint, left)
     if pairs * MIP_BUILD_S_PER_PAIR > 0.5 * left.time_limit_s:
         return fallback
-    hint = improve(part, hint, time.perf_counter() + LOCAL_SEARCH_SHARE * left.time_limit_s)
-    fallback = PartSolution(hint, False, fallback.placements_bound)
-    sol = most_placements_strict(part, budget(), hint)
+    model = build(part)
+    # A core the repair left owing a GP a move within its department (matching/giveback.py)
+    # is no start: the MIP then starts from nothing.
+    valid = model.satisfies(hint)
+    if valid:
+        better = improve(part, hint, time.perf_counter() + LOCAL_SEARCH_SHARE * left.time_limit_s)
+        if better is not hint and model.satisfies(better):
+            hint = better
+        fallback = PartSolution(hint, False, fallback.placements_bound)
+    sol = most_placements_strict(part, budget(), hint if valid else None, model=model)
     if sol is None:
         return fallback
-    if len(sol.assignment) <= len(hint):  # the start is as good; proven if the bound says so
+    if valid and len(sol.assignment) <= len(hint):  # the start is as good; proven if bound says
         return PartSolution(hint, sol.placements_bound <= len(hint), sol.placements_bound)
     # The GP-optimal stable matching with the same periods closed: it fills the same periods
     # (rural hospitals theorem), so the same count and exemptions, and no GP does worse.
@@ -157,6 +163,8 @@ def _solve(
         prefs[g] = part.lists[g]
     out = deferred_acceptance(prefs, market.rank, market.period_ids, None, part.gps, shut)
     best = {g: out.gp_period[g] for g in part.gps if out.gp_period[g] >= 0}
-    if len(best) != len(sol.assignment):  # pragma: no cover - the theorem says otherwise
+    if len(best) != len(sol.assignment) or not model.satisfies(best):
+        # A GP better off there may be owed a move within its department, which the MIP's
+        # own assignment rules out: keep that one.
         best = sol.assignment
     return PartSolution(best, sol.optimal, sol.placements_bound)

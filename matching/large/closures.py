@@ -27,9 +27,10 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .capacity import Capacity
-from .cpsat import Part
-from .deferred import Outcome, deferred_acceptance
+from ..capacity import Capacity
+from ..cpsat import Part
+from ..deferred import Outcome, deferred_acceptance
+from ..giveback import moves
 
 MAX_EVALUATIONS = 400
 
@@ -61,11 +62,13 @@ class _Search:
         self.dept_periods: dict[int, list[int]] = defaultdict(list)
         for p in self.bound:
             self.dept_periods[self.cap.span[self.ids[p]][0]].append(p)
+        self.moves = list(moves(part))
 
     def evaluate(self, closed: set[int]) -> _State | None:
         """The GP-optimal stable matching of the part with `closed` closed, if it is a
-        priority-respecting result: it fits every department, and every closed period that an
-        M0 holder or a candidate without a better period wants is in a full department."""
+        priority-respecting result: it fits every department, every closed period that an
+        M0 holder or a candidate without a better period wants is in a full department, and
+        no GP is owed a move within its department (matching/giveback.py)."""
         part, ids = self.part, self.ids
         out = deferred_acceptance(self.prefs, part.rank, ids, None, part.gps, closed)
         occupancy = self.cap.copy()
@@ -79,6 +82,9 @@ class _Search:
                 return None
         for p in closed:
             if self._wanted(p, out) and occupancy.fits(ids[p]):
+                return None
+        for g, p, q in self.moves:  # a GP owed a move within its department
+            if out.gp_period[g] == q and out.period_gp[p] < 0 and occupancy.fits(ids[p], ids[q]):
                 return None
         count = sum(out.gp_period[g] >= 0 for g in part.gps)
         # Closed periods with room are wanted by nobody: leaving them open changes nothing.

@@ -7,7 +7,7 @@ every integer variable on which the LP's vertex and the best solution agree, and
 solve the rest (RINS); with two LP vertices (HiGHS's simplex and GLOP's) in turn, until
 neither improves.
 
-Both run at once, each in a child process (`python -m matching.race`): MathOpt cannot
+Both run at once, each in a child process (`python -m matching.large.child`): MathOpt cannot
 interrupt HiGHS but a process can be stopped, and HiGHS writes some diagnostics straight to
 the process's standard output, where the command line writes its result (the children's goes
 nowhere). A fresh interpreter rather than multiprocessing, which would import the caller's
@@ -40,7 +40,7 @@ from typing import Any, cast
 from ortools.math_opt import model_pb2
 from ortools.math_opt.python import mathopt
 
-from .mip import Count, Rows, count_model
+from ..mip import Count, Rows, count_model
 
 SUBMIP_NODES = 500  # a neighbourhood's sub-MIP stops after this many nodes (deterministic)
 LOG_INTERVAL_S = 0.2  # how often HiGHS reports its bound while it runs
@@ -93,18 +93,18 @@ def _search_child(conn: Connection, job: Job) -> None:
     conn.send(("end",))
 
 
-_CHILDREN = {"highs": _highs_child, "search": _search_child}
+CHILDREN = {"highs": _highs_child, "search": _search_child}
 
 
 def _start_child(kind: str, job: Job) -> tuple[subprocess.Popen[bytes], Connection]:
-    """`python -m matching.race KIND FD` with the job on its standard input; its messages
-    come back through the pipe FD."""
+    """`python -m matching.large.child KIND FD` with the job on its standard input; its
+    messages come back through the pipe FD."""
     receive, send = os.pipe()
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": root if not path else root + os.pathsep + path}
     child = subprocess.Popen(
-        [sys.executable, "-m", "matching.race", kind, str(send)],
+        [sys.executable, "-m", "matching.large.child", kind, str(send)],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         pass_fds=(send,),
@@ -255,9 +255,3 @@ def count_with_search(
             child.wait()
             conn.close()
     return state.answer()
-
-
-if __name__ == "__main__":  # a child process: python -m matching.race KIND FD < job
-    _CHILDREN[sys.argv[1]](
-        Connection(int(sys.argv[2]), readable=False), pickle.load(sys.stdin.buffer)
-    )
