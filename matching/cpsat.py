@@ -60,3 +60,27 @@ class PartSolution:
 @dataclass(frozen=True)
 class Settings:
     time_limit_s: float
+
+
+@dataclass
+class Tally:
+    """The solved parts added up: each GP's period (market indexes), whether every part is
+    proven, how many placements the parts may fall short of their bounds, how many parts."""
+
+    gp_period: list[int]
+    optimal: bool = True
+    slack: int = 0
+    solved: int = 0
+
+    def add(self, part: Part, sol: PartSolution, bound: int) -> None:
+        """Take a part's solution; `bound` is the part's own proven bound on placements."""
+        self.solved += 1
+        for g in part.gps:
+            self.gp_period[g] = sol.assignment.get(g, -1)
+        self.optimal = self.optimal and sol.optimal
+        self.slack += min(sol.placements_bound, bound) - len(sol.assignment)
+
+    def result(self, refusals: int) -> tuple[list[int], bool, int, int, int]:
+        """(period per GP, optimal, slack, parts solved, capacity refusals), as the strict
+        paths return it."""
+        return self.gp_period, self.optimal, self.slack, self.solved, refusals

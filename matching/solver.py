@@ -10,7 +10,7 @@ import numpy as np
 
 from .capacity import Capacity
 from .components import components, members
-from .cpsat import Part, PartSolution, Settings
+from .cpsat import Part, PartSolution, Settings, Tally
 from .deferred import Outcome, deferred_acceptance
 from .exact import solve_part
 from .explain import Explainer
@@ -139,8 +139,8 @@ def _strict(
     core = _strict_core(market, m0, over) if over else m0
     # Outside the wanted parts M0 is the best result. A GP without a possible pair is placed
     # in no result (M0 can place one only where it overfills a department: a wanted part).
-    gp_period = [p if lists[g] else -1 for g, p in enumerate(m0.gp_period)]
-    optimal, slack, solved = True, 0, 0
+    tally = Tally([p if lists[g] else -1 for g, p in enumerate(m0.gp_period)])
+    gp_period = tally.gp_period
     capacity_bound = {p for p, pid in enumerate(market.period_ids) if pid in market.capacity.span}
     whole = _possible_part(market, possible, lists)
     for label in sorted(groups):
@@ -160,12 +160,8 @@ def _strict(
         for sub in narrowed.parts:
             bound = _strict_bound(market, sub)
             sol = _solve_part(market, replace(sub, most=bound), core, settings, started)
-            solved += 1
-            for g in sub.gps:
-                gp_period[g] = sol.assignment.get(g, -1)
-            optimal = optimal and sol.optimal
-            slack += min(sol.placements_bound, bound) - len(sol.assignment)
-    return gp_period, optimal, slack, solved, len(core.capacity_refusals)
+            tally.add(sub, sol, bound)
+    return tally.result(len(core.capacity_refusals))
 
 
 def _possible_part(market: Market, possible: Possible, lists: list[list[int]]) -> Part:

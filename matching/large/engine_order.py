@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..components import components, members
-from ..cpsat import Part, PartSolution, Settings
+from ..cpsat import Part, PartSolution, Settings, Tally
 from ..deferred import Outcome, deferred_acceptance
 from ..exact import build, solve_part
 from ..market import Market
@@ -51,8 +51,8 @@ def total_order(
         for p, pid in enumerate(market.period_ids)
         if market.problem.period_by_id[pid].department in over
     }
-    gp_period = list(core.gp_period)
-    optimal, slack, solved = True, 0, 0
+    tally = Tally(list(core.gp_period))
+    gp_period = tally.gp_period
     groups = members(labels, n_gp, wanted)
     capacity_bound = {p for p, pid in enumerate(market.period_ids) if pid in market.capacity.span}
     for label in sorted(groups):
@@ -79,12 +79,8 @@ def total_order(
                 continue
             sub = replace(sub, most=bound)
             sol = _solve(market, sub, core, capacity_bound, budget)
-            solved += 1
-            for g in sub.gps:
-                gp_period[g] = sol.assignment.get(g, -1)
-            optimal = optimal and sol.optimal
-            slack += min(sol.placements_bound, bound) - len(sol.assignment)
-    return gp_period, optimal, slack, solved, len(core.capacity_refusals)
+            tally.add(sub, sol, bound)
+    return tally.result(len(core.capacity_refusals))
 
 
 def _bound(market: Market, m0: Outcome, band: list[list[int]], gps: list[int]) -> int:
