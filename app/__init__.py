@@ -75,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .main import bp as main_bp
     from .periods import bp as periods_bp
     from .public import bp as public_bp
+    from .statistics import bp as statistics_bp
 
     init_login(app)
     app.register_blueprint(main_bp)
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(coordination_bp, url_prefix="/coordination")
     app.register_blueprint(public_bp)
     app.register_blueprint(alerts_bp)
+    app.register_blueprint(statistics_bp)
 
     from . import api, request_log
     from .cli import register_cli

@@ -20,6 +20,8 @@ def test_anonymous_visitor(tab):
     tab.follow_first("main a[href^='/regions/']")
     tab.open("/vacancies")
     tab.follow_first("main a[href^='/vacancies/']")
+    for path in ("/statistics", "/statistics/helse-vest?months=24"):
+        tab.open(path)
     for path in ("/login", "/password/forgot", "/api/v1/docs", "/register"):
         tab.open(path)
     tab.submit()  # an empty registration: the errors next to the fields
@@ -62,6 +64,8 @@ def test_coordinator(tab, who):
         tab.open(path)
     tab.follow_first("main table a[href^='/coordination/runs/']")
     tab.open("/coordination/audit")
+    for path in ("/coordination/statistics", "/coordination/evaluation?months=6"):
+        tab.open(path)
     tab.open("/coordination/policies")
     tab.follow_first("main a[href^='/coordination/policies/']")
     tab.open("/gps")
