@@ -71,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .auth.loaders import init_login
     from .coordination import bp as coordination_bp
+    from .exports import bp as exports_bp
     from .gps import bp as gp_bp
     from .main import bp as main_bp
     from .periods import bp as periods_bp
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(alerts_bp)
     app.register_blueprint(statistics_bp)
+    app.register_blueprint(exports_bp)
 
     from . import api, request_log
     from .cli import register_cli

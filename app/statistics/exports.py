@@ -1,15 +1,14 @@
-"""The figures as CSV and as an Excel workbook (openpyxl): the same rows the page shows."""
+"""The figures as CSV and as an Excel workbook (app/exports/tabular.py): the same rows the
+page shows."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
-from flask_babel import format_date
+from flask import Response
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from app.exports import tabular
 
 from .services import COUNTS, Figures
 
@@ -27,7 +26,7 @@ def count_labels() -> dict[str, str]:
     }
 
 
-def _sheets(fig: Figures) -> Iterator[tuple[str, list[list[object]]]]:
+def _sheets(fig: Figures) -> Iterator[tabular.Sheet]:
     labels = count_labels()
     yield (
         _("Months"),
@@ -54,31 +53,6 @@ def _sheets(fig: Figures) -> Iterator[tuple[str, list[list[object]]]]:
         yield title, [[title, _("Placements")], *([name, n] for name, n in rows)]
 
 
-def as_csv(fig: Figures) -> str:
-    """Every table one after the other, a blank line between them."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for k, (_title, rows) in enumerate(_sheets(fig)):
-        if k:
-            writer.writerow([])
-        writer.writerows(rows)
-    return out.getvalue()
-
-
-def as_xlsx(fig: Figures, title: str) -> bytes:
-    """One sheet per table, headings in bold, the title and span in the document."""
-    book = Workbook(write_only=False)
-    for sheet in list(book.worksheets):  # the empty sheet a new workbook starts with
-        book.remove(sheet)
-    book.properties.title = title
-    book.properties.subject = f"{format_date(fig.span.first)} – {format_date(fig.span.end)}"
-    for name, rows in _sheets(fig):
-        sheet = book.create_sheet(name[:31])  # Excel's limit on sheet names
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.column_dimensions["A"].width = 44
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def download(fig: Figures, fmt: str, filename: str, title: str) -> Response:
+    """The figures as CSV or as an Excel workbook (one sheet per table)."""
+    return tabular.download(list(_sheets(fig)), fmt, filename, title)

@@ -5,7 +5,7 @@ its CSV and Excel downloads, and `/coordination/evaluation` (the printable repor
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,7 +18,7 @@ from app.models import Region
 from app.text import bounded_int
 
 from . import bp
-from .exports import as_csv, as_xlsx, count_labels
+from .exports import count_labels, download
 from .services import COUNTS, MAX_MONTHS, Figures, Span, figures, shown
 
 coordinator = role_required("coordinator", "admin")
@@ -89,31 +89,12 @@ def evaluation():
     return render_template("statistics/evaluation.html", **_context(fig, False))
 
 
-def _filename(fig: Figures, suffix: str) -> str:
+@bp.route("/coordination/statistics.<any(csv, xlsx):fmt>")
+@coordinator
+def coordination_download(fmt: str):
+    region, _regions = _chosen()
+    fig = figures(region, _span(), local_today())
     where = fig.region.code if fig.region is not None else NATIONAL
-    return f"alis-statistikk-{where}-{fig.span.first:%Y-%m}-{fig.span.months}m.{suffix}"
-
-
-@bp.route("/coordination/statistics.csv")
-@coordinator
-def coordination_csv():
-    region, _regions = _chosen()
-    fig = figures(region, _span(), local_today())
-    return Response(
-        as_csv(fig),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={_filename(fig, 'csv')}"},
-    )
-
-
-@bp.route("/coordination/statistics.xlsx")
-@coordinator
-def coordination_xlsx():
-    region, _regions = _chosen()
-    fig = figures(region, _span(), local_today())
+    filename = f"alis-statistikk-{where}-{fig.span.first:%Y-%m}-{fig.span.months}m"
     title = _("ALIS statistics: %(where)s", where=fig.region.name if fig.region else _("Norway"))
-    return Response(
-        as_xlsx(fig, title),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename={_filename(fig, 'xlsx')}"},
-    )
+    return download(fig, fmt, filename, title)

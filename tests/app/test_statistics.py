@@ -125,7 +125,9 @@ def test_the_downloads_hold_the_same_numbers(ctx, browser):
     response = browser.get("/coordination/statistics.csv?months=2&region=norge")
     assert response.mimetype == "text/csv"
     assert "alis-statistikk-norge" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # so that Excel reads the file as UTF-8
+    rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows[0][:4] == ["Måned", "Publisert", "Foreslått", "Besatt"]
     assert rows[1][:2] == [LAST_MONTH.isoformat()[:7], "3"]
     assert rows[3][:2] == ["Sum", "4"]
