@@ -176,6 +176,7 @@ def _answer_page(gp, match, answer: str, form: AnswerForm, status: int = 200):
         gp=gp,
         match=match,
         answer=answer,
+        answerable=match.status in ANSWERABLE[answer],
         form=form,
         today=local_today(),
     ), status
@@ -189,10 +190,9 @@ def match_answer(gp, match_id: int, answer: str):
     match = get_match_or_404(match_id, current_user)
     form = AnswerForm()
     if request.method == "GET":
-        if match.status not in ANSWERABLE[answer]:
-            flash(_("There is nothing to answer here any more."), "error")
-            return redirect(url_for("gp.matches"), 303)
-        return _answer_page(gp, match, answer, form)
+        # Answered already (or not an offer yet): the page says so, with no form.
+        status = 200 if match.status in ANSWERABLE[answer] else 409
+        return _answer_page(gp, match, answer, form, status)
     if not form.validate_on_submit():
         return _answer_page(gp, match, answer, form, 422)
     reason = form.reason.data if answer == "decline" else None

@@ -127,9 +127,13 @@ def test_a_decline_without_a_reason_and_a_reason_too_long(world, client):
     assert browser.submit(f"/my/matches/{match.id}/decline", {}).status_code == 303
     match = db.session.get(Match, match.id)
     assert (match.status, match.decline_reason) == ("declined", None)
-    # nothing left to answer: the question page sends the GP back
-    assert client.get(f"/my/matches/{match.id}/decline").status_code == 303
-    assert client.get(f"/my/matches/{match.id}/accept").status_code == 303
+    # nothing left to answer: the question page says so, without a form to send
+    for answer in ("decline", "accept"):
+        response = client.get(f"/my/matches/{match.id}/{answer}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 409 and problems(html) == []
+        assert "Det er ikke lenger noe å svare på her." in html
+        assert f'action="/my/matches/{match.id}/{answer}"' not in html
 
 
 def test_the_api_takes_and_shows_the_reason(world, client):
