@@ -7,6 +7,10 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.matches.queries import stage
+from app.models import Match, Period
+from app.models.statuses import PeriodStatus
+
 ROLE_LABELS = {
     "gp": _l("GP in specialist training"),
     "trust": _l("Trust staff"),
@@ -38,6 +42,8 @@ MATCH_STATUS_LABELS = {
     "expired": _l("expired"),
     "cancelled": _l("cancelled"),
 }
+# A match's stage (app.matches.queries.stage): its status, with confirmed proposals apart.
+MATCH_STAGE_LABELS = {**MATCH_STATUS_LABELS, "confirmed": _l("proposed and confirmed")}
 PERIOD_STATUS_LABELS = {
     "open": _l("open"),
     "matched": _l("matched"),
@@ -115,6 +121,18 @@ ERROR_TEXTS = {
 }
 
 
+def match_stage_label(match: Match) -> str:
+    return str(MATCH_STAGE_LABELS.get(stage(match), match.status))
+
+
+def period_state_label(period: Period, live: Match | None) -> str:
+    """A period's status in words; while a live proposal or offer holds it, the words of that
+    match's stage (so that the period never says "proposed" while an offer is out)."""
+    if period.status == PeriodStatus.MATCHED and live is not None:
+        return match_stage_label(live)
+    return str(PERIOD_STATUS_LABELS.get(period.status, period.status))
+
+
 def selection_label(selection: str, size: int) -> str:
     if selection == "shortlist":
         return _("The department chooses from a shortlist of up to %(n)d candidates", n=size)
@@ -134,6 +152,8 @@ def init_app(app: Flask) -> None:
     filters["availability_status_label"] = lambda code: AVAILABILITY_STATUS_LABELS.get(code, code)
     filters["audit_action_label"] = audit_action_label
     filters["period_status_label"] = lambda code: PERIOD_STATUS_LABELS.get(code, code)
+    filters["match_stage_label"] = match_stage_label
+    filters["period_state_label"] = period_state_label
     filters["period_source_label"] = lambda code: PERIOD_SOURCE_LABELS.get(code, code)
     filters["error_title"] = lambda code: ERROR_TITLES.get(code, _("Something went wrong"))
     filters["error_text"] = lambda code: ERROR_TEXTS.get(

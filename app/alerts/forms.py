@@ -8,12 +8,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 
+from app.access import current_window, seeking_region_id
 from app.announce import trust_specialty_ids
 from app.catalogue import describe_field
+from app.dates import local_today
 from app.extensions import db
 from app.forms import BaseForm, choices
 from app.i18n import current_locale
-from app.models import Region, Specialty, User
+from app.models import GP, Region, Specialty, User
 
 from .services import SubscriptionInput
 
@@ -92,7 +94,25 @@ def subscription_form(user: User, formdata=None) -> SubscriptionForm:
     form.frequency.choices = _frequency_choices()
     if formdata is None and user.role == "trust":
         form.specialties.data = sorted(trust_specialty_ids(user))
+    if formdata is None and user.role == "gp" and user.gp is not None:
+        _prefill_from_wishes(form, user.gp)
     return form
+
+
+def _prefill_from_wishes(form: SubscriptionForm, gp: GP) -> None:
+    """A GP's new subscription starts from their wishes: the wished specialties, the wished
+    trusts (or, wishing any trust, the region they seek service in), and the shortest time
+    horizon that reaches the end of their window."""
+    window = current_window(gp)
+    form.specialties.data = [s.id for s in window.specialties] if window else []
+    if window is not None and window.trusts:
+        form.trusts.data = [t.id for t in window.trusts]
+    else:
+        form.region.data = seeking_region_id(gp, window) or ANYWHERE
+    if window is not None:
+        today = local_today()
+        months = (window.latest_end.year - today.year) * 12 + window.latest_end.month - today.month
+        form.horizon_months.data = next((h for h in HORIZONS if h >= months), HORIZONS[-1])
 
 
 def form_input(form: SubscriptionForm) -> SubscriptionInput:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField
-from wtforms.validators import Optional
+from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from app.extensions import db
 from app.forms import BaseForm, choices
+from app.lifecycle.matches import DECLINE_REASON_MAX
 from app.models import Availability, Region, Specialty
 
 from .services import MAX_WISHES, AvailabilityInput
@@ -41,6 +42,19 @@ class AvailabilityForm(BaseForm):
     )
     accept_other_specialty = BooleanField(
         _l("I also accept a period in a specialty I have not listed")
+    )
+
+
+class AnswerForm(BaseForm):
+    """Accept or decline, confirmed on a page of its own; a decline may say why."""
+
+    reason = TextAreaField(
+        _l("Why you decline (optional)"),
+        validators=[Optional(), Length(max=DECLINE_REASON_MAX)],
+        description=_l(
+            "The trust and the ALIS coordinator see what you write here. Leave it empty if "
+            "you prefer."
+        ),
     )
 
 

@@ -13,11 +13,12 @@ from app.access import get_match_or_404
 from app.auth.decorators import role_required
 from app.dates import local_today
 from app.errors import MatchConflict
+from app.models.statuses import MatchStatus
 from app.unit_of_work import attempt
 
 from . import bp, services
 from .explanations import GROUPS, explanation_basis, gp_region
-from .forms import form_input, show_errors, window_form
+from .forms import AnswerForm, form_input, show_errors, window_form
 from .texts import (
     OUTCOME_LABELS,
     STATUS_MESSAGES,
@@ -141,13 +142,15 @@ def availability_status(gp, availability_id: int):
 def _matches_page(gp, status=200):
     window = services.current_window(gp)
     live = services.live_match(gp)
-    ranks = services.wish_ranks(window, live.period) if live else (None, None)
+    wishes = services.wishes_window(gp, live)
+    ranks = services.wish_ranks(wishes, live.period) if live else (None, None)
     return render_template(
         "gps/matches.html",
         gp=gp,
         live=live,
         ranks=ranks,
         window=window,
+        wishes=wishes,
         history=services.match_history(gp),
         today=local_today(),
     ), status
@@ -160,14 +163,42 @@ def matches(gp):
     return _matches_page(gp)
 
 
-@bp.route("/my/matches/<int:match_id>/<any(accept,decline):answer>", methods=["POST"])
+# The states in which each answer is possible (app.lifecycle refuses the rest).
+ANSWERABLE = {
+    "accept": (MatchStatus.OFFERED,),
+    "decline": (MatchStatus.PROPOSED, MatchStatus.OFFERED),
+}
+
+
+def _answer_page(gp, match, answer: str, form: AnswerForm, status: int = 200):
+    return render_template(
+        "gps/match_answer.html",
+        gp=gp,
+        match=match,
+        answer=answer,
+        answerable=match.status in ANSWERABLE[answer],
+        form=form,
+        today=local_today(),
+    ), status
+
+
+@bp.route("/my/matches/<int:match_id>/<any(accept,decline):answer>", methods=["GET", "POST"])
 @gp_page
 def match_answer(gp, match_id: int, answer: str):
-    """Accept or decline an offer (or decline a proposal)."""
+    """Accept or decline an offer (or decline a proposal): a page that asks to confirm, and
+    for a decline an optional reason that the trust and the coordinators see."""
     match = get_match_or_404(match_id, current_user)
+    form = AnswerForm()
+    if request.method == "GET":
+        # Answered already (or not an offer yet): the page says so, with no form.
+        status = 200 if match.status in ANSWERABLE[answer] else 409
+        return _answer_page(gp, match, answer, form, status)
+    if not form.validate_on_submit():
+        return _answer_page(gp, match, answer, form, 422)
+    reason = form.reason.data if answer == "decline" else None
     try:
         with attempt():
-            lifecycle.answer_match(match, answer, actor=_actor())
+            lifecycle.answer_match(match, answer, actor=_actor(), reason=reason)
     except MatchConflict as error:
         flash(error.message, "error")
         return _matches_page(gp, 409)

@@ -24,7 +24,12 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.matches.queries import live_match_for_gp
 from app.models import GP, Availability, Match, Period, Specialty, Trust
-from app.models.statuses import CURRENT_AVAILABILITY, LIVE_MATCH_STATUSES
+from app.models.statuses import (
+    CURRENT_AVAILABILITY,
+    LIVE_MATCH_STATUSES,
+    AvailabilityStatus,
+    MatchStatus,
+)
 
 from .explanations import Explanation, explanations_for
 
@@ -225,6 +230,19 @@ def match_history(gp: GP) -> list[Match]:
             .where(Match.gp_id == gp.id, Match.status.not_in(LIVE_MATCH_STATUSES))
             .order_by(Match.updated_at.desc(), Match.id.desc())
         )
+    )
+
+
+def wishes_window(gp: GP, match: Match | None) -> Availability | None:
+    """The window whose wishes ``match`` answers: the current window, or, once the GP has
+    accepted, the window the acceptance fulfilled (it is no longer current)."""
+    if match is None or match.status != MatchStatus.ACCEPTED:
+        return current_window(gp)
+    return db.session.scalar(
+        sa.select(Availability)
+        .where(Availability.gp_id == gp.id, Availability.status == AvailabilityStatus.FULFILLED)
+        .order_by(Availability.updated_at.desc(), Availability.id.desc())
+        .limit(1)
     )
 
 

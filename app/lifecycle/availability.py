@@ -151,8 +151,9 @@ def set_availability_status(window: Availability, action: str, *, actor: User) -
     return window
 
 
-def answer_match(match: Match, answer: str, *, actor: User) -> Match:
-    """The GP accepts or declines (MatchConflict on conflict)."""
+def answer_match(match: Match, answer: str, *, actor: User, reason: str | None = None) -> Match:
+    """The GP accepts or declines, with an optional reason for a decline (MatchConflict on
+    conflict)."""
     if answer == "accept":
         return accept(match, actor=actor)
-    return decline(match, actor=actor)
+    return decline(match, actor=actor, reason=reason)

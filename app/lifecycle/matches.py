@@ -33,6 +33,9 @@ from app.policy import effective_policy
 
 from .transitions import new, set_status
 
+# The longest reason a GP may give for declining (pages and API check it before).
+DECLINE_REASON_MAX = 1000
+
 
 def follow_match(period: Period) -> None:
     """The period's status follows its live match: matched while a proposal or offer holds
@@ -214,15 +217,23 @@ def accept(match: Match, *, actor: User, today: date | None = None) -> Match:
     return match
 
 
-def decline(match: Match, *, actor: User, today: date | None = None) -> Match:
-    """The GP says no: the period is open again and this pair is never proposed again."""
+def decline(
+    match: Match, *, actor: User, reason: str | None = None, today: date | None = None
+) -> Match:
+    """The GP says no: the period is open again and this pair is never proposed again. The
+    GP's optional ``reason`` stays on the match (the trust and the coordinators read it) and
+    in the audit record."""
     today = today or local_today()
     if match.status not in (MatchStatus.PROPOSED, MatchStatus.OFFERED):
         raise MatchConflict("not_declinable", "there is nothing to decline")
     if match.status == MatchStatus.OFFERED and (match.accept_by is None or today > match.accept_by):
         raise MatchConflict("offer_expired", "the acceptance deadline has passed")
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > DECLINE_REASON_MAX:
+        raise InvalidInput("too_long", field="reason")
     _end(match, MatchStatus.DECLINED)
-    audit.record("match.declined", match, actor=actor)
+    match.decline_reason = reason
+    audit.record("match.declined", match, actor=actor, reason=reason)
     announce.offer_answered(match)
     return match
 

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import access
+from app.announce.reminders import REMINDER_DAYS
+from app.coordination.overview import NEAR_FALLBACK_DAYS
+from app.dates import local_today, local_zone
 from app.extensions import db
 from app.models import GP, AuditEvent, Availability, Department, Match, Period, Region, Trust, User
 from app.models.periods import PERIOD_STATUSES
-from app.models.statuses import LIVE_MATCH_STATUSES, AvailabilityStatus, PeriodStatus
+from app.models.statuses import (
+    LIVE_MATCH_STATUSES,
+    AvailabilityStatus,
+    MatchStatus,
+    PeriodStatus,
+)
+from app.periods.queries import live_matches
 from app.policy import effective_policy
 
 
@@ -53,6 +64,88 @@ def _gp(user: User) -> dict[str, Any]:
     }
 
 
+# At most this many rows of each kind on the start page; the period list has the rest.
+TODO_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class TrustTodo:
+    """What a trust's staff should do now, most urgent first in each list."""
+
+    send_offer: list[Match]  # confirmed proposals: send the offer
+    near_deadline: list[Match]  # offers whose acceptance deadline is near
+    record_hiring: list[Match]  # accepted, the hiring not recorded
+    near_fallback: list[Period]  # open, no candidate, ordinary advertising soon
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.send_offer or self.near_deadline or self.record_hiring or self.near_fallback
+        )
+
+
+def _matches_of(trust_ids: sa.Select, *conditions: Any, order: Any) -> list[Match]:
+    return list(
+        db.session.scalars(
+            sa.select(Match)
+            .join(Match.period)
+            .join(Period.department)
+            .where(Department.trust_id.in_(trust_ids), *conditions)
+            .options(
+                selectinload(Match.gp),
+                selectinload(Match.period).selectinload(Period.department),
+            )
+            .order_by(order, Match.id)
+            .limit(TODO_LIMIT)
+        )
+    )
+
+
+def trust_todo(trust_ids: sa.Select, today: date | None = None) -> TrustTodo:
+    """The to-do list of the trusts ``trust_ids`` selects: offers to send, offers whose
+    deadline is within the GP's reminder days, placements whose hiring is not recorded, and
+    open periods that fall back to ordinary advertising within the coordinators' "near
+    fallback" days."""
+    today = today or local_today()
+    # An open period's fallback day is the local date of advertise_after (days_until_fallback).
+    fallback_before = datetime.combine(
+        today + timedelta(days=NEAR_FALLBACK_DAYS + 1), time(), tzinfo=local_zone()
+    )
+    near_fallback = db.session.scalars(
+        sa.select(Period)
+        .join(Period.department)
+        .where(
+            Department.trust_id.in_(trust_ids),
+            Period.status == PeriodStatus.OPEN,
+            Period.advertise_after < fallback_before,
+        )
+        .options(selectinload(Period.department))
+        .order_by(Period.advertise_after, Period.id)
+        .limit(TODO_LIMIT)
+    ).all()
+    return TrustTodo(
+        send_offer=_matches_of(
+            trust_ids,
+            Match.status == MatchStatus.PROPOSED,
+            Match.confirmed_at.is_not(None),
+            order=Period.start_date,
+        ),
+        near_deadline=_matches_of(
+            trust_ids,
+            Match.status == MatchStatus.OFFERED,
+            Match.accept_by <= today + timedelta(days=REMINDER_DAYS),
+            order=Match.accept_by,
+        ),
+        record_hiring=_matches_of(
+            trust_ids,
+            Match.status == MatchStatus.ACCEPTED,
+            Match.hired_at.is_(None),
+            order=Period.start_date,
+        ),
+        near_fallback=list(near_fallback),
+    )
+
+
 def _staff(user: User) -> dict[str, Any]:
     trusts_query = access.trusts_in_scope(user)
     trust_ids = trusts_query.with_only_columns(Trust.id).order_by(None)
@@ -76,9 +169,11 @@ def _staff(user: User) -> dict[str, Any]:
         "trusts": trusts,
         "period_counts": _period_counts(trust_ids),
         "upcoming": upcoming,
+        "upcoming_matches": live_matches(list(upcoming)),
     }
     if user.role == "trust":
         context["trust"] = user.trust
+        context["todo"] = trust_todo(trust_ids)
         context["departments"] = db.session.scalars(
             sa.select(Department)
             .options(selectinload(Department.specialty))

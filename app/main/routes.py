@@ -101,7 +101,10 @@ def gp_detail(gp_id: int):
     """One GP's profile (the GP, coordinators of the GP's region, admins)."""
     gp = access.get_gp_or_404(gp_id, current_user)
     matches = db.session.scalars(
-        sa.select(Match).where(Match.gp_id == gp.id).order_by(Match.created_at.desc())
+        sa.select(Match)
+        .options(selectinload(Match.period).selectinload(Period.department))
+        .where(Match.gp_id == gp.id)
+        .order_by(Match.created_at.desc())
     ).all()
     return render_template("main/gp_detail.html", gp=gp, matches=matches)
 

@@ -6,7 +6,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import GP, Match, Period
-from app.models.statuses import LIVE_MATCH_STATUSES, OFFERED_OR_ACCEPTED
+from app.models.statuses import LIVE_MATCH_STATUSES, OFFERED_OR_ACCEPTED, MatchStatus
+
+CONFIRMED = "confirmed"  # a proposal that is confirmed, waiting for the trust's offer
 
 
 def live_match_for_period(period: Period) -> Match | None:
@@ -25,3 +27,11 @@ def is_held(match: Match) -> bool:
     """A match later runs keep as it is: an offer, a placement, a coordinator's pin or a
     confirmed proposal. Only unconfirmed proposals are the engine's to redo."""
     return match.status in OFFERED_OR_ACCEPTED or match.pinned or match.confirmed_at is not None
+
+
+def stage(match: Match) -> str:
+    """How far the match has come, as every page words it: its status, except that a
+    confirmed proposal is ``confirmed`` (so that no page calls it merely proposed)."""
+    if match.status == MatchStatus.PROPOSED and match.confirmed_at is not None:
+        return CONFIRMED
+    return str(match.status)

@@ -66,6 +66,10 @@ class Match(db.Model):
         sa.CheckConstraint(
             f"hired_at IS NULL OR status = '{MatchStatus.ACCEPTED}'", name="hired_when_accepted"
         ),
+        sa.CheckConstraint(
+            f"decline_reason IS NULL OR status = '{MatchStatus.DECLINED}'",
+            name="decline_reason_when_declined",
+        ),
         sa.Index(
             "uq_matches_live_period",
             "period_id",
@@ -95,6 +99,8 @@ class Match(db.Model):
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the GP said when declining (optional); the trust and the coordinators read it.
+    decline_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     period: Mapped[Period] = relationship()
     gp: Mapped[GP] = relationship()

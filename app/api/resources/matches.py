@@ -12,6 +12,7 @@ from app import access, lifecycle
 from app.coordination.policies import REASON_MAX
 from app.coordination.services import forbids_query
 from app.errors import NotFound
+from app.lifecycle.matches import DECLINE_REASON_MAX
 from app.models import GP, Forbid, Match, Period, User
 from app.models.matching import MATCH_SOURCES, MATCH_STATUSES
 from app.text import ID_MAX
@@ -129,6 +130,11 @@ class MatchSchema(ma.Schema):
     offered_at = ma.fields.AwareDateTime(required=True, allow_none=True)
     decided_at = ma.fields.AwareDateTime(required=True, allow_none=True)
     hired_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    decline_reason = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "What the GP said when declining, if anything"},
+    )
 
 
 class MatchFilterSchema(ListArgsSchema):
@@ -145,6 +151,19 @@ class MatchPairSchema(ma.Schema):
 
 class MatchReasonSchema(ma.Schema):
     reason = Reason()
+
+
+class MatchDeclineSchema(ma.Schema):
+    reason = Text(
+        multiline=True,
+        load_default=None,
+        allow_none=True,
+        validate=[ma.validate.Length(max=DECLINE_REASON_MAX)],
+        metadata={
+            "description": "Why the GP declines (optional): the trust and the coordinators "
+            "see it, and it is saved in the audit log"
+        },
+    )
 
 
 class MatchOfferSchema(ma.Schema):
@@ -270,14 +289,16 @@ def accept(match_id: int):
 
 
 @blp.route("/matches/<int:match_id>/decline", methods=["POST"])
+@blp.arguments(MatchDeclineSchema, required=False)
 @blp.response(200, MatchSchema)
 @conflict
 @auth_required("gp")
-def decline(match_id: int):
-    """The GP declines: the period is open again and the pair is never proposed again."""
+def decline(data: dict[str, Any], match_id: int):
+    """The GP declines, optionally saying why: the period is open again and the pair is
+    never proposed again."""
     user = caller()
     match = load_match(match_id, user, lock=True)
-    return lifecycle.decline(match, actor=user)
+    return lifecycle.decline(match, actor=user, reason=(data or {}).get("reason"))
 
 
 @blp.route("/matches/<int:match_id>/hired", methods=["POST"])
