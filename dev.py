@@ -25,6 +25,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -218,6 +219,9 @@ def cmd_run(argv: list[str]) -> None:
     say("loading demo data")
     flask("demo", "load", env=env)
     children: list[subprocess.Popen] = []
+    # Stopped by a signal rather than Ctrl+C (a process manager, `timeout`): stop the
+    # children too, through the `finally` below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         say(f"starting the mail catcher on 127.0.0.1:{mail_port} (emails saved in {caught})")
         catcher = [PYTHON, Path(__file__), "catch-mail", mail_port, caught]
