@@ -2,6 +2,8 @@
 """One command to run the portal, one to test it. Needs only Python 3.11+.
 
     python3 dev.py run     install into .venv, set up SQLite with demo data, start the app
+                           with the scheduler and a local mail catcher (PORT, default 5000;
+                           MAIL_CATCHER_PORT, default 1025)
     python3 dev.py test    install into .venv (and axe-core with `npm ci`), run the suite on
                            SQLite, then on PostgreSQL when a server answers on 127.0.0.1:5432
                            (or TEST_DATABASE_URL)
@@ -9,6 +11,8 @@
                            clean, app/ and notifications/ no worse than mypy-baseline.txt
                            (--update-baseline rewrites that file from the current errors)
     python3 dev.py translations   extract messages, update nb/nn/en catalogues, compile
+    python3 dev.py catch-mail PORT FOLDER   the mail catcher alone (dev.py run starts it):
+                           an SMTP server on 127.0.0.1:PORT that saves each email in FOLDER
 
 Uses only the standard library, so it runs before anything is installed.
 """
@@ -19,12 +23,16 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 import venv
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -100,18 +108,151 @@ def postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
         return False
 
 
+class MailCatcher:
+    """An aiosmtpd handler that accepts every email and saves it in ``folder`` as
+    <UTC time to the microsecond>-<random>.eml (app/alerts/caught_mail.py reads them)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def save(self, content: bytes) -> Path:
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}"
+        partial = self.folder / f".{name}.part"
+        partial.write_bytes(content)
+        return partial.replace(self.folder / f"{name}.eml")  # whole or not at all
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.save(envelope.content)
+        return "250 Message accepted for delivery"
+
+
+def start_mail_catcher(port: int, folder: Path):
+    """The mail catcher on 127.0.0.1:``port``, in a thread of this process; returns its
+    aiosmtpd Controller (``stop()`` ends it). Needs the venv (aiosmtpd is a dev tool)."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(MailCatcher(folder), hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller
+
+
+def cmd_catch_mail(argv: list[str]) -> None:
+    """Run the mail catcher until interrupted (dev.py run starts it as a child)."""
+    if len(argv) != 2 or not argv[0].isdigit():
+        sys.exit("usage: python3 dev.py catch-mail PORT FOLDER")
+    controller = start_mail_catcher(int(argv[0]), Path(argv[1]))
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def wait_for_port(port: int, child: subprocess.Popen, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            sys.exit(f"the mail catcher stopped (exit status {child.returncode})")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"the mail catcher does not answer on port {port}")
+
+
+def stop(children: list[subprocess.Popen]) -> None:
+    for child in reversed(children):
+        if child.poll() is None:
+            child.terminate()
+    for child in reversed(children):
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
 def cmd_run(argv: list[str]) -> None:
+    """The app with what it needs around it in development: the database with demo data, the
+    scheduler (its own process, as in production: nightly matching with its catch-up at
+    start, email every minute, reminders) and a mail catcher that keeps every email the
+    portal sends (administrators read them at /admin/caught-mail)."""
     ensure_venv()
-    env = {**os.environ, "APP_ENV": os.environ.get("APP_ENV", "development")}
     port = os.environ.get("PORT", "5000")
+    mail_port = os.environ.get("MAIL_CATCHER_PORT", "1025")
+    if not (port.isdigit() and mail_port.isdigit()):
+        sys.exit("PORT and MAIL_CATCHER_PORT must be port numbers")
+    if port_taken(int(mail_port)):
+        sys.exit(f"port {mail_port} is in use: choose another with MAIL_CATCHER_PORT=...")
+    caught = Path(os.environ.get("CAUGHT_MAIL_DIR") or ROOT / "instance" / "caught-mail")
+    env = {
+        **os.environ,
+        "APP_ENV": os.environ.get("APP_ENV", "development"),
+        "BASE_URL": os.environ.get("BASE_URL", f"http://127.0.0.1:{port}"),
+        # every email goes to the mail catcher, never out of this machine
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": mail_port,
+        "SMTP_STARTTLS": "false",
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "CAUGHT_MAIL_DIR": str(caught),
+        # the scheduler runs as its own process below, never inside the web server
+        "SCHEDULER_ENABLED": "false",
+    }
     say("creating or upgrading the database")
     flask("db", "upgrade", env=env)
     say("loading reference data")
     flask("reference", "load", env=env)
     say("loading demo data")
     flask("demo", "load", env=env)
-    print(f"\n  The ALIS portal runs at http://127.0.0.1:{port}/  (Ctrl+C stops it)\n", flush=True)
-    flask("run", "--host", "127.0.0.1", "--port", port, *argv, env=env)
+    children: list[subprocess.Popen] = []
+    # Stopped by a signal rather than Ctrl+C (a process manager, `timeout`): stop the
+    # children too, through the `finally` below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        say(f"starting the mail catcher on 127.0.0.1:{mail_port} (emails saved in {caught})")
+        catcher = [PYTHON, Path(__file__), "catch-mail", mail_port, caught]
+        children.append(subprocess.Popen([str(a) for a in catcher], cwd=ROOT, env=env))
+        wait_for_port(int(mail_port), children[-1])
+        say("starting the scheduler (flask scheduler)")
+        scheduler = [PYTHON, "-m", "flask", "--app", "app", "scheduler"]
+        children.append(subprocess.Popen([str(a) for a in scheduler], cwd=ROOT, env=env))
+        print(
+            f"\n  The ALIS portal runs at http://127.0.0.1:{port}/  (Ctrl+C stops it)"
+            f"\n  Emails it sends: log in as admin@demo.alis.no, then"
+            f" http://127.0.0.1:{port}/admin/caught-mail\n",
+            flush=True,
+        )
+        run(
+            PYTHON,
+            "-m",
+            "flask",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+            *argv,
+            env=env,
+            check=False,
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(children)
 
 
 def cmd_test(argv: list[str]) -> None:
@@ -266,6 +407,7 @@ def main() -> None:
         "test": cmd_test,
         "lint": cmd_lint,
         "translations": cmd_translations,
+        "catch-mail": cmd_catch_mail,
     }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)

@@ -58,6 +58,9 @@ class Config:
     # The site's public address, for links in emails and feeds made outside a request.
     BASE_URL = "http://127.0.0.1:5000"
     SCHEDULER_ENABLED = False
+    # Development: the folder where `dev.py run`'s mail catcher writes what it catches, for
+    # the administrators' "Caught emails" page (None: no such page).
+    CAUGHT_MAIL_DIR: str | None = None
     PROXY_FIX_X_FOR = 0  # reverse proxies in front of the app (X-Forwarded-For hops)
 
     # Login throttling. An account is locked from one address after this many failures from
@@ -122,6 +125,7 @@ class Config:
             "MAIL_FROM",
             "MAIL_BACKEND",
             "BASE_URL",
+            "CAUGHT_MAIL_DIR",
         ):
             if env.get(key):
                 values[key] = env[key]

@@ -50,6 +50,8 @@ def _item(notification: Notification) -> Item:
         body=notification.body,
         link=notification.link,
         created_at=notification.created_at,
+        key=notification.message_key,
+        params=notification.message_params,
     )
 
 
@@ -88,6 +90,8 @@ class SqlOutboxStore:
             next_attempt_at=notification.next_attempt_at,
             message_id=notification.message_id,
             dedupe_key=notification.dedupe_key,
+            message_key=notification.key,
+            message_params=notification.params,
         )
         db.session.add(row)
         return row

@@ -63,10 +63,14 @@ class AvailabilityFacts:
 @dataclass(frozen=True)
 class Message:
     """One message as worded for one recipient: ``kind`` and ``data`` are for machines (the
-    API), ``link`` a path on the site (or an absolute URL)."""
+    API), ``link`` a path on the site (or an absolute URL). ``key`` and ``params`` let
+    ``wording.render`` word it again in another language (None: worded by its caller, kept
+    as it is)."""
 
     kind: str
     subject: str
     body: str
     link: str | None = None
     data: dict[str, Any] | None = None
+    key: str | None = None
+    params: dict[str, Any] | None = None

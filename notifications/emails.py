@@ -12,6 +12,7 @@ extension (as Flask-Babel installs it for pages) and the ``format_datetime`` fil
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -23,10 +24,11 @@ from flask_babel import force_locale, format_timedelta, get_translations, ngette
 from flask_babel import gettext as _
 from jinja2 import BaseLoader, Environment, select_autoescape
 
+from . import wording
 from .data import Recipient
 from .queueing import new_message_id, utcnow
 from .settings import DeliverySettings
-from .store import DIGEST, OutboxEmail
+from .store import DIGEST, Item, OutboxEmail
 
 # Long URLs in List-Unsubscribe must not be folded into encoded words (RFC 2369 wants them
 # plain): fold only past SMTP's own limit.
@@ -101,12 +103,22 @@ def _finish(message: EmailMessage, text: str, html: str, locale: str) -> EmailMe
     return message
 
 
+def in_language(item: Item, locale: str) -> Item:
+    """``item`` worded in ``locale`` now, as the email is built (the recipient may have
+    changed language since it was queued); as stored when it cannot be worded again."""
+    words = wording.render(item.key, item.params, locale)
+    if words is None:
+        return item
+    subject, body = words
+    return replace(item, subject=subject, body=body)
+
+
 def notification_email(
     email: OutboxEmail, templates: EmailTemplates, links: EmailLinks, settings: DeliverySettings
 ) -> EmailMessage:
     """The email of one notification (its own Message-ID, stable across retries)."""
     recipient = email.recipient
-    [notification] = email.items
+    [notification] = (in_language(item, recipient.locale) for item in email.items)
     with force_locale(recipient.locale):
         context = _common(recipient, links) | {
             "notification": notification,
@@ -125,7 +137,8 @@ def digest_email(
     """One email with every notification the digest gathered, oldest first."""
     recipient = email.recipient
     items = [
-        {"notification": n, "link": links.absolute(n.link) if n.link else None} for n in email.items
+        {"notification": n, "link": links.absolute(n.link) if n.link else None}
+        for n in (in_language(item, recipient.locale) for item in email.items)
     ]
     count = len(items)
     with force_locale(recipient.locale):

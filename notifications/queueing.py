@@ -100,5 +100,7 @@ def queue(
             next_attempt_at=next_attempt_at,
             message_id=new_message_id(settings),
             dedupe_key=dedupe_key,
+            key=message.key,
+            params=message.params,
         )
     )

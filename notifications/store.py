@@ -36,16 +36,21 @@ class NewNotification:
     next_attempt_at: datetime | None
     message_id: str
     dedupe_key: str | None
+    key: str | None = None  # wording.render's key and parameters (None: keep the text)
+    params: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class Item:
-    """A notification as an email shows it."""
+    """A notification as an email shows it: the stored words, and the key and parameters
+    that word it again in the recipient's language when the email is built."""
 
     subject: str
     body: str
     link: str | None
     created_at: datetime
+    key: str | None = None
+    params: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

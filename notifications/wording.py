@@ -1,286 +1,456 @@
-"""The words of each notification, in the recipient's language.
+"""The words of each notification, in the reader's language.
 
-Each function words one message for one recipient (``locale``) from plain facts and the link
-the app chose, and returns it; the app decides who hears it and queues it.
+A message is stored as a key and its parameters (plain JSON: names, ISO dates, the
+specialty's name in every language), so it can be worded again in whatever language its
+reader uses when they read it (``render``): the inbox in the viewer's current language, an
+email in the recipient's at the moment it is sent. Each public function below builds one
+message for one recipient from plain facts and the link the app chose, worded in the
+recipient's language as well (the stored text, kept for the API and as the fallback).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
-from flask_babel import force_locale, format_date, ngettext
+from flask_babel import force_locale, format_date, get_locale, ngettext
 from flask_babel import gettext as _
 
 from .data import AvailabilityFacts, MatchFacts, Message, PeriodFacts
 
+Params = Mapping[str, Any]
+Words = tuple[str, str]  # (subject, body)
 
-def _period_words(period: PeriodFacts) -> dict:
+# key -> the function that words a message of that key from its parameters (in the
+# current locale); filled by @_words below.
+_WORDERS: dict[str, Callable[[Params], Words]] = {}
+
+
+def _words(key: str) -> Callable[[Callable[[Params], Words]], Callable[[Params], Words]]:
+    def register(function: Callable[[Params], Words]) -> Callable[[Params], Words]:
+        _WORDERS[key] = function
+        return function
+
+    return register
+
+
+def render(key: str | None, params: Params | None, locale: str) -> Words | None:
+    """A stored message's (subject, body) in ``locale``, or None when it cannot be worded
+    again: no key (stored before messages had one, or worded by its caller), or a key or
+    parameters this version does not know. The caller then shows the stored text."""
+    worder = _WORDERS.get(key) if key else None
+    if worder is None or not isinstance(params, Mapping):
+        return None
+    try:
+        with force_locale(locale):
+            return worder(params)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _message(
+    locale: str, kind: str, key: str, params: dict[str, Any], *, link: str | None, data: dict
+) -> Message:
+    with force_locale(locale):
+        subject, body = _WORDERS[key](params)
+    return Message(kind, subject=subject, body=body, link=link, data=data, key=key, params=params)
+
+
+def _long(day: str) -> str:
+    return format_date(date.fromisoformat(day), "long")
+
+
+def _period_params(period: PeriodFacts) -> dict[str, Any]:
     return {
         "department": period.department,
         "trust": period.trust,
-        "start": format_date(period.start, "long"),
-        "end": format_date(period.end, "long"),
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "specialty": dict(period.specialty),
+        "on_call": period.on_call,
     }
+
+
+def _match_params(match: MatchFacts) -> dict[str, Any]:
+    return _period_params(match.period) | {
+        "gp": match.gp_name,
+        "status": match.status,
+        "deadline": match.accept_by.isoformat() if match.accept_by else None,
+    }
+
+
+def _period_words(p: Params) -> dict[str, Any]:
+    return {
+        "department": p["department"],
+        "trust": p["trust"],
+        "start": _long(p["start"]),
+        "end": _long(p["end"]),
+    }
+
+
+def _deadline_words(p: Params) -> dict[str, Any]:
+    return _period_words(p) | {"deadline": _long(p["deadline"])}
 
 
 def _match_data(match: MatchFacts) -> dict:
     return {"match_id": match.id, "period_id": match.period.id}
 
 
+@_words("proposal_to_gp")
+def _proposal_to_gp(p: Params) -> Words:
+    words = _period_words(p)
+    return (
+        _("You are proposed for a period at %(trust)s", **words),
+        _(
+            "You are proposed for %(department)s, %(trust)s, from %(start)s to %(end)s. "
+            "The trust will contact you with an offer.",
+            **words,
+        ),
+    )
+
+
 def proposal_to_gp(locale: str, match: MatchFacts, *, link: str | None) -> Message:
-    with force_locale(locale):
-        words = _period_words(match.period)
-        return Message(
-            "proposal",
-            subject=_("You are proposed for a period at %(trust)s", **words),
-            body=_(
-                "You are proposed for %(department)s, %(trust)s, from %(start)s to %(end)s. "
-                "The trust will contact you with an offer.",
-                **words,
-            ),
-            link=link,
-            data=_match_data(match),
-        )
+    return _message(
+        locale,
+        "proposal",
+        "proposal_to_gp",
+        _match_params(match),
+        link=link,
+        data=_match_data(match),
+    )
+
+
+@_words("proposal_to_trust")
+def _proposal_to_trust(p: Params) -> Words:
+    words = _period_words(p)
+    return (
+        _("A candidate for %(department)s: make an offer", **words),
+        _(
+            "The matching has a confirmed candidate for %(department)s from %(start)s "
+            "to %(end)s. Send the candidate an offer with an acceptance deadline.",
+            **words,
+        ),
+    )
 
 
 def proposal_to_trust(locale: str, match: MatchFacts, *, link: str | None) -> Message:
     """A confirmed proposal: the trust should send an offer."""
-    with force_locale(locale):
-        words = _period_words(match.period)
-        return Message(
-            "proposal_confirmed",
-            subject=_("A candidate for %(department)s: make an offer", **words),
-            body=_(
-                "The matching has a confirmed candidate for %(department)s from %(start)s "
-                "to %(end)s. Send the candidate an offer with an acceptance deadline.",
-                **words,
-            ),
-            link=link,
-            data=_match_data(match),
-        )
+    return _message(
+        locale,
+        "proposal_confirmed",
+        "proposal_to_trust",
+        _match_params(match),
+        link=link,
+        data=_match_data(match),
+    )
+
+
+@_words("offer_to_gp")
+def _offer_to_gp(p: Params) -> Words:
+    words = _deadline_words(p)
+    return (
+        _("Offer: %(department)s, %(trust)s", **words),
+        _(
+            "%(trust)s offers you %(department)s from %(start)s to %(end)s. "
+            "Answer by %(deadline)s.",
+            **words,
+        ),
+    )
 
 
 def offer_to_gp(locale: str, match: MatchFacts, *, link: str | None) -> Message:
-    with force_locale(locale):
-        words = _period_words(match.period) | {"deadline": format_date(match.accept_by, "long")}
-        return Message(
-            "offer",
-            subject=_("Offer: %(department)s, %(trust)s", **words),
-            body=_(
-                "%(trust)s offers you %(department)s from %(start)s to %(end)s. "
-                "Answer by %(deadline)s.",
-                **words,
-            ),
-            link=link,
-            data=_match_data(match),
+    return _message(
+        locale, "offer", "offer_to_gp", _match_params(match), link=link, data=_match_data(match)
+    )
+
+
+@_words("offer_answered_to_trust")
+def _offer_answered_to_trust(p: Params) -> Words:
+    words = _period_words(p) | {"gp": p["gp"]}
+    status = p["status"]
+    if status == "accepted":
+        return (
+            _("%(gp)s accepted %(department)s", **words),
+            _("%(gp)s accepted the period %(start)s–%(end)s. The period is filled.", **words),
         )
-
-
-def offer_answered_to_trust(locale: str, match: MatchFacts, *, link: str | None) -> Message:
-    """The GP accepted or declined, or the deadline passed (``match.status``)."""
-    with force_locale(locale):
-        words = _period_words(match.period) | {"gp": match.gp_name}
-        subjects = {
-            "accepted": _("%(gp)s accepted %(department)s", **words),
-            "declined": _("%(gp)s declined %(department)s", **words),
-            "expired": _("The offer for %(department)s expired", **words),
-        }
-        bodies = {
-            "accepted": _(
-                "%(gp)s accepted the period %(start)s–%(end)s. The period is filled.", **words
-            ),
-            "declined": _(
+    if status == "declined":
+        return (
+            _("%(gp)s declined %(department)s", **words),
+            _(
                 "%(gp)s declined the period %(start)s–%(end)s. It is open again and the "
                 "next matching run proposes another candidate.",
                 **words,
             ),
-            "expired": _(
+        )
+    if status == "expired":
+        return (
+            _("The offer for %(department)s expired", **words),
+            _(
                 "%(gp)s did not answer in time. The period %(start)s–%(end)s is open again.",
                 **words,
             ),
-        }
-        return Message(
-            f"offer_{match.status}",
-            subject=subjects[match.status],
-            body=bodies[match.status],
-            link=link,
-            data=_match_data(match),
         )
+    raise ValueError(status)
+
+
+def offer_answered_to_trust(locale: str, match: MatchFacts, *, link: str | None) -> Message:
+    """The GP accepted or declined, or the deadline passed (``match.status``)."""
+    return _message(
+        locale,
+        f"offer_{match.status}",
+        "offer_answered_to_trust",
+        _match_params(match),
+        link=link,
+        data=_match_data(match),
+    )
+
+
+@_words("offer_expired_to_gp")
+def _offer_expired_to_gp(p: Params) -> Words:
+    words = _period_words(p)
+    return (
+        _("Your offer for %(department)s expired", **words),
+        _(
+            "You did not answer the offer for %(department)s, %(trust)s in time. "
+            "You keep your place in the queue for other periods.",
+            **words,
+        ),
+    )
 
 
 def offer_expired_to_gp(locale: str, match: MatchFacts, *, link: str | None) -> Message:
-    with force_locale(locale):
-        words = _period_words(match.period)
-        return Message(
-            "offer_expired",
-            subject=_("Your offer for %(department)s expired", **words),
-            body=_(
-                "You did not answer the offer for %(department)s, %(trust)s in time. "
-                "You keep your place in the queue for other periods.",
-                **words,
-            ),
-            link=link,
-            data=_match_data(match),
-        )
+    return _message(
+        locale,
+        "offer_expired",
+        "offer_expired_to_gp",
+        _match_params(match),
+        link=link,
+        data=_match_data(match),
+    )
+
+
+@_words("override")
+def _override(p: Params) -> Words:
+    words = _period_words(p) | {"reason": p["reason"]}
+    action = p["action"]
+    if action == "assigned":
+        subject = _("A coordinator assigned %(department)s", **words)
+    elif action == "cancelled":
+        subject = _("A coordinator cancelled a match for %(department)s", **words)
+    else:
+        raise ValueError(action)
+    return (
+        subject,
+        _("%(department)s, %(trust)s, %(start)s–%(end)s. Reason: %(reason)s", **words),
+    )
 
 
 def override(
     locale: str, match: MatchFacts, action: str, reason: str, *, link: str | None
 ) -> Message:
     """A coordinator's decision about a match (``action``: assigned or cancelled)."""
-    with force_locale(locale):
-        words = _period_words(match.period) | {"reason": reason}
-        subjects = {
-            "assigned": _("A coordinator assigned %(department)s", **words),
-            "cancelled": _("A coordinator cancelled a match for %(department)s", **words),
-        }
-        return Message(
-            f"override_{action}",
-            subject=subjects[action],
-            body=_("%(department)s, %(trust)s, %(start)s–%(end)s. Reason: %(reason)s", **words),
-            link=link,
-            data=_match_data(match),
-        )
+    params = _match_params(match) | {"action": action, "reason": reason}
+    return _message(
+        locale, f"override_{action}", "override", params, link=link, data=_match_data(match)
+    )
+
+
+@_words("gp_withdrew")
+def _gp_withdrew(p: Params) -> Words:
+    words = _period_words(p)
+    return (
+        _("The candidate for %(department)s is no longer available", **words),
+        _(
+            "The proposed GP for %(department)s, %(start)s–%(end)s, is no longer "
+            "available. The period is open again and the next matching run proposes "
+            "another candidate.",
+            **words,
+        ),
+    )
 
 
 def gp_withdrew(locale: str, match: MatchFacts, *, link: str | None) -> Message:
     """The GP paused or withdrew their availability while proposed (to the trust)."""
-    with force_locale(locale):
-        words = _period_words(match.period)
-        return Message(
-            "proposal_withdrawn",
-            subject=_("The candidate for %(department)s is no longer available", **words),
-            body=_(
-                "The proposed GP for %(department)s, %(start)s–%(end)s, is no longer "
-                "available. The period is open again and the next matching run proposes "
-                "another candidate.",
-                **words,
-            ),
-            link=link,
-            data=_match_data(match),
+    return _message(
+        locale,
+        "proposal_withdrawn",
+        "gp_withdrew",
+        _match_params(match),
+        link=link,
+        data=_match_data(match),
+    )
+
+
+@_words("advertised")
+def _advertised(p: Params) -> Words:
+    words = _period_words(p)
+    return (
+        _("%(department)s goes to ordinary advertising", **words),
+        _(
+            "No GP in specialist training matched the period %(start)s–%(end)s in time. "
+            "Advertise it the ordinary way: the advert text is ready on the period's page.",
+            **words,
         )
+        + "\n\n"
+        + _("The advert text (in Norwegian bokmål, ready to paste):")
+        + "\n\n"
+        + p["advert"],
+    )
 
 
 def advertised(locale: str, period: PeriodFacts, advert: str, *, link: str | None) -> Message:
     """The period goes to ordinary advertising; ``advert`` is the text to paste."""
-    with force_locale(locale):
-        words = _period_words(period)
-        return Message(
-            "period_advertised",
-            subject=_("%(department)s goes to ordinary advertising", **words),
-            body=_(
-                "No GP in specialist training matched the period %(start)s–%(end)s in time. "
-                "Advertise it the ordinary way: the advert text is ready on the period's page.",
-                **words,
-            )
-            + "\n\n"
-            + _("The advert text (in Norwegian bokmål, ready to paste):")
-            + "\n\n"
-            + advert,
-            link=link,
-            data={"period_id": period.id},
-        )
+    params = _period_params(period) | {"advert": advert}
+    return _message(
+        locale, "period_advertised", "advertised", params, link=link, data={"period_id": period.id}
+    )
+
+
+@_words("run_finished")
+def _run_finished(p: Params) -> Words:
+    return (
+        _(
+            "Matching run: %(proposals)d new proposals, %(advertised)d advertised",
+            proposals=p["new_proposals"],
+            advertised=p["advertised"],
+        ),
+        _(
+            "The matching run for %(as_of)s finished: %(proposals)d new proposals, "
+            "%(dropped)d dropped, %(expired)d offers expired, %(advertised)d periods "
+            "advertised the ordinary way.",
+            as_of=_long(p["as_of"]),
+            proposals=p["new_proposals"],
+            dropped=p["dropped_proposals"],
+            expired=p["expired"],
+            advertised=p["advertised"],
+        ),
+    )
 
 
 def run_finished(locale: str, summary: Mapping[str, Any], *, link: str | None) -> Message:
     """A matching run's summary (new_proposals, dropped_proposals, expired, advertised,
-    as_of, run_id) for a coordinator."""
-    with force_locale(locale):
-        return Message(
-            "run_finished",
-            subject=_(
-                "Matching run: %(proposals)d new proposals, %(advertised)d advertised",
-                proposals=summary.get("new_proposals", 0),
-                advertised=summary.get("advertised", 0),
-            ),
-            body=_(
-                "The matching run for %(as_of)s finished: %(proposals)d new proposals, "
-                "%(dropped)d dropped, %(expired)d offers expired, %(advertised)d periods "
-                "advertised the ordinary way.",
-                as_of=summary.get("as_of", ""),
-                proposals=summary.get("new_proposals", 0),
-                dropped=summary.get("dropped_proposals", 0),
-                expired=summary.get("expired", 0),
-                advertised=summary.get("advertised", 0),
-            ),
-            link=link,
-            data={"run_id": summary["run_id"]},
-        )
+    as_of as an ISO date, run_id) for a coordinator."""
+    params = {
+        "as_of": summary["as_of"],
+        "new_proposals": summary.get("new_proposals", 0),
+        "dropped_proposals": summary.get("dropped_proposals", 0),
+        "expired": summary.get("expired", 0),
+        "advertised": summary.get("advertised", 0),
+    }
+    return _message(
+        locale,
+        "run_finished",
+        "run_finished",
+        params,
+        link=link,
+        data={"run_id": summary["run_id"]},
+    )
+
+
+def _current_locale_name(names: Mapping[str, str]) -> str:
+    """A name given in every language, in the one being rendered (else bokmål's)."""
+    locale = get_locale()
+    language = locale.language if locale is not None else "nb"
+    return names.get(language) or names["nb"]
+
+
+@_words("period_alert")
+def _period_alert(p: Params) -> Words:
+    words = _period_words(p) | {"specialty": _current_locale_name(p["specialty"])}
+    body = _(
+        "%(trust)s has published a period in %(specialty)s at %(department)s, from "
+        "%(start)s to %(end)s.",
+        **words,
+    )
+    if p["on_call"]:
+        body += " " + _("The period includes on-call duty.")
+    body += "\n\n" + _(
+        "The matching runs every night and proposes periods to the GPs whose availability "
+        "fits. Make sure your availability window and wishes cover this period."
+    )
+    return _("New period: %(specialty)s, %(trust)s, from %(start)s", **words), body
 
 
 def period_alert(locale: str, period: PeriodFacts, *, link: str | None) -> Message:
     """A new period fits one of the recipient's subscriptions."""
-    with force_locale(locale):
-        words = _period_words(period) | {"specialty": period.specialty[locale]}
-        body = _(
-            "%(trust)s has published a period in %(specialty)s at %(department)s, from "
-            "%(start)s to %(end)s.",
-            **words,
-        )
-        if period.on_call:
-            body += " " + _("The period includes on-call duty.")
-        body += "\n\n" + _(
-            "The matching runs every night and proposes periods to the GPs whose availability "
-            "fits. Make sure your availability window and wishes cover this period."
-        )
-        return Message(
-            "period_published",
-            subject=_("New period: %(specialty)s, %(trust)s, from %(start)s", **words),
-            body=body,
-            link=link,
-            data={"period_id": period.id},
-        )
+    return _message(
+        locale,
+        "period_published",
+        "period_alert",
+        _period_params(period),
+        link=link,
+        data={"period_id": period.id},
+    )
+
+
+@_words("availability_alert")
+def _availability_alert(p: Params) -> Words:
+    specialties = ", ".join(_current_locale_name(names) for names in p["specialties"])
+    words = {
+        "start": _long(p["earliest_start"]),
+        "end": _long(p["latest_end"]),
+        "months": p["months"],
+        "specialties": specialties or _("any specialty"),
+        "municipality": p["municipality"],
+    }
+    body = _(
+        "A GP in specialist training from %(municipality)s can serve in hospital between "
+        "%(start)s and %(end)s.",
+        **words,
+    )
+    body += " " + ngettext("They need %(num)d month.", "They need %(num)d months.", p["months"])
+    body += " " + _("Wished specialties: %(specialties)s.", **words)
+    if p["accept_other_specialty"]:
+        body += " " + _("They also accept another specialty.")
+    body += "\n\n" + _(
+        "Publish the periods you have: the matching proposes a candidate every night."
+    )
+    return _("A GP is available from %(start)s (%(specialties)s)", **words), body
 
 
 def availability_alert(locale: str, window: AvailabilityFacts, *, link: str | None) -> Message:
     """A GP registered availability that fits the recipient's subscription. The GP is not
     named: the matching, not the trust, decides who is proposed."""
-    with force_locale(locale):
-        specialties = ", ".join(names[locale] for names in window.specialties)
-        words = {
-            "start": format_date(window.earliest_start, "long"),
-            "end": format_date(window.latest_end, "long"),
-            "months": window.months,
-            "specialties": specialties or _("any specialty"),
-            "municipality": window.municipality,
-        }
-        body = _(
-            "A GP in specialist training from %(municipality)s can serve in hospital between "
-            "%(start)s and %(end)s.",
+    params = {
+        "earliest_start": window.earliest_start.isoformat(),
+        "latest_end": window.latest_end.isoformat(),
+        "months": window.months,
+        "specialties": [dict(names) for names in window.specialties],
+        "accept_other_specialty": window.accept_other_specialty,
+        "municipality": window.municipality,
+    }
+    return _message(
+        locale,
+        "availability_registered",
+        "availability_alert",
+        params,
+        link=link,
+        data={"availability_id": window.id},
+    )
+
+
+@_words("offer_reminder")
+def _offer_reminder(p: Params) -> Words:
+    words = _deadline_words(p)
+    return (
+        _("Reminder: answer the offer for %(department)s by %(deadline)s", **words),
+        _(
+            "%(trust)s is waiting for your answer to the offer for %(department)s from "
+            "%(start)s to %(end)s. Accept or decline by %(deadline)s; after that the offer "
+            "expires.",
             **words,
-        )
-        body += " " + ngettext(
-            "They need %(num)d month.", "They need %(num)d months.", window.months
-        )
-        body += " " + _("Wished specialties: %(specialties)s.", **words)
-        if window.accept_other_specialty:
-            body += " " + _("They also accept another specialty.")
-        body += "\n\n" + _(
-            "Publish the periods you have: the matching proposes a candidate every night."
-        )
-        return Message(
-            "availability_registered",
-            subject=_("A GP is available from %(start)s (%(specialties)s)", **words),
-            body=body,
-            link=link,
-            data={"availability_id": window.id},
-        )
+        ),
+    )
 
 
 def offer_reminder(locale: str, match: MatchFacts, *, link: str | None) -> Message:
     """The offer's deadline is near and the GP has not answered."""
-    with force_locale(locale):
-        words = _period_words(match.period) | {"deadline": format_date(match.accept_by, "long")}
-        return Message(
-            "offer_reminder",
-            subject=_("Reminder: answer the offer for %(department)s by %(deadline)s", **words),
-            body=_(
-                "%(trust)s is waiting for your answer to the offer for %(department)s from "
-                "%(start)s to %(end)s. Accept or decline by %(deadline)s; after that the offer "
-                "expires.",
-                **words,
-            ),
-            link=link,
-            data=_match_data(match),
-        )
+    return _message(
+        locale,
+        "offer_reminder",
+        "offer_reminder",
+        _match_params(match),
+        link=link,
+        data=_match_data(match),
+    )

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import csrf, db
+from app.i18n import current_locale
 from app.links import end_manage_links, user_for_manage_token
 from app.public.services import vacancies_query
 from app.text import PAGE_MAX, bounded_int
@@ -170,9 +171,10 @@ def inbox():
     page = bounded_int(request.args.get("page"), 1, high=PAGE_MAX)
     query = services.inbox_query(user, unread_only=unread_only)
     items = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    locale = current_locale()
     return render_template(
         "alerts/inbox.html",
-        items=items[:PAGE_SIZE],
+        items=[(entry, services.in_language(entry, locale)) for entry in items[:PAGE_SIZE]],
         more=len(items) > PAGE_SIZE,
         page=page,
         unread_only=unread_only,
@@ -188,7 +190,11 @@ def notification(notification_id: int):
     if item is None:
         abort(404)
     services.mark_read(item)
-    return render_template("alerts/notification.html", message=item)
+    return render_template(
+        "alerts/notification.html",
+        message=item,
+        words=services.in_language(item, current_locale()),
+    )
 
 
 @bp.route("/inbox/<int:notification_id>/read", methods=["POST"])

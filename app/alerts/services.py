@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Notification, Region, Specialty, Subscription, Trust, User
 from app.models.notifications import CHANNELS, FREQUENCIES
 from app.models.types import utcnow
+from notifications import wording
 
 MAX_SUBSCRIPTIONS = 20
 MAX_LISTED = 30
@@ -213,6 +214,23 @@ def unread_count(user: User) -> int:
             Notification.user_id == user.id, Notification.read_at.is_(None)
         )
     )
+
+
+@dataclass(frozen=True)
+class Worded:
+    """A notification's subject and body as one reader reads them."""
+
+    subject: str
+    body: str
+
+
+def in_language(notification: Notification, locale: str) -> Worded:
+    """The notification worded in ``locale`` (the reader's language now) from its key and
+    parameters; one stored before messages had keys, or worded by its caller, as stored."""
+    words = wording.render(notification.message_key, notification.message_params, locale)
+    if words is None:
+        return Worded(notification.subject, notification.body)
+    return Worded(*words)
 
 
 def get_notification(user: User, notification_id: int) -> Notification | None:

@@ -17,9 +17,27 @@ from app.dates import local_today
 from app.errors import NotFound
 from app.extensions import db
 from app.forms import choices
-from app.models import GP, AuditEvent, Availability, Match, Period, Region, Trust, User
+from app.models import (
+    GP,
+    AuditEvent,
+    Availability,
+    Department,
+    Match,
+    Period,
+    Region,
+    Site,
+    Trust,
+    User,
+)
 from app.models.statuses import AvailabilityStatus, PeriodStatus
 from app.policy import region_policy
+from app.public.services import (
+    PERIODS_PER_PAGE,
+    open_period_counts,
+    open_periods_query,
+    periods_page,
+)
+from app.text import PAGE_MAX, bounded_int
 from app.unit_of_work import attempt
 
 from . import bp
@@ -116,18 +134,36 @@ def trust_list():
     return render_template("main/trust_list.html", regions=regions)
 
 
+def _page() -> int:
+    return bounded_int(request.args.get("page"), 1, high=PAGE_MAX)
+
+
 @bp.route("/regions/<code>")
 def region_detail(code: str):
-    """A region's rules, its trusts, and its lottery: each season's seed hash, and the seed
-    itself once the season has ended (public, so that anyone can check every number)."""
-    region = db.session.scalar(sa.select(Region).where(Region.code == code))
+    """A region's rules and how matching works there, its trusts, its periods open now, and
+    its lottery: each season's seed hash, and the seed itself once the season has ended
+    (public, so that anyone can check every number)."""
+    region = db.session.scalar(
+        sa.select(Region)
+        .where(Region.code == code)
+        .options(selectinload(Region.trusts).selectinload(Trust.own_policy))
+    )
     if region is None:
         abort(404)
     today = local_today()
+    page = _page()
+    periods, total = periods_page(
+        open_periods_query(region_id=region.id, today=today), page, PERIODS_PER_PAGE
+    )
     return render_template(
         "main/region_detail.html",
         region=region,
         policy=region_policy(region),
+        periods=periods,
+        total=total,
+        page=page,
+        per_page=PERIODS_PER_PAGE,
+        counts=open_period_counts(region.id, today),
         seeds=lottery.published_seeds(region, today),
         season=lottery.season_of(today),
     )
@@ -135,12 +171,30 @@ def region_detail(code: str):
 
 @bp.route("/trusts/<code>")
 def trust_detail(code: str):
-    """A trust's sites, departments and the matching policy in force."""
-    trust = db.session.scalar(sa.select(Trust).where(Trust.code == code))
+    """A trust's rules in force, its periods open now, its sites and departments."""
+    trust = db.session.scalar(
+        sa.select(Trust)
+        .where(Trust.code == code)
+        .options(
+            selectinload(Trust.sites).selectinload(Site.municipality),
+            selectinload(Trust.departments).selectinload(Department.site),
+            selectinload(Trust.departments).selectinload(Department.specialty),
+        )
+    )
     if trust is None:
         abort(404)
+    page = _page()
+    periods, total = periods_page(open_periods_query(trust_id=trust.id), page, PERIODS_PER_PAGE)
     can_manage = current_user.is_authenticated and access.manages_trust(current_user, trust)
-    return render_template("main/trust_detail.html", trust=trust, can_manage=can_manage)
+    return render_template(
+        "main/trust_detail.html",
+        trust=trust,
+        can_manage=can_manage,
+        periods=periods,
+        total=total,
+        page=page,
+        per_page=PERIODS_PER_PAGE,
+    )
 
 
 @bp.route("/departments/<int:department_id>", methods=["GET", "POST"])

@@ -74,6 +74,10 @@ class Notification(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     link: Mapped[str | None] = mapped_column(sa.String(500))
     data: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # What notifications.wording.render words again in the reader's language; subject and
+    # body keep the words of the moment it was queued (the fallback, and rows from before).
+    message_key: Mapped[str | None] = mapped_column(sa.String(64))
+    message_params: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Outbox

@@ -9,6 +9,7 @@ from __future__ import annotations
 from babel.dates import format_date
 from flask import has_request_context, url_for
 
+from app.i18n import DATE_PATTERNS
 from app.models import Period
 
 SOURCE_SENTENCES = {
@@ -21,7 +22,7 @@ SOURCE_SENTENCES = {
 
 
 def _date(day) -> str:
-    return format_date(day, "d. MMMM y", locale="nb")
+    return format_date(day, DATE_PATTERNS["nb"]["date.long"], locale="nb")
 
 
 def vacancy_url(period: Period) -> str:

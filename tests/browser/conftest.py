@@ -8,12 +8,14 @@ failure that says to run `npm ci` (dev.py does it).
 
 from __future__ import annotations
 
+import socket
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+import dev
 from app import create_app
 
 from .pages import CHROMIUM, CheckedTab
@@ -57,16 +59,42 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The base URL of the app on a free port: a SQLite file with the reference and demo
-    data loaded by the same commands as `python3 dev.py run`."""
+    data loaded by the same commands as `python3 dev.py run`, and the demo's emails sent to
+    dev.py's mail catcher, as there (the administrator reads them)."""
     folder = tmp_path_factory.mktemp("browser")
-    app = create_app({**CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'alis.db'}"})
+    port = free_port()
+    app = create_app(
+        {
+            **CONFIG,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'alis.db'}",
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": port,
+            "CAUGHT_MAIL_DIR": str(folder / "caught-mail"),
+        }
+    )
     runner = app.test_cli_runner()
-    for command in (["db", "upgrade"], ["reference", "load"], ["demo", "load"]):
-        result = runner.invoke(args=command)
-        assert result.exit_code == 0, (command, result.output, result.exception)
+    catcher = dev.start_mail_catcher(port, folder / "caught-mail")
+    try:
+        for command in (
+            ["db", "upgrade"],
+            ["reference", "load"],
+            ["demo", "load"],
+            ["notifications", "send"],
+        ):
+            result = runner.invoke(args=command)
+            assert result.exit_code == 0, (command, result.output, result.exception)
+    finally:
+        catcher.stop()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -18,6 +18,8 @@ def test_anonymous_visitor(tab):
     tab.follow_navigation()
     tab.follow_first("main a[href^='/trusts/']")
     tab.follow_first("main a[href^='/regions/']")
+    tab.open("/regions/helse-vest")
+    tab.follow_first("main table a[href^='/trusts/']")
     tab.open("/vacancies")
     tab.follow_first("main a[href^='/vacancies/']")
     for path in ("/statistics", "/statistics/helse-vest?months=24"):
@@ -81,6 +83,9 @@ def test_admin(tab):
     tab.open("/admin/users")
     tab.open("/admin/users?role=gp")
     tab.open("/admin/outbox")
+    tab.follow_first("main a[href='/admin/caught-mail']")
+    tab.follow_first("main table a[href^='/admin/caught-mail/']")
+    assert tab.page.locator("iframe.email-frame").is_visible()
     assert not tab.problems, tab.report()
 
 

@@ -16,6 +16,7 @@ from ..auth import auth_required, caller
 from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema, paginate
 from .fields import ID_MAX, error_docs, object_id
+from .gps import accepted_language
 
 blp = Blueprint(
     "api_notifications",
@@ -82,10 +83,18 @@ class SubscriptionSchema(ma.Schema):
     created_at = ma.fields.AwareDateTime(required=True)
 
 
+def _worded(notification: Notification) -> services.Worded:
+    """The notification in the caller's language: Accept-Language, else their account's."""
+    return services.in_language(notification, accepted_language() or caller().locale)
+
+
 class NotificationSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     kind = ma.fields.String(required=True)
-    subject = ma.fields.String(required=True)
+    subject = ma.fields.String(
+        required=True,
+        metadata={"description": "In your language (Accept-Language, else your account's)"},
+    )
     body = ma.fields.String(required=True)
     link = ma.fields.String(
         required=True, allow_none=True, metadata={"description": "The page it concerns"}
@@ -96,6 +105,20 @@ class NotificationSchema(ma.Schema):
         required=True,
         metadata={"description": "none (inbox only), pending, digest, sent or parked"},
     )
+
+    @ma.pre_dump
+    def _in_language(self, notification: Notification, **kwargs) -> dict:
+        words = _worded(notification)
+        return {
+            "id": notification.id,
+            "kind": notification.kind,
+            "subject": words.subject,
+            "body": words.body,
+            "link": notification.link,
+            "created_at": notification.created_at,
+            "read_at": notification.read_at,
+            "email_status": notification.email_status,
+        }
 
 
 class NotificationListSchema(list_schema(NotificationSchema, "NotificationPage")):
