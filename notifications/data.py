@@ -44,6 +44,7 @@ class MatchFacts:
     gp_name: str
     status: str
     accept_by: date | None
+    decline_reason: str | None = None  # the GP's own words, when it declined with a reason
 
 
 @dataclass(frozen=True)

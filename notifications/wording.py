@@ -77,6 +77,7 @@ def _match_params(match: MatchFacts) -> dict[str, Any]:
         "gp": match.gp_name,
         "status": match.status,
         "deadline": match.accept_by.isoformat() if match.accept_by else None,
+        "reason": match.decline_reason,
     }
 
 
@@ -175,14 +176,14 @@ def _offer_answered_to_trust(p: Params) -> Words:
             _("%(gp)s accepted the period %(start)s–%(end)s. The period is filled.", **words),
         )
     if status == "declined":
-        return (
-            _("%(gp)s declined %(department)s", **words),
-            _(
-                "%(gp)s declined the period %(start)s–%(end)s. It is open again and the "
-                "next matching run proposes another candidate.",
-                **words,
-            ),
+        body = _(
+            "%(gp)s declined the period %(start)s–%(end)s. It is open again and the "
+            "next matching run proposes another candidate.",
+            **words,
         )
+        if p.get("reason"):
+            body += "\n\n" + _("The reason %(gp)s gave: %(reason)s", gp=p["gp"], reason=p["reason"])
+        return _("%(gp)s declined %(department)s", **words), body
     if status == "expired":
         return (
             _("The offer for %(department)s expired", **words),

@@ -36,6 +36,7 @@ def match_facts(match: Match) -> MatchFacts:
         gp_name=match.gp.name,
         status=match.status,
         accept_by=match.accept_by,
+        decline_reason=match.decline_reason,
     )
 
 

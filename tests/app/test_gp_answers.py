@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app import lifecycle
 from app.dates import local_today
 from app.extensions import db
-from app.models import AuditEvent, Match, Specialty
+from app.models import AuditEvent, Match, Notification, Specialty
 
 from . import factories
 from .a11y import problems
@@ -104,6 +104,12 @@ def test_declining_asks_first_and_keeps_the_reason_for_the_trust_and_coordinator
     assert (match.status, match.decline_reason) == ("declined", "Flytter til Tromsø i mars.")
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "match.declined"))
     assert event.reason == "Flytter til Tromsø i mars." and event.object_id == match.id
+    # The trust's message about the answer carries the reason too.
+    told = db.session.scalar(
+        sa.select(Notification).where(Notification.user_id == world["staff"].id)
+        .order_by(Notification.id.desc())
+    )  # fmt: skip
+    assert "Flytter til Tromsø i mars." in told.body
     browser.logout()
 
     for user in (world["staff"], world["coordinator"]):
