@@ -8,23 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import access
+from app.coordination import counts
+from app.dates import local_today
 from app.extensions import db
 from app.models import GP, AuditEvent, Availability, Department, Match, Period, Region, Trust, User
-from app.models.periods import PERIOD_STATUSES
 from app.models.statuses import LIVE_MATCH_STATUSES, AvailabilityStatus, PeriodStatus
 from app.policy import effective_policy
-
-
-def _period_counts(trust_ids_query: sa.Select) -> dict[str, int]:
-    rows = db.session.execute(
-        sa.select(Period.status, sa.func.count())
-        .join(Period.department)
-        .where(Department.trust_id.in_(trust_ids_query))
-        .group_by(Period.status)
-    ).all()
-    counts = {str(status): 0 for status in PERIOD_STATUSES}
-    counts.update({status: n for status, n in rows})
-    return counts
 
 
 def _gp(user: User) -> dict[str, Any]:
@@ -74,7 +63,7 @@ def _staff(user: User) -> dict[str, Any]:
     ).all()
     context: dict[str, Any] = {
         "trusts": trusts,
-        "period_counts": _period_counts(trust_ids),
+        "period_counts": counts.period_counts(trust_ids),
         "upcoming": upcoming,
     }
     if user.role == "trust":
@@ -87,14 +76,10 @@ def _staff(user: User) -> dict[str, Any]:
         ).all()
     if user.role in ("coordinator", "admin"):
         gp_ids = access.gps_in_scope(user).with_only_columns(GP.id).order_by(None)
-        context["gp_count"] = db.session.scalar(
-            sa.select(sa.func.count()).select_from(gp_ids.subquery())
-        )
-        context["waiting_count"] = db.session.scalar(
-            sa.select(sa.func.count()).where(
-                Availability.status == AvailabilityStatus.ACTIVE, Availability.gp_id.in_(gp_ids)
-            )
-        )
+        context["gp_count"] = counts.count(gp_ids)
+        regions = access.regions_in_scope(user)
+        # the overview's figures, from the same functions (app.coordination.counts)
+        context["figures"] = counts.figures([r.id for r in regions], local_today())
         context["region"] = user.region
     if user.role == "admin":
         context["role_counts"] = dict(

@@ -13,12 +13,12 @@ from app.auth.decorators import role_required
 from app.auth.recovery import send_verification
 from app.auth.routes import municipality_choices
 from app.auth.services import AccountError, create_user, set_active
+from app.coordination import counts
 from app.dates import local_today
 from app.errors import NotFound
 from app.extensions import db
 from app.forms import choices
-from app.models import GP, AuditEvent, Availability, Match, Period, Region, Trust, User
-from app.models.statuses import AvailabilityStatus, PeriodStatus
+from app.models import GP, AuditEvent, Match, Region, Trust, User
 from app.policy import region_policy
 from app.unit_of_work import attempt
 
@@ -31,16 +31,12 @@ from .services import ProfileError, save_gp_profile, set_department_capacity
 @bp.route("/")
 def index():
     """The public landing page with live figures."""
+    regions = list(db.session.scalars(sa.select(Region.id)))
     figures = {
-        "open_periods": db.session.scalar(
-            sa.select(sa.func.count()).select_from(Period).where(Period.status == PeriodStatus.OPEN)
-        ),
+        # the national summary's figures (app.coordination.counts), for everyone
+        "open_periods": counts.period_counts(counts.trusts_of(regions))["open"],
         "trusts": db.session.scalar(sa.select(sa.func.count()).select_from(Trust)),
-        "waiting_gps": db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(Availability.gp_id))).where(
-                Availability.status == AvailabilityStatus.ACTIVE
-            )
-        ),
+        "waiting_gps": counts.count(counts.waiting_windows(regions)),
     }
     return render_template("main/index.html", figures=figures)
 
