@@ -8,11 +8,21 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 import matching
 from app.extensions import db
-from app.models import Availability, Forbid, Match, Period, Region
-from app.models.statuses import REFUSED_STATUSES
+from app.models import (
+    GP,
+    Availability,
+    AvailabilitySpecialty,
+    AvailabilityTrust,
+    Forbid,
+    Match,
+    Period,
+    Region,
+)
+from app.models.statuses import LIVE_MATCH_STATUSES, REFUSED_STATUSES, AvailabilityStatus
 from app.runs.problem import (
     availability_json,
     gp_json,
@@ -82,3 +92,62 @@ def region_fit(
     )
     # A coordinator's forbid wins over a refusal in the words.
     return Fit(problem, {k: v for k, v in refused.items() if k not in set(forbidden)})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One GP judged for one period."""
+
+    gp: GP
+    window: Availability
+    position: int | None  # place among those who fit, in the matching's order for the period
+    reasons: list[str]  # the engine's codes, in its order; empty when the GP fits
+    refusal: str | None  # declined | expired, when the GP refused this period before
+    match: Match | None  # the GP's live match, if any
+
+
+def verdicts(period: Period, gps: list[GP], today: date) -> list[Verdict]:
+    """Every GP of ``gps`` with an active window judged for ``period``: those who fit first,
+    in the order the matching would take them for this period, then the others by name.
+    One region-sized problem: the period and these GPs."""
+    windows = list(
+        db.session.scalars(
+            sa.select(Availability)
+            .options(
+                selectinload(Availability.specialty_wishes).selectinload(
+                    AvailabilitySpecialty.specialty
+                ),
+                selectinload(Availability.trust_wishes).selectinload(AvailabilityTrust.trust),
+            )
+            .where(
+                Availability.gp_id.in_([gp.id for gp in gps]),
+                Availability.status == AvailabilityStatus.ACTIVE,
+            )
+        )
+    )
+    gp_of = {gp.id: gp for gp in gps}
+    live = {
+        m.gp_id: m
+        for m in db.session.scalars(
+            sa.select(Match)
+            .options(selectinload(Match.period).selectinload(Period.department))
+            .where(Match.gp_id.in_(list(gp_of)), Match.status.in_(LIVE_MATCH_STATUSES))
+        )
+    }
+    fit = region_fit(period.department.trust.region, today, [period], windows)
+    positions = {int(c.gp): i for i, c in enumerate(fit.ranked(period.id), 1)}
+    found = [
+        Verdict(
+            gp=gp_of[w.gp_id],
+            window=w,
+            position=positions.get(w.gp_id),
+            reasons=[] if w.gp_id in positions else fit.reasons(w.gp_id, period.id),
+            refusal=fit.refused.get((w.gp_id, period.id)),
+            match=live.get(w.gp_id),
+        )
+        for w in windows
+    ]
+    return sorted(
+        found,
+        key=lambda v: (v.position is None, v.position or 0, v.gp.name.casefold(), v.gp.id),
+    )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.catalogue import FIELD_OF, describe, describe_field
 from app.labels import AUDIT_ACTIONS
 from app.models import MatchingRun
+from app.policy import effective_policy
 from app.runs.guard import is_stale
+from matching.dates import months_covered
 
 from .policies import RANGES
 
@@ -85,3 +88,60 @@ def value_text(value) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return str(value)
+
+
+# The engine's reasons a GP does not fit a period (matching.pair_reasons), said to a
+# coordinator with the facts behind each; the GP's own pages word them for the GP.
+FIT_REASONS = {
+    "outside_window": _l("Available %(window)s; the period runs %(period)s."),
+    "too_short": _l("Asks for %(wanted)d months; the period covers %(covered)d."),
+    "specialty_not_wished": _l("Wishes %(wishes)s and does not accept another specialty."),
+    "trust_not_wished": _l("Wishes %(wishes)s, not %(trust)s."),
+    "not_eligible": _l(
+        "Has %(have)d months of general practice; the rules here require %(required)d."
+    ),
+    "forbidden": _l("A coordinator has forbidden this pair."),
+}
+REFUSALS = {
+    "declined": _l("Declined this period before, so it is not proposed again."),
+    "expired": _l("Did not answer an offer for this period in time, so it is not proposed again."),
+}
+
+
+def _span(start, end) -> str:
+    return f"{format_date(start, 'short')}–{format_date(end, 'short')}"
+
+
+def fit_reasons(verdict, period) -> list[str]:
+    """Why the GP of ``verdict`` (app.coordination.fit.Verdict) does not fit ``period``."""
+    window = verdict.window
+    facts = {
+        "outside_window": {
+            "window": _span(window.earliest_start, window.latest_end),
+            "period": _span(period.start_date, period.end_date),
+        },
+        "too_short": {
+            "wanted": window.months,
+            "covered": months_covered(period.start_date, period.end_date),
+        },
+        "specialty_not_wished": {
+            "wishes": ", ".join(s.name for s in window.specialties) or "—",
+        },
+        "trust_not_wished": {
+            "wishes": ", ".join(t.short_name for t in window.trusts) or "—",
+            "trust": period.department.trust.short_name,
+        },
+        "not_eligible": {
+            "have": verdict.gp.months_general_practice,
+            "required": effective_policy(period.department.trust).min_months_general_practice,
+        },
+    }
+    out = []
+    for code in verdict.reasons:
+        if code == "forbidden" and verdict.refusal in REFUSALS:
+            out.append(str(REFUSALS[verdict.refusal]))
+        elif code in FIT_REASONS:
+            out.append(str(FIT_REASONS[code]) % facts.get(code, {}))
+        else:
+            out.append(describe(code))
+    return out
