@@ -74,9 +74,9 @@ def run_status(run: MatchingRun) -> str:
 
 
 def action_label(code: str) -> str:
-    """The action in words, with its code for those who filter by it."""
+    """The action in words (the filter's choices and the log say the same)."""
     value = AUDIT_ACTIONS.get(code)
-    return f"{value} ({code})" if value is not None else code
+    return str(value) if value is not None else code
 
 
 def value_text(value) -> str:

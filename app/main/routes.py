@@ -13,7 +13,7 @@ from app.auth.decorators import role_required
 from app.auth.recovery import send_verification
 from app.auth.routes import municipality_choices
 from app.auth.services import AccountError, create_user, set_active
-from app.coordination import counts
+from app.coordination import audit_words, counts
 from app.dates import local_today
 from app.errors import NotFound
 from app.extensions import db
@@ -26,6 +26,12 @@ from . import bp
 from .dashboards import dashboard_context
 from .forms import CreateUserForm, DepartmentCapacityForm, GPProfileForm
 from .services import ProfileError, save_gp_profile, set_department_capacity
+
+
+@bp.app_context_processor
+def _audit_words():
+    # the audit tables of the admin's start page and the department page say it in words
+    return {"describe_audit_events": audit_words.describe_events}
 
 
 @bp.route("/")
