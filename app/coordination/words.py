@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -50,10 +52,37 @@ BLOCKING_CAUSES = {
     "placed": _l("an accepted placement holds the GP or the period"),
     "department_capacity": _l("the department has no supervision capacity left"),
 }
+# The same, naming the side that is held (the engine's reason for the pair).
+BLOCKING_REASONS = {
+    "gp_pinned": _l("a coordinator has assigned %(gp)s to another period"),
+    "gp_placed": _l("%(gp)s already has an offer or a placement for another period"),
+    "period_pinned": _l("a coordinator has assigned the period to %(holder)s"),
+    "period_placed": _l("%(holder)s already has an offer for the period or has taken it"),
+    "department_full": _l("the department has no supervision capacity left"),
+}
+BLOCKING_REASONS_NO_HOLDER = {
+    "period_pinned": _l("a coordinator has assigned the period to another GP"),
+    "period_placed": _l("another GP already has an offer for the period or has taken it"),
+}
+
+
 CONFIRMATIONS = {
     "automatic": _l("Automatic"),
     "coordinator": _l("By a coordinator"),
 }
+
+
+def blocking_text(blocking) -> str:
+    """Why priority could not be followed for a pair (run_view.Blocking), naming what holds
+    it: the GP's own assignment or placement, the period's holder, or the department."""
+    gp = blocking.gp.name if blocking.gp else "—"
+    holder = blocking.holder.name if blocking.holder else None
+    text = BLOCKING_REASONS.get(blocking.reason or "")
+    if text is None:
+        return label(BLOCKING_CAUSES, blocking.cause)
+    if holder is None and blocking.reason in BLOCKING_REASONS_NO_HOLDER:
+        return str(BLOCKING_REASONS_NO_HOLDER[blocking.reason])
+    return str(text) % {"gp": gp, "holder": holder}
 
 
 def label(table: dict, code: str | None) -> str:
@@ -145,3 +174,13 @@ def fit_reasons(verdict, period) -> list[str]:
         else:
             out.append(describe(code))
     return out
+
+
+def iso_date(text: str | None) -> str:
+    """A date the engine wrote (YYYY-MM-DD) in the viewer's locale."""
+    if not text:
+        return "—"
+    try:
+        return format_date(date.fromisoformat(text[:10]))
+    except ValueError:
+        return text
