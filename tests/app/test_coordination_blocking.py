@@ -23,7 +23,7 @@ def waiting(name, months):
 
 def test_a_pinned_period_names_its_holder(ctx, client):
     period = factories.make_period("helse-bergen", start=START, months=6)
-    senior = waiting("Eldre Lege", 120)
+    waiting("Eldre Lege", 120)  # higher priority, passed over for the pin
     junior = waiting("Yngre Lege", 40)
     coordinator = factories.make_user("coordinator", region_code="helse-vest")
     lifecycle.assign(period, junior, reason="Avtalt", actor=coordinator)
