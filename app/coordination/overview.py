@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 import matching
 from app import lottery
-from app.dates import local_zone
+from app.access import seeking_region_id
+from app.dates import local_today, local_zone
 from app.extensions import db
 from app.models import (
     GP,
@@ -27,7 +28,7 @@ from app.models import (
     Region,
 )
 from app.models.notifications import EmailDigest, Notification
-from app.models.statuses import LIVE_MATCH_STATUSES
+from app.models.statuses import LIVE_MATCH_STATUSES, AvailabilityStatus
 from app.policy import EffectivePolicy, region_policy
 
 from . import counts
@@ -237,3 +238,26 @@ def waiting_page(
         page=page,
         pages=pages,
     )
+
+
+@dataclass(frozen=True)
+class WaitingPlace:
+    region: Region
+    position: int
+    of: int
+
+
+def gp_waiting_place(
+    gp: GP, window: Availability, today: date | None = None
+) -> WaitingPlace | None:
+    """The GP's place on the waiting list of the region their window seeks (None when the
+    window is not active or seeks no region)."""
+    region_id = seeking_region_id(gp, window)
+    if window.status != AvailabilityStatus.ACTIVE or region_id is None:
+        return None
+    region = db.session.get(Region, region_id)
+    if region is None:
+        return None
+    entries = waiting_list(region, today or local_today())
+    position = next((e.position for e in entries if e.gp.id == gp.id), None)
+    return WaitingPlace(region, position, len(entries)) if position else None

@@ -14,11 +14,12 @@ from app.auth.recovery import send_verification
 from app.auth.routes import municipality_choices
 from app.auth.services import AccountError, create_user, set_active
 from app.coordination import audit_words, counts
+from app.coordination.overview import gp_waiting_place
 from app.dates import local_today
 from app.errors import NotFound
 from app.extensions import db
 from app.forms import choices
-from app.models import GP, AuditEvent, Match, Region, Trust, User
+from app.models import GP, AuditEvent, Match, Period, Region, Trust, User
 from app.policy import region_policy
 from app.unit_of_work import attempt
 
@@ -100,12 +101,21 @@ def gp_list():
 @bp.route("/gps/<int:gp_id>")
 @login_required
 def gp_detail(gp_id: int):
-    """One GP's profile (the GP, coordinators of the GP's region, admins)."""
+    """One GP's profile, window and wishes (the GP, coordinators of the GP's region, admins)."""
     gp = access.get_gp_or_404(gp_id, current_user)
     matches = db.session.scalars(
-        sa.select(Match).where(Match.gp_id == gp.id).order_by(Match.created_at.desc())
+        sa.select(Match)
+        .options(selectinload(Match.period).selectinload(Period.department))
+        .where(Match.gp_id == gp.id)
+        .order_by(Match.created_at.desc())
     ).all()
-    return render_template("main/gp_detail.html", gp=gp, matches=matches)
+    window = access.current_window(gp)
+    place = None
+    if window is not None and current_user.role in ("coordinator", "admin"):
+        place = gp_waiting_place(gp, window)
+    return render_template(
+        "main/gp_detail.html", gp=gp, matches=matches, window=window, place=place
+    )
 
 
 @bp.route("/trusts")

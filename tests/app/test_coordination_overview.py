@@ -304,3 +304,15 @@ def test_a_regional_coordinator_sees_only_their_region(ctx, client, region):
     assert client.get(f"/coordination/waiting?region={region}").status_code == 404
     page = client.get("/coordination/").get_data(as_text=True)
     assert "Helse Vest" in page and 'href="/coordination/?region=' not in page
+
+
+def test_the_gp_page_shows_window_wishes_and_declared_measures(ctx, client):
+    waiting_gp("Først I Køen", months_general_practice=99)
+    gp = waiting_gp("Andre I Køen", trusts=["helse-stavanger"], months_general_practice=70)
+    login_coordinator(client)
+    page = client.get(f"/gps/{gp.id}").get_data(as_text=True)
+    window = page.split('id="window-title"')[1].split("</section>")[0]
+    assert "Helse Stavanger" in window and "Psykiatri" in window
+    assert "nummer 2 av 2 i Helse Vest" in window
+    progress = page.split('id="progress-title"')[1].split("</section>")[0]
+    assert progress.count("oppgitt") >= 4  # every measure is the GP's own declaration
