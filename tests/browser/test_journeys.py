@@ -65,6 +65,9 @@ def test_coordinator(tab, who):
     # the timeline's tables and the match actions in them, all open
     tab.page.evaluate("() => document.querySelectorAll('main details').forEach(d => d.open = true)")
     tab.check()
+    tab.follow_first("main a[href^='/coordination/assign?period_id=']")  # who fits, and why not
+    tab.page.evaluate("() => document.querySelectorAll('main details').forEach(d => d.open = true)")
+    tab.check()
     tab.open("/coordination/waiting?region=helse-vest&page=2")
     tab.open("/coordination/waiting?region=helse-vest&specialty=x", status=422)
     tab.open("/coordination/audit")
