@@ -148,6 +148,30 @@ def seeking_region_id(gp: GP, window: Availability | None) -> int | None:
     return home.region_id if home else None
 
 
+def windows_seeking(region_ids: list[int]) -> sa.Select:
+    """Ids of the availability windows that seek service in one of ``region_ids`` (the
+    query form of ``seeking_region_id``): the first wished trust's region, else, for a
+    window without trust wishes, the GP's home region. Any status: callers filter."""
+    first_trust = (
+        sa.select(AvailabilityTrust.trust_id)
+        .where(AvailabilityTrust.availability_id == Availability.id)
+        .order_by(AvailabilityTrust.rank)
+        .limit(1)
+        .correlate(Availability)
+        .scalar_subquery()
+    )
+    wished = sa.select(Trust.region_id).where(Trust.id == first_trust).scalar_subquery()
+    home = (
+        sa.select(Trust.region_id)
+        .join(Municipality, Municipality.trust_id == Trust.id)
+        .join(GP, GP.municipality_id == Municipality.id)
+        .where(GP.id == Availability.gp_id)
+        .correlate(Availability)
+        .scalar_subquery()
+    )
+    return sa.select(Availability.id).where(sa.func.coalesce(wished, home).in_(region_ids))
+
+
 def current_window(gp: GP) -> Availability | None:
     return db.session.scalar(
         sa.select(Availability).where(

@@ -141,6 +141,30 @@ def _trust_condition(trust_id: int) -> sa.ColumnElement[bool]:
     )
 
 
+def _related(object_type: str, object_id: int) -> list[sa.ColumnElement[bool]]:
+    """Events about the objects that belong to a period or a GP."""
+    if object_type == "period":
+        owner_match, owner_forbid = Match.period_id, Forbid.period_id
+    elif object_type == "gp":
+        owner_match, owner_forbid = Match.gp_id, Forbid.gp_id
+    else:
+        return []
+    found = [
+        sa.and_(
+            _is("match"),
+            AuditEvent.object_id.in_(sa.select(Match.id).where(owner_match == object_id)),
+        ),
+        sa.and_(
+            _is("forbid"),
+            AuditEvent.object_id.in_(sa.select(Forbid.id).where(owner_forbid == object_id)),
+        ),
+    ]
+    if object_type == "gp":
+        windows = sa.select(Availability.id).where(Availability.gp_id == object_id)
+        found.append(sa.and_(_is("availability"), AuditEvent.object_id.in_(windows)))
+    return found
+
+
 def audit_query(
     user: User,
     *,
@@ -148,11 +172,15 @@ def audit_query(
     object_id: int | None = None,
     person: str | None = None,
     action: str | None = None,
+    related: bool = False,
 ) -> sa.Select:
     """The events ``user`` may see, newest first, filtered by object (type and id as
     written, e.g. 'match', 3), by person (actor email or name contains) and action.
     Admins and national coordinators see all; a regional coordinator their region's
-    objects and the runs; trust staff their trust's periods and matches; GPs nothing."""
+    objects and the runs; trust staff their trust's periods and matches; GPs nothing.
+    With ``related``, a period's filter also finds the events of its matches and forbidden
+    pairs (the offers, answers and hiring), and a GP's those of their matches, forbidden
+    pairs and availability windows."""
     query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if user.role == "trust" and user.trust_id is not None:
         query = query.where(_trust_condition(user.trust_id))
@@ -160,13 +188,16 @@ def audit_query(
         if user.role != "coordinator" or user.region_id is None:
             return query.where(sa.false())
         query = query.where(_region_condition(user.region_id))
-    if object_type:
+    if object_type and object_id is not None and object_id > ID_MAX:
+        # No object has an id beyond the database's integers (PostgreSQL would refuse to
+        # compare with one).
+        query = query.where(sa.false())
+    elif object_type and object_id is not None:
+        itself = sa.and_(_is(object_type), AuditEvent.object_id == object_id)
+        around = _related(object_type, object_id) if related else []
+        query = query.where(sa.or_(itself, *around))
+    elif object_type:
         query = query.where(_is(object_type))
-        if object_id is not None:
-            # No object has an id beyond the database's integers (PostgreSQL would refuse
-            # to compare with one).
-            matches = AuditEvent.object_id == object_id if object_id <= ID_MAX else sa.false()
-            query = query.where(matches)
     if person and person.strip():
         text = person.strip().lower()
         actors = (

@@ -198,3 +198,37 @@ class AuditFilterForm(BaseForm):
         description=_l("Part of the email address or name of who did it."),
     )
     action = SelectField(_l("Action"), validators=[Optional()])
+
+
+class WaitingFilterForm(BaseForm):
+    """The waiting list's filters (a GET form: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    specialty = SelectField(
+        _l("Specialty"),
+        coerce=optional_int,
+        validators=[Optional()],
+        description=_l("GPs who wish it, wish any specialty, or accept another."),
+    )
+    state = SelectField(
+        _l("Show"),
+        choices=choices(
+            [
+                ("all", _l("Everyone on the list")),
+                ("waiting", _l("Only those without a match")),
+                ("matched", _l("Only those with a proposal, offer or placement")),
+                ("below_minimum", _l("Only those below the minimum months")),
+            ]
+        ),
+        default="all",
+        validators=[Optional()],
+    )
+    sort = SelectField(
+        _l("Order"),
+        choices=choices([("priority", _l("Priority (the region's rules)")), ("name", _l("Name"))]),
+        default="priority",
+        validators=[Optional()],
+    )

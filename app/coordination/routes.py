@@ -19,15 +19,17 @@ from app.auth.decorators import role_required
 from app.dates import local_today
 from app.errors import InvalidInput
 from app.extensions import db
-from app.models import MatchingRun
+from app.forms import choices
+from app.models import MatchingRun, Specialty
 from app.policy import region_policy
 from app.runs.services import RunRefused, RunRequest, check_run_date, execute
 from app.text import PAGE_MAX, bounded_int
 
-from . import bp, words
+from . import bp, counts, words
 from . import overview as ov
-from .forms import ConfirmForm, RunForm
+from .forms import ConfirmForm, RunForm, WaitingFilterForm
 from .run_view import changes_since, run_changes
+from .timeline import region_timeline
 
 coordinator = role_required("coordinator", "admin")
 RUNS_PER_PAGE = 50
@@ -46,27 +48,85 @@ def _words():
 @bp.route("/")
 @coordinator
 def overview():
-    """The region's overview: periods, the waiting list, live matches."""
+    """A national coordinator's summary of every region, or one region's to-do list and
+    timeline."""
     user = current()
-    region = access.choose_region(user, request.args.get("region"))
+    code = request.args.get("region")
     today = local_today()
-    policy = region_policy(region)
-    rows = ov.open_periods(region, today)
-    matches = ov.live_matches_in_region(region)
+    regions = access.regions_in_scope(user)
+    if access.is_national(user) and not code:
+        summary = ov.national_summary(regions, today)
+        return render_template(
+            "coordination/national.html",
+            summary=summary,
+            total=counts.figures([r.id for r in regions], today),
+            regions=regions,
+        )
+    region = access.choose_region(user, code)
+    waiting = ov.waiting_list(region, today)
     return render_template(
         "coordination/overview.html",
         region=region,
-        regions=access.regions_in_scope(user),
-        policy=policy,
-        periods=rows,
-        near=ov.near_fallback(rows),
-        near_days=ov.NEAR_FALLBACK_DAYS,
-        waiting=ov.waiting_list(region, today),
-        order=ov.waiting_order(policy),
-        matches=matches,
-        pending=ov.awaiting_confirmation(matches),
+        regions=regions,
+        national=access.is_national(user),
+        policy=region_policy(region),
+        figures=counts.figures([region.id], today),
+        todo=ov.todo(region, today),
+        timeline=region_timeline(region, today, waiting),
+        fallback_day=ov.fallback_day,
+        near_days=counts.NEAR_FALLBACK_DAYS,
+        deadline_days=counts.NEAR_DEADLINE_DAYS,
         today=today,
     )
+
+
+@bp.route("/waiting")
+@coordinator
+def waiting():
+    """The region's waiting list in the policy's order, with filters and pages."""
+    user = current()
+    regions = access.regions_in_scope(user)
+    code = request.args.get("region")
+    if access.is_national(user) and not code:
+        return render_template("coordination/waiting.html", region=None, regions=regions)
+    region = access.choose_region(user, code)
+    today = local_today()
+    form = WaitingFilterForm(formdata=request.args)
+    form.specialty.choices = choices(
+        [("", _("Any specialty")), *((s.id, s.name) for s in _specialties())]
+    )
+    form.validate()
+    valid = {name: not f.errors for name, f in form._fields.items()}
+    page = ov.waiting_page(
+        region,
+        today,
+        name=(form.name.data or "") if valid["name"] else "",
+        specialty_id=form.specialty.data if valid["specialty"] else None,
+        state=form.state.data if valid["state"] and form.state.data else "all",
+        sort=form.sort.data if valid["sort"] and form.sort.data else "priority",
+        page=bounded_int(request.args.get("page"), 1, high=PAGE_MAX),
+    )
+    policy = region_policy(region)
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return (
+        render_template(
+            "coordination/waiting.html",
+            region=region,
+            regions=regions,
+            national=access.is_national(user),
+            form=form,
+            waiting=page,
+            policy=policy,
+            order=ov.waiting_order(policy),
+            filters=filters,
+        ),
+        422 if form.errors else 200,
+    )
+
+
+def _specialties() -> list[Specialty]:
+    found = db.session.scalars(sa.select(Specialty)).all()
+    return sorted(found, key=lambda s: s.name.casefold())
 
 
 @bp.route("/runs", methods=["GET", "POST"])

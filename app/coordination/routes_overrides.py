@@ -11,7 +11,7 @@ from app.dates import local_today
 from app.errors import MatchConflict
 from app.unit_of_work import attempt
 
-from . import bp, services, words
+from . import bp, fit, services, words
 from .forms import ConfirmForm, PairForm, ReasonForm
 from .routes import coordinator, current
 from .views import gp_choices, period_choices, preselect
@@ -102,9 +102,18 @@ def _pair_page(kind: str):
     elif form.is_submitted():
         status = 422
     forbids = services.forbids_in_regions(regions) if kind == "forbid" else []
+    chosen = next((p for p in periods if p.id == form.period_id.data), None)
+    judged = fit.verdicts(chosen, gps, local_today()) if kind == "assign" and chosen else []
     return (
         render_template(
-            f"coordination/{kind}.html", form=form, forbids=forbids, periods=periods, gps=gps
+            f"coordination/{kind}.html",
+            form=form,
+            forbids=forbids,
+            periods=periods,
+            gps=gps,
+            chosen=chosen,
+            fitting=[v for v in judged if v.position is not None],
+            unfit=[v for v in judged if v.position is None],
         ),
         status,
     )

@@ -13,7 +13,7 @@ from app.models import Policy, Trust
 from app.text import PAGE_MAX, bounded_int
 from app.unit_of_work import attempt
 
-from . import bp, services, words
+from . import audit_words, bp, services, words
 from .forms import AuditFilterForm, ConfirmForm, OverrideForm, PolicyForm, ReasonForm
 from .policies import FIELDS, policy_region_id
 from .routes import coordinator, current
@@ -164,6 +164,7 @@ def audit():
         object_id=object_id,
         person=form.person.data if not form.person.errors else None,
         action=form.action.data if form.action.data and not form.action.errors else None,
+        related=True,
     )
     page = services.audit_page(query, bounded_int(request.args.get("page"), 1, high=PAGE_MAX))
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -173,6 +174,7 @@ def audit():
             form=form,
             page=page,
             filters=filters,
+            entries=audit_words.describe_events(page.events),
             object_ref=services.object_ref,
         ),
         status,

@@ -31,6 +31,9 @@ class Blocking:
     cause: str
     holder: GP | None
     full_from: str | None
+    # The engine's reason for the pair, which says which side is held: gp_pinned,
+    # gp_placed, period_pinned, period_placed or department_full (None in older runs).
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,9 +161,15 @@ def run_changes(run: MatchingRun, regions: list[Region]) -> list[RegionChanges]:
 
             changes.new = [pair(i) for i in data.get("new", [])]
             changes.dropped = [pair(i) for i in data.get("dropped", [])]
-            detail = {
-                (b["gp"], b["period"]): b
-                for b in results.get(region.code, {}).get("blocking_pairs", [])
+            result = results.get(region.code, {})
+            detail = {(b["gp"], b["period"]): b for b in result.get("blocking_pairs", [])}
+            reasons = {
+                (entry["gp"], r["period"]): r["reason"]
+                for entry in [
+                    *result.get("unplaced_gps", []),
+                    *result.get("placed_gp_reasons", []),
+                ]
+                for r in entry.get("reasons", [])
             }
             for item in data.get("blocking_pairs", []):
                 extra = detail.get((str(item["gp"]), str(item["period"])), {})
@@ -171,6 +180,7 @@ def run_changes(run: MatchingRun, regions: list[Region]) -> list[RegionChanges]:
                         cause=item["cause"],
                         holder=gps.get(_int(extra.get("holder"))),
                         full_from=extra.get("full_from"),
+                        reason=reasons.get((str(item["gp"]), str(item["period"]))),
                     )
                 )
             changes.passed_over = [

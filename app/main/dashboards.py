@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import access
-from app.announce.reminders import REMINDER_DAYS
-from app.coordination.overview import NEAR_FALLBACK_DAYS
-from app.dates import local_today, local_zone
+from app.coordination import counts
+from app.dates import local_today
 from app.extensions import db
 from app.models import GP, AuditEvent, Availability, Department, Match, Period, Region, Trust, User
-from app.models.periods import PERIOD_STATUSES
 from app.models.statuses import (
     LIVE_MATCH_STATUSES,
     AvailabilityStatus,
@@ -24,18 +22,6 @@ from app.models.statuses import (
 )
 from app.periods.queries import live_matches
 from app.policy import effective_policy
-
-
-def _period_counts(trust_ids_query: sa.Select) -> dict[str, int]:
-    rows = db.session.execute(
-        sa.select(Period.status, sa.func.count())
-        .join(Period.department)
-        .where(Department.trust_id.in_(trust_ids_query))
-        .group_by(Period.status)
-    ).all()
-    counts = {str(status): 0 for status in PERIOD_STATUSES}
-    counts.update({status: n for status, n in rows})
-    return counts
 
 
 def _gp(user: User) -> dict[str, Any]:
@@ -102,25 +88,14 @@ def _matches_of(trust_ids: sa.Select, *conditions: Any, order: Any) -> list[Matc
 
 
 def trust_todo(trust_ids: sa.Select, today: date | None = None) -> TrustTodo:
-    """The to-do list of the trusts ``trust_ids`` selects: offers to send, offers whose
-    deadline is within the GP's reminder days, placements whose hiring is not recorded, and
-    open periods that fall back to ordinary advertising within the coordinators' "near
-    fallback" days."""
+    """The to-do list of the trusts ``trust_ids`` selects: offers to send, offers near their
+    deadline and open periods near fallback (as app/coordination/counts.py defines them, the
+    same rows the coordinators' to-do list counts), and placements whose hiring is not
+    recorded."""
     today = today or local_today()
-    # An open period's fallback day is the local date of advertise_after (days_until_fallback).
-    fallback_before = datetime.combine(
-        today + timedelta(days=NEAR_FALLBACK_DAYS + 1), time(), tzinfo=local_zone()
-    )
     near_fallback = db.session.scalars(
-        sa.select(Period)
-        .join(Period.department)
-        .where(
-            Department.trust_id.in_(trust_ids),
-            Period.status == PeriodStatus.OPEN,
-            Period.advertise_after < fallback_before,
-        )
+        counts.near_fallback(trust_ids, today)
         .options(selectinload(Period.department))
-        .order_by(Period.advertise_after, Period.id)
         .limit(TODO_LIMIT)
     ).all()
     return TrustTodo(
@@ -130,11 +105,15 @@ def trust_todo(trust_ids: sa.Select, today: date | None = None) -> TrustTodo:
             Match.confirmed_at.is_not(None),
             order=Period.start_date,
         ),
-        near_deadline=_matches_of(
-            trust_ids,
-            Match.status == MatchStatus.OFFERED,
-            Match.accept_by <= today + timedelta(days=REMINDER_DAYS),
-            order=Match.accept_by,
+        near_deadline=list(
+            db.session.scalars(
+                counts.offers_near_deadline(trust_ids, today)
+                .options(
+                    selectinload(Match.gp),
+                    selectinload(Match.period).selectinload(Period.department),
+                )
+                .limit(TODO_LIMIT)
+            )
         ),
         record_hiring=_matches_of(
             trust_ids,
@@ -167,7 +146,7 @@ def _staff(user: User) -> dict[str, Any]:
     ).all()
     context: dict[str, Any] = {
         "trusts": trusts,
-        "period_counts": _period_counts(trust_ids),
+        "period_counts": counts.period_counts(trust_ids),
         "upcoming": upcoming,
         "upcoming_matches": live_matches(list(upcoming)),
     }
@@ -182,14 +161,10 @@ def _staff(user: User) -> dict[str, Any]:
         ).all()
     if user.role in ("coordinator", "admin"):
         gp_ids = access.gps_in_scope(user).with_only_columns(GP.id).order_by(None)
-        context["gp_count"] = db.session.scalar(
-            sa.select(sa.func.count()).select_from(gp_ids.subquery())
-        )
-        context["waiting_count"] = db.session.scalar(
-            sa.select(sa.func.count()).where(
-                Availability.status == AvailabilityStatus.ACTIVE, Availability.gp_id.in_(gp_ids)
-            )
-        )
+        context["gp_count"] = counts.count(gp_ids)
+        regions = access.regions_in_scope(user)
+        # the overview's figures, from the same functions (app.coordination.counts)
+        context["figures"] = counts.figures([r.id for r in regions], local_today())
         context["region"] = user.region
     if user.role == "admin":
         context["role_counts"] = dict(

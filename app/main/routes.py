@@ -13,6 +13,8 @@ from app.auth.decorators import role_required
 from app.auth.recovery import send_verification
 from app.auth.routes import municipality_choices
 from app.auth.services import AccountError, create_user, set_active
+from app.coordination import audit_words, counts
+from app.coordination.overview import gp_waiting_place
 from app.dates import local_today
 from app.errors import NotFound
 from app.extensions import db
@@ -20,7 +22,6 @@ from app.forms import choices
 from app.models import (
     GP,
     AuditEvent,
-    Availability,
     Department,
     Match,
     Period,
@@ -29,7 +30,6 @@ from app.models import (
     Trust,
     User,
 )
-from app.models.statuses import AvailabilityStatus, PeriodStatus
 from app.policy import region_policy
 from app.public.services import (
     PERIODS_PER_PAGE,
@@ -46,19 +46,21 @@ from .forms import CreateUserForm, DepartmentCapacityForm, GPProfileForm
 from .services import ProfileError, save_gp_profile, set_department_capacity
 
 
+@bp.app_context_processor
+def _audit_words():
+    # the audit tables of the admin's start page and the department page say it in words
+    return {"describe_audit_events": audit_words.describe_events}
+
+
 @bp.route("/")
 def index():
     """The public landing page with live figures."""
+    regions = list(db.session.scalars(sa.select(Region.id)))
     figures = {
-        "open_periods": db.session.scalar(
-            sa.select(sa.func.count()).select_from(Period).where(Period.status == PeriodStatus.OPEN)
-        ),
+        # the national summary's figures (app.coordination.counts), for everyone
+        "open_periods": counts.period_counts(counts.trusts_of(regions))["open"],
         "trusts": db.session.scalar(sa.select(sa.func.count()).select_from(Trust)),
-        "waiting_gps": db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(Availability.gp_id))).where(
-                Availability.status == AvailabilityStatus.ACTIVE
-            )
-        ),
+        "waiting_gps": counts.count(counts.waiting_windows(regions)),
     }
     return render_template("main/index.html", figures=figures)
 
@@ -116,7 +118,7 @@ def gp_list():
 @bp.route("/gps/<int:gp_id>")
 @login_required
 def gp_detail(gp_id: int):
-    """One GP's profile (the GP, coordinators of the GP's region, admins)."""
+    """One GP's profile, window and wishes (the GP, coordinators of the GP's region, admins)."""
     gp = access.get_gp_or_404(gp_id, current_user)
     matches = db.session.scalars(
         sa.select(Match)
@@ -124,7 +126,13 @@ def gp_detail(gp_id: int):
         .where(Match.gp_id == gp.id)
         .order_by(Match.created_at.desc())
     ).all()
-    return render_template("main/gp_detail.html", gp=gp, matches=matches)
+    window = access.current_window(gp)
+    place = None
+    if window is not None and current_user.role in ("coordinator", "admin"):
+        place = gp_waiting_place(gp, window)
+    return render_template(
+        "main/gp_detail.html", gp=gp, matches=matches, window=window, place=place
+    )
 
 
 @bp.route("/trusts")

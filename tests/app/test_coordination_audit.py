@@ -49,11 +49,48 @@ def test_object_filter(world, client):
     )
     found = rows(page)
     assert len(found) == 1 and "Feil avdeling" in found[0]
-    assert f"match:{world['match'].id}" in found[0]  # written the way the filter reads it
+    assert f"object=match:{world['match'].id}" in found[0]  # a link that filters by it
     page = client.get(f"/coordination/audit?object=period:{world['bergen'].id}").get_data(
         as_text=True
     )
-    assert len(rows(page)) == 1 and "period.published" in rows(page)[0]
+    # the period's own events, and those of its matches (offers, answers, hiring)
+    assert [("Period published" in r, "Match cancelled" in r) for r in rows(page)] == [
+        (False, True),
+        (True, False),
+    ]
+
+
+def test_the_log_is_in_words(world, client):
+    """Actions, objects and stored keys in words; a change as its old and new value."""
+    gp, period = world["gp"], world["bergen"]
+    anne = world["anne"]
+    audit.record(
+        "match.assigned",
+        world["match"],
+        actor=anne,
+        reason="Kjent",
+        data={"period_id": period.id, "gp_id": gp.id},
+    )
+    audit.record(
+        "department.capacity_changed",
+        period.department,
+        actor=anne,
+        reason="Ny veileder",
+        data={"alis_capacity": [1, 3]},
+    )
+    db.session.commit()
+    login(client)
+    page = client.get("/coordination/audit").get_data(as_text=True)
+    table = page.split("<tbody>")[1].split("</tbody>")[0]
+    for raw in ("match.assigned", "gp_id", "period_id", "alis_capacity", "match:"):
+        assert raw + ":" not in table and f">{raw}<" not in table
+    assigned = next(r for r in rows(page) if "Kjent" in r)
+    assert "Candidate assigned" in assigned and "Kari Revisjon" in assigned
+    assert period.department.name in assigned
+    capacity = next(r for r in rows(page) if "Ny veileder" in r)
+    assert "ALIS capacity" in capacity
+    old, new = capacity.split('class="old">')[1], capacity.split('class="new">')[1]
+    assert old.split("</span>")[1].strip() == "1" and new.split("</span>")[1].strip() == "3"
 
 
 def test_person_and_action_filters(world, client):
@@ -61,9 +98,9 @@ def test_person_and_action_filters(world, client):
     page = client.get("/coordination/audit?person=ANNE@").get_data(as_text=True)
     assert [("Feil avdeling" in r) for r in rows(page)] == [True]
     page = client.get("/coordination/audit?action=period.published").get_data(as_text=True)
-    assert rows(page) and all("period.published" in r for r in rows(page))
+    assert rows(page) and all("Period published" in r for r in rows(page))
     page = client.get("/coordination/audit?person=kari revisjon").get_data(as_text=True)
-    assert [("gp.registered" in r) for r in rows(page)] == [True]  # by name: her registration
+    assert [("GP registered" in r) for r in rows(page)] == [True]  # by name: her registration
 
 
 @pytest.mark.parametrize("value", ["period", "period:", "12", "planet:4", "period:x"])

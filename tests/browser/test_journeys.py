@@ -62,9 +62,18 @@ def test_trust(tab):
 def test_coordinator(tab, who):
     tab.log_in(demo_email(who), DEMO_PASSWORD)
     tab.follow_navigation()
-    for path in ("/coordination/", "/coordination/runs"):
+    for path in ("/coordination/waiting", "/coordination/", "/coordination/runs"):
         tab.open(path)
     tab.follow_first("main table a[href^='/coordination/runs/']")
+    tab.open("/coordination/?region=helse-vest")
+    # the timeline's tables and the match actions in them, all open
+    tab.page.evaluate("() => document.querySelectorAll('main details').forEach(d => d.open = true)")
+    tab.check()
+    tab.follow_first("main a[href^='/coordination/assign?period_id=']")  # who fits, and why not
+    tab.page.evaluate("() => document.querySelectorAll('main details').forEach(d => d.open = true)")
+    tab.check()
+    tab.open("/coordination/waiting?region=helse-vest&page=2")
+    tab.open("/coordination/waiting?region=helse-vest&specialty=x", status=422)
     tab.open("/coordination/audit")
     for path in ("/coordination/statistics", "/coordination/evaluation?months=6"):
         tab.open(path)
