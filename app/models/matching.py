@@ -44,8 +44,10 @@ class MatchingRun(db.Model):
     proposals: Mapped[int] = mapped_column(default=0)
     advertised: Mapped[int] = mapped_column(default=0)
     expired: Mapped[int] = mapped_column(default=0)
-    problem: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
-    result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # The engine's problem and result per region: megabytes at national scale, read only by a
+    # run's own page, the GP's explanations and the export; never loaded with a list of runs.
+    problem: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, deferred=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, deferred=True)
     summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

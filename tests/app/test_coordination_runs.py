@@ -11,7 +11,7 @@ from app.coordination import routes
 from app.dates import add_months, local_today
 from app.extensions import db
 from app.lifecycle import publish_period
-from app.models import Match, MatchingRun, Period, Policy
+from app.models import Match, MatchingRun, Period, Policy, User
 from app.periods.services import PeriodInput
 from app.policy import DEFAULTS
 from app.runs.services import RunRefused, RunRequest, execute
@@ -227,3 +227,34 @@ def test_a_regional_run_is_the_regions_and_a_national_run_shows_each_its_region(
     assert page.count("Først Prioritert") == 0
     assert "The run changed nothing in your regions." in page
     assert client.get("/coordination/runs/999999").status_code == 404
+
+
+def test_lists_of_runs_leave_the_problem_and_result_in_the_database(market, browser):
+    """Issue 18: a run's problem and result (megabytes at national scale) are deferred
+    columns; the run list (page and API) never selects them, the run's own page does."""
+    from sqlalchemy import event
+
+    from tests.app.apiutil import Api
+
+    dry_run(browser)
+    run = db.session.scalars(sa.select(MatchingRun)).one()
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert browser.get("/coordination/runs").status_code == 200
+        user = db.session.scalar(sa.select(User).where(User.role == "coordinator"))
+        assert Api.login(browser.client, user.email).get("/matching/runs").status_code == 200
+        # Rows loaded from the table (a count over a subquery reads no column's data).
+        listed = [s for s in statements if s.lstrip().startswith("SELECT matching_runs.")]
+        assert listed and not any(
+            "matching_runs.problem" in s or "matching_runs.result" in s for s in listed
+        )
+        statements.clear()
+        assert browser.get(f"/coordination/runs/{run.id}").status_code == 200
+        assert any("matching_runs.result" in s for s in statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
