@@ -133,12 +133,12 @@ class _Simulation:
         self.rng = rng
         self.first = first
         self.hash = hash_password(DEMO_PASSWORD)  # one hash: all demo logins share it
-        self.regions = list(db.session.scalars(sa.select(Region).order_by(Region.code)))
+        self.regions = list(db.session.scalars(sa.select(Region).order_by(Region.id)))
         self.municipalities = list(
             db.session.scalars(
                 sa.select(Municipality)
                 .where(Municipality.trust_id.is_not(None))
-                .order_by(Municipality.number)
+                .order_by(Municipality.id)
             )
         )
         self.departments = list(
@@ -150,7 +150,7 @@ class _Simulation:
         # order of the seed's (a small scale still reaches every region).
         rng.shuffle(self.municipalities)
         rng.shuffle(self.departments)
-        self.trusts = list(db.session.scalars(sa.select(Trust).order_by(Trust.code)))
+        self.trusts = list(db.session.scalars(sa.select(Trust).order_by(Trust.id)))
         self.specialties_in: dict[int, list[Any]] = {}
         for department in self.departments:
             wanted = self.specialties_in.setdefault(department.trust.region_id, [])
