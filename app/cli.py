@@ -143,10 +143,23 @@ def _set_active(email: str, active: bool) -> None:
 
 
 @demo_cli.command("load")
-def demo_load() -> None:
-    """Load the demo data set (reference data must be loaded first)."""
-    from .demo import DEMO_PASSWORD, demo_logins, load_demo
+@click.option("--national", is_flag=True, help="Every region, a year of history (minutes).")
+@click.option(
+    "--scale",
+    type=click.FloatRange(0.01, 20),
+    default=1.0,
+    show_default=True,
+    help="With --national: GPs (2,000) and periods (800) times this.",
+)
+@click.option("--seed", type=int, help="With --national: the same seed gives the same data.")
+def demo_load(national, scale, seed) -> None:
+    """Load the demo data set (reference data must be loaded first): Helse Vest, or with
+    --national every region at full size on an otherwise empty database."""
+    from .demo import DEMO_PASSWORD, SEED, demo_logins, load_demo
 
+    if national:
+        _demo_load_national(scale, SEED if seed is None else seed)
+        return
     counts = load_demo()
     if counts:
         click.echo("Demo data: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
@@ -155,6 +168,35 @@ def demo_load() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for login in demo_logins():
         click.echo(f"  {login.role:<12} {login.email:<34} {login.description}")
+
+
+def _demo_load_national(scale: float, seed: int) -> None:
+    import time
+
+    from .demo import DEMO_PASSWORD
+    from .demo_national import NotEmpty, is_loaded, load_national
+
+    if is_loaded():
+        click.echo("The national demo data is already loaded.")
+        return
+    started = time.perf_counter()
+    try:
+        load = load_national(scale=scale, seed=seed)
+    except NotEmpty as error:
+        raise Refused(str(error)) from error
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    click.echo(f"National demo data (scale {scale:g}, seed {seed}), loaded in {seconds:.0f} s:")
+    for code, counts in load.per_region.items():
+        statuses = ", ".join(
+            f"{counts[s]} {s}" for s in ("open", "matched", "filled", "advertised", "withdrawn")
+        )
+        click.echo(f"  {code}: {counts['gps']} GPs, {counts['periods']} periods ({statuses})")
+    click.echo("  in all: " + ", ".join(f"{n} {k}" for k, n in load.totals.items()))
+    click.echo(
+        f"Logins (password {DEMO_PASSWORD}): admin@demo.alis.no, koordinator.nasjonal@…, "
+        "koordinator.<region code>@…, hr.<trust code>@…, alis0000@… (GPs)"
+    )
 
 
 @matching_cli.command("run")

@@ -55,8 +55,10 @@ def create_user(
     region: Region | None = None,
     locale: str = "nb",
     actor: User | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Add a user (flushes); the email must be new."""
+    """Add a user (flushes); the email must be new. ``password_hash``: the password's hash
+    made once already (the demo loaders give every demo login the same password)."""
     if role not in ROLES:
         raise AccountError("role", "unknown_role")
     if role == "trust" and trust is None:
@@ -70,7 +72,7 @@ def create_user(
         raise AccountError("email", "email_taken")
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         trust=trust,
         region=region,
@@ -97,14 +99,16 @@ class GPRegistration:
     locale: str = "nb"
 
 
-def register_gp(data: GPRegistration) -> GP:
-    """Create a GP's user and profile (flushes)."""
+def register_gp(data: GPRegistration, *, password_hash: str | None = None) -> GP:
+    """Create a GP's user and profile (flushes); ``password_hash`` as for create_user."""
     municipality = db.session.get(Municipality, data.municipality_id)
     if municipality is None:
         raise AccountError("municipality_id", "unknown_municipality")
     if db.session.scalar(sa.select(GP.id).where(GP.hpr_number == data.hpr_number)):
         raise AccountError("hpr_number", "hpr_taken")
-    user = create_user(data.email, data.password, "gp", locale=data.locale)
+    user = create_user(
+        data.email, data.password, "gp", locale=data.locale, password_hash=password_hash
+    )
     gp = GP(
         user=user,
         name=data.name.strip(),
