@@ -184,7 +184,7 @@ def _demo_load_national(scale: float, seed: int) -> None:
         load = load_national(scale=scale, seed=seed)
     except NotEmpty as error:
         raise Refused(str(error)) from error
-    db.session.commit()
+    db.session.flush()  # the command's unit of work commits it when the command ends
     seconds = time.perf_counter() - started
     click.echo(f"National demo data (scale {scale:g}, seed {seed}), loaded in {seconds:.0f} s:")
     for code, counts in load.per_region.items():
