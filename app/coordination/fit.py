@@ -15,8 +15,6 @@ from app.extensions import db
 from app.models import (
     GP,
     Availability,
-    AvailabilitySpecialty,
-    AvailabilityTrust,
     Forbid,
     Match,
     Period,
@@ -29,6 +27,7 @@ from app.runs.problem import (
     period_json,
     policy_json,
     trust_policies_json,
+    window_loads,
 )
 
 
@@ -113,12 +112,7 @@ def verdicts(period: Period, gps: list[GP], today: date) -> list[Verdict]:
     windows = list(
         db.session.scalars(
             sa.select(Availability)
-            .options(
-                selectinload(Availability.specialty_wishes).selectinload(
-                    AvailabilitySpecialty.specialty
-                ),
-                selectinload(Availability.trust_wishes).selectinload(AvailabilityTrust.trust),
-            )
+            .options(*window_loads(gp=False))
             .where(
                 Availability.gp_id.in_([gp.id for gp in gps]),
                 Availability.status == AvailabilityStatus.ACTIVE,

@@ -19,17 +19,15 @@ from app.extensions import db
 from app.models import (
     GP,
     Availability,
-    AvailabilitySpecialty,
-    AvailabilityTrust,
     Department,
     Match,
-    Municipality,
     Period,
     Region,
 )
 from app.models.notifications import EmailDigest, Notification
 from app.models.statuses import LIVE_MATCH_STATUSES, AvailabilityStatus
 from app.policy import EffectivePolicy, region_policy
+from app.runs.problem import window_loads
 
 from . import counts
 
@@ -68,19 +66,7 @@ def waiting_list(region: Region, today: date) -> list[WaitingEntry]:
     """GPs with an active window who seek service in ``region``, highest priority first
     (the policy's keys, then the run's lottery and the id as the final tie-break). Reads the
     region's windows only (``counts.waiting_windows``)."""
-    windows = list(
-        db.session.scalars(
-            counts.waiting_windows([region.id]).options(
-                joinedload(Availability.gp)
-                .joinedload(GP.municipality)
-                .joinedload(Municipality.trust),
-                selectinload(Availability.specialty_wishes).selectinload(
-                    AvailabilitySpecialty.specialty
-                ),
-                selectinload(Availability.trust_wishes).selectinload(AvailabilityTrust.trust),
-            )
-        ).unique()
-    )
+    windows = list(db.session.scalars(counts.waiting_windows([region.id]).options(*window_loads())))
     matches = {
         m.gp_id: m
         for m in db.session.scalars(

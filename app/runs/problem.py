@@ -123,20 +123,25 @@ def gp_json(gp: GP, window: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def window_loads(gp: bool = True) -> tuple[Any, ...]:
+    """What the engine reads of a window, loaded with it: the ranked wishes and (``gp``) the
+    GP with their home trust. Every query of windows for a problem or a page of them uses it."""
+    wishes = (
+        selectinload(Availability.specialty_wishes).selectinload(AvailabilitySpecialty.specialty),
+        selectinload(Availability.trust_wishes).selectinload(AvailabilityTrust.trust),
+    )
+    if not gp:
+        return wishes
+    home = selectinload(Availability.gp).selectinload(GP.municipality)
+    return (home.selectinload(Municipality.trust), *wishes)
+
+
 def active_windows() -> list[Availability]:
     """Every active availability window, with its GP, home trust and ranked wishes loaded."""
     return list(
         db.session.scalars(
             sa.select(Availability)
-            .options(
-                selectinload(Availability.gp)
-                .selectinload(GP.municipality)
-                .selectinload(Municipality.trust),
-                selectinload(Availability.specialty_wishes).selectinload(
-                    AvailabilitySpecialty.specialty
-                ),
-                selectinload(Availability.trust_wishes).selectinload(AvailabilityTrust.trust),
-            )
+            .options(*window_loads())
             .where(Availability.status == AvailabilityStatus.ACTIVE)
         )
     )
