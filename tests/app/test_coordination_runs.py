@@ -232,19 +232,12 @@ def test_a_regional_run_is_the_regions_and_a_national_run_shows_each_its_region(
 def test_lists_of_runs_leave_the_problem_and_result_in_the_database(market, browser):
     """Issue 18: a run's problem and result (megabytes at national scale) are deferred
     columns; the run list (page and API) never selects them, the run's own page does."""
-    from sqlalchemy import event
-
     from tests.app.apiutil import Api
+    from tests.app.statements import recorded
 
     dry_run(browser)
     run = db.session.scalars(sa.select(MatchingRun)).one()
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with recorded() as statements:
         assert browser.get("/coordination/runs").status_code == 200
         user = db.session.scalar(sa.select(User).where(User.role == "coordinator"))
         assert Api.login(browser.client, user.email).get("/matching/runs").status_code == 200
@@ -256,5 +249,3 @@ def test_lists_of_runs_leave_the_problem_and_result_in_the_database(market, brow
         statements.clear()
         assert browser.get(f"/coordination/runs/{run.id}").status_code == 200
         assert any("matching_runs.result" in s for s in statements)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)

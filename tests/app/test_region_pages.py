@@ -17,6 +17,7 @@ from app.periods.services import PeriodInput
 
 from . import factories
 from .a11y import problems
+from .statements import recorded
 
 
 def page(client, url: str) -> str:
@@ -100,16 +101,8 @@ def _publish_in(trust_code: str, count: int) -> None:
 
 def _statements(client, url: str) -> list[str]:
     """The SQL statements one page view runs."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded() as statements:
         page(client, url)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     return statements
 
 
