@@ -65,9 +65,66 @@ def test_all_of_vestland_and_rogaland_with_their_catchment_trust(ctx):
     assert {r.code for r in rogaland} == {"helse-stavanger", "helse-fonna"}
 
 
+def test_every_municipality_of_2024_with_its_county_and_catchment_trust(ctx):
+    """Issue 19: the 357 municipalities of 1 January 2024 in their 15 counties, each with the
+    health trust whose catchment it lies in, in every region."""
+    rows = db.session.execute(
+        sa.select(Municipality.county, Municipality.number, Trust.kind, Trust.region_id)
+        .join(Trust, Municipality.trust_id == Trust.id)
+        .where(Municipality.kind == "municipality")
+    ).all()
+    assert len(rows) == 357
+    per_county = {}
+    for county, number, kind, _ in rows:
+        per_county.setdefault(county, set()).add(number[:2])
+        assert kind == "health_trust", number
+    assert len(per_county) == 15
+    assert all(len(prefixes) == 1 for prefixes in per_county.values())  # one number series each
+    assert {c: sum(1 for r in rows if r.county == c) for c in per_county} == {
+        "Oslo": 1, "Rogaland": 23, "Møre og Romsdal": 27, "Nordland": 41, "Østfold": 12,
+        "Akershus": 21, "Buskerud": 18, "Innlandet": 46, "Vestfold": 6, "Telemark": 17,
+        "Agder": 25, "Vestland": 43, "Trøndelag": 38, "Troms": 21, "Finnmark": 18,
+    }  # fmt: skip
+    assert len({region for *_, region in rows}) == 4
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Municipality)
+            .where(Municipality.trust_id.is_(None))
+        )
+        == 0
+    )
+
+
+def test_the_reference_self_check_passes_and_reports_counts():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, str(DATA_DIR / "check.py")], capture_output=True, text=True, check=True
+    ).stdout
+    assert "357 municipalities in 15 counties" in out
+    assert "Finnmark 18" in out and "helse-nord 80" in out
+
+
 @pytest.mark.parametrize(
     "number, name, trust",
     [
+        ("5601", "Alta", "finnmarkssykehuset"),
+        ("5612", "Guovdageaidnu - Kautokeino", "finnmarkssykehuset"),
+        ("1806", "Narvik", "unn"),
+        ("1804", "Bodø", "nordlandssykehuset"),
+        ("1833", "Rana", "helgelandssykehuset"),
+        ("5001", "Trondheim - Tråante", "st-olavs-hospital"),
+        ("5006", "Steinkjer", "helse-nord-trondelag"),
+        ("1506", "Molde", "helse-more-og-romsdal"),
+        ("3216", "Vestby", "sykehuset-ostfold"),
+        ("3403", "Hamar", "sykehuset-innlandet"),
+        ("3401", "Kongsvinger", "ahus"),
+        ("3901", "Horten", "sykehuset-i-vestfold"),
+        ("4003", "Skien", "sykehuset-telemark"),
+        ("4204", "Kristiansand", "sorlandet-sykehus"),
+        ("3301", "Drammen", "vestre-viken"),
         ("4601", "Bergen", "helse-bergen"),
         ("4621", "Voss", "helse-bergen"),
         ("1103", "Stavanger", "helse-stavanger"),

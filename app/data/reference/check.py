@@ -28,6 +28,25 @@ MODES = {"strict_priority", "max_placements"}
 SELECTIONS = {"solver", "shortlist"}
 TRUST_KINDS = {"health_trust", "private_nonprofit"}
 MUNICIPALITY_KINDS = {"municipality", "district"}
+# The counties from 1 January 2024, by the first two digits of their municipalities' numbers.
+COUNTIES = {
+    "03": "Oslo",
+    "11": "Rogaland",
+    "15": "Møre og Romsdal",
+    "18": "Nordland",
+    "31": "Østfold",
+    "32": "Akershus",
+    "33": "Buskerud",
+    "34": "Innlandet",
+    "39": "Vestfold",
+    "40": "Telemark",
+    "42": "Agder",
+    "46": "Vestland",
+    "50": "Trøndelag",
+    "55": "Troms",
+    "56": "Finnmark",
+}
+MUNICIPALITIES_2024 = 357
 
 REQUIRED_REGIONS = {"helse-vest", "helse-sor-ost", "helse-midt", "helse-nord"}
 REQUIRED_TRUSTS = {
@@ -253,9 +272,22 @@ def main() -> int:
             fail(f"{where}: name/county missing")
         if m.get("catchment_trust") not in trust_by_code:
             fail(f"{where}: unknown catchment_trust {m.get('catchment_trust')!r}")
-        prefix = {"46": "Vestland", "11": "Rogaland", "03": "Oslo"}.get(m["number"][:2])
-        if prefix and m.get("county") != prefix:
-            fail(f"{where}: county should be {prefix}")
+        county = COUNTIES.get(m["number"][:2])
+        if county is None:
+            fail(f"{where}: no county has numbers starting {m['number'][:2]}")
+        elif m.get("county") != county:
+            fail(f"{where}: county should be {county}")
+    whole = [m for m in municipalities if m["kind"] == "municipality"]
+    if len(whole) != MUNICIPALITIES_2024:
+        fail(f"expected {MUNICIPALITIES_2024} municipalities (1 January 2024), got {len(whole)}")
+    if {m["county"] for m in whole} != set(COUNTIES.values()):
+        fail(
+            f"counties without a municipality: {set(COUNTIES.values()) - {m['county'] for m in whole}}"
+        )
+    health_trusts = {t["code"] for t in trusts if t["kind"] == "health_trust"}
+    for m in whole:
+        if m["catchment_trust"] not in health_trusts:
+            fail(f"municipality {m['number']}: its catchment trust must be a health trust (HF)")
     vestland = [
         m for m in municipalities if m["county"] == "Vestland" and m["kind"] == "municipality"
     ]
@@ -336,10 +368,19 @@ def main() -> int:
         for p in problems:
             print(" -", p)
         return 1
+    whole = [m for m in municipalities if m["kind"] == "municipality"]
+    region_of = {t["code"]: t["region"] for t in trusts}
+    per_county = Counter(m["county"] for m in whole)
+    per_region = Counter(region_of[m["catchment_trust"]] for m in whole)
     print(
         f"reference data OK: {len(regions)} regions, {len(trusts)} trusts, {len(sites)} sites, "
-        f"{len(specialties)} specialties, {len(departments)} departments, {len(municipalities)} municipalities/districts "
-        f"({len(vestland)} Vestland, {len(rogaland)} Rogaland)"
+        f"{len(specialties)} specialties, {len(departments)} departments, "
+        f"{len(whole)} municipalities in {len(per_county)} counties "
+        f"and {len(municipalities) - len(whole)} Oslo districts"
+    )
+    print("  by county: " + ", ".join(f"{c} {n}" for c, n in sorted(per_county.items())))
+    print(
+        "  by region (catchment): " + ", ".join(f"{r} {n}" for r, n in sorted(per_region.items()))
     )
     return 0
 
