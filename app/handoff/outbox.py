@@ -27,7 +27,9 @@ class SqlWebhookStore:
         # PostgreSQL skips rows another sender holds, SQLite has one writer at a time.
         due = (
             sa.select(WebhookDelivery.id)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+            .where(
+                WebhookDelivery.delivery_status == "pending", WebhookDelivery.next_attempt_at <= now
+            )
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -73,7 +75,7 @@ class SqlWebhookStore:
     def mark_delivered(self, id: int, *, attempts: int, status: int | None, at: datetime) -> None:
         self._update(
             id,
-            status="delivered",
+            delivery_status="delivered",
             attempts=attempts,
             last_status_code=status,
             last_error=None,
@@ -106,7 +108,7 @@ class SqlWebhookStore:
     ) -> None:
         self._update(
             id,
-            status="failed",
+            delivery_status="failed",
             attempts=attempts,
             last_status_code=status,
             last_error=error,

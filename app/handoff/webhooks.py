@@ -160,7 +160,7 @@ def queue_placement_event(match: Match, event: str) -> WebhookDelivery | None:
         event=event,
         event_id=event_id,
         body=body_of(event, event_id, trust, data, now),
-        status="pending",
+        delivery_status="pending",
         attempts=0,
         next_attempt_at=now,
         created_at=now,
@@ -194,9 +194,9 @@ def get_delivery_or_none(trust: Trust, delivery_id: int) -> WebhookDelivery | No
 def resend(delivery: WebhookDelivery, *, actor: User) -> None:
     """Send a delivered or failed event again, with its full number of attempts, starting
     now: the same body and event id, so a receiver that has it already can ignore it."""
-    if delivery.status == "pending":
+    if delivery.delivery_status == "pending":
         raise MatchConflict("not_resendable")
-    delivery.status = "pending"
+    delivery.delivery_status = "pending"
     delivery.attempts = 0
     delivery.next_attempt_at = utcnow()
     audit.record(

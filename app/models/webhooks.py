@@ -46,16 +46,17 @@ class WebhookDelivery(db.Model):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         one_of("event", WEBHOOK_EVENTS, "event"),
-        one_of("status", DELIVERY_STATUSES, "status"),
+        one_of("delivery_status", DELIVERY_STATUSES, "delivery_status"),
         sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
         sa.CheckConstraint(
-            "(status = 'pending') = (next_attempt_at IS NOT NULL)", name="pending_has_next_attempt"
+            "(delivery_status = 'pending') = (next_attempt_at IS NOT NULL)",
+            name="pending_has_next_attempt",
         ),
         sa.CheckConstraint(
-            "status <> 'delivered' OR delivered_at IS NOT NULL", name="delivered_has_time"
+            "delivery_status <> 'delivered' OR delivered_at IS NOT NULL", name="delivered_has_time"
         ),
         sa.UniqueConstraint("match_id", "event"),
-        sa.Index("ix_webhook_deliveries_outbox", "status", "next_attempt_at"),
+        sa.Index("ix_webhook_deliveries_outbox", "delivery_status", "next_attempt_at"),
         sa.Index("ix_webhook_deliveries_trust_created", "trust_id", "created_at"),
     )
 
@@ -66,7 +67,8 @@ class WebhookDelivery(db.Model):
     # The idempotency key: in the body and in X-ALIS-Delivery, the same on every attempt.
     event_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
     body: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    # Its own status (like an email's), not a lifecycle one.
+    delivery_status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -47,7 +47,7 @@ def upgrade():
         sa.Column("event", sa.String(length=40), nullable=False),
         sa.Column("event_id", sa.String(length=64), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("delivery_status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -56,19 +56,19 @@ def upgrade():
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.CheckConstraint(
-            "(status = 'pending') = (next_attempt_at IS NOT NULL)",
+            "(delivery_status = 'pending') = (next_attempt_at IS NOT NULL)",
             name=op.f("ck_webhook_deliveries_pending_has_next_attempt"),
         ),
         sa.CheckConstraint(
             "event IN ('placement.accepted')", name=op.f("ck_webhook_deliveries_event")
         ),
         sa.CheckConstraint(
-            "status <> 'delivered' OR delivered_at IS NOT NULL",
+            "delivery_status <> 'delivered' OR delivered_at IS NOT NULL",
             name=op.f("ck_webhook_deliveries_delivered_has_time"),
         ),
         sa.CheckConstraint(
-            "status IN ('pending', 'delivered', 'failed')",
-            name=op.f("ck_webhook_deliveries_status"),
+            "delivery_status IN ('pending', 'delivered', 'failed')",
+            name=op.f("ck_webhook_deliveries_delivery_status"),
         ),
         sa.CheckConstraint(
             "attempts >= 0", name=op.f("ck_webhook_deliveries_attempts_nonnegative")
@@ -85,7 +85,7 @@ def upgrade():
     )
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_webhook_deliveries_outbox", ["status", "next_attempt_at"], unique=False
+            "ix_webhook_deliveries_outbox", ["delivery_status", "next_attempt_at"], unique=False
         )
         batch_op.create_index(
             "ix_webhook_deliveries_trust_created", ["trust_id", "created_at"], unique=False

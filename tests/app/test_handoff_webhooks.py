@@ -73,7 +73,7 @@ def test_an_accepted_placement_is_posted_once_signed(ctx, receiver):
     secret = hook("helse-bergen", receiver.url)
     match = accept(offered(name="Hanne Hage", hpr_number="9123456"))
     [queued] = deliveries()  # queued with the acceptance, in its transaction
-    assert (queued.status, queued.event, queued.match_id) == (
+    assert (queued.delivery_status, queued.event, queued.match_id) == (
         "pending",
         "placement.accepted",
         match.id,
@@ -104,7 +104,7 @@ def test_an_accepted_placement_is_posted_once_signed(ctx, receiver):
 
     db.session.expire_all()
     [sent] = deliveries()
-    assert (sent.status, sent.attempts, sent.last_status_code) == ("delivered", 1, 200)
+    assert (sent.delivery_status, sent.attempts, sent.last_status_code) == ("delivered", 1, 200)
     assert sent.next_attempt_at is None and sent.delivered_at is not None
 
     send_due()  # the loop again: nothing more goes out
@@ -128,7 +128,7 @@ def test_a_failure_is_retried_with_backoff_then_delivered(ctx, receiver):
     assert send_due(start_at).retried == 1
     db.session.expire_all()
     [row] = deliveries()
-    assert (row.status, row.attempts, row.last_status_code) == ("pending", 1, 500)
+    assert (row.delivery_status, row.attempts, row.last_status_code) == ("pending", 1, 500)
     assert row.next_attempt_at == start_at + BACKOFF[0]
 
     assert send_due(start_at + timedelta(seconds=30)).delivered == 0  # not due yet
@@ -142,7 +142,7 @@ def test_a_failure_is_retried_with_backoff_then_delivered(ctx, receiver):
         assert verify(secret, h["X-ALIS-Timestamp"], request.body, h["X-ALIS-Signature"],
                       tolerance=None)  # fmt: skip
     db.session.expire_all()
-    assert (deliveries()[0].status, deliveries()[0].attempts) == ("delivered", 2)
+    assert (deliveries()[0].delivery_status, deliveries()[0].attempts) == ("delivered", 2)
 
 
 def test_every_attempt_failing_ends_failed_and_send_again_starts_over(ctx, receiver, browser):
@@ -157,7 +157,11 @@ def test_every_attempt_failing_ends_failed_and_send_again_starts_over(ctx, recei
         send_due(at)
     db.session.expire_all()
     [row] = deliveries()
-    assert (row.status, row.attempts, row.next_attempt_at) == ("failed", MAX_ATTEMPTS, None)
+    assert (row.delivery_status, row.attempts, row.next_attempt_at) == (
+        "failed",
+        MAX_ATTEMPTS,
+        None,
+    )
     assert len(receiver.requests) == MAX_ATTEMPTS
     send_due(at + timedelta(days=3))
     assert len(receiver.requests) == MAX_ATTEMPTS  # failed for good: no more tries
@@ -171,7 +175,7 @@ def test_every_attempt_failing_ends_failed_and_send_again_starts_over(ctx, recei
     response = browser.submit(resend, {}, page="/trusts/helse-bergen/webhook")
     assert response.status_code == 302
     db.session.expire_all()
-    assert (deliveries()[0].status, deliveries()[0].attempts) == ("pending", 0)
+    assert (deliveries()[0].delivery_status, deliveries()[0].attempts) == ("pending", 0)
     assert send_due().delivered == 1
     assert len(receiver.requests) == MAX_ATTEMPTS + 1
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "webhook.resent"))
@@ -188,7 +192,7 @@ def test_no_answer_is_a_failure_to_retry(ctx, receiver, app, monkeypatch):
     assert send_due().retried == 1
     db.session.expire_all()
     [row] = deliveries()
-    assert row.status == "pending" and row.last_status_code is None and row.last_error
+    assert row.delivery_status == "pending" and row.last_status_code is None and row.last_error
 
 
 def test_a_redirect_is_not_delivered(ctx, receiver):
