@@ -93,7 +93,7 @@ def save(code: str):
     if form.validate_on_submit():
         try:
             with attempt():
-                secret = webhooks.save_url(trust, form.url.data, actor=_user())[1]
+                secret = webhooks.save_url(trust, form.url.data or "", actor=_user())[1]
         except InvalidInput as error:
             form.url.errors = [*form.url.errors, *error.field_messages().values()]
         else:

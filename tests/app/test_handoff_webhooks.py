@@ -206,9 +206,9 @@ def test_exactly_one_event_per_placement(ctx, receiver):
     hook("helse-bergen", receiver.url)
     match = accept(offered())
     assert len(deliveries()) == 1
-    with pytest.raises(sa.exc.IntegrityError):  # the database refuses a second
-        with db.session.begin_nested():
-            webhooks.queue_placement_event(match, "placement.accepted")
+    # the database refuses a second
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        webhooks.queue_placement_event(match, "placement.accepted")
     send_due()
     send_due()
     assert len(receiver.requests) == 1
