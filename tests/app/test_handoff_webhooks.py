@@ -387,3 +387,17 @@ def test_another_trusts_delivery_cannot_be_sent_again(ctx, receiver, staff):
     for delivery_id in (row.id, 99999999999999999999):
         response = staff.submit(f"{PAGE}/deliveries/{delivery_id}/resend", {}, page=PAGE)
         assert response.status_code == 404
+
+
+def test_accepting_through_the_api_queues_one_event(ctx, client, receiver):
+    from .apiutil import Api
+
+    hook("helse-bergen", receiver.url)
+    match = offered()
+    gp = Api.login(client, match.gp.user.email)
+    assert gp.post(f"/matches/{match.id}/accept").status_code == 200
+    assert gp.post(f"/matches/{match.id}/accept").status_code == 409  # a second answer
+    [row] = deliveries()
+    assert row.match_id == match.id
+    send_due()
+    assert len(receiver.requests) == 1
