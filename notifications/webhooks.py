@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import logging
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -139,7 +141,7 @@ def post(event: Outgoing, *, timestamp: str, timeout: float) -> Answer:
             status = response.status
     except urllib.error.HTTPError as error:
         return Answer(error.code, f"HTTP {error.code}")
-    except (urllib.error.URLError, OSError, ValueError) as error:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
         return Answer(None, f"{type(error).__name__}: {reason}"[:2000])
     if 200 <= status < 300:
@@ -232,7 +234,13 @@ def send_due(
         if not ids:
             return report
         for event in store.load(ids):
-            timestamp = str(int(now.timestamp()))
-            answer = sender.post(event, timestamp=timestamp, timeout=sender.timeout)
+            # The moment of this attempt (a receiver compares it with its clock); ``now``
+            # is the outbox's clock for what is due and when to try again.
+            timestamp = str(int(time.time()))
+            try:
+                answer = sender.post(event, timestamp=timestamp, timeout=sender.timeout)
+            except Exception as error:  # a bug must not stop the outbox: retry, then fail
+                sender.logger.exception("webhook %s could not be sent", event.event_id)
+                answer = Answer(None, f"{type(error).__name__}: {error}"[:2000])
             _settle(sender, event, answer, now, report)
             store.commit()

@@ -401,3 +401,21 @@ def test_accepting_through_the_api_queues_one_event(ctx, client, receiver):
     assert row.match_id == match.id
     send_due()
     assert len(receiver.requests) == 1
+
+
+def test_an_error_while_sending_is_retried_not_fatal(ctx, receiver):
+    import dataclasses
+
+    from app.handoff.outbox import sender
+    from notifications import webhooks as delivery
+
+    def broken(event, **kwargs):
+        raise RuntimeError("boom")
+
+    hook("helse-bergen", receiver.url)
+    accept(offered())
+    report = delivery.send_due(dataclasses.replace(sender(), post=broken))
+    assert (report.delivered, report.retried) == (0, 1)
+    db.session.expire_all()
+    [row] = deliveries()
+    assert row.delivery_status == "pending" and row.last_error == "RuntimeError: boom"
