@@ -6,8 +6,15 @@ secret shown once, audit) and the delivery log with "send again"."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,9 +32,11 @@ from notifications.webhooks import BACKOFF, MAX_ATTEMPTS, signature, verify
 
 from . import factories
 from .a11y import problems
+from .dbutil import fresh_database
 from .webhook_receiver import Receiver, start
 
 TODAY = local_today()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -419,3 +428,97 @@ def test_an_error_while_sending_is_retried_not_fatal(ctx, receiver):
     db.session.expire_all()
     [row] = deliveries()
     assert row.delivery_status == "pending" and row.last_error == "RuntimeError: boom"
+
+
+# ---- two senders at once (PostgreSQL: FOR UPDATE SKIP LOCKED)
+
+SETUP = textwrap.dedent(
+    """
+    import sys
+    from datetime import timedelta
+    from flask_migrate import upgrade
+    from app import create_app, lifecycle
+    from app.dates import local_today
+    from app.extensions import db
+    from app.handoff import webhooks
+    from app.models.types import utcnow
+    from app.reference.loader import load_reference_data
+    from tests.app import factories
+    from tests.app.conftest import TEST_CONFIG
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+    with app.test_request_context():
+        upgrade(directory="migrations")
+        load_reference_data()
+        db.session.commit()
+        staff = factories.make_user("trust", trust_code="helse-bergen")
+        trust = factories.trust("helse-bergen")
+        secret = webhooks.save_url(trust, sys.argv[2], actor=staff)[1]
+        db.session.commit()
+        for k in range(int(sys.argv[3])):
+            period = factories.make_period(start=local_today() + timedelta(days=60 + k))
+            match = factories.make_proposal(
+                period, factories.make_gp(), status="offered", offered_at=utcnow(),
+                accept_by=local_today() + timedelta(days=10),
+            )
+            lifecycle.accept(match, actor=match.gp.user)
+            db.session.commit()
+        print("secret:", secret, flush=True)
+    """
+)
+SENDER = textwrap.dedent(
+    """
+    import sys, time
+    from app import create_app
+    from app.handoff.outbox import send_due
+
+    app = create_app({
+        "ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": sys.argv[1], "MAIL_BATCH_SIZE": 3,
+    })
+    time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+    with app.app_context():
+        print("result:", send_due(), flush=True)
+    """
+)
+
+
+@pytest.mark.skipif(
+    "postgresql" not in (os.environ.get("TEST_DATABASE_URL") or ""),
+    reason="runs in the PostgreSQL pass of the suite",
+)
+def test_two_senders_at_once_post_each_event_once(tmp_path, receiver):
+    count = 30
+    receiver.delay = 0.02
+    with fresh_database(tmp_path) as url:
+        setup = subprocess.run(
+            [sys.executable, "-c", SETUP, url, receiver.url, str(count)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert setup.returncode == 0, setup.stderr[-3000:]
+        secret = re.search(r"secret: (\S+)", setup.stdout).group(1)
+        start_at = str(time.time() + 3)
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", SENDER, url, start_at],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [p.communicate(timeout=120) for p in processes]
+        assert all(p.returncode == 0 for p in processes), outputs
+        delivered = [
+            int(re.search(r"result: (\d+) webhooks delivered", out).group(1))
+            for out, _err in outputs
+        ]
+        assert sum(delivered) == count, outputs
+        ids = Counter(r.headers["X-ALIS-Delivery"] for r in receiver.requests)
+        assert len(ids) == count and set(ids.values()) == {1}
+        for r in receiver.requests:
+            h = r.headers
+            assert verify(secret, h["X-ALIS-Timestamp"], r.body, h["X-ALIS-Signature"])

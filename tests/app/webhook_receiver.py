@@ -5,6 +5,7 @@ port), which keeps every request and answers with the status codes it is given i
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,7 @@ class Receiver:
     url: str = ""
     answers: list[int] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
+    delay: float = 0.0  # seconds before each answer (a receiver that takes its time)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self) -> int:
@@ -37,6 +39,8 @@ def start(receiver: Receiver) -> ThreadingHTTPServer:
             with receiver.lock:
                 receiver.requests.append(Received(self.path, self.headers, body))
             status = receiver.answer()
+            if receiver.delay:
+                time.sleep(receiver.delay)
             self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()
