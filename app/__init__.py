@@ -73,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .coordination import bp as coordination_bp
     from .exports import bp as exports_bp
     from .gps import bp as gp_bp
+    from .handoff import bp as handoff_bp
     from .main import bp as main_bp
     from .periods import bp as periods_bp
     from .public import bp as public_bp
@@ -88,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(alerts_bp)
     app.register_blueprint(statistics_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(handoff_bp)
 
     from . import api, request_log
     from .cli import register_cli

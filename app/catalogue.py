@@ -67,6 +67,9 @@ MESSAGES = {
     "already_accepted": _l("The GP has accepted this period; it cannot be forbidden."),
     "not_on_shortlist": _l("That GP is not on the shortlist any more."),
     "conflict": _l("Another request changed this period or GP first. Try again."),
+    # webhooks
+    "no_webhook": _l("The trust has no webhook. Save its address first."),
+    "not_resendable": _l("This event is waiting to be sent already."),
     # input, on any field
     "invalid_input": _l("The input is not valid."),
     "body_required": _l("Send the input as a JSON object in the request body."),
@@ -193,6 +196,12 @@ FIELD_MESSAGES = {
     ("trusts", "unknown"): _l("Choose a trust from the list."),
     ("specialties", "duplicate"): _l("You have already chosen this above."),
     ("trusts", "duplicate"): _l("You have already chosen this above."),
+    # webhooks
+    ("url", "bad_url"): _l("Enter a full web address such as https://hr.example.no/alis."),
+    ("url", "https_required"): _l("Use an address that starts with https://."),
+    ("url", "private_address"): _l(
+        "Use an address on the internet: local and private network addresses are not allowed."
+    ),
     # subscriptions
     ("topic", "too_many"): _l("You have too many subscriptions. Delete one first."),
     ("_schema", "too_many"): _l("You have too many subscriptions. Delete one first."),

@@ -269,12 +269,14 @@ def matching_export(run_id, region_code) -> None:
 
 @notifications_cli.command("send")
 def notifications_send() -> None:
-    """Deliver every email that is due now (digests included); the scheduler does this every
-    minute."""
+    """Deliver every email and webhook event that is due now (digests included); the
+    scheduler does this every minute."""
+    from .handoff.outbox import send_due as send_webhooks
     from .mail import send_due
 
     report = send_due()
     click.echo(f"Outbox: {report}")
+    click.echo(f"Webhooks: {send_webhooks()}")
 
 
 @notifications_cli.command("remind")

@@ -55,6 +55,8 @@ class Config:
     OUTBOX_INTERVAL_SECONDS = 60  # the scheduler starts the delivery job this often
     OUTBOX_WATCH_SECONDS = 50.0  # the job keeps watching the outbox this long
     OUTBOX_POLL_SECONDS = 2.0  # ... with a look this often
+    WEBHOOK_TIMEOUT_SECONDS = 10.0  # a trust's receiver must answer within this
+    WEBHOOK_ALLOW_LOOPBACK = False  # http://127.0.0.1 webhooks (development and tests only)
     # The site's public address, for links in emails and feeds made outside a request.
     BASE_URL = "http://127.0.0.1:5000"
     SCHEDULER_ENABLED = False
@@ -161,6 +163,7 @@ class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     MAIL_BACKEND = "console"
+    WEBHOOK_ALLOW_LOOPBACK = True
 
 
 class TestingConfig(Config):
@@ -170,6 +173,7 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     MAIL_BACKEND = "memory"
+    WEBHOOK_ALLOW_LOOPBACK = True
 
 
 class ProductionConfig(Config):

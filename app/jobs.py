@@ -76,18 +76,23 @@ def mark_stopped_runs(app: Flask) -> str:
 
 
 def deliver_outbox(app: Flask) -> str:
-    """Every minute: send every email that is due (digests included), then keep watching the
-    outbox for most of the minute (OUTBOX_WATCH_SECONDS, a look every OUTBOX_POLL_SECONDS), so
-    an alert leaves seconds after its event rather than up to a minute later."""
+    """Every minute: send every email that is due (digests included) and every webhook event
+    that is due, then keep watching the outbox for most of the minute (OUTBOX_WATCH_SECONDS,
+    a look every OUTBOX_POLL_SECONDS), so an alert leaves seconds after its event rather
+    than up to a minute later."""
+    from notifications.webhooks import WebhookReport
+
+    from .handoff.outbox import send_due as send_webhooks
     from .mail import watch_outbox
 
     with app.app_context():
-        return str(
-            watch_outbox(
-                float(app.config["OUTBOX_WATCH_SECONDS"]),
-                float(app.config["OUTBOX_POLL_SECONDS"]),
-            )
+        webhooks = WebhookReport()
+        report = watch_outbox(
+            float(app.config["OUTBOX_WATCH_SECONDS"]),
+            float(app.config["OUTBOX_POLL_SECONDS"]),
+            also=lambda: send_webhooks(report=webhooks),
         )
+        return f"{report}; {webhooks}"
 
 
 def offer_reminders(app: Flask, as_of: date | None = None) -> str:
@@ -108,8 +113,8 @@ def offer_reminders(app: Flask, as_of: date | None = None) -> str:
 def build_scheduler(app: Flask, *, background: bool = False):
     """The scheduler (blocking for ``flask scheduler``; in the background for a one-process
     set-up with SCHEDULER_ENABLED): the nightly matching run at 02:00 local time and, as it
-    starts, the night's run if 02:00 passed without it; the outbox every minute
-    (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00, stopped runs marked failed."""
+    starts, the night's run if 02:00 passed without it; the outbox (email and webhooks)
+    every minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00, stopped runs marked failed."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -153,7 +158,7 @@ def build_scheduler(app: Flask, *, background: bool = False):
         IntervalTrigger(seconds=int(app.config["OUTBOX_INTERVAL_SECONDS"]), timezone=zone),
         args=[app],
         id="outbox",
-        name="Email delivery",
+        name="Email and webhook delivery",
         misfire_grace_time=60,
         coalesce=True,
         max_instances=1,

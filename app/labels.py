@@ -96,6 +96,11 @@ AUDIT_ACTIONS = {
     "department.capacity_changed": _l("ALIS capacity changed"),
     "user.created": _l("Account created"),
     "user.password_changed": _l("Password changed"),
+    "webhook.created": _l("Webhook for HR set up"),
+    "webhook.url_changed": _l("Webhook address changed"),
+    "webhook.secret_rotated": _l("Webhook secret replaced"),
+    "webhook.removed": _l("Webhook removed"),
+    "webhook.resent": _l("Webhook event sent again"),
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from datetime import datetime, timedelta
@@ -57,10 +58,12 @@ def send_due(now: datetime | None = None, report: DeliveryReport | None = None) 
     return delivery.send_due(courier(), now, report)
 
 
-def watch_outbox(seconds: float, poll: float) -> DeliveryReport:
-    """Send what is due now, then look again every ``poll`` seconds for ``seconds``
-    (commits)."""
-    return delivery.watch_outbox(courier(), seconds, poll)
+def watch_outbox(
+    seconds: float, poll: float, also: Callable[[], object] | None = None
+) -> DeliveryReport:
+    """Send what is due now, then look again every ``poll`` seconds for ``seconds``, running
+    ``also`` after each look (commits)."""
+    return delivery.watch_outbox(courier(), seconds, poll, also)
 
 
 def retry(row: Notification | EmailDigest) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -153,14 +154,21 @@ def send_due(
     return report
 
 
-def watch_outbox(courier: Courier, seconds: float, poll: float) -> DeliveryReport:
+def watch_outbox(
+    courier: Courier, seconds: float, poll: float, also: Callable[[], object] | None = None
+) -> DeliveryReport:
     """Send what is due now, then look again every ``poll`` seconds for ``seconds`` (the
-    scheduler's job: one run a minute that watches the minute). Commits."""
+    scheduler's job: one run a minute that watches the minute). ``also`` runs after each
+    look (the app's webhook outbox rides in the same loop). Commits."""
     deadline = time.monotonic() + seconds
     report = send_due(courier)
+    if also is not None:
+        also()
     while time.monotonic() + poll < deadline:
         time.sleep(poll)
         send_due(courier, report=report)
+        if also is not None:
+            also()
     return report
 
 

@@ -1,5 +1,5 @@
-"""`/exports/periods`, `/exports/placements`, `/exports/waiting-list` and
-`/exports/runs/<id>/proposals`, each `.csv` or `.xlsx`. The rows come from the same scope
+"""`/exports/periods`, `/exports/placements` (with the hand-off to HR), `/exports/waiting-list`
+and `/exports/runs/<id>/proposals`, each `.csv` or `.xlsx`. The rows come from the same scope
 queries as the pages (app/access.py): trust staff get their trust's, a regional coordinator
 their region's, a national coordinator and admins everyone's; a run outside the scope is 404."""
 
@@ -19,7 +19,9 @@ from app.coordination.overview import waiting_list
 from app.dates import local_today
 from app.errors import InvalidInput
 from app.extensions import db
+from app.i18n import current_locale
 from app.labels import MATCH_STATUS_LABELS, PERIOD_STATUS_LABELS
+from app.matches.handoff import handoff
 from app.models import Department, Match, Period, Trust
 from app.models.statuses import MatchStatus, PeriodStatus
 from app.models.users import GP
@@ -126,13 +128,56 @@ def _match_query(user, *conditions) -> sa.Select:
 @bp.route(f"/exports/placements.{FMT}")
 @staff
 def placements(fmt: str):
-    """Accepted placements in the user's scope: who, where and when."""
-    rows: list[list[object]] = [[_("GP"), _("Municipality"), *_period_heads(), _("Accepted")]]
-    for match in db.session.scalars(_match_query(_user(), Match.status == MatchStatus.ACCEPTED)):
+    """Accepted placements in the user's scope with what HR needs for the contract (the
+    hand-off of app.matches.handoff, one row each)."""
+    rows: list[list[object]] = [
+        [
+            _("GP"),
+            _("HPR number"),
+            _("Email"),
+            _("Municipality number"),
+            _("Municipality"),
+            _("Period"),
+            _("Trust"),
+            _("Site"),
+            _("Department"),
+            _("Specialty"),
+            _("Start"),
+            _("End"),
+            _("Months"),
+            _("On call"),
+            _("Accepted"),
+            _("Hired"),
+        ]
+    ]
+    query = _match_query(_user(), Match.status == MatchStatus.ACCEPTED).options(
+        selectinload(Match.gp).selectinload(GP.user),
+        selectinload(Match.period).selectinload(Period.department).selectinload(Department.site),
+    )
+    locale = current_locale()
+    for match in db.session.scalars(query):
+        data = handoff(match, locale)
+        gp = data["gp"]
         rows.append(
-            [match.gp.name, match.gp.municipality.name, *_period_cells(match.period),
-             match.decided_at]
-        )  # fmt: skip
+            [
+                gp["name"],
+                gp["hpr_number"],
+                gp["email"],
+                gp["municipality"]["number"],
+                gp["municipality"]["name"],
+                data["period_id"],
+                data["trust"]["name"],
+                data["site"]["name"] if data["site"] else "",
+                data["department"]["name"],
+                data["specialty"]["name"],
+                data["start_date"],
+                data["end_date"],
+                data["months"],
+                _("yes") if data["on_call"] else _("no"),
+                data["accepted_at"],
+                data["hired_at"],
+            ]
+        )
     return tabular.download(
         [(_("Placements"), rows)], fmt, f"alis-plasseringer-{_today()}", _("ALIS placements")
     )

@@ -19,6 +19,7 @@ from app.dates import local_today
 from app.errors import InvalidInput, MatchConflict
 from app.extensions import db
 from app.gps.services import window_fits
+from app.handoff.webhooks import queue_placement_event
 from app.matches.queries import live_match_for_gp, live_match_for_period
 from app.models import GP, Forbid, Match, MatchingRun, Period, Region, User
 from app.models.statuses import (
@@ -214,6 +215,7 @@ def accept(match: Match, *, actor: User, today: date | None = None) -> Match:
         set_status(window, AvailabilityStatus.FULFILLED)
     audit.record("match.accepted", match, actor=actor)
     announce.offer_answered(match)
+    queue_placement_event(match, "placement.accepted")  # the trust's HR system hears of it
     return match
 
 

@@ -8,6 +8,7 @@ from .notifications import Notification, Subscription
 from .periods import Period
 from .reference import Department, Municipality, Policy, Region, Site, Specialty, Trust
 from .users import GP, ApiToken, EmailToken, LoginAttempt, RecoveryCode, User
+from .webhooks import TrustWebhook, WebhookDelivery
 
 __all__ = [
     "ApiToken",
@@ -33,5 +34,7 @@ __all__ = [
     "Specialty",
     "Subscription",
     "Trust",
+    "TrustWebhook",
     "User",
+    "WebhookDelivery",
 ]

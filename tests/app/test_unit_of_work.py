@@ -19,9 +19,14 @@ from . import factories
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Where a transaction is managed by hand, and why: the edge itself; the matching run, which
-# records a failed run after rolling back; the outbox, which marks each email sent as it
-# leaves (and claims rows in transactions of their own).
-OWNERS = {"app/unit_of_work.py", "app/runs/services.py", "app/outbox_store.py"}
+# records a failed run after rolling back; the outboxes (email, webhooks), which mark each
+# message sent as it leaves (and claim rows in transactions of their own).
+OWNERS = {
+    "app/unit_of_work.py",
+    "app/runs/services.py",
+    "app/outbox_store.py",
+    "app/handoff/outbox.py",
+}
 
 
 def test_only_the_edge_commits():

@@ -13,6 +13,7 @@ from app.coordination.policies import REASON_MAX
 from app.coordination.services import forbids_query
 from app.errors import NotFound
 from app.lifecycle.matches import DECLINE_REASON_MAX
+from app.matches.handoff import HandoffSchema, handoff_for
 from app.models import GP, Forbid, Match, Period, User
 from app.models.matching import MATCH_SOURCES, MATCH_STATUSES
 from app.text import ID_MAX
@@ -137,6 +138,26 @@ class MatchSchema(ma.Schema):
     )
 
 
+class MatchDetailSchema(MatchSchema):
+    """One match; with the hand-off to HR for those who manage the trust of an accepted
+    match."""
+
+    handoff = ma.fields.Nested(
+        HandoffSchema,
+        metadata={
+            "description": "What HR needs to draw up the contract (app.matches.handoff): only "
+            "for an accepted match, and only for staff who manage the period's trust (its own "
+            "staff, coordinators of its region, admins). Absent otherwise."
+        },
+    )
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "handoff":
+            data = handoff_for(obj, caller())
+            return default if data is None else data
+        return super().get_attribute(obj, attr, default)
+
+
 class MatchFilterSchema(ListArgsSchema):
     status = ma.fields.String(validate=ma.validate.OneOf(MATCH_STATUSES))
     period = object_id(metadata={"description": "A period id"})
@@ -209,10 +230,11 @@ def list_matches(args: dict[str, Any]):
 
 
 @blp.route("/matches/<int:match_id>")
-@blp.response(200, MatchSchema)
+@blp.response(200, MatchDetailSchema)
 @auth_required()
 def get_match(match_id: int):
-    """One match (404 outside the caller's scope)."""
+    """One match (404 outside the caller's scope); an accepted one carries ``handoff``, the
+    facts HR needs, for the staff who manage its trust."""
     return load_match(match_id, caller())
 
 
