@@ -21,6 +21,7 @@ from app.models import GP, Availability, Department, Match, Period, Trust, User
 from app.models.notifications import EmailDigest, Notification
 from app.models.periods import PERIOD_STATUSES
 from app.models.statuses import LIVE_MATCH_STATUSES, AvailabilityStatus, MatchStatus, PeriodStatus
+from app.paging import count
 
 # An open period is "near fallback" when it goes to ordinary advertising within this many days.
 NEAR_FALLBACK_DAYS = 14
@@ -35,14 +36,6 @@ def trusts_of(region_ids: list[int]) -> sa.Select:
 
 def _periods_of(trust_ids: sa.Select) -> sa.Select:
     return sa.select(Period.id).join(Period.department).where(Department.trust_id.in_(trust_ids))
-
-
-def count(query: sa.Select) -> int:
-    """How many rows ``query`` has."""
-    found = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
-    return found or 0
 
 
 # ---- periods
