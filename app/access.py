@@ -148,10 +148,10 @@ def seeking_region_id(gp: GP, window: Availability | None) -> int | None:
     return home.region_id if home else None
 
 
-def windows_seeking(region_ids: list[int]) -> sa.Select:
-    """Ids of the availability windows that seek service in one of ``region_ids`` (the
+def sought_region() -> sa.ColumnElement[int]:
+    """The region an availability window seeks service in, as a column of Availability (the
     query form of ``seeking_region_id``): the first wished trust's region, else, for a
-    window without trust wishes, the GP's home region. Any status: callers filter."""
+    window without trust wishes, the GP's home region."""
     first_trust = (
         sa.select(AvailabilityTrust.trust_id)
         .where(AvailabilityTrust.availability_id == Availability.id)
@@ -169,7 +169,13 @@ def windows_seeking(region_ids: list[int]) -> sa.Select:
         .correlate(Availability)
         .scalar_subquery()
     )
-    return sa.select(Availability.id).where(sa.func.coalesce(wished, home).in_(region_ids))
+    return sa.func.coalesce(wished, home)
+
+
+def windows_seeking(region_ids: list[int]) -> sa.Select:
+    """Ids of the availability windows that seek service in one of ``region_ids``
+    (``sought_region``). Any status: callers filter."""
+    return sa.select(Availability.id).where(sought_region().in_(region_ids))
 
 
 def current_window(gp: GP) -> Availability | None:

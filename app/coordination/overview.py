@@ -200,25 +200,30 @@ class Todo:
         )
 
 
-def todo(region: Region, today: date) -> Todo:
-    """The to-do list of ``region``: the rows behind the overview's figures."""
+TODO_ROWS = 20  # rows of each to-do list on the overview; the heading has the count
+
+
+def todo(region: Region, today: date, rows: int = TODO_ROWS) -> Todo:
+    """The to-do list of ``region``: the first ``rows`` rows behind each of the overview's
+    figures, soonest first, with what each row shows."""
     trust_ids = counts.trusts_of([region.id])
     match_options = (_period_options(), joinedload(Match.gp).joinedload(GP.municipality))
+    period_options = selectinload(Period.department).selectinload(Department.trust)
     return Todo(
-        to_confirm=list(db.session.scalars(counts.to_confirm(trust_ids).options(*match_options))),
+        to_confirm=list(
+            db.session.scalars(counts.to_confirm(trust_ids).options(*match_options).limit(rows))
+        ),
         near_fallback=list(
             db.session.scalars(
-                counts.near_fallback(trust_ids, today).options(
-                    selectinload(Period.department).selectinload(Department.trust)
-                )
+                counts.near_fallback(trust_ids, today).options(period_options).limit(rows)
             )
         ),
         offers_near_deadline=list(
             db.session.scalars(
-                counts.offers_near_deadline(trust_ids, today).options(*match_options)
+                counts.offers_near_deadline(trust_ids, today).options(*match_options).limit(rows)
             )
         ),
-        parked_emails=counts.parked_emails([region.id]),
+        parked_emails=counts.parked_emails([region.id], limit=rows),
     )
 
 
@@ -229,8 +234,10 @@ class RegionSummary:
 
 
 def national_summary(regions: list[Region], today: date) -> list[RegionSummary]:
-    """One row per region with its figures (the national coordinator's landing page)."""
-    return [RegionSummary(r, counts.figures([r.id], today)) for r in regions]
+    """One row per region with its figures (the national coordinator's landing page),
+    counted for all regions at once (``counts.figures_by_region``)."""
+    by_region = counts.figures_by_region([r.id for r in regions], today)
+    return [RegionSummary(r, by_region[r.id]) for r in regions]
 
 
 def live_matches_in_region(region: Region) -> list[Match]:

@@ -30,7 +30,7 @@ from app.models import (
     Trust,
     User,
 )
-from app.paging import page_number, page_of
+from app.paging import count, page_number, page_of
 from app.policy import region_policy
 from app.public.services import (
     PERIODS_PER_PAGE,
@@ -62,7 +62,7 @@ def index():
         # the national summary's figures (app.coordination.counts), for everyone
         "open_periods": counts.period_counts(counts.trusts_of(regions))["open"],
         "trusts": db.session.scalar(sa.select(sa.func.count()).select_from(Trust)),
-        "waiting_gps": counts.count(counts.waiting_windows(regions)),
+        "waiting_gps": count(counts.waiting_windows(regions)),
     }
     return render_template("main/index.html", figures=figures)
 
