@@ -16,6 +16,8 @@ Scopes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
 from .errors import NotFound
@@ -204,6 +206,29 @@ def coordinates_gp(user: User, gp: GP) -> bool:
     if is_national(user):
         return True
     return user.role == "coordinator" and user.region_id in gp_region_ids(gp)
+
+
+def coordinated_gps(user: User) -> Callable[[GP], bool]:
+    """``coordinates_gp`` for the many GPs of one page: the ids of the GPs of the user's
+    region are read once (``gp_ids_in_regions``), when the first GP is asked about."""
+    if not user.is_authenticated:
+        return lambda gp: False
+    if is_national(user):
+        return lambda gp: True
+    if user.role != "coordinator" or user.region_id is None:
+        return lambda gp: False
+    found: set[int] = set()
+    read = False
+
+    def check(gp: GP) -> bool:
+        nonlocal read
+        if not read:
+            ids = gp_ids_in_regions([user.region_id])
+            found.update(db.session.scalars(sa.select(ids.subquery().c[0])))
+            read = True
+        return gp.id in found
+
+    return check
 
 
 def gp_ids_in_regions(region_ids: list[int]) -> sa.CompoundSelect:

@@ -42,7 +42,8 @@ def current():
 
 @bp.context_processor
 def _words():
-    return {"words": words, "coordinates_gp": lambda gp: access.coordinates_gp(current(), gp)}
+    # one question for the page's GPs, not one per row
+    return {"words": words, "coordinates_gp": access.coordinated_gps(current())}
 
 
 @bp.route("/")
