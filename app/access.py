@@ -215,7 +215,8 @@ def coordinated_gps(user: User) -> Callable[[GP], bool]:
         return lambda gp: False
     if is_national(user):
         return lambda gp: True
-    if user.role != "coordinator" or user.region_id is None:
+    region_id = user.region_id
+    if user.role != "coordinator" or region_id is None:
         return lambda gp: False
     found: set[int] = set()
     read = False
@@ -223,7 +224,7 @@ def coordinated_gps(user: User) -> Callable[[GP], bool]:
     def check(gp: GP) -> bool:
         nonlocal read
         if not read:
-            ids = gp_ids_in_regions([user.region_id])
+            ids = gp_ids_in_regions([region_id])
             found.update(db.session.scalars(sa.select(ids.subquery().c[0])))
             read = True
         return gp.id in found

@@ -6,7 +6,7 @@ read them back for the administrators' page; without CAUGHT_MAIL_DIR there is no
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -81,7 +81,13 @@ def caught(page: int, per_page: int) -> Page[CaughtSummary]:
                 sent=_sent(headers.get("Date")),
             )
         )
-    return replace(shown, items=summaries)
+    return Page(
+        items=summaries,
+        page=shown.page,
+        pages=shown.pages,
+        total=shown.total,
+        per_page=shown.per_page,
+    )
 
 
 def read(name: str) -> CaughtEmail | None:

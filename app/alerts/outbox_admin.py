@@ -11,7 +11,10 @@ from app.models import Notification
 from app.models.notifications import EmailDigest
 from app.paging import Page, clamp
 
-KINDS = {"notification": Notification, "digest": EmailDigest}
+KINDS: dict[str, type[Notification] | type[EmailDigest]] = {
+    "notification": Notification,
+    "digest": EmailDigest,
+}
 
 
 def outbox_counts() -> dict[str, int]:
@@ -70,10 +73,12 @@ def _page(condition, key: str, descending: bool, page: int, per_page: int) -> Pa
     for kind, model in KINDS.items():
         ids = [row_id for k, row_id in chosen if k == kind]
         if ids:
-            for row in db.session.scalars(
-                sa.select(model).options(selectinload(model.user)).where(model.id.in_(ids))
-            ):
-                loaded[(kind, row.id)] = row
+            found: list[Notification | EmailDigest] = list(
+                db.session.scalars(
+                    sa.select(model).options(selectinload(model.user)).where(model.id.in_(ids))
+                )
+            )
+            loaded.update(((kind, row.id), row) for row in found)
     items = [(kind, loaded[(kind, row_id)]) for kind, row_id in chosen]
     return Page(items=items, page=page, pages=pages, total=total, per_page=per_page)
 
@@ -103,7 +108,10 @@ def retry_all_parked() -> int:
     """Give every parked email its attempts again, from now (flushes); returns how many."""
     count = 0
     for model in KINDS.values():
-        for row in list(db.session.scalars(sa.select(model).where(model.email_status == "parked"))):
+        parked: list[Notification | EmailDigest] = list(
+            db.session.scalars(sa.select(model).where(model.email_status == "parked"))
+        )
+        for row in parked:
             mail.retry(row)
             count += 1
     return count

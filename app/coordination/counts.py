@@ -120,12 +120,17 @@ def offers_near_deadline(trust_ids: sa.Select, today: date) -> sa.Select:
 # ---- GPs
 
 
-def waiting_windows(region_ids: list[int]) -> sa.Select:
-    """The waiting list: active availability windows that seek service in the regions."""
-    return sa.select(Availability).where(
+def waiting(region_ids: list[int]) -> sa.ColumnElement[bool]:
+    """The condition on Availability of ``waiting_windows``."""
+    return sa.and_(
         Availability.status == AvailabilityStatus.ACTIVE,
         Availability.id.in_(windows_seeking(region_ids)),
     )
+
+
+def waiting_windows(region_ids: list[int]) -> sa.Select:
+    """The waiting list: active availability windows that seek service in the regions."""
+    return sa.select(Availability).where(waiting(region_ids))
 
 
 def gps_of_regions(region_ids: list[int]) -> sa.Select:
@@ -230,13 +235,14 @@ def figures_by_region(
         .where(Availability.status == AvailabilityStatus.ACTIVE)
         .subquery()
     )
-    waiting = dict(
-        db.session.execute(
+    waiting: dict[int, int] = {
+        region_id: n
+        for region_id, n in db.session.execute(
             sa.select(sought.c.region_id, sa.func.count())
             .where(sought.c.region_id.in_(region_ids))
             .group_by(sought.c.region_id)
-        ).all()
-    )
+        )
+    }
     return {
         r: Figures(
             periods=periods[r],

@@ -35,9 +35,25 @@ from app.runs.problem import window_loads
 from . import counts
 
 NEAR_FALLBACK_DAYS = counts.NEAR_FALLBACK_DAYS
+
+
+class _Place(NamedTuple):
+    """What the waiting list's order reads of one window and its GP (no objects loaded)."""
+
+    window_id: int
+    gp_id: int
+    name: str
+    months_general_practice: int
+    courses_completed: int
+    supervision_group_months: int
+    registered_at: datetime
+    matched: bool  # the GP has a live match
+    wishes_specialty: bool  # fits the specialty filter (True without one)
+
+
 # Keys that depend on the period (catchment, first choice) order candidates per period in
 # the matching; the waiting list orders by the rest.
-_GP_KEYS: dict[str, Callable[[GP, float], float]] = {
+_GP_KEYS: dict[str, Callable[[_Place, float], float]] = {
     "months_general_practice": lambda gp, lot: -gp.months_general_practice,
     "courses_completed": lambda gp, lot: -gp.courses_completed,
     "supervision_group_months": lambda gp, lot: -gp.supervision_group_months,
@@ -63,20 +79,6 @@ def waiting_order(policy: EffectivePolicy) -> list[str]:
 
 def _period_options():
     return selectinload(Match.period).selectinload(Period.department).selectinload(Department.trust)
-
-
-class _Place(NamedTuple):
-    """What the waiting list's order reads of one window and its GP (no objects loaded)."""
-
-    window_id: int
-    gp_id: int
-    name: str
-    months_general_practice: int
-    courses_completed: int
-    supervision_group_months: int
-    registered_at: datetime
-    matched: bool  # the GP has a live match
-    wishes_specialty: bool  # fits the specialty filter (True without one)
 
 
 def _places(
@@ -114,9 +116,32 @@ def _places(
         )
         .select_from(Availability)
         .join(GP, GP.id == Availability.gp_id)
-        .where(counts.waiting_windows([region.id]).whereclause)
+        .where(counts.waiting([region.id]))
     ).all()
-    places = [_Place(*row[:7], matched=bool(row[7]), wishes_specialty=bool(row[8])) for row in rows]
+    places = [
+        _Place(
+            window_id=window_id,
+            gp_id=gp_id,
+            name=name,
+            months_general_practice=months,
+            courses_completed=courses,
+            supervision_group_months=supervision,
+            registered_at=registered_at,
+            matched=bool(matched),
+            wishes_specialty=bool(wishes),
+        )
+        for (
+            window_id,
+            gp_id,
+            name,
+            months,
+            courses,
+            supervision,
+            registered_at,
+            matched,
+            wishes,
+        ) in rows
+    ]
     policy = region_policy(region)
     seed = lottery.seed_for(region, today)
     numbers = {p.gp_id: matching.lottery_number(seed, str(p.gp_id)) for p in places}

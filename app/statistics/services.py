@@ -299,7 +299,7 @@ def _waiting(region: Region | None, today: date) -> tuple[int, float | None]:
     """GPs on the waiting list (the coordinator's, app/coordination/overview.py) with no
     live match, and the median days since they registered their window: one column of the
     waiting windows, read in one query."""
-    from app.coordination.counts import waiting_windows  # noqa: PLC0415 - a page module
+    from app.coordination.counts import waiting  # noqa: PLC0415 - a page module
 
     region_ids = (
         [region.id] if region is not None else list(db.session.scalars(sa.select(Region.id)))
@@ -308,7 +308,7 @@ def _waiting(region: Region | None, today: date) -> tuple[int, float | None]:
         Match.gp_id == Availability.gp_id, Match.status.in_(LIVE_MATCH_STATUSES)
     )
     created = db.session.scalars(
-        sa.select(Availability.created_at).where(waiting_windows(region_ids).whereclause, ~live)
+        sa.select(Availability.created_at).where(waiting(region_ids), ~live)
     ).all()
     days = [(today - at.astimezone(local_zone()).date()).days for at in created]
     return len(days), (round(median(days), 1) if days else None)
