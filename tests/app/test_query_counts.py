@@ -31,8 +31,16 @@ PAGES = {
         "/gps",
         "/coordination/audit",
     ],
-    "admin": ["/admin/users", "/admin/outbox", "/coordination/?region=helse-vest"],
-    None: ["/vacancies", "/regions/helse-vest", "/trusts/helse-bergen"],
+    "admin": [
+        "/dashboard",
+        "/admin/users",
+        "/admin/outbox",
+        "/coordination/",
+        "/coordination/?region=helse-vest",
+        "/coordination/waiting?region=helse-vest",
+        "/coordination/statistics",
+    ],
+    None: ["/", "/vacancies", "/regions/helse-vest", "/trusts/helse-bergen", "/statistics"],
 }
 API = {
     "gp": ["/me/notifications", "/me/availabilities", "/periods", "/matches"],
