@@ -29,6 +29,7 @@ PAGES = {
         "/coordination/",
         "/coordination/waiting",
         "/gps",
+        "/gps/{gp}",
         "/coordination/audit",
     ],
     "admin": [
@@ -118,7 +119,7 @@ def _counts(clients, world: World) -> dict[str, int]:
     found = {}
     for role, paths in PAGES.items():
         for path in paths:
-            url = path.format(period=world.period.id)
+            url = path.format(period=world.period.id, gp=world.gp.id)
             clients[role].get(url)  # the first visit may fill caches
             with recorded() as statements:
                 response = clients[role].get(url)
