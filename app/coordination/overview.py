@@ -154,35 +154,34 @@ def _places(
     return [(i, numbers[p.gp_id], p) for i, p in enumerate(sorted(places, key=key), 1)]
 
 
-def _entries(region: Region, chosen: list[tuple[int, float, _Place]]) -> list[WaitingEntry]:
+def _entries(
+    region: Region, chosen: list[tuple[int, float, _Place]], *, everyone: bool = False
+) -> list[WaitingEntry]:
     """The waiting-list rows of ``chosen`` with what a row shows loaded: the windows (with
-    the GP and wishes) in one query, the GPs' live matches in another."""
-    ids = [p.window_id for _, _, p in chosen]
-    windows = (
-        {
-            w.id: w
-            for w in db.session.scalars(
-                sa.select(Availability).options(*window_loads()).where(Availability.id.in_(ids))
-            )
-        }
-        if ids
-        else {}
-    )
-    matches = (
-        {
-            m.gp_id: m
-            for m in db.session.scalars(
-                sa.select(Match)
-                .options(_period_options())
-                .where(
-                    Match.gp_id.in_([p.gp_id for _, _, p in chosen]),
-                    Match.status.in_(LIVE_MATCH_STATUSES),
-                )
-            )
-        }
-        if ids
-        else {}
-    )
+    the GP and wishes) in one query, the GPs' live matches in another. For ``everyone`` on
+    the list the queries name the list's condition rather than every id."""
+    if not chosen:
+        return []
+    if everyone:
+        shown_windows = counts.waiting([region.id])
+        shown_gps = Match.gp_id.in_(sa.select(Availability.gp_id).where(shown_windows))
+    else:
+        shown_windows = Availability.id.in_([p.window_id for _, _, p in chosen])
+        shown_gps = Match.gp_id.in_([p.gp_id for _, _, p in chosen])
+    windows = {
+        w.id: w
+        for w in db.session.scalars(
+            sa.select(Availability).options(*window_loads()).where(shown_windows)
+        )
+    }
+    matches = {
+        m.gp_id: m
+        for m in db.session.scalars(
+            sa.select(Match)
+            .options(_period_options())
+            .where(shown_gps, Match.status.in_(LIVE_MATCH_STATUSES))
+        )
+    }
     minimum = region_policy(region).min_months_general_practice
     return [
         WaitingEntry(
@@ -194,6 +193,7 @@ def _entries(region: Region, chosen: list[tuple[int, float, _Place]]) -> list[Wa
             match=matches.get(p.gp_id),
         )
         for position, number, p in chosen
+        if p.window_id in windows  # a window withdrawn between the two queries is left out
     ]
 
 
@@ -201,7 +201,7 @@ def waiting_list(region: Region, today: date) -> list[WaitingEntry]:
     """GPs with an active window who seek service in ``region``, highest priority first
     (the policy's keys, then the run's lottery and the id as the final tie-break). Reads the
     region's windows only (``counts.waiting_windows``)."""
-    return _entries(region, _places(region, today))
+    return _entries(region, _places(region, today), everyone=True)
 
 
 def fallback_day(period: Period) -> date:
