@@ -16,6 +16,8 @@ Scopes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
 from .errors import NotFound
@@ -148,10 +150,10 @@ def seeking_region_id(gp: GP, window: Availability | None) -> int | None:
     return home.region_id if home else None
 
 
-def windows_seeking(region_ids: list[int]) -> sa.Select:
-    """Ids of the availability windows that seek service in one of ``region_ids`` (the
+def sought_region() -> sa.ColumnElement[int]:
+    """The region an availability window seeks service in, as a column of Availability (the
     query form of ``seeking_region_id``): the first wished trust's region, else, for a
-    window without trust wishes, the GP's home region. Any status: callers filter."""
+    window without trust wishes, the GP's home region."""
     first_trust = (
         sa.select(AvailabilityTrust.trust_id)
         .where(AvailabilityTrust.availability_id == Availability.id)
@@ -169,7 +171,13 @@ def windows_seeking(region_ids: list[int]) -> sa.Select:
         .correlate(Availability)
         .scalar_subquery()
     )
-    return sa.select(Availability.id).where(sa.func.coalesce(wished, home).in_(region_ids))
+    return sa.func.coalesce(wished, home)
+
+
+def windows_seeking(region_ids: list[int]) -> sa.Select:
+    """Ids of the availability windows that seek service in one of ``region_ids``
+    (``sought_region``). Any status: callers filter."""
+    return sa.select(Availability.id).where(sought_region().in_(region_ids))
 
 
 def current_window(gp: GP) -> Availability | None:
@@ -198,6 +206,30 @@ def coordinates_gp(user: User, gp: GP) -> bool:
     if is_national(user):
         return True
     return user.role == "coordinator" and user.region_id in gp_region_ids(gp)
+
+
+def coordinated_gps(user: User) -> Callable[[GP], bool]:
+    """``coordinates_gp`` for the many GPs of one page: the ids of the GPs of the user's
+    region are read once (``gp_ids_in_regions``), when the first GP is asked about."""
+    if not user.is_authenticated:
+        return lambda gp: False
+    if is_national(user):
+        return lambda gp: True
+    region_id = user.region_id
+    if user.role != "coordinator" or region_id is None:
+        return lambda gp: False
+    found: set[int] = set()
+    read = False
+
+    def check(gp: GP) -> bool:
+        nonlocal read
+        if not read:
+            ids = gp_ids_in_regions([region_id])
+            found.update(db.session.scalars(sa.select(ids.subquery().c[0])))
+            read = True
+        return gp.id in found
+
+    return check
 
 
 def gp_ids_in_regions(region_ids: list[int]) -> sa.CompoundSelect:

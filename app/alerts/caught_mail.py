@@ -17,6 +17,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.paging import Page, page_of_list
+
 # What the catcher names a file (dev.py, MailCatcher): UTC time to the microsecond, a random
 # suffix. Any other name is not a caught email (and never a path outside the folder).
 NAME = re.compile(r"^\d{8}T\d{12}-[0-9a-f]{8}$")
@@ -56,18 +58,19 @@ def _sent(value: str | None) -> datetime | None:
         return None
 
 
-def caught(page: int, per_page: int) -> tuple[list[CaughtSummary], int]:
-    """Page ``page`` (from 1) of the caught emails, newest first, and how many there are.
-    Only the page's files are read, and only their headers."""
+def caught(page: int, per_page: int) -> Page[CaughtSummary]:
+    """Page ``page`` (from 1) of the caught emails, newest first. Only the page's files are
+    read, and only their headers."""
     where = folder()
     if where is None or not where.is_dir():
-        return [], 0
+        return page_of_list([], 1, per_page)
     names = sorted(
         (p.stem for p in where.glob("*.eml") if NAME.match(p.stem)),
         reverse=True,
     )
+    shown = page_of_list(names, page, per_page)
     summaries = []
-    for name in names[(page - 1) * per_page : page * per_page]:
+    for name in shown.items:
         with open(where / f"{name}.eml", "rb") as f:
             headers = BytesHeaderParser(policy=default_policy).parse(f)
         summaries.append(
@@ -78,7 +81,13 @@ def caught(page: int, per_page: int) -> tuple[list[CaughtSummary], int]:
                 sent=_sent(headers.get("Date")),
             )
         )
-    return summaries, len(names)
+    return Page(
+        items=summaries,
+        page=shown.page,
+        pages=shown.pages,
+        total=shown.total,
+        per_page=shown.per_page,
+    )
 
 
 def read(name: str) -> CaughtEmail | None:

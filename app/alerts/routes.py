@@ -20,8 +20,8 @@ from flask_login import current_user, login_required
 from app.extensions import csrf, db
 from app.i18n import current_locale
 from app.links import end_manage_links, user_for_manage_token
+from app.paging import page_number, page_of
 from app.public.services import vacancies_query
-from app.text import PAGE_MAX, bounded_int
 from app.unit_of_work import attempt
 
 from . import bp, services
@@ -168,15 +168,12 @@ def inbox():
     """Every notification the user got, newest first."""
     user = _user()
     unread_only = request.args.get("show") == "unread"
-    page = bounded_int(request.args.get("page"), 1, high=PAGE_MAX)
-    query = services.inbox_query(user, unread_only=unread_only)
-    items = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    found = page_of(services.inbox_query(user, unread_only=unread_only), page_number(), PAGE_SIZE)
     locale = current_locale()
     return render_template(
         "alerts/inbox.html",
-        items=[(entry, services.in_language(entry, locale)) for entry in items[:PAGE_SIZE]],
-        more=len(items) > PAGE_SIZE,
-        page=page,
+        items=[(entry, services.in_language(entry, locale)) for entry in found],
+        page=found,
         unread_only=unread_only,
         unread=services.unread_count(user),
     )

@@ -3,12 +3,12 @@ development the emails the local mail catcher caught."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app import mail
 from app.auth.decorators import role_required
-from app.text import PAGE_MAX, bounded_int
+from app.paging import page_number
 
 from . import bp, caught_mail
 from . import outbox_admin as outbox
@@ -28,8 +28,8 @@ def outbox_page():
     return render_template(
         "alerts/outbox.html",
         counts=outbox.outbox_counts(),
-        parked=outbox.parked(),
-        retrying=outbox.retrying(),
+        parked=outbox.parked(page_number()),
+        retrying=outbox.retrying(page_number("retrying_page")),
         catching=caught_mail.folder() is not None,
     )
 
@@ -61,14 +61,9 @@ def caught_mail_list():
     """Development: every email the local mail catcher caught, newest first."""
     if caught_mail.folder() is None:
         abort(404)
-    page = bounded_int(request.args.get("page"), 1, high=PAGE_MAX)
-    emails, total = caught_mail.caught(page, CAUGHT_PER_PAGE)
     return render_template(
         "alerts/caught_mail.html",
-        emails=emails,
-        total=total,
-        page=page,
-        per_page=CAUGHT_PER_PAGE,
+        emails=caught_mail.caught(page_number(), CAUGHT_PER_PAGE),
         folder=caught_mail.folder(),
     )
 

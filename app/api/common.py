@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.catalogue import describe
 from app.errors import NotFound
 from app.extensions import db
+from app.paging import count
 from app.text import normalise, text_pattern, text_problem
 
 DEFAULT_LIMIT = 50
@@ -75,9 +76,7 @@ def list_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
 
 def paginate(query: sa.Select, args: dict[str, Any]) -> dict[str, Any]:
     """Run ``query`` for one page: {"items": [...], "total": N}."""
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
+    total = count(query)
     items = db.session.scalars(query.limit(args["limit"]).offset(args["offset"])).all()
     return {"items": items, "total": total}
 

@@ -3,9 +3,7 @@ The pages and the API's GET /api/v1/audit share this query."""
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
@@ -25,6 +23,7 @@ from app.models import (
     Trust,
     User,
 )
+from app.paging import Page, page_of
 from app.text import ID_MAX
 
 PER_PAGE = 50
@@ -222,26 +221,8 @@ def actions_in(query: sa.Select) -> list[str]:
     return list(db.session.scalars(sa.select(sub.c.action).distinct().order_by(sub.c.action)))
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    events: list[AuditEvent]
-    total: int
-    page: int
-    pages: int
-
-
-def audit_page(query: sa.Select, page: int, per_page: int = PER_PAGE) -> AuditPage:
-    """One page (1-based) of the events of ``query``."""
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+def audit_page(query: sa.Select, page: int, per_page: int = PER_PAGE) -> Page[AuditEvent]:
+    """One page (1-based) of the events of ``query``, with who did each."""
+    return page_of(
+        query, page, per_page, options=[selectinload(AuditEvent.actor).selectinload(User.gp)]
     )
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    events = list(
-        db.session.scalars(
-            query.options(selectinload(AuditEvent.actor).selectinload(User.gp))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return AuditPage(events=events, total=total, page=page, pages=pages)

@@ -8,12 +8,14 @@ region ids for the figures about GPs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
-from app.access import gp_ids_in_regions, windows_seeking
+from app.access import gp_ids_in_regions, sought_region, windows_seeking
 from app.announce.reminders import REMINDER_DAYS
 from app.dates import local_zone
 from app.extensions import db
@@ -35,14 +37,6 @@ def trusts_of(region_ids: list[int]) -> sa.Select:
 
 def _periods_of(trust_ids: sa.Select) -> sa.Select:
     return sa.select(Period.id).join(Period.department).where(Department.trust_id.in_(trust_ids))
-
-
-def count(query: sa.Select) -> int:
-    """How many rows ``query`` has."""
-    found = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
-    return found or 0
 
 
 # ---- periods
@@ -67,17 +61,20 @@ def fallback_before(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=local_zone())
 
 
+def _near_fallback(today: date) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Period.status == PeriodStatus.OPEN,
+        Period.advertise_after < fallback_before(today + timedelta(days=NEAR_FALLBACK_DAYS)),
+    )
+
+
 def near_fallback(trust_ids: sa.Select, today: date) -> sa.Select:
     """Open periods (no live match) that go to ordinary advertising within
     NEAR_FALLBACK_DAYS days, or whose date has passed; soonest first."""
     return (
         sa.select(Period)
         .join(Period.department)
-        .where(
-            Department.trust_id.in_(trust_ids),
-            Period.status == PeriodStatus.OPEN,
-            Period.advertise_after < fallback_before(today + timedelta(days=NEAR_FALLBACK_DAYS)),
-        )
+        .where(Department.trust_id.in_(trust_ids), _near_fallback(today))
         .order_by(Period.advertise_after, Period.id)
     )
 
@@ -95,22 +92,27 @@ def live_matches(trust_ids: sa.Select) -> sa.Select:
     )
 
 
+def _to_confirm() -> sa.ColumnElement[bool]:
+    return sa.and_(Match.status == MatchStatus.PROPOSED, Match.confirmed_at.is_(None))
+
+
+def _near_deadline(today: date) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Match.status == MatchStatus.OFFERED,
+        Match.accept_by <= today + timedelta(days=NEAR_DEADLINE_DAYS),
+    )
+
+
 def to_confirm(trust_ids: sa.Select) -> sa.Select:
     """Proposals a coordinator must confirm before the trust is asked to make an offer."""
-    return live_matches(trust_ids).where(
-        Match.status == MatchStatus.PROPOSED, Match.confirmed_at.is_(None)
-    )
+    return live_matches(trust_ids).where(_to_confirm())
 
 
 def offers_near_deadline(trust_ids: sa.Select, today: date) -> sa.Select:
     """Open offers whose acceptance deadline is at most NEAR_DEADLINE_DAYS days away."""
     return (
         sa.select(Match)
-        .where(
-            Match.period_id.in_(_periods_of(trust_ids)),
-            Match.status == MatchStatus.OFFERED,
-            Match.accept_by <= today + timedelta(days=NEAR_DEADLINE_DAYS),
-        )
+        .where(Match.period_id.in_(_periods_of(trust_ids)), _near_deadline(today))
         .order_by(Match.accept_by, Match.id)
     )
 
@@ -118,12 +120,17 @@ def offers_near_deadline(trust_ids: sa.Select, today: date) -> sa.Select:
 # ---- GPs
 
 
-def waiting_windows(region_ids: list[int]) -> sa.Select:
-    """The waiting list: active availability windows that seek service in the regions."""
-    return sa.select(Availability).where(
+def waiting(region_ids: list[int]) -> sa.ColumnElement[bool]:
+    """The condition on Availability of ``waiting_windows``."""
+    return sa.and_(
         Availability.status == AvailabilityStatus.ACTIVE,
         Availability.id.in_(windows_seeking(region_ids)),
     )
+
+
+def waiting_windows(region_ids: list[int]) -> sa.Select:
+    """The waiting list: active availability windows that seek service in the regions."""
+    return sa.select(Availability).where(waiting(region_ids))
 
 
 def gps_of_regions(region_ids: list[int]) -> sa.Select:
@@ -141,18 +148,32 @@ def _region_user_ids(region_ids: list[int]) -> sa.CompoundSelect:
     return sa.union(gps, staff, coordinators)
 
 
-def parked_emails(region_ids: list[int]) -> list[Notification | EmailDigest]:
-    """Emails to the regions' GPs, trust staff and coordinators that failed too often and
-    wait for an administrator, newest first."""
+def _parked(model, region_ids: list[int]) -> sa.Select:
     users = sa.select(_region_user_ids(region_ids).subquery().c[0])
+    return sa.select(model).where(model.email_status == "parked", model.user_id.in_(users))
+
+
+def parked_emails(
+    region_ids: list[int], limit: int | None = None
+) -> list[Notification | EmailDigest]:
+    """Emails to the regions' GPs, trust staff and coordinators that failed too often and
+    wait for an administrator, newest first (at most ``limit``), with their users."""
     rows: list[Notification | EmailDigest] = []
     for model in (Notification, EmailDigest):
-        rows.extend(
-            db.session.scalars(
-                sa.select(model).where(model.email_status == "parked", model.user_id.in_(users))
-            )
-        )
-    return sorted(rows, key=lambda row: (row.created_at, row.id), reverse=True)
+        query = _parked(model, region_ids).options(selectinload(model.user))
+        query = query.order_by(model.created_at.desc(), model.id.desc())
+        rows.extend(db.session.scalars(query.limit(limit)))
+    rows.sort(key=lambda row: (row.created_at, row.id), reverse=True)
+    return rows[:limit]
+
+
+def parked_email_count(region_ids: list[int]) -> int:
+    """How many ``parked_emails`` there are (one query)."""
+    notifications, digests = (
+        sa.select(sa.func.count()).select_from(_parked(m, region_ids).subquery()).scalar_subquery()
+        for m in (Notification, EmailDigest)
+    )
+    return int(db.session.scalar(sa.select(notifications + digests)) or 0)
 
 
 @dataclass(frozen=True)
@@ -168,15 +189,94 @@ class Figures:
     parked_emails: int
 
 
+def figures_by_region(
+    region_ids: list[int], today: date, *, emails: bool = True
+) -> dict[int, Figures]:
+    """Every figure of each region, counted in SQL and grouped by region: one query for the
+    periods, one for the matches, one for the waiting list, and (``emails``) one per region
+    for the emails (a person may belong to two regions)."""
+    periods: dict[int, dict[str, int]] = {
+        r: {str(status): 0 for status in PERIOD_STATUSES} for r in region_ids
+    }
+    near: dict[int, int] = dict.fromkeys(region_ids, 0)
+    for region_id, status, n, n_near in db.session.execute(
+        sa.select(
+            Trust.region_id,
+            Period.status,
+            sa.func.count(),
+            sa.func.count().filter(_near_fallback(today)),
+        )
+        .join(Department, Period.department_id == Department.id)
+        .join(Trust, Department.trust_id == Trust.id)
+        .where(Trust.region_id.in_(region_ids))
+        .group_by(Trust.region_id, Period.status)
+    ):
+        periods[region_id][str(status)] = n
+        near[region_id] += n_near
+    matches = {
+        region_id: (live, confirm, deadline)
+        for region_id, live, confirm, deadline in db.session.execute(
+            sa.select(
+                Trust.region_id,
+                sa.func.count(),
+                sa.func.count().filter(_to_confirm()),
+                sa.func.count().filter(_near_deadline(today)),
+            )
+            .select_from(Match)
+            .join(Period, Match.period_id == Period.id)
+            .join(Department, Period.department_id == Department.id)
+            .join(Trust, Department.trust_id == Trust.id)
+            .where(Trust.region_id.in_(region_ids), Match.status.in_(LIVE_MATCH_STATUSES))
+            .group_by(Trust.region_id)
+        )
+    }
+    sought = (
+        sa.select(sought_region().label("region_id"))
+        .where(Availability.status == AvailabilityStatus.ACTIVE)
+        .subquery()
+    )
+    waiting: dict[int, int] = {
+        region_id: n
+        for region_id, n in db.session.execute(
+            sa.select(sought.c.region_id, sa.func.count())
+            .where(sought.c.region_id.in_(region_ids))
+            .group_by(sought.c.region_id)
+        )
+    }
+    return {
+        r: Figures(
+            periods=periods[r],
+            waiting=waiting.get(r, 0),
+            live_matches=matches.get(r, (0, 0, 0))[0],
+            to_confirm=matches.get(r, (0, 0, 0))[1],
+            near_fallback=near[r],
+            offers_near_deadline=matches.get(r, (0, 0, 0))[2],
+            parked_emails=parked_email_count([r]) if emails else 0,
+        )
+        for r in region_ids
+    }
+
+
+def added_up(each: Iterable[Figures], parked_emails: int) -> Figures:
+    """The figures of several regions: each region's added up (a period, a match and a
+    window belong to one region); the emails, which may not, counted by the caller."""
+    each = list(each)
+    return Figures(
+        periods={
+            str(status): sum(f.periods[str(status)] for f in each) for status in PERIOD_STATUSES
+        },
+        waiting=sum(f.waiting for f in each),
+        live_matches=sum(f.live_matches for f in each),
+        to_confirm=sum(f.to_confirm for f in each),
+        near_fallback=sum(f.near_fallback for f in each),
+        offers_near_deadline=sum(f.offers_near_deadline for f in each),
+        parked_emails=parked_emails,
+    )
+
+
 def figures(region_ids: list[int], today: date) -> Figures:
     """Every figure of the regions (one region, or several for a national coordinator)."""
-    trust_ids = trusts_of(region_ids)
-    return Figures(
-        periods=period_counts(trust_ids),
-        waiting=count(waiting_windows(region_ids)),
-        live_matches=count(live_matches(trust_ids)),
-        to_confirm=count(to_confirm(trust_ids)),
-        near_fallback=count(near_fallback(trust_ids, today)),
-        offers_near_deadline=count(offers_near_deadline(trust_ids, today)),
-        parked_emails=len(parked_emails(region_ids)),
-    )
+    if len(region_ids) == 1:
+        return figures_by_region(region_ids, today)[region_ids[0]]
+    each = figures_by_region(region_ids, today, emails=False).values() if region_ids else []
+    return added_up(each, parked_email_count(region_ids))

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -19,6 +20,7 @@ from app.extensions import db
 from app.models import (
     GP,
     Availability,
+    AvailabilitySpecialty,
     Department,
     Match,
     Period,
@@ -26,15 +28,32 @@ from app.models import (
 )
 from app.models.notifications import EmailDigest, Notification
 from app.models.statuses import LIVE_MATCH_STATUSES, AvailabilityStatus
+from app.paging import page_of_list
 from app.policy import EffectivePolicy, region_policy
 from app.runs.problem import window_loads
 
 from . import counts
 
 NEAR_FALLBACK_DAYS = counts.NEAR_FALLBACK_DAYS
+
+
+class _Place(NamedTuple):
+    """What the waiting list's order reads of one window and its GP (no objects loaded)."""
+
+    window_id: int
+    gp_id: int
+    name: str
+    months_general_practice: int
+    courses_completed: int
+    supervision_group_months: int
+    registered_at: datetime
+    matched: bool  # the GP has a live match
+    wishes_specialty: bool  # fits the specialty filter (True without one)
+
+
 # Keys that depend on the period (catchment, first choice) order candidates per period in
 # the matching; the waiting list orders by the rest.
-_GP_KEYS: dict[str, Callable[[GP, float], float]] = {
+_GP_KEYS: dict[str, Callable[[_Place, float], float]] = {
     "months_general_practice": lambda gp, lot: -gp.months_general_practice,
     "courses_completed": lambda gp, lot: -gp.courses_completed,
     "supervision_group_months": lambda gp, lot: -gp.supervision_group_months,
@@ -62,43 +81,127 @@ def _period_options():
     return selectinload(Match.period).selectinload(Period.department).selectinload(Department.trust)
 
 
-def waiting_list(region: Region, today: date) -> list[WaitingEntry]:
-    """GPs with an active window who seek service in ``region``, highest priority first
-    (the policy's keys, then the run's lottery and the id as the final tie-break). Reads the
-    region's windows only (``counts.waiting_windows``)."""
-    windows = list(db.session.scalars(counts.waiting_windows([region.id]).options(*window_loads())))
+def _places(
+    region: Region, today: date, specialty_id: int | None = None
+) -> list[tuple[int, float, _Place]]:
+    """The region's waiting list in order, as (position, lottery number, place): one query
+    of the columns the order reads. The order itself is Python's: the lottery number is a
+    hash (matching.lottery_number) that SQL cannot compute, and every GP keeps their place
+    on the whole list, so the whole region is ordered before a page is cut."""
+    live = sa.exists().where(
+        Match.gp_id == Availability.gp_id, Match.status.in_(LIVE_MATCH_STATUSES)
+    )
+    if specialty_id is None:
+        fits: sa.ColumnElement[bool] = sa.true()
+    else:
+        wishes = sa.select(AvailabilitySpecialty.availability_id).where(
+            AvailabilitySpecialty.availability_id == Availability.id
+        )
+        fits = sa.or_(
+            ~wishes.exists(),
+            Availability.accept_other_specialty.is_(True),
+            wishes.where(AvailabilitySpecialty.specialty_id == specialty_id).exists(),
+        )
+    rows = db.session.execute(
+        sa.select(
+            Availability.id,
+            GP.id,
+            GP.name,
+            GP.months_general_practice,
+            GP.courses_completed,
+            GP.supervision_group_months,
+            GP.registered_at,
+            live,
+            fits,
+        )
+        .select_from(Availability)
+        .join(GP, GP.id == Availability.gp_id)
+        .where(counts.waiting([region.id]))
+    ).all()
+    places = [
+        _Place(
+            window_id=window_id,
+            gp_id=gp_id,
+            name=name,
+            months_general_practice=months,
+            courses_completed=courses,
+            supervision_group_months=supervision,
+            registered_at=registered_at,
+            matched=bool(matched),
+            wishes_specialty=bool(wishes),
+        )
+        for (
+            window_id,
+            gp_id,
+            name,
+            months,
+            courses,
+            supervision,
+            registered_at,
+            matched,
+            wishes,
+        ) in rows
+    ]
+    policy = region_policy(region)
+    seed = lottery.seed_for(region, today)
+    numbers = {p.gp_id: matching.lottery_number(seed, str(p.gp_id)) for p in places}
+    functions = [_GP_KEYS[k] for k in waiting_order(policy)]
+
+    def key(place: _Place) -> tuple:
+        lot = numbers[place.gp_id]
+        return (*(fn(place, lot) for fn in functions), lot, place.gp_id)
+
+    return [(i, numbers[p.gp_id], p) for i, p in enumerate(sorted(places, key=key), 1)]
+
+
+def _entries(
+    region: Region, chosen: list[tuple[int, float, _Place]], *, everyone: bool = False
+) -> list[WaitingEntry]:
+    """The waiting-list rows of ``chosen`` with what a row shows loaded: the windows (with
+    the GP and wishes) in one query, the GPs' live matches in another. For ``everyone`` on
+    the list the queries name the list's condition rather than every id."""
+    if not chosen:
+        return []
+    if everyone:
+        shown_windows = counts.waiting([region.id])
+        shown_gps = Match.gp_id.in_(sa.select(Availability.gp_id).where(shown_windows))
+    else:
+        shown_windows = Availability.id.in_([p.window_id for _, _, p in chosen])
+        shown_gps = Match.gp_id.in_([p.gp_id for _, _, p in chosen])
+    windows = {
+        w.id: w
+        for w in db.session.scalars(
+            sa.select(Availability).options(*window_loads()).where(shown_windows)
+        )
+    }
     matches = {
         m.gp_id: m
         for m in db.session.scalars(
             sa.select(Match)
             .options(_period_options())
-            .where(
-                Match.gp_id.in_([w.gp_id for w in windows]),
-                Match.status.in_(LIVE_MATCH_STATUSES),
-            )
+            .where(shown_gps, Match.status.in_(LIVE_MATCH_STATUSES))
         )
     }
-    policy = region_policy(region)
-    seed = lottery.seed_for(region, today)
-    numbers = {w.gp_id: matching.lottery_number(seed, str(w.gp_id)) for w in windows}
-    functions = [_GP_KEYS[k] for k in waiting_order(policy)]
-
-    def key(window: Availability) -> tuple:
-        lot = numbers[window.gp_id]
-        return (*(fn(window.gp, lot) for fn in functions), lot, window.gp_id)
-
-    minimum = policy.min_months_general_practice
+    minimum = region_policy(region).min_months_general_practice
     return [
         WaitingEntry(
-            position=i,
-            gp=w.gp,
-            window=w,
-            lottery=numbers[w.gp_id],
-            eligible=w.gp.months_general_practice >= minimum,
-            match=matches.get(w.gp_id),
+            position=position,
+            gp=windows[p.window_id].gp,
+            window=windows[p.window_id],
+            lottery=number,
+            eligible=p.months_general_practice >= minimum,
+            match=matches.get(p.gp_id),
         )
-        for i, w in enumerate(sorted(windows, key=key), 1)
+        for position, number, p in chosen
+        if p.window_id in windows  # a window withdrawn between the two queries is left out
     ]
+
+
+def waiting_list(region: Region, today: date) -> list[WaitingEntry]:
+    """GPs with an active window who seek service in ``region``, highest priority first
+    (the policy's keys, then the run's lottery and the id as the final tie-break). Reads the
+    region's windows only (``counts.waiting_windows``)."""
+    return _entries(region, _places(region, today), everyone=True)
 
 
 def fallback_day(period: Period) -> date:
@@ -122,25 +225,30 @@ class Todo:
         )
 
 
-def todo(region: Region, today: date) -> Todo:
-    """The to-do list of ``region``: the rows behind the overview's figures."""
+TODO_ROWS = 20  # rows of each to-do list on the overview; the heading has the count
+
+
+def todo(region: Region, today: date, rows: int = TODO_ROWS) -> Todo:
+    """The to-do list of ``region``: the first ``rows`` rows behind each of the overview's
+    figures, soonest first, with what each row shows."""
     trust_ids = counts.trusts_of([region.id])
     match_options = (_period_options(), joinedload(Match.gp).joinedload(GP.municipality))
+    period_options = selectinload(Period.department).selectinload(Department.trust)
     return Todo(
-        to_confirm=list(db.session.scalars(counts.to_confirm(trust_ids).options(*match_options))),
+        to_confirm=list(
+            db.session.scalars(counts.to_confirm(trust_ids).options(*match_options).limit(rows))
+        ),
         near_fallback=list(
             db.session.scalars(
-                counts.near_fallback(trust_ids, today).options(
-                    selectinload(Period.department).selectinload(Department.trust)
-                )
+                counts.near_fallback(trust_ids, today).options(period_options).limit(rows)
             )
         ),
         offers_near_deadline=list(
             db.session.scalars(
-                counts.offers_near_deadline(trust_ids, today).options(*match_options)
+                counts.offers_near_deadline(trust_ids, today).options(*match_options).limit(rows)
             )
         ),
-        parked_emails=counts.parked_emails([region.id]),
+        parked_emails=counts.parked_emails([region.id], limit=rows),
     )
 
 
@@ -151,8 +259,10 @@ class RegionSummary:
 
 
 def national_summary(regions: list[Region], today: date) -> list[RegionSummary]:
-    """One row per region with its figures (the national coordinator's landing page)."""
-    return [RegionSummary(r, counts.figures([r.id], today)) for r in regions]
+    """One row per region with its figures (the national coordinator's landing page),
+    counted for all regions at once (``counts.figures_by_region``)."""
+    by_region = counts.figures_by_region([r.id for r in regions], today)
+    return [RegionSummary(r, by_region[r.id]) for r in regions]
 
 
 def live_matches_in_region(region: Region) -> list[Match]:
@@ -194,35 +304,30 @@ def waiting_page(
     """One page of the region's waiting list, filtered by part of the name, a wished
     specialty (a GP who wishes none, or accepts any, fits every specialty) and the state;
     in priority order (each GP keeps their place number) or by name."""
-    everyone = waiting_list(region, today)
+    everyone = _places(region, today, specialty_id)
+    minimum = region_policy(region).min_months_general_practice
     text = name.strip().casefold()
-    entries = [
-        e
-        for e in everyone
-        if (not text or text in e.gp.name.casefold())
-        and (
-            specialty_id is None
-            or not e.window.specialty_wishes
-            or e.window.accept_other_specialty
-            or any(w.specialty_id == specialty_id for w in e.window.specialty_wishes)
-        )
+    chosen = [
+        (position, number, p)
+        for position, number, p in everyone
+        if (not text or text in p.name.casefold())
+        and p.wishes_specialty
         and (
             state == "all"
-            or (state == "waiting" and e.match is None)
-            or (state == "matched" and e.match is not None)
-            or (state == "below_minimum" and not e.eligible)
+            or (state == "waiting" and not p.matched)
+            or (state == "matched" and p.matched)
+            or (state == "below_minimum" and p.months_general_practice < minimum)
         )
     ]
     if sort == "name":
-        entries.sort(key=lambda e: (e.gp.name.casefold(), e.gp.id))
-    pages = max(1, -(-len(entries) // per_page))
-    page = min(max(1, page), pages)
+        chosen.sort(key=lambda c: (c[2].name.casefold(), c[2].gp_id))
+    shown = page_of_list(chosen, page, per_page)
     return WaitingPage(
-        entries=entries[(page - 1) * per_page : page * per_page],
-        total=len(entries),
+        entries=_entries(region, shown.items),
+        total=shown.total,
         everyone=len(everyone),
-        page=page,
-        pages=pages,
+        page=shown.page,
+        pages=shown.pages,
     )
 
 
@@ -244,6 +349,6 @@ def gp_waiting_place(
     region = db.session.get(Region, region_id)
     if region is None:
         return None
-    entries = waiting_list(region, today or local_today())
-    position = next((e.position for e in entries if e.gp.id == gp.id), None)
-    return WaitingPlace(region, position, len(entries)) if position else None
+    places = _places(region, today or local_today())
+    position = next((n for n, _, p in places if p.gp_id == gp.id), None)
+    return WaitingPlace(region, position, len(places)) if position else None

@@ -42,7 +42,8 @@ def current():
 
 @bp.context_processor
 def _words():
-    return {"words": words, "coordinates_gp": lambda gp: access.coordinates_gp(current(), gp)}
+    # one question for the page's GPs, not one per row
+    return {"words": words, "coordinates_gp": access.coordinated_gps(current())}
 
 
 @bp.route("/")
@@ -56,10 +57,11 @@ def overview():
     regions = access.regions_in_scope(user)
     if access.is_national(user) and not code:
         summary = ov.national_summary(regions, today)
+        parked = counts.parked_email_count([r.id for r in regions])
         return render_template(
             "coordination/national.html",
             summary=summary,
-            total=counts.figures([r.id for r in regions], today),
+            total=counts.added_up((row.figures for row in summary), parked),
             regions=regions,
         )
     region = access.choose_region(user, code)

@@ -10,7 +10,7 @@ from app import access
 from app.extensions import db
 from app.forms import choices
 from app.models import Policy, Trust
-from app.text import PAGE_MAX, bounded_int
+from app.paging import page_number
 from app.unit_of_work import attempt
 
 from . import audit_words, bp, services, words
@@ -166,7 +166,7 @@ def audit():
         action=form.action.data if form.action.data and not form.action.errors else None,
         related=True,
     )
-    page = services.audit_page(query, bounded_int(request.args.get("page"), 1, high=PAGE_MAX))
+    page = services.audit_page(query, page_number())
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return (
         render_template(
@@ -174,7 +174,7 @@ def audit():
             form=form,
             page=page,
             filters=filters,
-            entries=audit_words.describe_events(page.events),
+            entries=audit_words.describe_events(page.items),
             object_ref=services.object_ref,
         ),
         status,

@@ -17,7 +17,6 @@ from app.models import GP, Availability, Department, Forbid, Period, Region, Tru
 from app.models.statuses import OPEN_FOR_MATCHING, AvailabilityStatus
 
 from .audit_log import (
-    AuditPage,
     ObjectRefError,
     audit_page,
     audit_query,
@@ -35,7 +34,6 @@ from .policies import (
 )
 
 __all__ = [
-    "AuditPage",
     "ObjectRefError",
     "PolicyError",
     "assignable_gps",

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort
 from flask_babel import format_date
+from sqlalchemy.orm import selectinload
 
 # The GP's pages read their window and live match through this module.
 from app.access import current_window
@@ -23,13 +24,14 @@ from app.dates import add_months, covers_months, local_today
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.matches.queries import live_match_for_gp
-from app.models import GP, Availability, Match, Period, Specialty, Trust
+from app.models import GP, Availability, Department, Match, Period, Specialty, Trust
 from app.models.statuses import (
     CURRENT_AVAILABILITY,
     LIVE_MATCH_STATUSES,
     AvailabilityStatus,
     MatchStatus,
 )
+from app.runs.problem import window_loads
 
 from .explanations import Explanation, explanations_for
 
@@ -118,6 +120,7 @@ def past_windows(gp: GP) -> list[Availability]:
     return list(
         db.session.scalars(
             sa.select(Availability)
+            .options(*window_loads(gp=False))
             .where(Availability.gp_id == gp.id, Availability.status.not_in(CURRENT_AVAILABILITY))
             .order_by(Availability.created_at.desc(), Availability.id.desc())
         )
@@ -227,6 +230,11 @@ def match_history(gp: GP) -> list[Match]:
     return list(
         db.session.scalars(
             sa.select(Match)
+            .options(
+                selectinload(Match.period)
+                .selectinload(Period.department)
+                .selectinload(Department.trust)
+            )
             .where(Match.gp_id == gp.id, Match.status.not_in(LIVE_MATCH_STATUSES))
             .order_by(Match.updated_at.desc(), Match.id.desc())
         )

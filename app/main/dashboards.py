@@ -20,6 +20,7 @@ from app.models.statuses import (
     MatchStatus,
     PeriodStatus,
 )
+from app.paging import count
 from app.periods.queries import live_matches
 from app.policy import effective_policy
 
@@ -161,7 +162,7 @@ def _staff(user: User) -> dict[str, Any]:
         ).all()
     if user.role in ("coordinator", "admin"):
         gp_ids = access.gps_in_scope(user).with_only_columns(GP.id).order_by(None)
-        context["gp_count"] = counts.count(gp_ids)
+        context["gp_count"] = count(gp_ids)
         regions = access.regions_in_scope(user)
         # the overview's figures, from the same functions (app.coordination.counts)
         context["figures"] = counts.figures([r.id for r in regions], local_today())

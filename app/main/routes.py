@@ -30,20 +30,22 @@ from app.models import (
     Trust,
     User,
 )
+from app.paging import count, page_number, page_of
 from app.policy import region_policy
 from app.public.services import (
     PERIODS_PER_PAGE,
     open_period_counts,
     open_periods_query,
-    periods_page,
 )
-from app.text import PAGE_MAX, bounded_int
 from app.unit_of_work import attempt
 
 from . import bp
 from .dashboards import dashboard_context
 from .forms import CreateUserForm, DepartmentCapacityForm, GPProfileForm
 from .services import ProfileError, save_gp_profile, set_department_capacity
+
+GPS_PER_PAGE = 100
+USERS_PER_PAGE = 100
 
 
 @bp.app_context_processor
@@ -60,7 +62,7 @@ def index():
         # the national summary's figures (app.coordination.counts), for everyone
         "open_periods": counts.period_counts(counts.trusts_of(regions))["open"],
         "trusts": db.session.scalar(sa.select(sa.func.count()).select_from(Trust)),
-        "waiting_gps": counts.count(counts.waiting_windows(regions)),
+        "waiting_gps": count(counts.waiting_windows(regions)),
     }
     return render_template("main/index.html", figures=figures)
 
@@ -108,10 +110,13 @@ def profile():
 @bp.route("/gps")
 @role_required("coordinator", "admin")
 def gp_list():
-    """The GPs in the coordinator's region."""
-    gps = db.session.scalars(
-        access.gps_in_scope(current_user).options(selectinload(GP.municipality))
-    ).all()
+    """The GPs in the coordinator's region, a page at a time."""
+    gps = page_of(
+        access.gps_in_scope(current_user),
+        page_number(),
+        GPS_PER_PAGE,
+        options=[selectinload(GP.municipality)],
+    )
     return render_template("main/gp_list.html", gps=gps)
 
 
@@ -142,10 +147,6 @@ def trust_list():
     return render_template("main/trust_list.html", regions=regions)
 
 
-def _page() -> int:
-    return bounded_int(request.args.get("page"), 1, high=PAGE_MAX)
-
-
 @bp.route("/regions/<code>")
 def region_detail(code: str):
     """A region's rules and how matching works there, its trusts, its periods open now, and
@@ -159,18 +160,14 @@ def region_detail(code: str):
     if region is None:
         abort(404)
     today = local_today()
-    page = _page()
-    periods, total = periods_page(
-        open_periods_query(region_id=region.id, today=today), page, PERIODS_PER_PAGE
+    periods = page_of(
+        open_periods_query(region_id=region.id, today=today), page_number(), PERIODS_PER_PAGE
     )
     return render_template(
         "main/region_detail.html",
         region=region,
         policy=region_policy(region),
         periods=periods,
-        total=total,
-        page=page,
-        per_page=PERIODS_PER_PAGE,
         counts=open_period_counts(region.id, today),
         seeds=lottery.published_seeds(region, today),
         season=lottery.season_of(today),
@@ -191,17 +188,13 @@ def trust_detail(code: str):
     )
     if trust is None:
         abort(404)
-    page = _page()
-    periods, total = periods_page(open_periods_query(trust_id=trust.id), page, PERIODS_PER_PAGE)
+    periods = page_of(open_periods_query(trust_id=trust.id), page_number(), PERIODS_PER_PAGE)
     can_manage = current_user.is_authenticated and access.manages_trust(current_user, trust)
     return render_template(
         "main/trust_detail.html",
         trust=trust,
         can_manage=can_manage,
         periods=periods,
-        total=total,
-        page=page,
-        per_page=PERIODS_PER_PAGE,
     )
 
 
@@ -268,10 +261,17 @@ def users():
                 flash(_("The account %(email)s is created.", email=user.email), "success")
                 return redirect(url_for("main.users"))
     role_filter = request.args.get("role")
-    query = sa.select(User).order_by(User.role, User.email)
+    query = sa.select(User).order_by(User.role, User.email, User.id)
     if role_filter in ("gp", "trust", "coordinator", "admin"):
         query = query.where(User.role == role_filter)
-    accounts = db.session.scalars(query.limit(500)).all()
+    else:
+        role_filter = None
+    accounts = page_of(
+        query,
+        page_number(),
+        USERS_PER_PAGE,
+        options=[selectinload(User.trust), selectinload(User.region)],
+    )
     status = 422 if form.is_submitted() else 200
     return (
         render_template("main/users.html", form=form, accounts=accounts, role_filter=role_filter),

@@ -29,6 +29,18 @@ def is_held(match: Match) -> bool:
     return match.status in OFFERED_OR_ACCEPTED or match.pinned or match.confirmed_at is not None
 
 
+def held_matches() -> sa.ColumnElement[bool]:
+    """The query form of ``is_held``: live matches later runs keep as they are."""
+    return sa.and_(
+        Match.status.in_(LIVE_MATCH_STATUSES),
+        sa.or_(
+            Match.status.in_(OFFERED_OR_ACCEPTED),
+            Match.pinned.is_(True),
+            Match.confirmed_at.is_not(None),
+        ),
+    )
+
+
 def stage(match: Match) -> str:
     """How far the match has come, as every page words it: its status, except that a
     confirmed proposal is ``confirmed`` (so that no page calls it merely proposed)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,8 +14,9 @@ from app.extensions import db
 from app.models import AuditEvent, Department, Match, Period, Specialty, Trust, User
 from app.models.periods import PERIOD_STATUSES
 from app.models.statuses import LIVE_MATCH_STATUSES
+from app.paging import Page, page_of
 
-LIST_LIMIT = 500
+PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -58,18 +60,13 @@ def specialties_in_scope(user: User) -> list[Specialty]:
     return list(db.session.scalars(query))
 
 
-def periods_for(user: User, filters: PeriodFilters) -> list[Period]:
-    """Periods of the trusts ``user`` manages, filtered, by start date (at most LIST_LIMIT)."""
+def periods_for(user: User, filters: PeriodFilters, page: int = 1) -> Page[Period]:
+    """One page of the periods of the trusts ``user`` manages, filtered, by start date."""
     query = (
         sa.select(Period)
         .join(Period.department)
-        .options(
-            selectinload(Period.department).selectinload(Department.trust),
-            selectinload(Period.department).selectinload(Department.specialty),
-        )
         .where(Department.trust_id.in_(_trust_ids(user)))
         .order_by(Period.start_date, Period.id)
-        .limit(LIST_LIMIT)
     )
     if filters.status in PERIOD_STATUSES:
         query = query.where(Period.status == filters.status)
@@ -81,10 +78,14 @@ def periods_for(user: User, filters: PeriodFilters) -> list[Period]:
         query = query.where(Period.start_date >= filters.start_from)
     if filters.start_to:
         query = query.where(Period.start_date <= filters.start_to)
-    return list(db.session.scalars(query))
+    shown = (
+        selectinload(Period.department).selectinload(Department.trust),
+        selectinload(Period.department).selectinload(Department.specialty),
+    )
+    return page_of(query, page, PER_PAGE, options=shown)
 
 
-def live_matches(periods: list[Period]) -> dict[int, Match]:
+def live_matches(periods: Sequence[Period]) -> dict[int, Match]:
     """The live match of each period that has one, by period id."""
     if not periods:
         return {}

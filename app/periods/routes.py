@@ -16,6 +16,7 @@ from app.forms import choices
 from app.matches.queries import live_match_for_period
 from app.models import Period
 from app.models.statuses import OPEN_FOR_MATCHING, MatchStatus, PeriodStatus
+from app.paging import page_number
 from app.policy import effective_policy
 from app.unit_of_work import attempt
 
@@ -79,7 +80,7 @@ def index():
         start_from=None if form.start_from.errors else form.start_from.data,
         start_to=None if form.start_to.errors else form.start_to.data,
     )
-    periods = periods_for(user, filters)
+    periods = periods_for(user, filters, page_number())
     return render_template(
         "periods/index.html",
         form=form,
@@ -87,6 +88,7 @@ def index():
         matches=live_matches(periods),
         fallback={p.id: days_until_fallback(p) for p in periods},
         several_trusts=several_trusts,
+        filters={k: v for k, v in request.args.items() if k != "page" and v},
     )
 
 

@@ -17,9 +17,8 @@ from app.catalogue import describe
 from app.dates import local_today
 from app.errors import Conflict, MatchConflict
 from app.extensions import db
-from app.matches.queries import is_held, live_match_for_period
+from app.matches.queries import held_matches, is_held, live_match_for_period
 from app.models import GP, Match, Period, User
-from app.models.statuses import LIVE_MATCH_STATUSES
 from app.policy import effective_policy
 from app.runs.problem import build_problems
 
@@ -69,22 +68,25 @@ def shortlist(period: Period, user: User, today: date | None = None) -> list[Sho
         raise ShortlistUnavailable("chosen", "the period already has its candidate")
     today = today or local_today()
     region_id = period.department.trust.region_id
-    problem_json = next((rp.problem for rp in build_problems(today, region_ids=[region_id])), None)
+    # Only what ranking this one period needs: the period, the windows that could hold it.
+    problem_json = next(
+        (rp.problem for rp in build_problems(today, [region_id], period_ids=[period.id])), None
+    )
     if problem_json is None or not any(p["id"] == str(period.id) for p in problem_json["periods"]):
         raise ShortlistUnavailable(
             "not_in_problem", "the period is not open for matching (started, advertised or closed)"
         )
     problem = matching.problem_from_json(problem_json)
     candidates = matching.rank_candidates(problem, str(period.id))
-    holding = {
-        m.gp_id
-        for m in db.session.scalars(
-            sa.select(Match).where(
-                Match.status.in_(LIVE_MATCH_STATUSES), Match.period_id != period.id
+    holding = set(
+        db.session.scalars(
+            sa.select(Match.gp_id).where(
+                held_matches(),
+                Match.period_id != period.id,
+                Match.gp_id.in_([int(c.gp) for c in candidates]),
             )
         )
-        if is_held(m)
-    }
+    )
     chosen = [c for c in candidates if int(c.gp) not in holding][: policy.shortlist_size]
     gps = {
         g.id: g

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import abort, render_template
 
-from app.extensions import db
+from app.paging import page_number, page_of
 
 from . import bp
-from .services import get_vacancy, vacancies_query
+from .services import VACANCIES_PER_PAGE, get_vacancy, vacancies_query
 
 
 @bp.route("/vacancies")
 def vacancies():
     """The advertised periods, open to anyone."""
-    periods = db.session.scalars(vacancies_query()).all()
+    periods = page_of(vacancies_query(), page_number(), VACANCIES_PER_PAGE)
     return render_template("public/vacancies.html", periods=periods)
 
 

@@ -15,6 +15,7 @@ from app.models.statuses import PUBLIC_PERIOD_STATUSES, PeriodStatus
 
 # Periods a region's or a trust's public page lists at a time.
 PERIODS_PER_PAGE = 25
+VACANCIES_PER_PAGE = 50
 
 
 def vacancies_query(today: date | None = None) -> sa.Select:
@@ -77,12 +78,3 @@ def open_period_counts(region_id: int, today: date | None = None) -> dict[int, i
         .group_by(Department.trust_id)
     ).all()
     return {trust_id: count for trust_id, count in rows}
-
-
-def periods_page(query: sa.Select, page: int, per_page: int) -> tuple[list[Period], int]:
-    """Page ``page`` (from 1) of ``query``, ``per_page`` rows, and how many rows it has."""
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return list(rows), int(total or 0)

@@ -7,13 +7,13 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 import matching
 from app import lottery
-from app.access import seeking_region_id
+from app.access import seeking_region_id, sought_region
 from app.extensions import db
-from app.matches.queries import is_held
+from app.matches.queries import held_matches, is_held
 from app.models import (
     GP,
     Availability,
@@ -25,6 +25,7 @@ from app.models import (
     Municipality,
     Period,
     Region,
+    Trust,
 )
 from app.models.statuses import (
     LIVE_MATCH_STATUSES,
@@ -132,8 +133,10 @@ def window_loads(gp: bool = True) -> tuple[Any, ...]:
     )
     if not gp:
         return wishes
-    home = selectinload(Availability.gp).selectinload(GP.municipality)
-    return (home.selectinload(Municipality.trust), *wishes)
+    # One GP, municipality and trust per window: joined into the windows' own query (a
+    # selectin per step costs three more round trips with the whole region's ids).
+    home = joinedload(Availability.gp).joinedload(GP.municipality)
+    return (home.joinedload(Municipality.trust), *wishes)
 
 
 def active_windows() -> list[Availability]:
@@ -147,39 +150,83 @@ def active_windows() -> list[Availability]:
     )
 
 
-def build_problems(as_of: date, region_ids: list[int] | None = None) -> list[RegionProblem]:
+def build_problems(
+    as_of: date, region_ids: list[int] | None = None, *, period_ids: list[int] | None = None
+) -> list[RegionProblem]:
     """One problem per region (or for ``region_ids`` only), from the open periods, active
-    windows and live matches."""
+    windows and live matches. The regions' rows are read in SQL, by region.
+
+    ``period_ids`` narrows each problem to what ranking candidates for those periods needs
+    (a period's shortlist): the periods, the live matches on them, the windows that could
+    hold one of them (``earliest_start``/``latest_end`` around the period, the engine's
+    outside_window rule) and the GPs of those matches, with their refusals and forbids.
+    A period's ranking in the narrowed problem is its ranking in the full one
+    (tests/app/test_periods_shortlist.py)."""
     query = sa.select(Region).order_by(Region.code)
     if region_ids is not None:
         query = query.where(Region.id.in_(region_ids))
     regions = db.session.scalars(query).all()
-    periods = db.session.scalars(
+    chosen_regions = [r.id for r in regions]
+    in_regions = Trust.region_id.in_(chosen_regions)
+    period_query = (
         sa.select(Period)
         .join(Period.department)
+        .join(Department.trust)
         .options(selectinload(Period.department).selectinload(Department.trust))
-        .where(
-            Period.status.in_(MATCHABLE_PERIOD_STATUSES),
-            Period.start_date > as_of,
-        )
-    ).all()
-    live = db.session.scalars(
+        .where(Period.status.in_(MATCHABLE_PERIOD_STATUSES), Period.start_date > as_of)
+    )
+    live_query = (
         sa.select(Match)
+        .join(Match.period)
+        .join(Period.department)
+        .join(Department.trust)
         .options(selectinload(Match.period).selectinload(Period.department))
         .where(Match.status.in_(LIVE_MATCH_STATUSES))
-    ).all()
-    windows = active_windows()
-    refused = db.session.execute(
-        sa.select(Match.gp_id, Match.period_id).where(Match.status.in_(REFUSED_STATUSES))
-    ).all()
-    forbidden = db.session.execute(sa.select(Forbid.gp_id, Forbid.period_id)).all()
+    )
+    if region_ids is not None:
+        period_query = period_query.where(in_regions)
+        live_query = live_query.where(in_regions)
+    if period_ids is not None:
+        period_query = period_query.where(Period.id.in_(period_ids))
+        live_query = live_query.where(Match.period_id.in_(period_ids))
+    periods = db.session.scalars(period_query).all()
+    live = db.session.scalars(live_query).all()
+    matched_gps = sorted({m.gp_id for m in live})
+    window_query = sa.select(Availability).options(*window_loads())
+    window_query = window_query.where(Availability.status == AvailabilityStatus.ACTIVE)
+    if region_ids is not None:
+        window_query = window_query.where(
+            sa.or_(
+                sought_region().in_([r.id for r in regions]), Availability.gp_id.in_(matched_gps)
+            )
+        )
+    if period_ids is not None:
+        could_hold = [
+            sa.and_(
+                Availability.earliest_start <= p.start_date, Availability.latest_end >= p.end_date
+            )
+            for p in periods
+        ]
+        window_query = window_query.where(sa.or_(Availability.gp_id.in_(matched_gps), *could_hold))
+    windows = list(db.session.scalars(window_query))
+    never_query = [
+        sa.select(Match.gp_id, Match.period_id).where(Match.status.in_(REFUSED_STATUSES)),
+        sa.select(Forbid.gp_id, Forbid.period_id),
+    ]
+    if region_ids is not None or period_ids is not None:
+        shown = sorted({p.id for p in periods} | {m.period_id for m in live})
+        never_query = [
+            never_query[0].where(Match.period_id.in_(shown)),
+            never_query[1].where(Forbid.period_id.in_(shown)),
+        ]
+    never = [tuple(row) for q in never_query for row in db.session.execute(q)]
 
     window_by_gp = {w.gp_id: w for w in windows}
     # A GP who holds a period (an offer, a placement, a pin, a confirmed proposal) is in that
     # period's region's problem only, whatever their window says.
-    holders = {m.gp_id for m in live if is_held(m)}
+    holders = set(db.session.scalars(sa.select(Match.gp_id).where(held_matches())))
     return [
-        _region_problem(region, as_of, periods, live, window_by_gp, holders, refused + forbidden)
+        _region_problem(region, as_of, periods, live, window_by_gp, holders, never)
         for region in regions
     ]
 

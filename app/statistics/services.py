@@ -33,8 +33,17 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.dates import add_months, local_zone
 from app.extensions import db
-from app.models import Department, Match, MatchingRun, Period, Region, Specialty, Trust
-from app.models.statuses import MatchStatus, PeriodStatus
+from app.models import (
+    Availability,
+    Department,
+    Match,
+    MatchingRun,
+    Period,
+    Region,
+    Specialty,
+    Trust,
+)
+from app.models.statuses import LIVE_MATCH_STATUSES, MatchStatus, PeriodStatus
 from app.models.users import GP, Municipality
 
 SMALL = 5  # the public version shows counts below this as "fewer than 5"
@@ -288,20 +297,20 @@ def _passed_over(months: dict[date, Month], region: Region | None, span: Span) -
 
 def _waiting(region: Region | None, today: date) -> tuple[int, float | None]:
     """GPs on the waiting list (the coordinator's, app/coordination/overview.py) with no
-    live match, and the median days since they registered their window."""
-    from app.coordination.overview import waiting_list  # noqa: PLC0415 - a page module
+    live match, and the median days since they registered their window: one column of the
+    waiting windows, read in one query."""
+    from app.coordination.counts import waiting  # noqa: PLC0415 - a page module
 
-    regions = (
-        [region]
-        if region is not None
-        else list(db.session.scalars(sa.select(Region).order_by(Region.name)))
+    region_ids = (
+        [region.id] if region is not None else list(db.session.scalars(sa.select(Region.id)))
     )
-    days = [
-        (today - e.window.created_at.astimezone(local_zone()).date()).days
-        for r in regions
-        for e in waiting_list(r, today)
-        if e.match is None
-    ]
+    live = sa.exists().where(
+        Match.gp_id == Availability.gp_id, Match.status.in_(LIVE_MATCH_STATUSES)
+    )
+    created = db.session.scalars(
+        sa.select(Availability.created_at).where(waiting(region_ids), ~live)
+    ).all()
+    days = [(today - at.astimezone(local_zone()).date()).days for at in created]
     return len(days), (round(median(days), 1) if days else None)
 
 

@@ -170,3 +170,40 @@ def test_an_advertised_period_has_no_shortlist(candidates):
     with pytest.raises(ShortlistUnavailable) as caught:
         shortlist(period, factories.make_user("admin"))
     assert caught.value.code == "not_in_problem"
+
+
+def test_the_shortlist_ranks_from_a_narrowed_problem_as_from_the_full_one(candidates):
+    """The shortlist builds only what ranking its period needs (build_problems' period_ids);
+    the ranking is the full region problem's, and a region's problem is the same whether it
+    is built alone or with the whole country."""
+    import matching
+    from app.matches.queries import held_matches
+    from app.runs.problem import build_problems
+
+    period, gps, held = candidates
+    today = local_today()
+    region_id = period.department.trust.region_id
+    # Others the full problem has and the narrowed one must judge the same way.
+    early = _gp("Tidlig Slutt", LILLESTROM, 90, ["internal-medicine"])
+    early.availabilities[0].latest_end = period.start_date + timedelta(days=30)
+    refused = _gp("Sa Nei", LILLESTROM, 95, ["internal-medicine"])
+    factories.make_proposal(period, refused, status="declined")
+    free = _gp("Fri Forslag", LILLESTROM, 70, ["internal-medicine"])
+    factories.make_proposal(_period(), free, confirmed=False)
+    factories.make_window(factories.make_gp(name="I Vest"), specialties=["internal-medicine"])
+    db.session.commit()
+
+    (full,) = build_problems(today, [region_id])
+    (narrow,) = build_problems(today, [region_id], period_ids=[period.id])
+    holding = set(db.session.scalars(sa.select(Match.gp_id).where(held_matches())))
+
+    def ranked(problem):
+        found = matching.rank_candidates(matching.problem_from_json(problem), str(period.id))
+        return [(c.gp, c.keys, c.lottery) for c in found if int(c.gp) not in holding]
+
+    assert ranked(narrow.problem) == ranked(full.problem)
+    assert len(ranked(full.problem)) == 6  # the five and the free proposal's GP
+    assert [p["id"] for p in narrow.problem["periods"]] == [str(period.id)]
+    assert len(narrow.problem["gps"]) < len(full.problem["gps"])
+    national = {rp.region.id: rp.problem for rp in build_problems(today)}
+    assert national[region_id] == full.problem

@@ -8,10 +8,10 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_babel import force_locale
+from sqlalchemy.orm import selectinload
 
 from app import lifecycle
 from app.errors import NotFound
-from app.extensions import db
 from app.gps import services as windows
 from app.gps.explanations import OUTCOMES
 from app.models import GP, Availability
@@ -19,7 +19,7 @@ from app.models.availability import AVAILABILITY_STATUSES
 
 from ..auth import auth_required, caller
 from ..blueprint import Blueprint
-from ..common import ListArgsSchema, list_schema
+from ..common import ListArgsSchema, list_schema, paginate
 from .fields import day, error_docs, get_in_range, object_id
 from .gps import accepted_language, own_gp
 
@@ -207,16 +207,18 @@ def create_availability(data):
 def list_availabilities(args):
     """Your availability windows, newest first."""
     gp = own_gp()
-    query = sa.select(Availability).where(Availability.gp_id == gp.id)
+    query = (
+        sa.select(Availability)
+        .options(
+            selectinload(Availability.specialty_wishes), selectinload(Availability.trust_wishes)
+        )
+        .where(Availability.gp_id == gp.id)
+        .order_by(Availability.created_at.desc(), Availability.id.desc())
+    )
     if args.get("status"):
         query = query.where(Availability.status == args["status"])
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    found = db.session.scalars(
-        query.order_by(Availability.created_at.desc(), Availability.id.desc())
-        .limit(args["limit"])
-        .offset(args["offset"])
-    )
-    return {"items": [window_data(w) for w in found], "total": total}
+    page = paginate(query, args)
+    return {**page, "items": [window_data(w) for w in page["items"]]}
 
 
 @blp.route("/availabilities/<int:availability_id>", methods=["GET"])
