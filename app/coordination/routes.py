@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app import access
 from app.auth.decorators import role_required
@@ -28,7 +29,7 @@ from app.text import PAGE_MAX, bounded_int
 from . import bp, counts, words
 from . import overview as ov
 from .forms import ConfirmForm, RunForm, WaitingFilterForm
-from .run_view import changes_since, run_changes
+from .run_view import GroupChoice, changes_since, run_changes
 from .timeline import region_timeline
 
 coordinator = role_required("coordinator", "admin")
@@ -162,7 +163,8 @@ def runs():
     scoped = access.runs_in_scope(user)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(scoped.subquery()))
     items = db.session.scalars(
-        scoped.order_by(MatchingRun.started_at.desc(), MatchingRun.id.desc())
+        scoped.options(selectinload(MatchingRun.created_by), selectinload(MatchingRun.region))
+        .order_by(MatchingRun.started_at.desc(), MatchingRun.id.desc())
         .limit(RUNS_PER_PAGE)
         .offset((page - 1) * RUNS_PER_PAGE)
     ).all()
@@ -184,8 +186,19 @@ def _region_choices(user) -> list[tuple[str, str]]:
     return [("", r.name) for r in regions]
 
 
+def _group_choice() -> GroupChoice:
+    """The group of blocking pairs asked for: ``?cause=&department=&page=`` (anything
+    else: none)."""
+    return GroupChoice(
+        cause=request.args.get("cause") or None,
+        department_id=bounded_int(request.args.get("department"), 0) or None,
+        page=bounded_int(request.args.get("page"), 1, high=PAGE_MAX),
+    )
+
+
 def _run_page(run: MatchingRun, status: int = 200, error: str | None = None):
     user = current()
+    shown = run_changes(run, access.regions_in_scope(user), _group_choice())
     later = db.session.scalar(
         sa.select(MatchingRun.id)
         .where(
@@ -199,7 +212,8 @@ def _run_page(run: MatchingRun, status: int = 200, error: str | None = None):
         render_template(
             "coordination/run_detail.html",
             run=run,
-            changes=run_changes(run, access.regions_in_scope(user)),
+            changes=shown.changes,
+            linked=access.coordinated_among(user, shown.gp_ids),
             national=access.is_national(user),
             changed_since=changes_since(run) if run.dry_run else 0,
             committed_later=later is not None,
