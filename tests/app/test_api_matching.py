@@ -191,7 +191,7 @@ def test_max_placements_names_whom_it_passes_over(ctx, client, coordinator):
     assert response.status_code == 201, response.get_json()
     summary = response.get_json()["summary"]["regions"]["helse-vest"]
     assert summary["mode"] == "max_placements" and summary["placements"] == 2
-    assert summary["blocking_pairs"] == []
+    assert summary["blocking_pairs_by_cause"] == {"pin": 0, "placed": 0, "department_capacity": 0}
     assert summary["passed_over_pairs"] == [
         {"gp": str(first.id), "period": str(periods["psychiatry"].id), "holder": str(second.id)}
     ]
