@@ -17,6 +17,7 @@ from app.periods.services import PeriodInput
 from app.runs.services import RunRequest, execute
 
 from . import factories
+from .a11y import problems
 from .apiutil import Api, error_of
 from .conftest import Browser
 from .statements import recorded
@@ -160,6 +161,7 @@ def test_the_run_page_groups_pairs_and_asks_as_much_for_few_as_for_many(
     assert "Side 1 av 3" in first
     shown = first.split('id="group-helse-vest"')[1].split("</table>")[0]
     assert shown.count("<tr>") == 1 + 4  # the header and a page of pairs
+    assert problems(page) == [] and problems(first) == []
     last = client.get(f"/coordination/runs/{many.id}{group}&page=3").get_data(as_text=True)
     shown = last.split('id="group-helse-vest"')[1].split("</table>")[0]
     assert shown.count("<tr>") == 1 + 2  # the header and the last two pairs
