@@ -67,7 +67,7 @@ class RegionChanges:
     region: Region
     solved: bool = False
     mode: str | None = None
-    status: str | None = None
+    solver_status: str | None = None
     placements: int = 0
     periods: int = 0
     gps: int = 0
@@ -197,7 +197,7 @@ def run_changes(
         data = solved.get(region.code) or {}
         if row is not None:
             changes.solved = True
-            changes.mode, changes.status = row.mode, row.status
+            changes.mode, changes.solver_status = row.mode, row.status
             changes.placements, changes.periods, changes.gps = row.placements, row.periods, row.gps
             changes.kept = row.kept
             changes.new = [Pair(period(i["period"]), gp(i["gp"])) for i in data.get("new", [])]
