@@ -277,6 +277,17 @@ def gps_in_scope(user: User) -> sa.Select:
     return sa.select(GP).where(sa.false())
 
 
+def coordinated_among(user: User, gp_ids: set[int]) -> set[int]:
+    """Of ``gp_ids``, those ``user`` coordinates: ``coordinates_gp`` for a page of GPs in
+    one query (none for a national coordinator or admin)."""
+    if not gp_ids:
+        return set()
+    if is_national(user):
+        return set(gp_ids)
+    ids = db.session.scalars(gps_in_scope(user).with_only_columns(GP.id).where(GP.id.in_(gp_ids)))
+    return set(ids)
+
+
 # ---- matches and runs
 
 

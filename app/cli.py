@@ -236,7 +236,7 @@ def matching_run(as_of, dry_run, region_code) -> None:
         line = (
             f"  {code}: {region['status']}, {region['mode']}, {region['placements']} placements "
             f"of {region['periods']} periods and {region['gps']} GPs, "
-            f"{len(region['blocking_pairs'])} blocking pairs, "
+            f"{sum(region['blocking_pairs_by_cause'].values())} blocking pairs, "
             f"{region.get('passed_over', 0)} candidates passed over"
         )
         if "alternative" in region:

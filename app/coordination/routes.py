@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
-from app import access
+from app import access, paging
 from app.auth.decorators import role_required
 from app.dates import local_today
 from app.errors import InvalidInput
@@ -23,12 +24,12 @@ from app.forms import choices
 from app.models import MatchingRun, Specialty
 from app.policy import region_policy
 from app.runs.services import RunRefused, RunRequest, check_run_date, execute
-from app.text import PAGE_MAX, bounded_int
+from app.text import bounded_int
 
 from . import bp, counts, words
 from . import overview as ov
 from .forms import ConfirmForm, RunForm, WaitingFilterForm
-from .run_view import changes_since, run_changes
+from .run_view import GroupChoice, changes_since, run_changes
 from .timeline import region_timeline
 
 coordinator = role_required("coordinator", "admin")
@@ -106,7 +107,7 @@ def waiting():
         specialty_id=form.specialty.data if valid["specialty"] else None,
         state=form.state.data if valid["state"] and form.state.data else "all",
         sort=form.sort.data if valid["sort"] and form.sort.data else "priority",
-        page=bounded_int(request.args.get("page"), 1, high=PAGE_MAX),
+        page=paging.page_number(),
     )
     policy = region_policy(region)
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -160,19 +161,14 @@ def runs():
             return redirect(url_for(".run_detail", run_id=run.id))
     elif form.is_submitted():
         status = 422
-    page = bounded_int(request.args.get("page"), 1, high=PAGE_MAX)
-    scoped = access.runs_in_scope(user)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(scoped.subquery()))
-    items = db.session.scalars(
-        scoped.order_by(MatchingRun.started_at.desc(), MatchingRun.id.desc())
-        .limit(RUNS_PER_PAGE)
-        .offset((page - 1) * RUNS_PER_PAGE)
-    ).all()
-    pages = max(1, -(-total // RUNS_PER_PAGE))
+    runs = paging.page_of(
+        access.runs_in_scope(user).order_by(MatchingRun.started_at.desc(), MatchingRun.id.desc()),
+        paging.page_number(),
+        RUNS_PER_PAGE,
+        options=[selectinload(MatchingRun.created_by), selectinload(MatchingRun.region)],
+    )
     return (
-        render_template(
-            "coordination/runs.html", form=form, runs=items, page=page, pages=pages, total=total
-        ),
+        render_template("coordination/runs.html", form=form, runs=runs),
         status,
     )
 
@@ -186,8 +182,19 @@ def _region_choices(user) -> list[tuple[str, str]]:
     return [("", r.name) for r in regions]
 
 
+def _group_choice() -> GroupChoice:
+    """The group of blocking pairs asked for: ``?cause=&department=&page=`` (anything
+    else: none)."""
+    return GroupChoice(
+        cause=request.args.get("cause") or None,
+        department_id=bounded_int(request.args.get("department"), 0) or None,
+        page=paging.page_number(),
+    )
+
+
 def _run_page(run: MatchingRun, status: int = 200, error: str | None = None):
     user = current()
+    shown = run_changes(run, access.regions_in_scope(user), _group_choice())
     later = db.session.scalar(
         sa.select(MatchingRun.id)
         .where(
@@ -201,7 +208,8 @@ def _run_page(run: MatchingRun, status: int = 200, error: str | None = None):
         render_template(
             "coordination/run_detail.html",
             run=run,
-            changes=run_changes(run, access.regions_in_scope(user)),
+            changes=shown.changes,
+            linked=access.coordinated_among(user, shown.gp_ids),
             national=access.is_national(user),
             changed_since=changes_since(run) if run.dry_run else 0,
             committed_later=later is not None,

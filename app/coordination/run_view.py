@@ -1,5 +1,11 @@
 """What a matching run changed (or, for a dry run, would change), per region, with the
-periods and GPs by name, and the trade-off between the two modes."""
+periods and GPs by name, the trade-off between the two modes, and the pairs whose priority
+could not be followed, grouped by cause and department.
+
+Everything comes from what the run stored (app.runs.records and the run's compact
+summary): the page never reads the run's problem or result and never solves. Its queries
+are a fixed number whatever the number of pairs: the groups are counted in SQL, and one
+group at a time is shown, a page of pairs with what they name loaded in the same query."""
 
 from __future__ import annotations
 
@@ -7,33 +13,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from sqlalchemy.orm import joinedload
 
-import matching
+from app import paging
 from app.extensions import db
-from app.models import GP, AuditEvent, Match, MatchingRun, Period, Region
-from app.runs.services import candidates_passed_over
+from app.models import GP, AuditEvent, Department, Match, MatchingRun, Period, Region
+from app.models.run_records import BLOCKING_CAUSES, RunBlockingPair
+from app.runs import records
 
-PAGE_TIME_LIMIT_S = 10.0
-OTHER_MODE = {"strict_priority": "max_placements", "max_placements": "strict_priority"}
+PAIRS_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
 class Pair:
     period: Period | None
     gp: GP | None
-
-
-@dataclass(frozen=True)
-class Blocking:
-    period: Period | None
-    gp: GP | None
-    cause: str
-    holder: GP | None
-    full_from: str | None
-    # The engine's reason for the pair, which says which side is held: gp_pinned,
-    # gp_placed, period_pinned, period_placed or department_full (None in older runs).
-    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,59 +46,52 @@ class ModeOutcome:
     passed_over: int
 
 
+@dataclass(frozen=True)
+class GroupChoice:
+    """The group of blocking pairs the page shows (``?cause=&department=&page=``)."""
+
+    cause: str | None = None
+    department_id: int | None = None
+    page: int = 1
+
+
+@dataclass
+class OpenGroup:
+    group: records.BlockingGroup
+    pairs: list[RunBlockingPair]
+    page: int
+    pages: int
+
+
 @dataclass
 class RegionChanges:
     region: Region
     solved: bool = False
     mode: str | None = None
-    status: str | None = None
+    solver_status: str | None = None
     placements: int = 0
     periods: int = 0
     gps: int = 0
     kept: int = 0
     new: list[Pair] = field(default_factory=list)
     dropped: list[Pair] = field(default_factory=list)
-    blocking: list[Blocking] = field(default_factory=list)
+    groups: list[records.BlockingGroup] = field(default_factory=list)
+    open_group: OpenGroup | None = None
     passed_over: list[PassedOver] = field(default_factory=list)
     advertised: list[Period] = field(default_factory=list)
     expired: list[Match] = field(default_factory=list)
     current: ModeOutcome | None = None
     alternative: ModeOutcome | None = None
 
-
-def tradeoff(run: MatchingRun, code: str) -> tuple[ModeOutcome, ModeOutcome] | None:
-    """The region's outcome in the policy's mode and in the other one: from the summary of
-    a dry run, else solved again from the stored problem (the engine is deterministic)."""
-    data = (run.summary or {}).get("regions", {}).get(code)
-    problem = (run.problem or {}).get(code)
-    result = (run.result or {}).get(code)
-    if data is None:
-        return None
-    current_passed = data.get("passed_over")
-    if current_passed is None:
-        current_passed = candidates_passed_over(matching.result_from_json(result)) if result else 0
-    current = ModeOutcome(data["mode"], data["placements"], current_passed)
-    alternative = data.get("alternative")
-    if alternative:
-        return current, ModeOutcome(
-            alternative["mode"], alternative["placements"], alternative["passed_over"]
-        )
-    if not problem:
-        return None
-    other_mode = OTHER_MODE[data["mode"]]
-    other_problem = {**problem, "policy": {**problem["policy"], "mode": other_mode}}
-    limit = min(current_app.config["MATCHING_TIME_LIMIT_S"], PAGE_TIME_LIMIT_S)
-    try:
-        other = matching.solve(matching.problem_from_json(other_problem), time_limit_s=limit)
-    except matching.ProblemError:
-        return None
-    return current, ModeOutcome(other_mode, other.metrics.placed, candidates_passed_over(other))
+    @property
+    def blocking_total(self) -> int:
+        return sum(g.count for g in self.groups)
 
 
-def _by_id(model, ids: set[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    return {o.id: o for o in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+@dataclass
+class RunPage:
+    changes: list[RegionChanges]
+    gp_ids: set[int]  # every GP the page names (for one access check of them all)
 
 
 def _int(value: Any) -> int | None:
@@ -114,97 +101,135 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _lookup(rows: dict[int, Any], value: Any) -> Any:
-    """The row whose id ``value`` names (an id as text or number), or None."""
-    key = _int(value)
-    return None if key is None else rows.get(key)
+def _periods(ids: set[int]) -> dict[int, Period]:
+    """Periods by id, with the department and trust the page names."""
+    if not ids:
+        return {}
+    query = (
+        sa.select(Period)
+        .options(joinedload(Period.department).joinedload(Department.trust))
+        .where(Period.id.in_(ids))
+    )
+    return {p.id: p for p in db.session.scalars(query)}
 
 
-def run_changes(run: MatchingRun, regions: list[Region]) -> list[RegionChanges]:
+def _gps(ids: set[int]) -> dict[int, GP]:
+    if not ids:
+        return {}
+    query = sa.select(GP).options(joinedload(GP.municipality)).where(GP.id.in_(ids))
+    return {g.id: g for g in db.session.scalars(query)}
+
+
+def _expired(ids: list[int]) -> list[Match]:
+    if not ids:
+        return []
+    query = (
+        sa.select(Match)
+        .options(
+            joinedload(Match.gp).joinedload(GP.municipality),
+            joinedload(Match.period).joinedload(Period.department).joinedload(Department.trust),
+        )
+        .where(Match.id.in_(ids))
+    )
+    return list(db.session.scalars(query))
+
+
+def _open_group(
+    run: MatchingRun, groups: list[records.BlockingGroup], choice: GroupChoice
+) -> OpenGroup | None:
+    """The chosen group and one page of its pairs (None: no group chosen, or none such)."""
+    chosen = next(
+        (g for g in groups if g.cause == choice.cause and g.department.id == choice.department_id),
+        None,
+    )
+    if chosen is None:
+        return None
+    page, pages = paging.clamp(choice.page, chosen.count, PAIRS_PER_PAGE)
+    pairs = db.session.scalars(
+        records.blocking_query(
+            run.id, [chosen.region_id], cause=chosen.cause, department_id=chosen.department.id
+        )
+        .limit(PAIRS_PER_PAGE)
+        .offset((page - 1) * PAIRS_PER_PAGE)
+    ).all()
+    return OpenGroup(chosen, list(pairs), page, pages)
+
+
+def run_changes(
+    run: MatchingRun, regions: list[Region], choice: GroupChoice | None = None
+) -> RunPage:
     """The changes of ``run`` in each of ``regions`` that it touched."""
+    choice = choice or GroupChoice()
+    if choice.cause not in BLOCKING_CAUSES:
+        choice = GroupChoice()
     summary = run.summary or {}
     solved = summary.get("regions", {})
-    results = run.result or {}
+    region_ids = [r.id for r in regions]
+    stored = records.run_regions(run.id, region_ids)
+    groups = records.blocking_groups(run.id, region_ids)
+    open_group = _open_group(run, groups, choice)
+
     period_ids: set[int] = set(summary.get("advertised_periods", []))
     gp_ids: set[int] = set()
-    for data in solved.values():
-        for item in [
-            *data.get("new", []),
-            *data.get("dropped", []),
-            *data.get("blocking_pairs", []),
-            *data.get("passed_over_pairs", []),
-        ]:
-            period_ids.add(_int(item["period"]))
-            gp_ids.add(_int(item["gp"]))
-            holder = _int(item.get("holder"))
-            if holder is not None:
-                gp_ids.add(holder)
-    for result in results.values():
-        for item in result.get("blocking_pairs", []):
-            if item.get("holder"):
-                gp_ids.add(_int(item["holder"]))
-    periods = _by_id(Period, period_ids - {None})
-    gps = _by_id(GP, gp_ids - {None})
-    expired = list(_by_id(Match, set(summary.get("expired_matches", []))).values())
+    for region in regions:
+        data = solved.get(region.code) or {}
+        for item in [*data.get("new", []), *data.get("dropped", [])]:
+            period_ids.add(_int(item["period"]) or 0)
+            gp_ids.add(_int(item["gp"]) or 0)
+        for item in data.get("passed_over_pairs", []):
+            period_ids.add(_int(item["period"]) or 0)
+            gp_ids.update(i for i in (_int(item["gp"]), _int(item.get("holder"))) if i)
+    periods = _periods(period_ids - {0})
+    gps = _gps(gp_ids - {0})
+    expired = _expired(summary.get("expired_matches", []))
+
+    def period(value: Any) -> Period | None:
+        return periods.get(_int(value) or 0)
+
+    def gp(value: Any) -> GP | None:
+        return gps.get(_int(value) or 0)
 
     out = []
+    named = set(gps)
     for region in regions:
         changes = RegionChanges(region=region)
-        data = solved.get(region.code)
-        if data is not None:
+        row = stored.get(region.id)
+        data = solved.get(region.code) or {}
+        if row is not None:
             changes.solved = True
-            for name in ("mode", "status", "placements", "periods", "gps", "kept"):
-                setattr(changes, name, data.get(name, getattr(changes, name)))
-
-            def pair(item):
-                return Pair(periods.get(_int(item["period"])), gps.get(_int(item["gp"])))
-
-            changes.new = [pair(i) for i in data.get("new", [])]
-            changes.dropped = [pair(i) for i in data.get("dropped", [])]
-            result = results.get(region.code, {})
-            detail = {(b["gp"], b["period"]): b for b in result.get("blocking_pairs", [])}
-            reasons = {
-                (entry["gp"], r["period"]): r["reason"]
-                for entry in [
-                    *result.get("unplaced_gps", []),
-                    *result.get("placed_gp_reasons", []),
-                ]
-                for r in entry.get("reasons", [])
-            }
-            for item in data.get("blocking_pairs", []):
-                extra = detail.get((str(item["gp"]), str(item["period"])), {})
-                changes.blocking.append(
-                    Blocking(
-                        period=periods.get(_int(item["period"])),
-                        gp=gps.get(_int(item["gp"])),
-                        cause=item["cause"],
-                        holder=gps.get(_int(extra.get("holder"))),
-                        full_from=extra.get("full_from"),
-                        reason=reasons.get((str(item["gp"]), str(item["period"]))),
-                    )
-                )
-            changes.passed_over = [
-                PassedOver(
-                    period=_lookup(periods, item["period"]),
-                    gp=_lookup(gps, item["gp"]),
-                    holder=_lookup(gps, item.get("holder")),
-                )
-                for item in data.get("passed_over_pairs", [])
+            changes.mode, changes.solver_status = row.mode, row.status
+            changes.placements, changes.periods, changes.gps = row.placements, row.periods, row.gps
+            changes.kept = row.kept
+            changes.new = [Pair(period(i["period"]), gp(i["gp"])) for i in data.get("new", [])]
+            changes.dropped = [
+                Pair(period(i["period"]), gp(i["gp"])) for i in data.get("dropped", [])
             ]
-            outcomes = tradeoff(run, region.code)
-            if outcomes:
-                changes.current, changes.alternative = outcomes
+            changes.passed_over = [
+                PassedOver(period(i["period"]), gp(i["gp"]), gp(i.get("holder")))
+                for i in data.get("passed_over_pairs", [])
+            ]
+            changes.groups = [g for g in groups if g.region_id == region.id]
+            if open_group is not None and open_group.group.region_id == region.id:
+                changes.open_group = open_group
+                named.update(p.gp_id for p in open_group.pairs)
+            changes.current = ModeOutcome(row.mode, row.placements, row.passed_over)
+            if row.alt_mode is not None:
+                changes.alternative = ModeOutcome(
+                    row.alt_mode, row.alt_placements or 0, row.alt_passed_over or 0
+                )
         changes.advertised = sorted(
-            (p for p in (periods.get(i) for i in summary.get("advertised_periods", [])) if p),
+            (
+                p
+                for p in (periods.get(i) for i in summary.get("advertised_periods", []))
+                if p and p.department.trust.region_id == region.id
+            ),
             key=lambda p: (p.start_date, p.id),
         )
-        changes.advertised = [
-            p for p in changes.advertised if p.department.trust.region_id == region.id
-        ]
         changes.expired = [m for m in expired if m.period.department.trust.region_id == region.id]
+        named.update(m.gp_id for m in changes.expired)
         if changes.solved or changes.advertised or changes.expired:
             out.append(changes)
-    return out
+    return RunPage(out, named)
 
 
 def changes_since(run: MatchingRun) -> int:

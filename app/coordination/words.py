@@ -52,6 +52,12 @@ BLOCKING_CAUSES = {
     "placed": _l("an accepted placement holds the GP or the period"),
     "department_capacity": _l("the department has no supervision capacity left"),
 }
+# The groups of blocking pairs on a run's page, by cause.
+BLOCKING_GROUPS = {
+    "pin": _l("A coordinator's assignment"),
+    "placed": _l("An accepted placement or offer"),
+    "department_capacity": _l("Department capacity"),
+}
 # The same, naming the side that is held (the engine's reason for the pair).
 BLOCKING_REASONS = {
     "gp_pinned": _l("a coordinator has assigned %(gp)s to another period"),
@@ -73,7 +79,7 @@ CONFIRMATIONS = {
 
 
 def blocking_text(blocking) -> str:
-    """Why priority could not be followed for a pair (run_view.Blocking), naming what holds
+    """Why priority could not be followed for a pair (a stored RunBlockingPair), naming what holds
     it: the GP's own assignment or placement, the period's holder, or the department."""
     gp = blocking.gp.name if blocking.gp else "—"
     holder = blocking.holder.name if blocking.holder else None

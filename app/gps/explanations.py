@@ -2,8 +2,8 @@
 
 Whether the GP could take a period at all is judged on today's data with the engine's own
 rules (matching.pair_reasons); who got an eligible period is read from the latest committed
-matching run of the GP's region (its result's reasons). Nothing here names or identifies
-another GP.
+matching run of the GP's region (the engine's reasons it stored for the GP, app.runs.records).
+Nothing here names or identifies another GP.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import format_date
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 import matching
 from app.access import current_window, seeking_region_id
@@ -31,6 +31,7 @@ from app.models.statuses import (
 )
 from app.models.types import utcnow
 from app.policy import effective_policy
+from app.runs import records
 from app.runs.problem import (
     availability_json,
     gp_json,
@@ -93,37 +94,18 @@ class RunReasons:
         return self.reasons.get(str(period_id))
 
 
-def latest_run(region_code: str, limit: int = 60) -> MatchingRun | None:
-    """The latest committed, succeeded run that solved ``region_code``."""
-    runs = db.session.scalars(
-        sa.select(MatchingRun)
-        .options(load_only(MatchingRun.id, MatchingRun.summary, MatchingRun.as_of))
-        .where(MatchingRun.dry_run.is_(False), MatchingRun.status == "succeeded")
-        .order_by(MatchingRun.id.desc())
-        .limit(limit)
-    )
-    for run in runs:
-        if region_code in ((run.summary or {}).get("regions") or {}):
-            return run
-    return None
-
-
 def run_reasons(gp: GP, region: Region) -> RunReasons:
-    run = latest_run(region.code)
-    problem = (run.problem or {}).get(region.code) if run else None
-    result = (run.result or {}).get(region.code) if run else None
-    if not problem or not result:
-        return RunReasons(run, frozenset(), False, {})
-    me = str(gp.id)
-    reasons: dict[str, str] = {}
-    for entry in [*result.get("unplaced_gps", []), *result.get("placed_gp_reasons", [])]:
-        if entry["gp"] == me:
-            reasons.update({r["period"]: r["reason"] for r in entry["reasons"]})
+    """What the latest committed run that solved ``region`` said about ``gp``: read from
+    the rows the run stored (app.runs.records), two indexed queries."""
+    solved = records.latest_solved(region.id)
+    if solved is None:
+        return RunReasons(None, frozenset(), False, {})
+    row = records.gp_reasons(solved, gp.id)
     return RunReasons(
-        run,
-        frozenset(p["id"] for p in problem.get("periods", [])),
-        any(g["id"] == me for g in problem.get("gps", [])),
-        reasons,
+        solved.run,
+        frozenset(str(i) for i in solved.period_ids),
+        row is not None,
+        dict(row.reasons) if row is not None else {},
     )
 
 
@@ -179,22 +161,40 @@ def eligibility_problem(
     )
 
 
-def _refusal(gp: GP, period: Period) -> str | None:
-    """declined or expired when the GP refused this period (the engine calls it forbidden)."""
-    if db.session.scalar(
-        sa.select(Forbid.id).where(Forbid.gp_id == gp.id, Forbid.period_id == period.id)
-    ):
-        return None
-    return db.session.scalar(
-        sa.select(Match.status)
+def _refusals(gp: GP, period_ids: list[int]) -> dict[int, str]:
+    """declined or expired per period the GP refused (the engine calls it forbidden), the
+    latest answer; a coordinator's ruling (a Forbid) is not a refusal. Two queries."""
+    if not period_ids:
+        return {}
+    forbidden = set(
+        db.session.scalars(
+            sa.select(Forbid.period_id).where(
+                Forbid.gp_id == gp.id, Forbid.period_id.in_(period_ids)
+            )
+        )
+    )
+    rows = db.session.execute(
+        sa.select(Match.period_id, Match.status)
         .where(
             Match.gp_id == gp.id,
-            Match.period_id == period.id,
+            Match.period_id.in_(period_ids),
             Match.status.in_(REFUSED_STATUSES),
         )
-        .order_by(Match.id.desc())
-        .limit(1)
+        .order_by(Match.id)
     )
+    return {pid: status for pid, status in rows if pid not in forbidden}  # the latest wins
+
+
+def _holders(period_ids: list[int]) -> dict[int, Match]:
+    """The live match of each of the periods that has one (one query)."""
+    if not period_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Match).where(
+            Match.period_id.in_(period_ids), Match.status.in_(LIVE_MATCH_STATUSES)
+        )
+    )
+    return {m.period_id: m for m in rows}
 
 
 def reason_text(
@@ -228,6 +228,8 @@ def _explain_period(
     own: Match | None,
     failures: list[str] | None,
     run: RunReasons,
+    refusals: dict[int, str],
+    holders: dict[int, Match],
 ) -> tuple[str, str, str | None]:
     """(outcome, reason, variant) for one period."""
     if own is not None and own.period_id == period.id:
@@ -235,7 +237,7 @@ def _explain_period(
         return outcome, "matched", own.status
     if failures:
         reason = next(code for code in INELIGIBLE_ORDER if code in failures)
-        return "not_placed", reason, _refusal(gp, period) if reason == "forbidden" else None
+        return "not_placed", reason, refusals.get(period.id) if reason == "forbidden" else None
     if own is not None and own.status in (MatchStatus.OFFERED, MatchStatus.ACCEPTED):
         return "not_placed", "gp_placed", None
     if window is None or window.status == AvailabilityStatus.PAUSED:
@@ -247,11 +249,7 @@ def _explain_period(
     if reason in _ABOUT_OWN_MATCH and own is None:
         reason = None  # the GP's own match has ended since
     if reason is None and held:
-        holder = db.session.scalar(
-            sa.select(Match).where(
-                Match.period_id == period.id, Match.status.in_(LIVE_MATCH_STATUSES)
-            )
-        )
+        holder = holders.get(period.id)
         if holder is not None and holder.status in (MatchStatus.OFFERED, MatchStatus.ACCEPTED):
             reason = "period_placed"
         elif holder is not None and holder.pinned:
@@ -279,10 +277,20 @@ def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
             str(p.id): matching.pair_reasons(problem, str(gp.id), str(p.id)) for p in periods
         }
     run = run_reasons(gp, region)
+    refusals = _refusals(gp, [int(pid) for pid, codes in failures.items() if "forbidden" in codes])
+    held = [p.id for p in periods if p.status in (PeriodStatus.MATCHED, PeriodStatus.FILLED)]
+    holders = _holders(held)
     items = []
     for period in periods:
         outcome, reason, variant = _explain_period(
-            gp, period, window=window, own=own, failures=failures.get(str(period.id)), run=run
+            gp,
+            period,
+            window=window,
+            own=own,
+            failures=failures.get(str(period.id)),
+            run=run,
+            refusals=refusals,
+            holders=holders,
         )
         text = reason_text(reason, gp=gp, period=period, window=window, variant=variant, own=own)
         items.append(Explanation(period, outcome, reason, text))
@@ -297,4 +305,5 @@ def gp_region(gp: GP) -> Region | None:
 
 def explanation_basis(region: Region | None) -> MatchingRun | None:
     """The committed run the competition reasons come from (for the page's note)."""
-    return latest_run(region.code) if region else None
+    solved = records.latest_solved(region.id) if region else None
+    return solved.run if solved else None

@@ -7,6 +7,7 @@ from .matching import Forbid, Match, MatchingRun
 from .notifications import Notification, Subscription
 from .periods import Period
 from .reference import Department, Municipality, Policy, Region, Site, Specialty, Trust
+from .run_records import RunBlockingPair, RunGPReasons, RunRegion
 from .users import GP, ApiToken, EmailToken, LoginAttempt, RecoveryCode, User
 from .webhooks import TrustWebhook, WebhookDelivery
 
@@ -30,6 +31,9 @@ __all__ = [
     "Policy",
     "RecoveryCode",
     "Region",
+    "RunBlockingPair",
+    "RunGPReasons",
+    "RunRegion",
     "Site",
     "Specialty",
     "Subscription",

@@ -6,7 +6,7 @@ and on PostgreSQL every committed run also holds an advisory lock, so two schedu
 scheduler and a coordinator, never run at once. Its row is committed as running before the
 work starts, so a run whose process dies leaves a trace that the run list shows as stopped.
 A dry run does all the work inside a savepoint that is rolled back, and keeps only its
-summary.
+summary and the records its page shows (app.runs.records).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from app.models import MatchingRun, Period, Region, User
 from app.models.types import utcnow
 from app.policy import effective_policy
 
+from . import records
 from .guard import (
     RunLocks,
     RunRefused,
@@ -125,9 +126,7 @@ def _apply(
         "new": new,
         "dropped": dropped,
         "kept": kept,
-        "blocking_pairs": [
-            {"gp": b.gp, "period": b.period, "cause": b.cause} for b in result.blocking_pairs
-        ],
+        "blocking_pairs_by_cause": records.blocking_counts(result),
         "passed_over": candidates_passed_over(result),
         "passed_over_pairs": passed_over_pairs(result),
         "wall_time_s": result.metrics.wall_time_s,
@@ -140,7 +139,8 @@ def _automatic(period: Period) -> bool:
 
 
 def _alternative(rp: RegionProblem, time_limit: float) -> dict[str, Any]:
-    """What the other mode would do with the same problem (for the dry run's trade-off)."""
+    """What the other mode would do with the same problem: the trade-off the run page
+    shows, solved once at run time (every run, dry or committed) so that no page solves."""
     other = (
         "max_placements"
         if rp.problem["policy"]["mode"] == "strict_priority"
@@ -210,6 +210,7 @@ def run_matching(request: RunRequest, run: MatchingRun | None = None) -> Matchin
     summaries: dict[str, Any] = {}
     problems: dict[str, Any] = {}
     results: dict[str, Any] = {}
+    stored: list[records.RegionRecords] = []
     for rp in build_problems(request.as_of, [r.id for r in regions] if regions else None):
         if rp.is_empty and not rp.free_proposals:
             continue
@@ -223,8 +224,12 @@ def run_matching(request: RunRequest, run: MatchingRun | None = None) -> Matchin
         problems[code] = rp.problem
         results[code] = matching.result_to_json(result)
         summaries[code] = _apply(rp, problem, result, run)
-        if request.dry_run:
-            summaries[code]["alternative"] = _alternative(rp, time_limit)
+        summaries[code]["alternative"] = _alternative(rp, time_limit)
+        stored.append(
+            records.region_records(
+                rp.region.id, rp.problem, result, summaries[code], summaries[code]["alternative"]
+            )
+        )
     summary = {
         "run_id": run.id,
         "as_of": request.as_of.isoformat(),
@@ -239,6 +244,7 @@ def run_matching(request: RunRequest, run: MatchingRun | None = None) -> Matchin
     }
     if savepoint is not None:
         savepoint.rollback()
+    records.store(run, stored)  # a dry run keeps them too
     run.status = "succeeded"
     run.finished_at = utcnow()
     run.problem = problems

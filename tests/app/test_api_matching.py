@@ -45,6 +45,7 @@ def test_a_run_proposes_and_is_recorded(coordinator):
     assert response.status_code == 201 and run["dry_run"] is False
     assert set(run["solver"]) >= {"status", "objective", "wall_time_s"}
     assert run["solver"]["status"] == "optimal" and run["solver"]["objective"] == 1
+    assert "alternative" in run["summary"]["regions"]["helse-vest"]  # committed runs too
     assert run["proposals"] == 1 and run["advertised"] == 0 and run["finished_at"]
     match = db.session.query(Match).one()
     assert (match.gp_id, match.period_id, match.run_id) == (gp.id, period.id, run["id"])
@@ -191,7 +192,7 @@ def test_max_placements_names_whom_it_passes_over(ctx, client, coordinator):
     assert response.status_code == 201, response.get_json()
     summary = response.get_json()["summary"]["regions"]["helse-vest"]
     assert summary["mode"] == "max_placements" and summary["placements"] == 2
-    assert summary["blocking_pairs"] == []
+    assert summary["blocking_pairs_by_cause"] == {"pin": 0, "placed": 0, "department_capacity": 0}
     assert summary["passed_over_pairs"] == [
         {"gp": str(first.id), "period": str(periods["psychiatry"].id), "holder": str(second.id)}
     ]

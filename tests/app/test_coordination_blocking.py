@@ -32,7 +32,12 @@ def test_a_pinned_period_names_its_holder(ctx, client):
     db.session.commit()
     Browser(client).login(coordinator.email)
     page = client.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
-    why = page.split('id="why-helse-vest"')[1].split("</table>")[0]
+    groups = page.split('id="why-helse-vest"')[1].split("</table>")[0]
+    assert "En ALIS-koordinators tildeling" in groups and ">1</td>" in groups
+    link = f"/coordination/runs/{run.id}?cause=pin&amp;department={period.department_id}"
+    assert link in groups
+    page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    why = page.split('id="group-helse-vest"')[1].split("</table>")[0]
     assert "Eldre Lege" in why
     assert "en ALIS-koordinator har tildelt perioden til Yngre Lege" in why
     assert "ALIS-legen eller perioden" not in why

@@ -1,5 +1,6 @@
 """``flask db upgrade`` on an empty database yields exactly the models, on this backend."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,83 @@ def test_downgrade_and_upgrade_again(empty_app):
     upgrade(directory=MIGRATIONS)
     with db.engine.connect() as connection:
         assert "matches" in sa.inspect(connection).get_table_names()
+
+
+def _run_records():
+    """The rows of the run records and the runs' summaries, without their ids."""
+    from app.models import MatchingRun, RunBlockingPair, RunGPReasons, RunRegion
+
+    def rows(model, *columns):
+        return sorted(
+            tuple(repr(getattr(row, c)) for c in columns)
+            for row in db.session.scalars(sa.select(model))
+        )
+
+    return {
+        "regions": rows(
+            RunRegion,
+            "run_id",
+            "region_id",
+            "committed",
+            "mode",
+            "placements",
+            "passed_over",
+            "alt_mode",
+            "alt_placements",
+            "period_ids",
+        ),
+        "pairs": rows(
+            RunBlockingPair,
+            "run_id",
+            "region_id",
+            "gp_id",
+            "period_id",
+            "department_id",
+            "cause",
+            "reason",
+            "holder_id",
+            "full_from",
+        ),
+        "gps": rows(RunGPReasons, "run_id", "region_id", "gp_id", "reasons"),
+        "summaries": {r.id: r.summary for r in db.session.scalars(sa.select(MatchingRun))},
+    }
+
+
+def test_runs_blocking_pairs_and_reasons_move_out_of_their_json(empty_app):
+    """Issue 18, migration 0011: runs stored before it kept their blocking pairs in the
+    summary and the engine's reasons only in the result JSON; the migration writes the
+    rows the run service writes now, and compacts the summaries (and back)."""
+    from app.reference.loader import load_reference_data
+
+    from . import factories
+    from .test_run_records import pinned, run
+
+    upgrade(directory=MIGRATIONS)
+    test_session = db.session  # bound to the suite's database: this test needs its own
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        load_reference_data()
+        db.session.commit()
+        coordinator = factories.make_user("coordinator", region_code="helse-vest")
+        pinned(coordinator, 3)
+        run(coordinator)
+        run(coordinator, dry_run=False)
+        made = _run_records()
+        assert len(made["pairs"]) == 6 and made["gps"] and len(made["regions"]) == 2
+        db.session.remove()
+
+        downgrade(directory=MIGRATIONS, revision="0011")  # as runs were stored before
+        with db.engine.connect() as connection:
+            summaries = connection.execute(sa.text("SELECT summary FROM matching_runs")).all()
+            assert len(summaries) == 2
+            for (summary,) in summaries:
+                stored = summary if isinstance(summary, dict) else json.loads(summary)
+                vest = stored["regions"]["helse-vest"]
+                assert len(vest["blocking_pairs"]) == 3 and "blocking_pairs_by_cause" not in vest
+            assert "run_blocking_pairs" not in sa.inspect(connection).get_table_names()
+
+        upgrade(directory=MIGRATIONS)
+        assert _run_records() == made
+    finally:
+        db.session.remove()
+        db.session = test_session

@@ -65,6 +65,9 @@ def test_coordinator(tab, who):
     for path in ("/coordination/waiting", "/coordination/", "/coordination/runs"):
         tab.open(path)
     tab.follow_first("main table a[href^='/coordination/runs/']")
+    groups = tab.links("main table a[href*='cause=']")  # groups of blocking pairs, if any
+    if groups:
+        tab.open(groups[0])
     tab.open("/coordination/?region=helse-vest")
     # the timeline's tables and the match actions in them, all open
     tab.page.evaluate("() => document.querySelectorAll('main details').forEach(d => d.open = true)")

@@ -9,11 +9,20 @@ from typing import Any
 
 import marshmallow as ma
 
-from app.access import get_run_or_404, is_national, regions_in_scope, run_region, runs_in_scope
+from app.access import (
+    choose_region,
+    get_run_or_404,
+    is_national,
+    regions_in_scope,
+    run_region,
+    runs_in_scope,
+)
 from app.dates import local_today
 from app.models import MatchingRun, User
 from app.models.matching import RUN_STATUSES, RUN_TRIGGERS
+from app.models.run_records import BLOCKING_CAUSES
 from app.models.types import utcnow
+from app.runs import records
 from app.runs.guard import is_stale, stale_error
 from app.runs.services import RunRefused, RunRequest, check_run_date, execute
 from matching.model import MODES
@@ -65,14 +74,51 @@ class MatchingRunPairSchema(ma.Schema):
     gp = ma.fields.Integer(required=True)
 
 
+class MatchingBlockingCountsSchema(ma.Schema):
+    pin = ma.fields.Integer(required=True, metadata={"description": "Held by a pin"})
+    placed = ma.fields.Integer(
+        required=True, metadata={"description": "Held by an accepted placement or offer"}
+    )
+    department_capacity = ma.fields.Integer(
+        required=True, metadata={"description": "The department has no capacity left"}
+    )
+
+
 class MatchingBlockingPairSchema(ma.Schema):
-    gp = ma.fields.String(required=True, metadata={"description": "The GP (its id as text)"})
-    period = ma.fields.String(required=True, metadata={"description": "The period (id as text)"})
+    region = ma.fields.String(required=True, metadata={"description": "The region code"})
+    gp = ma.fields.Integer(required=True)
+    period = ma.fields.Integer(required=True)
+    department = ma.fields.Integer(required=True, metadata={"description": "The period's"})
     cause = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(["pin", "placed", "department_capacity"]),
+        validate=ma.validate.OneOf(BLOCKING_CAUSES),
         metadata={"description": "Why priority could not be followed for this pair"},
     )
+    reason = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The engine's reason for the pair, naming the side that is held "
+            "(gp_pinned, gp_placed, period_pinned, period_placed, department_full)"
+        },
+    )
+    holder = ma.fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The GP holding the period"}
+    )
+    full_from = ma.fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "department_capacity: the first day the department is full"},
+    )
+
+
+class MatchingBlockingFilterSchema(ListArgsSchema):
+    region = ma.fields.String(
+        validate=ma.validate.Length(max=40),
+        metadata={"description": "A region code (default: every region in your scope)"},
+    )
+    cause = ma.fields.String(validate=ma.validate.OneOf(BLOCKING_CAUSES))
+    department = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**31 - 1))
 
 
 class MatchingPassedOverSchema(ma.Schema):
@@ -109,10 +155,13 @@ class MatchingRegionSummarySchema(ma.Schema):
     new = ma.fields.List(ma.fields.Nested(MatchingRunPairSchema), required=True)
     dropped = ma.fields.List(ma.fields.Nested(MatchingRunPairSchema), required=True)
     kept = ma.fields.Integer(required=True, metadata={"description": "Proposals kept"})
-    blocking_pairs = ma.fields.List(
-        ma.fields.Nested(MatchingBlockingPairSchema),
+    blocking_pairs_by_cause = ma.fields.Nested(
+        MatchingBlockingCountsSchema,
         required=True,
-        metadata={"description": "strict_priority: where priority could not be followed"},
+        metadata={
+            "description": "strict_priority: how many pairs priority could not be followed "
+            "for, by cause (the pairs: GET /matching/runs/{id}/blocking-pairs)"
+        },
     )
     passed_over = ma.fields.Integer(
         required=True,
@@ -132,7 +181,10 @@ class MatchingRegionSummarySchema(ma.Schema):
     wall_time_s = ma.fields.Float(required=True)
     alternative = ma.fields.Nested(
         MatchingModeOutcomeSchema,
-        metadata={"description": "Dry runs: what the other mode would do with the same problem"},
+        metadata={
+            "description": "What the other mode would do with the same problem, solved at "
+            "run time (absent in committed runs made before it was)"
+        },
     )
 
 
@@ -189,8 +241,8 @@ class MatchingRunSchema(ma.Schema):
         allow_none=True,
         metadata={
             "description": "Per region: mode, solver status, placements, new and dropped "
-            "proposals, blocking pairs, who was passed over (and for dry runs the other "
-            "mode's trade-off)"
+            "proposals, blocking pairs counted by cause, who was passed over, and the other "
+            "mode's trade-off"
         },
     )
 
@@ -286,3 +338,44 @@ def get_run(run_id: int):
     """One matching run."""
     user = caller()
     return shown(get_run_or_404(run_id, user), user)
+
+
+@blp.route("/runs/<int:run_id>/blocking-pairs")
+@blp.arguments(MatchingBlockingFilterSchema, location="query")
+@blp.response(200, list_schema(MatchingBlockingPairSchema, "MatchingBlockingPairList"))
+@blp.alt_response(404, schema=ErrorSchema, description="No such run or region in your scope")
+@auth_required("coordinator", "admin")
+def list_blocking_pairs(args: dict[str, Any], run_id: int):
+    """The pairs a run could not give by priority (strict_priority), in the caller's
+    regions, ordered by region, cause, department; the summary has their counts."""
+    user = caller()
+    run = get_run_or_404(run_id, user)
+    if args.get("region"):
+        regions = [choose_region(user, args["region"])]
+    else:
+        regions = regions_in_scope(user)
+    items, total = records.blocking_page(
+        run.id,
+        [r.id for r in regions],
+        cause=args.get("cause"),
+        department_id=args.get("department"),
+        limit=args["limit"],
+        offset=args["offset"],
+    )
+    codes = {r.id: r.code for r in regions}
+    return {
+        "items": [
+            {
+                "region": codes[b.region_id],
+                "gp": b.gp_id,
+                "period": b.period_id,
+                "department": b.department_id,
+                "cause": b.cause,
+                "reason": b.reason,
+                "holder": b.holder_id,
+                "full_from": b.full_from,
+            }
+            for b in items
+        ],
+        "total": total,
+    }
