@@ -11,16 +11,19 @@ nothing of it and is repaired until it passes (matching/solver.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from .cpsat import Part
 from .market import Market
 
 
-def owed_moves(market: Market, gp_period: list[int]) -> list[tuple[int, int, int]]:
+def owed_moves(
+    market: Market, gp_period: list[int], gps: Iterable[int] | None = None
+) -> list[tuple[int, int, int]]:
     """(g, p, q) for every GP g holding q that strictly prefers p, an unfilled period of q's
     department that comes first and fits once q is given back: blocking pairs that the
-    capacity exemption does not cover. Empty for every priority-respecting result."""
+    capacity exemption does not cover. Empty for every priority-respecting result. `gps`:
+    only those GPs' (default every GP's)."""
     cap, ids = market.capacity, market.period_ids
     held = [False] * len(ids)
     occupancy = cap.copy()
@@ -29,7 +32,8 @@ def owed_moves(market: Market, gp_period: list[int]) -> list[tuple[int, int, int
             held[p] = True
             occupancy.add(ids[p])
     out = []
-    for g, q in enumerate(gp_period):
+    for g in range(len(gp_period)) if gps is None else gps:
+        q = gp_period[g]
         if q < 0 or ids[q] not in cap.span:
             continue
         prefs, classes = market.prefs[g], market.classes[g]

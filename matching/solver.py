@@ -16,7 +16,7 @@ from .exact import solve_part
 from .explain import Explainer
 from .flow import PairArrays, grouped_max_flow, min_cost_assign
 from .giveback import owed_moves
-from .large import solve_large_part, total_order
+from .large import more_placements, solve_large_part, total_order
 from .market import MATCH, Market, build_market
 from .maxcount import assign, most_placements
 from .model import STRICT, Problem
@@ -193,9 +193,11 @@ def _over(market: Market, out: Outcome) -> set[str]:
 def _total_order(
     market: Market, settings: Settings, started: float, m0: Outcome, lists: list[list[int]]
 ) -> tuple[list[int], bool, int, int, int]:
-    """The best result for the engine's total order (matching/large/engine_order.py), with a bound
-    that holds under ties: the most placements over the possible pairs when each department
-    takes at most its largest packing (a max flow). Optimal only if it meets that bound."""
+    """The best result for the engine's total order (matching/large/engine_order.py), then
+    more GPs placed by vacancy chains through the GPs' ties (matching/large/tie_chains.py),
+    with a bound that holds under ties: the most placements over the possible pairs when each
+    department takes at most its largest packing (a max flow). Optimal only if it meets that
+    bound."""
     gp_period, _, _, parts, refusals = total_order(
         market,
         m0,
@@ -203,6 +205,7 @@ def _total_order(
         lambda m0, over: _strict_core(market, m0, over),
         lambda out: _over(market, out),
     )
+    gp_period = more_placements(market, gp_period)  # through the GPs' ties
     placed = sum(p >= 0 for p in gp_period)
     bound = max(_max_bound(market, set(market.capacity.dept_ids), lists), placed)
     return gp_period, bound == placed, bound - placed, parts, refusals

@@ -10,7 +10,8 @@ Two calls, one per situation the solver meets only there:
   a neighbourhood search racing HiGHS on the largest parts (race.py); keys 2-5 of the
   objective by CP-SAT (matching/exact.py).
 - `total_order`: a market with more possible pairs than `solver.EXACT_PAIRS`, solved for the
-  engine's own order of ties (engine_order.py), with the same MIP for its large parts.
+  engine's own order of ties (engine_order.py), with the same MIP for its large parts; then
+  `more_placements` places more through the GPs' ties (tie_chains.py).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from ..exact import Model, build, solve_part
 from .closures import improve
 from .engine_order import total_order
 from .strict_mip import LOCAL_SEARCH_SHARE, MIP_BUILD_S_PER_PAIR, most_placements_strict
+from .tie_chains import more_placements
 
-__all__ = ["solve_large_part", "total_order"]
+__all__ = ["more_placements", "solve_large_part", "total_order"]
 
 
 def solve_large_part(part: Part, hint: dict[int, int], budget: Settings) -> PartSolution:
