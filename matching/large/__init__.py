@@ -2,7 +2,7 @@
 10x national scale"): the national path (deferred acceptance, the possible pairs, narrowing,
 CP-SAT in matching/exact.py) reads without it.
 
-Two calls, one per situation the solver meets only there:
+Calls for the two situations the solver meets only there:
 
 - `solve_large_part`: a strict part without ties too large for CP-SAT (more than
   `solver.CPSAT_PAIRS` pairs): its count by the MIP (strict_mip.py, HiGHS), started from the
