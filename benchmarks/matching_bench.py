@@ -65,14 +65,18 @@ def _engine(problem: str, time_limit: float) -> dict[str, Any]:
 
 def _engine_total_order(problem: str, time_limit: float) -> dict[str, Any]:
     """The engine with the fallback forced: the best result for its own tie-break taken as
-    the GPs' order (what it returned before ties were solved; matching/large/engine_order.py)."""
+    the GPs' order (what it returned before ties were solved; matching/large/engine_order.py),
+    without the vacancy chains through ties that the fallback now adds (tie_chains.py)."""
     sys.path.insert(0, str(ROOT))
     from unittest import mock
 
     import matching.solver
     from matching import load_problem, solve
 
-    with mock.patch.object(matching.solver, "EXACT_PAIRS", -1):
+    with (
+        mock.patch.object(matching.solver, "EXACT_PAIRS", -1),
+        mock.patch.object(matching.solver, "more_placements", lambda market, gp_period: gp_period),
+    ):
         result = solve(load_problem(problem), time_limit_s=time_limit)
     return {
         "status": result.status,

@@ -232,14 +232,7 @@ def _give_back_rows(
         return w
 
     exempt: dict[tuple[int, int], int | None] = {}  # (p, q) -> exemption(p, q)
-    for g, p, q in moves(part):
-        d, qlo, qhi = cap.span[ids[q]]
-        _, plo, phi = cap.span[ids[p]]
-        if not any(
-            len(cover.get((d, s), [])) - (p in cover.get((d, s), [])) >= cap.room(d, s)
-            for s in range(max(plo, qlo), min(phi, qhi))
-        ):
-            continue  # no shared segment the others can fill: giving q back frees nothing
+    for g, p, q in moves(part):  # only where giving q back can free room p lacks
         if (p, q) not in exempt:
             exempt[(p, q)] = exemption(p, q)
         w = exempt[(p, q)]

@@ -11,16 +11,19 @@ nothing of it and is repaired until it passes (matching/solver.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from .cpsat import Part
 from .market import Market
 
 
-def owed_moves(market: Market, gp_period: list[int]) -> list[tuple[int, int, int]]:
+def owed_moves(
+    market: Market, gp_period: list[int], gps: Iterable[int] | None = None
+) -> list[tuple[int, int, int]]:
     """(g, p, q) for every GP g holding q that strictly prefers p, an unfilled period of q's
     department that comes first and fits once q is given back: blocking pairs that the
-    capacity exemption does not cover. Empty for every priority-respecting result."""
+    capacity exemption does not cover. Empty for every priority-respecting result. `gps`:
+    only those GPs' (default every GP's)."""
     cap, ids = market.capacity, market.period_ids
     held = [False] * len(ids)
     occupancy = cap.copy()
@@ -29,7 +32,8 @@ def owed_moves(market: Market, gp_period: list[int]) -> list[tuple[int, int, int
             held[p] = True
             occupancy.add(ids[p])
     out = []
-    for g, q in enumerate(gp_period):
+    for g in range(len(gp_period)) if gps is None else gps:
+        q = gp_period[g]
         if q < 0 or ids[q] not in cap.span:
             continue
         prefs, classes = market.prefs[g], market.classes[g]
@@ -45,9 +49,13 @@ def owed_moves(market: Market, gp_period: list[int]) -> list[tuple[int, int, int
 def moves(part: Part) -> Iterator[tuple[int, int, int]]:
     """(g, p, q) for every GP g of the part and period q of its list after which g would
     give q back for p: p strictly preferred (the spec's preference, `Part.weak_tie`), first
-    in q's department, and not held outside the part. The exact model's rows
-    (matching/exact.py) and the local search's test (matching/large/closures.py) start here."""
+    in q's department, not held outside the part, and sharing with q a segment that the
+    part's other periods can fill (elsewhere giving q back frees no room that p lacks, and
+    the pair's ordinary stability covers it). The exact model's rows (matching/exact.py) and
+    the local search's test (matching/large/closures.py) start here: one list for both."""
     cap, ids = part.capacity, part.period_ids
+    periods = sorted({p for g in part.gps for p in part.lists[g]} | part.keep)
+    cover = cap.cover((p, ids[p]) for p in periods)
     for g in part.gps:
         where = {p: k for k, p in enumerate(part.prefs[g])}
         for q in part.lists[g]:
@@ -57,5 +65,12 @@ def moves(part: Part) -> Iterator[tuple[int, int, int]]:
             for p in part.prefs[g]:
                 if part.weak_tie(g, where[p]) >= mine:
                     break  # p and the periods after it are not strictly preferred
-                if p not in part.held and cap.gives_back(ids[q], ids[p]):
+                if p in part.held or not cap.gives_back(ids[q], ids[p]):
+                    continue
+                d, qlo, qhi = cap.span[ids[q]]
+                _, plo, phi = cap.span[ids[p]]
+                if any(
+                    len(cover.get((d, s), [])) - (p in cover.get((d, s), [])) >= cap.room(d, s)
+                    for s in range(max(plo, qlo), min(phi, qhi))
+                ):
                     yield g, p, q

@@ -16,7 +16,7 @@ from .exact import solve_part
 from .explain import Explainer
 from .flow import PairArrays, grouped_max_flow, min_cost_assign
 from .giveback import owed_moves
-from .large import solve_large_part, total_order
+from .large import more_placements, solve_large_part, total_order
 from .market import MATCH, Market, build_market
 from .maxcount import assign, most_placements
 from .model import STRICT, Problem
@@ -31,12 +31,13 @@ DEFAULT_TIME_LIMIT_S = 60.0
 # without ties to the MIP for their count (measured: CP-SAT 0.07 s, HiGHS 0.12 s at 743 pairs).
 CPSAT_PAIRS = 1000
 # Markets with more possible pairs than this (matching/ties.py) are solved for the engine's
-# total order (matching/large/engine_order.py): the exact model under ties takes seconds at 12,000
-# pairs (2k x 800 with 60 % any-trust GPs: 12,800 possible pairs in all), but CP-SAT did
-# not prove 10k x 4k without capacity (48,123 possible pairs, one part of 46,118) in 20 s,
-# where the fallback gives deferred acceptance's result at once; 20k x 8k has 340,000 (ties
-# between the sites of a trust are everywhere there).
-EXACT_PAIRS = 30_000
+# total order (matching/large/engine_order.py). Measured (2026-12-06, after identical periods
+# refuse as one in rule 1): the exact model under ties proves 2k x 800 with 60 % any-trust GPs
+# (9,000-9,300 possible pairs) in 4 s of CPU, but not 10k x 4k without capacity (18,525
+# possible pairs in 49 parts) within a 20 s limit: it needed about 30 s of CPU to prove the
+# count (3,861 against the fallback's 3,827), and with 20 s it kept the fallback's 3,827 with
+# a worse bound, after 18 s instead of 1 s. 20k x 8k has 173,000.
+EXACT_PAIRS = 15_000
 # Parts with ties go to CP-SAT for their count up to this size too: it proved the 12,000-pair
 # part of 2k x 800 (60 % any-trust GPs, 30 % twins) in 1-2 s, HiGHS in 5 s.
 CPSAT_TIE_PAIRS = EXACT_PAIRS
@@ -192,9 +193,11 @@ def _over(market: Market, out: Outcome) -> set[str]:
 def _total_order(
     market: Market, settings: Settings, started: float, m0: Outcome, lists: list[list[int]]
 ) -> tuple[list[int], bool, int, int, int]:
-    """The best result for the engine's total order (matching/large/engine_order.py), with a bound
-    that holds under ties: the most placements over the possible pairs when each department
-    takes at most its largest packing (a max flow). Optimal only if it meets that bound."""
+    """The best result for the engine's total order (matching/large/engine_order.py), then
+    more GPs placed by vacancy chains through the GPs' ties (matching/large/tie_chains.py),
+    with a bound that holds under ties: the most placements over the possible pairs when each
+    department takes at most its largest packing (a max flow). Optimal only if it meets that
+    bound."""
     gp_period, _, _, parts, refusals = total_order(
         market,
         m0,
@@ -202,6 +205,7 @@ def _total_order(
         lambda m0, over: _strict_core(market, m0, over),
         lambda out: _over(market, out),
     )
+    gp_period = more_placements(market, gp_period)  # through the GPs' ties
     placed = sum(p >= 0 for p in gp_period)
     bound = max(_max_bound(market, set(market.capacity.dept_ids), lists), placed)
     return gp_period, bound == placed, bound - placed, parts, refusals

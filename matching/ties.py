@@ -83,7 +83,7 @@ def possible_pairs(market: Market) -> Possible:
     assert a is not None and cls is not None  # built with the market
     ends = tie_ends(a.g, cls)
     last = ends == np.arange(len(a.g))
-    m0, refusals = gp_optimal_refusals(a, last)
+    m0, refusals = gp_optimal_refusals(a, last, identical(market))
     keep = ~refusals.final
     closable = np.zeros(a.n_periods, dtype=bool)
     for p, pid in enumerate(market.period_ids):
@@ -122,4 +122,28 @@ def _stuck(keep: np.ndarray, ends: np.ndarray, first: np.ndarray) -> np.ndarray:
     counts = np.cumsum(keep)
     before = np.where(first > 0, counts[np.maximum(first - 1, 0)], 0)
     out: np.ndarray = counts[ends] - before - keep == 0
+    return out
+
+
+def identical(market: Market) -> np.ndarray:
+    """Per open period, its group of identical periods (-1 if it has none): the same trust,
+    specialty, start and end, and the same candidates at the same ranks (so a forbid on one
+    of them keeps it apart). Every GP is indifferent between them and they rank GPs alike,
+    whatever their departments: for rule 1 they act as one period with room for each
+    (matching/deferred.py, `gp_optimal_refusals`)."""
+    info = market.problem.period_by_id
+    groups: dict[tuple[str, str, object, object], list[int]] = {}
+    for p, pid in enumerate(market.period_ids):
+        q = info[pid]
+        groups.setdefault((q.trust, q.specialty, q.start, q.end), []).append(p)
+    out = np.full(len(market.period_ids), -1, dtype=np.int64)
+    n = 0
+    for members in groups.values():
+        while len(members) > 1:
+            first, rest = members[0], members[1:]
+            alike = [p for p in rest if market.rank[p] == market.rank[first]]
+            if alike:
+                out[[first, *alike]] = n
+                n += 1
+            members = [p for p in rest if p not in set(alike)]
     return out

@@ -2,7 +2,7 @@
 10x national scale"): the national path (deferred acceptance, the possible pairs, narrowing,
 CP-SAT in matching/exact.py) reads without it.
 
-Two calls, one per situation the solver meets only there:
+Calls for the two situations the solver meets only there:
 
 - `solve_large_part`: a strict part without ties too large for CP-SAT (more than
   `solver.CPSAT_PAIRS` pairs): its count by the MIP (strict_mip.py, HiGHS), started from the
@@ -10,7 +10,8 @@ Two calls, one per situation the solver meets only there:
   a neighbourhood search racing HiGHS on the largest parts (race.py); keys 2-5 of the
   objective by CP-SAT (matching/exact.py).
 - `total_order`: a market with more possible pairs than `solver.EXACT_PAIRS`, solved for the
-  engine's own order of ties (engine_order.py), with the same MIP for its large parts.
+  engine's own order of ties (engine_order.py), with the same MIP for its large parts; then
+  `more_placements` places more through the GPs' ties (tie_chains.py).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from ..exact import Model, build, solve_part
 from .closures import improve
 from .engine_order import total_order
 from .strict_mip import LOCAL_SEARCH_SHARE, MIP_BUILD_S_PER_PAIR, most_placements_strict
+from .tie_chains import more_placements
 
-__all__ = ["solve_large_part", "total_order"]
+__all__ = ["more_placements", "solve_large_part", "total_order"]
 
 
 def solve_large_part(part: Part, hint: dict[int, int], budget: Settings) -> PartSolution:

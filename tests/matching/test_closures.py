@@ -6,6 +6,7 @@ never better than the optimum."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from unittest import mock
@@ -17,8 +18,14 @@ import matching.large
 import matching.solver
 from matching import Result, problem_from_json, result_to_json, solve
 from matching.checker import check
+from matching.cpsat import Part
+from matching.exact import build
 from matching.generator import generate
+from matching.giveback import moves
+from matching.large.closures import _Search, improve
+from matching.market import build_market
 from tests.matching.brute import Brute
+from tests.matching.builders import gp, period, problem
 from tests.matching.solver_paths import all_parts_to_mip
 from tests.matching.strategies import problems
 
@@ -88,3 +95,34 @@ def test_on_tiny_problems_the_search_lies_between_the_core_and_the_optimum(doc: 
         return
     assert _solve(doc, search=False).metrics.placed <= searched.metrics.placed <= most
     assert _failures(doc, searched) == []
+
+
+def test_the_search_accepts_every_start_the_model_accepts() -> None:
+    """The search's test of a GP owed a move within its department and the model's rows
+    start from one list (giveback.moves). `g` holds `d-late` and prefers `d-early` of the
+    same department, which its list has lost (in the band of the 20k x 8k benchmark part,
+    someone outside the part holds it). The two periods do not overlap, so giving `d-late`
+    back frees nothing: the rows leave the triple out, and so must the search, which once
+    refused every such start (the benchmark part's result stood at the core's count)."""
+    doc = problem(
+        [gp("g")],
+        [
+            period("d-early", start="2027-01-01", end="2027-06-30", department="d"),
+            period("d-late", start="2027-07-01", end="2027-12-31", department="d"),
+            period(
+                "d-other", specialty="ent", start="2027-10-01", end="2028-03-31", department="d"
+            ),
+        ],
+        departments=[{"id": "d", "trust": "ahus", "capacity": 1}],
+    )
+    market = build_market(problem_from_json(doc))
+    early, late = (market.period_ids.index(pid) for pid in ("d-early", "d-late"))
+    assert market.prefs[0] == [early, late]
+    assert market.capacity.gives_back("d-late", "d-early")
+    lists = [[late]]
+    part = Part([0], [late], lists, market.prefs, market.rank, market.period_ids, market.capacity)
+    assert list(moves(part)) == []
+    assert build(part).satisfies({0: late})
+    search = _Search(part)
+    assert search.evaluate(set()) is not None
+    assert improve(part, {0: late}, time.perf_counter() + 10) == {0: late}

@@ -11,12 +11,14 @@ from contextlib import AbstractContextManager, ExitStack
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from matching import problem_from_json, result_to_json, solve
 from matching.checker import check
 from matching.deferred import deferred_acceptance
 from matching.generator import generate
 from matching.market import build_market
+from matching.ties import possible_pairs
 from tests.matching.brute import Brute
 from tests.matching.builders import gp, period, placements, problem, reasons
 from tests.matching.solver_paths import (
@@ -235,3 +237,65 @@ def test_when_the_solvers_find_nothing_the_core_stands_unproven() -> None:
     assert result.metrics.bound > result.metrics.placed
     report = check(prob, json.loads(json.dumps(result_to_json(result))), exact_limit=0)
     assert report.failures == []
+
+
+def test_identical_periods_refuse_as_one() -> None:
+    """`d1` and `d2` are the same period posted by two departments (same trust, specialty
+    and dates). `first` and `second`, ahead of `late`, want only these two; each takes one.
+    One at a time neither refusal of `late` was known to hold (each holder could move to the
+    other copy); as a group of two held by two GPs who must each hold one, both do
+    (deferred.gp_optimal_refusals): `late` can only get `other`."""
+    doc = _strict(
+        problem(
+            [
+                gp("first", months_gp=90, latest="2027-12-31"),
+                gp("second", months_gp=80, latest="2027-12-31"),
+                gp("late", months_gp=30, specialties=("psychiatry", "ent")),
+            ],
+            [
+                period("d1", department="ahus-a"),
+                period("d2", department="ahus-b"),
+                period("other", specialty="ent"),
+            ],
+            priority=["months_general_practice", "lottery"],
+        )
+    )
+    market = build_market(problem_from_json(doc))
+    lists = possible_pairs(market).lists(market)
+    late = market.gp_ids.index("late")
+    assert [market.period_ids[p] for p in lists[late]] == ["other"]
+    assert placements(_checked(doc)) == {"first": "d1", "second": "d2", "late": "other"}
+
+
+@st.composite
+def _copied(draw: st.DrawFn) -> dict:
+    """Tiny problems in which periods are posted again by the same or another department of
+    their trust: groups of identical periods."""
+    doc = draw(problems(max_gps=6, max_periods=3, crowded=draw(st.booleans())))
+    periods = list(doc["periods"])
+    for per in doc["periods"]:
+        depts = [d["id"] for d in doc["departments"] if d["trust"] == per["trust"]]
+        for _ in range(draw(st.integers(0, 2))):
+            dept = draw(st.sampled_from([per["department"], *depts]))
+            periods.append({**per, "id": f"p{len(periods)}", "department": dept})
+    return _strict({**doc, "periods": periods})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_copied())
+def test_every_result_lies_within_the_possible_pairs_with_identical_periods(doc: dict) -> None:
+    """Rule 1 with groups of identical periods (matching/ties.py): every priority-respecting
+    result brute force finds holds possible pairs only, and places every GP the rules say is
+    placed in every result."""
+    market = build_market(problem_from_json(doc))
+    if market.infeasible:
+        return
+    possible = possible_pairs(market)
+    lists = possible.lists(market)
+    ids = market.period_ids
+    for match in Brute(doc).priority_respecting():
+        for g, gid in enumerate(market.gp_ids):
+            held = match.get(gid)
+            assert held is None or held in {ids[p] for p in lists[g]}
+            if possible.placed[g]:
+                assert held is not None
