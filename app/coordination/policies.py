@@ -27,7 +27,8 @@ REASON_MAX = 1000
 
 class PolicyError(InvalidInput):
     """Invalid policy input. ``fields`` maps each field to a machine code: required,
-    out_of_range, unknown, empty, duplicate, lottery_not_last; ``duplicate_positions``
+    out_of_range, unknown, empty, duplicate, lottery_not_last, region_rule (a trust's
+    override cannot change a rule of the region); ``duplicate_positions``
     names the repeated positions of the priority order (1-based)."""
 
     def __init__(self, fields: dict[str, str], duplicate_positions: tuple[int, ...] = ()):
@@ -73,6 +74,8 @@ def validate_changes(changes: dict[str, Any]) -> dict[str, Any]:
     for name, allowed in CHOICES.items():
         if name in changes and changes[name] not in allowed:
             errors[name] = "unknown"
+    if "endorsement_required" in changes and not isinstance(changes["endorsement_required"], bool):
+        errors["endorsement_required"] = "unknown"
     if errors:
         raise PolicyError(errors, repeated)
     return {k: list(v) if k == "priority" else v for k, v in changes.items()}
@@ -99,6 +102,10 @@ def update_policy(
         repeated: tuple[int, ...] = ()
     except PolicyError as error:
         field_errors, repeated = dict(error.fields), error.duplicate_positions
+    if policy.trust_id is not None and "endorsement_required" in changes:
+        old = policy.endorsement_required
+        if changes.pop("endorsement_required") != old:
+            field_errors["endorsement_required"] = "region_rule"
     try:
         reason = _reason(reason)
     except PolicyError as error:
