@@ -56,9 +56,10 @@ class EffectivePolicy:
 
 
 DEFAULTS = EffectivePolicy(
-    # Every key in the engine's order (Helse Vest's rules): catchment, first choice, months of
-    # general practice, courses, supervision group months, registration time, lottery.
-    priority=PRIORITY_KEYS,
+    # Helse Vest's rules, in the engine's order: catchment, first choice, months of general
+    # practice, courses, supervision group months, registration time, lottery (every key but
+    # municipality_priority, which a region chooses when its municipalities state one).
+    priority=tuple(k for k in PRIORITY_KEYS if k != "municipality_priority"),
     min_months_general_practice=36,
     fallback_months=2,
     mode="strict_priority",

@@ -58,6 +58,7 @@ _GP_KEYS: dict[str, Callable[[_Place, float], float]] = {
     "courses_completed": lambda gp, lot: -gp.courses_completed,
     "supervision_group_months": lambda gp, lot: -gp.supervision_group_months,
     "registered_at": lambda gp, lot: gp.registered_at.timestamp(),
+    "municipality_priority": lambda gp, lot: matching.municipality_rank(gp.municipality_priority),
     "lottery": lambda gp, lot: lot,
 }
 
