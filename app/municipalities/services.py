@@ -22,14 +22,27 @@ from app import access, audit
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.matches.queries import live_match_for_gp
-from app.models import GP, Availability, Match, Period, User
+from app.models import GP, Availability, Match, Municipality, Period, Region, User
 from app.models.statuses import CURRENT_AVAILABILITY, LIVE_MATCH_STATUSES, MatchStatus
 from app.models.types import utcnow
+from app.policy import region_policy
 
 AUDIT_TYPE = "availability"
 PRIORITY_MIN, PRIORITY_MAX = 1, 9999
 # The window's fields an endorsement covers: a change to one of them ends it.
 ENDORSED_FIELDS = ("earliest_start", "latest_end", "months")
+
+
+def municipalities_by_number(numbers) -> tuple[list[Municipality], list[str]]:
+    """The municipalities with these numbers (each once, in the order given), and the
+    numbers no municipality has. The command line, the admin page and the demo read a
+    municipality user's scope through it."""
+    wanted = list(dict.fromkeys(str(n).strip() for n in numbers if str(n).strip()))
+    found = {
+        m.number: m
+        for m in db.session.scalars(sa.select(Municipality).where(Municipality.number.in_(wanted)))
+    }
+    return [found[n] for n in wanted if n in found], [n for n in wanted if n not in found]
 
 
 def endorse(window: Availability, *, actor: User) -> Availability:
@@ -116,6 +129,18 @@ def set_priority(gp: GP, rank: int | None, *, actor: User) -> dict[str, list]:
     change = {"municipality_priority": [old, rank]}
     audit.record("gp.municipality_priority_changed", gp, actor=actor, data=change)
     return change
+
+
+def endorsement_required(window: Availability) -> bool:
+    """Whether the region the window seeks service in matches only endorsed windows."""
+    region_id = access.seeking_region_id(window.gp, window)
+    region = db.session.get(Region, region_id) if region_id is not None else None
+    return region is not None and region_policy(region).endorsement_required
+
+
+def waits_for_endorsement(window: Availability | None) -> bool:
+    """The window is left out of matching until the municipality endorses it."""
+    return window is not None and window.endorsed_at is None and endorsement_required(window)
 
 
 # ---- what a municipality user sees
