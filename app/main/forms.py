@@ -46,6 +46,19 @@ class DepartmentCapacityForm(FlaskForm):
     )
 
 
+def municipalities_field() -> StringField:
+    return StringField(
+        _l("Municipality numbers (for municipality users)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Four digits each, separated by commas or spaces, e.g. 4601, 4621."),
+    )
+
+
+def municipality_numbers(text: str | None) -> list[str]:
+    """The numbers typed in a municipalities field."""
+    return [n for n in re.split(r"[\s,;]+", text or "") if n]
+
+
 class CreateUserForm(FlaskForm):
     email = EmailField(
         _l("Email"),
@@ -61,19 +74,6 @@ class CreateUserForm(FlaskForm):
     trust_id = SelectField(_l("Trust (for trust staff)"), coerce=int)
     region_id = SelectField(_l("Region (for coordinators; empty means national)"), coerce=int)
     municipalities = municipalities_field()
-
-
-def municipalities_field() -> StringField:
-    return StringField(
-        _l("Municipality numbers (for municipality users)"),
-        validators=[Optional(), Length(max=500)],
-        description=_l("Four digits each, separated by commas or spaces, e.g. 4601, 4621."),
-    )
-
-
-def municipality_numbers(text: str | None) -> list[str]:
-    """The numbers typed in a municipalities field."""
-    return [n for n in re.split(r"[\s,;]+", text or "") if n]
 
 
 class MunicipalitiesForm(FlaskForm):
