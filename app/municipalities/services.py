@@ -51,8 +51,8 @@ def endorse(window: Availability, *, actor: User) -> Availability:
         raise Conflict("not_current")
     if window.endorsed_at is not None:
         raise Conflict("already_endorsed")
-    window.endorsed_at = utcnow()
-    window.endorsed_by_id = actor.id
+    actor_id = actor.id  # read first: loading it must not flush half an endorsement
+    window.endorsed_at, window.endorsed_by_id = utcnow(), actor_id
     db.session.flush()
     audit.record(
         "availability.endorsed",
@@ -101,8 +101,7 @@ def municipality_changed(gp: GP, *, actor: User) -> bool:
 def _clear(window: Availability, action: str, *, actor: User, reason: str | None = None) -> None:
     data = {"gp_id": window.gp_id, "endorsed_by_id": window.endorsed_by_id}
     data["endorsed_at"] = window.endorsed_at.isoformat() if window.endorsed_at else None
-    window.endorsed_at = None
-    window.endorsed_by_id = None
+    window.endorsed_at, window.endorsed_by_id = None, None
     db.session.flush()
     audit.record(action, window, object_type=AUDIT_TYPE, actor=actor, reason=reason, data=data)
 
