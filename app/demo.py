@@ -7,6 +7,7 @@ Deterministic for a given day (seeded); loading twice leaves the first load as i
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -306,7 +307,7 @@ def _run_and_answer(today: date) -> tuple[int, int]:
     return max(0, len(answered) - 1), min(1, len(answered))
 
 
-def _municipality_users(municipalities: list[Municipality], password_hash: str) -> None:
+def _municipality_users(municipalities: Sequence[Municipality], password_hash: str) -> None:
     """Bergen's and Voss's municipality users. They have endorsed their GPs' windows but
     one (the first Voss GP's, pending) and stated Voss's priority of its GPs. Helse Vest's
     rules do not require endorsement, so the matching is the same with or without it."""

@@ -79,7 +79,7 @@ def _from_row(row: Policy, source: Literal["region", "trust"]) -> EffectivePolic
     # A column left empty (a row made before a rule existed) takes the default.
     values = {k: getattr(DEFAULTS, k) if v is None else v for k, v in values.items()}
     values["priority"] = tuple(values["priority"])
-    if source == "trust":  # a region's rule (see EffectivePolicy.endorsement_required)
+    if source == "trust" and row.trust is not None:  # a region's rule (EffectivePolicy)
         values["endorsement_required"] = region_policy(row.trust.region).endorsement_required
     return replace(DEFAULTS, **values, source=source, policy_id=row.id)
 

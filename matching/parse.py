@@ -153,7 +153,7 @@ def _period(raw: Any, where: str) -> Period:
     )
 
 
-def _optional_rank(obj: dict[str, Any], where: str) -> int | None:
+def _optional_rank(obj: Mapping[str, Any], where: str) -> int | None:
     """``municipality_priority``: absent or null (not stated), else a rank of at least 1."""
     value = obj.get("municipality_priority")
     if value is None:

@@ -102,10 +102,10 @@ def update_policy(
         repeated: tuple[int, ...] = ()
     except PolicyError as error:
         field_errors, repeated = dict(error.fields), error.duplicate_positions
-    if policy.trust_id is not None and "endorsement_required" in changes:
-        old = policy.endorsement_required
-        if changes.pop("endorsement_required") != old:
-            field_errors["endorsement_required"] = "region_rule"
+    # a rule of the region: a trust's override may only repeat its value
+    region_rule = changes.pop("endorsement_required", None) if policy.trust_id else None
+    if region_rule is not None and region_rule != policy.endorsement_required:
+        field_errors["endorsement_required"] = "region_rule"
     try:
         reason = _reason(reason)
     except PolicyError as error:

@@ -256,9 +256,9 @@ def users():
         if role == "trust" and trust is None:
             form.trust_id.errors.append(_("Choose the trust this person works for."))
         elif unknown:
-            form.municipalities.errors.append(
+            form.municipalities.errors = [
                 _("There is no municipality with the number %(number)s.", number=unknown[0])
-            )
+            ]
         else:
             try:
                 with attempt():
@@ -311,9 +311,9 @@ def user_municipalities(user_id: int):
             municipality_numbers(form.municipalities.data)
         )
         if unknown:
-            form.municipalities.errors.append(
+            form.municipalities.errors = [
                 _("There is no municipality with the number %(number)s.", number=unknown[0])
-            )
+            ]
         else:
             try:
                 with attempt():
@@ -321,7 +321,7 @@ def user_municipalities(user_id: int):
                         user, municipalities, actor=current_user._get_current_object()
                     )
             except AccountError as error:
-                form.municipalities.errors.append(error.message)
+                form.municipalities.errors = [error.message]
             else:
                 flash(
                     _("The municipalities of %(email)s are saved.", email=user.email)

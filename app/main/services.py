@@ -61,6 +61,7 @@ def save_gp_profile(
     for field, (_old, value) in changes.items():
         setattr(gp, field, value)
     if not created and "municipality_id" in changes:
+        assert gp is not None  # an existing profile
         rank = gp.municipality_priority
         if municipality_changed(gp, actor=actor):
             changes["municipality_priority"] = (rank, None)

@@ -99,7 +99,7 @@ def municipality_changed(gp: GP, *, actor: User) -> bool:
 
 
 def _clear(window: Availability, action: str, *, actor: User, reason: str | None = None) -> None:
-    data = {"gp_id": window.gp_id, "endorsed_by_id": window.endorsed_by_id}
+    data: dict[str, Any] = {"gp_id": window.gp_id, "endorsed_by_id": window.endorsed_by_id}
     data["endorsed_at"] = window.endorsed_at.isoformat() if window.endorsed_at else None
     window.endorsed_at, window.endorsed_by_id = None, None
     db.session.flush()

@@ -265,7 +265,7 @@ MeSchema = ma.Schema.from_dict(
 
 def account_data(user: User) -> dict[str, Any]:
     gp = user.gp
-    data = {
+    data: dict[str, Any] = {
         "id": gp.id if gp else (None if user.role == "gp" else user.id),
         "user_id": user.id,
         "email": user.email,
