@@ -21,6 +21,7 @@ RANGES = {
     "offer_days": (1, 90),
 }
 CHOICES = {"mode": MODES, "selection": SELECTIONS, "confirmation": CONFIRMATIONS}
+FLAGS = ("endorsement_required",)  # yes or no
 FIELDS = RULE_FIELDS  # the rules a policy row holds
 REASON_MAX = 1000
 
@@ -74,8 +75,9 @@ def validate_changes(changes: dict[str, Any]) -> dict[str, Any]:
     for name, allowed in CHOICES.items():
         if name in changes and changes[name] not in allowed:
             errors[name] = "unknown"
-    if "endorsement_required" in changes and not isinstance(changes["endorsement_required"], bool):
-        errors["endorsement_required"] = "unknown"
+    for name in FLAGS:
+        if name in changes and not isinstance(changes[name], bool):
+            errors[name] = "unknown"
     if errors:
         raise PolicyError(errors, repeated)
     return {k: list(v) if k == "priority" else v for k, v in changes.items()}

@@ -56,11 +56,11 @@ def policy_changes(form: PolicyForm, fields: tuple[str, ...]) -> dict:
     """The submitted values of the fields that passed the form's own checks."""
     changes = {}
     for name in fields:
-        if name not in form:  # not offered here (a region's rule on a trust's override)
-            continue
         if name == "priority":
             if not any(f.errors for f in form.priority_fields()):
                 changes["priority"] = form.priority()
+        elif name not in form:  # not offered here (a region's rule on a trust's override)
+            continue
         elif not form[name].errors:
             changes[name] = form[name].data
     return changes

@@ -324,3 +324,37 @@ def test_start_page_endorse_priority_and_404_outside(market, browser):  # noqa: 
     assert "foreslått" in page.lower()
     match = live(market["period"])
     assert db.session.get(Match, match.id) is not None
+
+
+# ---- the policy option
+
+
+def test_endorsement_is_a_region_rule_on_the_policy_form(ctx, browser):
+    from app.coordination.policies import PolicyError, create_override
+    from app.policy import effective_policy
+
+    from .test_coordination_policies import form_data
+
+    coordinator = factories.make_user("coordinator", region_code="helse-vest")
+    vest = factories.region("helse-vest").policy
+    browser.login(coordinator.email)
+    page = browser.get(f"/coordination/policies/{vest.id}").get_data(as_text=True)
+    assert 'name="endorsement_required"' in page
+    saved = browser.submit(
+        f"/coordination/policies/{vest.id}", form_data(vest, endorsement_required="y")
+    )
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert factories.region("helse-vest").policy.endorsement_required is True
+    public = browser.get("/regions/helse-vest").get_data(as_text=True)
+    assert "Påkrevd: bare godkjente vinduer blir matchet" in public
+
+    fonna = factories.trust("helse-fonna")
+    override = create_override(fonna, reason="own rules", actor=coordinator)
+    db.session.commit()
+    assert effective_policy(fonna).endorsement_required is True  # the region's value
+    page = browser.get(f"/coordination/policies/{override.id}").get_data(as_text=True)
+    assert 'name="endorsement_required"' not in page
+    with pytest.raises(PolicyError) as refused:
+        update_policy(override, {"endorsement_required": False}, reason="no", actor=None)
+    assert refused.value.fields == {"endorsement_required": "region_rule"}
