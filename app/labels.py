@@ -103,6 +103,11 @@ AUDIT_ACTIONS = {
     "webhook.secret_rotated": _l("Webhook secret replaced"),
     "webhook.removed": _l("Webhook removed"),
     "webhook.resent": _l("Webhook event sent again"),
+    "user.municipalities_changed": _l("Municipalities changed"),
+    "availability.endorsed": _l("Window endorsed by the municipality"),
+    "availability.endorsement_withdrawn": _l("The municipality withdrew its endorsement"),
+    "availability.endorsement_lapsed": _l("Endorsement lapsed: the window changed"),
+    "gp.municipality_priority_changed": _l("The municipality's priority changed"),
 }
 
 

@@ -185,7 +185,7 @@ def _municipality(user: User) -> dict[str, Any]:
     """Their GPs (window, endorsement, live match, priority), the windows waiting for
     their endorsement, and the live matches by date: when the practice needs a locum."""
     from app.municipalities import services as municipal
-    from app.municipalities.forms import ActionForm, PriorityForm
+    from app.municipalities.forms import PriorityForm
 
     gps = list(db.session.scalars(municipal.gps_query(user).limit(MUNICIPALITY_GPS_LIMIT)))
     entries = municipal.describe_gps(gps)
@@ -200,7 +200,6 @@ def _municipality(user: User) -> dict[str, Any]:
             )
             for gp in gps
         },
-        "action_form": ActionForm(),
         "gps_limit": MUNICIPALITY_GPS_LIMIT,
     }
 
