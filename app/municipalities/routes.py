@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app import access
 from app.auth.decorators import role_required
-from app.errors import BrokenRule
+from app.errors import BrokenRule, NotFound
 from app.unit_of_work import attempt
 
 from . import bp, services
@@ -66,7 +66,7 @@ def priority(gp_id: int):
     user = _user()
     gp = access.get_gp_or_404(gp_id, user)
     if not access.speaks_for_gp(user, gp):
-        raise access.NotFound("gp")
+        raise NotFound("gp")
     form = PriorityForm(prefix=f"gp{gp.id}")
     if form.validate_on_submit():
         try:
