@@ -22,10 +22,11 @@ from app import access, audit
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.matches.queries import live_match_for_gp
-from app.models import GP, Availability, Match, Municipality, Period, Region, User
+from app.models import GP, Availability, Department, Match, Municipality, Period, Region, User
 from app.models.statuses import CURRENT_AVAILABILITY, LIVE_MATCH_STATUSES, MatchStatus
 from app.models.types import utcnow
 from app.policy import region_policy
+from app.runs.problem import window_loads
 
 AUDIT_TYPE = "availability"
 PRIORITY_MIN, PRIORITY_MAX = 1, 9999
@@ -130,16 +131,21 @@ def set_priority(gp: GP, rank: int | None, *, actor: User) -> dict[str, list]:
     return change
 
 
-def endorsement_required(window: Availability) -> bool:
-    """Whether the region the window seeks service in matches only endorsed windows."""
-    region_id = access.seeking_region_id(window.gp, window)
-    region = db.session.get(Region, region_id) if region_id is not None else None
-    return region is not None and region_policy(region).endorsement_required
+def regions_requiring_endorsement() -> set[int]:
+    """Ids of the regions whose rules match only endorsed windows (one query: four rows)."""
+    regions = db.session.scalars(sa.select(Region).options(selectinload(Region.policy)))
+    return {r.id for r in regions if region_policy(r).endorsement_required}
 
 
-def waits_for_endorsement(window: Availability | None) -> bool:
-    """The window is left out of matching until the municipality endorses it."""
-    return window is not None and window.endorsed_at is None and endorsement_required(window)
+def waits_for_endorsement(window: Availability | None, requiring: set[int] | None = None) -> bool:
+    """The window is left out of matching until the municipality endorses it: the region it
+    seeks service in requires endorsement (``requiring``: regions_requiring_endorsement(),
+    for a list) and it has none. Only a current window can wait."""
+    if window is None or window.status not in CURRENT_AVAILABILITY or window.endorsed_at:
+        return False
+    if requiring is None:
+        requiring = regions_requiring_endorsement()
+    return access.seeking_region_id(window.gp, window) in requiring
 
 
 # ---- what a municipality user sees
@@ -159,8 +165,11 @@ class MunicipalityGP:
 
 
 def gps_query(user: User) -> sa.Select:
-    """The GPs ``user`` speaks for, by name (app.access)."""
-    return access.gps_in_scope(user).options(selectinload(GP.municipality))
+    """The GPs ``user`` speaks for, by name (app.access), with their account and
+    municipality (and its trust) loaded."""
+    return access.gps_in_scope(user).options(
+        selectinload(GP.user), selectinload(GP.municipality).selectinload(Municipality.trust)
+    )
 
 
 def describe_gps(gps: list[GP]) -> list[MunicipalityGP]:
@@ -169,16 +178,20 @@ def describe_gps(gps: list[GP]) -> list[MunicipalityGP]:
     windows = {
         w.gp_id: w
         for w in db.session.scalars(
-            sa.select(Availability).where(
-                Availability.gp_id.in_(ids), Availability.status.in_(CURRENT_AVAILABILITY)
-            )
+            sa.select(Availability)
+            .options(*window_loads(gp=False))
+            .where(Availability.gp_id.in_(ids), Availability.status.in_(CURRENT_AVAILABILITY))
         )
     }
     matches = {
         m.gp_id: m
         for m in db.session.scalars(
             sa.select(Match)
-            .options(selectinload(Match.period).selectinload(Period.department))
+            .options(
+                selectinload(Match.period)
+                .selectinload(Period.department)
+                .selectinload(Department.trust)
+            )
             .where(Match.gp_id.in_(ids), Match.status.in_(LIVE_MATCH_STATUSES))
         )
     }

@@ -7,6 +7,8 @@ Create Date: 2026-12-06 15:30:00
 
 """
 
+from contextlib import contextmanager
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -32,6 +34,35 @@ SCOPE_NEW = (
 )
 
 
+@contextmanager
+def _sqlite_tables_rebuilt():
+    """SQLite changes a CHECK by rebuilding the table (batch mode), and dropping a table that
+    other rows point to fails while foreign keys are enforced, so the rebuild runs with them
+    off, as SQLite's own procedure says: outside a transaction, checked afterwards
+    (https://www.sqlite.org/lang_altertable.html, "Making Other Kinds Of Table Schema
+    Changes"). PostgreSQL alters in place."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    bind.exec_driver_sql("COMMIT")  # the migrations before this one are done
+    bind.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    bind.exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        yield
+        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the rebuild: {broken[:5]}")
+    except BaseException:
+        bind.exec_driver_sql("ROLLBACK")
+        raise
+    else:
+        bind.exec_driver_sql("COMMIT")
+    finally:
+        bind.exec_driver_sql("PRAGMA foreign_keys = ON")
+        bind.exec_driver_sql("BEGIN IMMEDIATE")  # alembic records the version and commits
+
+
 def _user_checks(role: str, scope: str) -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_users_role"), type_="check")
@@ -41,6 +72,11 @@ def _user_checks(role: str, scope: str) -> None:
 
 
 def upgrade():
+    with _sqlite_tables_rebuilt():
+        _upgrade()
+
+
+def _upgrade():
     _user_checks(ROLES_NEW, SCOPE_NEW)
     op.create_table(
         "user_municipalities",
@@ -89,6 +125,17 @@ def upgrade():
 
 
 def downgrade():
+    bind = op.get_bind()
+    accounts = bind.execute(sa.text("SELECT count(*) FROM users WHERE role = 'municipality'"))
+    if accounts.scalar():
+        raise RuntimeError(
+            "municipality accounts exist: remove them before going back below 0013"
+        )
+    with _sqlite_tables_rebuilt():
+        _downgrade()
+
+
+def _downgrade():
     with op.batch_alter_table("policies", schema=None) as batch_op:
         batch_op.drop_column("endorsement_required")
     with op.batch_alter_table("gps", schema=None) as batch_op:
@@ -104,5 +151,4 @@ def downgrade():
     with op.batch_alter_table("user_municipalities", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_municipalities_municipality_id"))
     op.drop_table("user_municipalities")
-    op.execute("DELETE FROM users WHERE role = 'municipality'")
     _user_checks(ROLES_OLD, SCOPE_OLD)

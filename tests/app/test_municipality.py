@@ -168,6 +168,10 @@ def test_priority_reaches_the_engine_problem(market):  # noqa: F811
         actor=None,
     )
     db.session.commit()
+    from app.coordination.overview import waiting_list
+
+    order = [e.gp.id for e in waiting_list(factories.region("helse-vest"), TODAY)]
+    assert order == [market["second"].id, market["first"].id]  # the waiting list agrees
     execute(RunRequest(as_of=TODAY))
     assert live(market["period"]).gp_id == market["second"].id  # ranked first by Bergen
 

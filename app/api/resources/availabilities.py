@@ -163,7 +163,9 @@ AvailabilityListSchema = list_schema(AvailabilitySchema, "AvailabilityList")
 ExplanationListSchema = list_schema(ExplanationSchema, "ExplanationList")
 
 
-def window_data(window: Availability) -> dict[str, Any]:
+def window_data(window: Availability, requiring: set[int] | None = None) -> dict[str, Any]:
+    """The window as the API shows it; ``requiring``: the regions that require endorsement
+    (municipalities.services.regions_requiring_endorsement), read once for a list."""
     return {
         "id": window.id,
         "gp_id": window.gp_id,
@@ -178,7 +180,7 @@ def window_data(window: Availability) -> dict[str, Any]:
         "updated_at": window.updated_at,
         "endorsed_at": window.endorsed_at,
         "endorsed_by_id": window.endorsed_by_id,
-        "waits_for_endorsement": waits_for_endorsement(window),
+        "waits_for_endorsement": waits_for_endorsement(window, requiring),
     }
 
 

@@ -110,7 +110,7 @@ class EndorsementWithdrawSchema(ma.Schema):
 # ---- helpers
 
 
-def gp_data(entry: services.MunicipalityGP) -> dict[str, Any]:
+def gp_data(entry: services.MunicipalityGP, requiring: set[int]) -> dict[str, Any]:
     gp, match = entry.gp, entry.match
     live = None
     if match is not None:
@@ -132,7 +132,7 @@ def gp_data(entry: services.MunicipalityGP) -> dict[str, Any]:
         "hpr_number": gp.hpr_number,
         "municipality": municipality_ref(gp.municipality),
         "municipality_priority": gp.municipality_priority,
-        "window": window_data(entry.window) if entry.window is not None else None,
+        "window": window_data(entry.window, requiring) if entry.window is not None else None,
         "live_match": live,
     }
 
@@ -169,7 +169,8 @@ def list_gps(args: dict[str, Any]):
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     )
     gps = list(db.session.scalars(query.limit(args["limit"]).offset(args["offset"])))
-    return {"items": [gp_data(e) for e in services.describe_gps(gps)], "total": total}
+    requiring = services.regions_requiring_endorsement()
+    return {"items": [gp_data(e, requiring) for e in services.describe_gps(gps)], "total": total}
 
 
 @blp.route("/availabilities/<int:availability_id>/endorse", methods=["POST"])
@@ -204,4 +205,4 @@ def set_priority(data: dict[str, Any], gp_id: int):
     Regions whose rules use the key `municipality_priority` rank by it."""
     gp = _own_gp(gp_id)
     services.set_priority(gp, data["municipality_priority"], actor=caller())
-    return gp_data(services.describe_gps([gp])[0])
+    return gp_data(services.describe_gps([gp])[0], services.regions_requiring_endorsement())
