@@ -75,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .gps import bp as gp_bp
     from .handoff import bp as handoff_bp
     from .main import bp as main_bp
+    from .municipalities import bp as municipality_bp
     from .periods import bp as periods_bp
     from .public import bp as public_bp
     from .statistics import bp as statistics_bp
@@ -90,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(statistics_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(handoff_bp)
+    app.register_blueprint(municipality_bp)
 
     from . import api, request_log
     from .cli import register_cli

@@ -12,6 +12,9 @@ Scopes:
   ``gp_ids_in_regions``, which say exactly this.
 - a matching run covers one region or all; a regional coordinator's runs cover their region
   only (``run_region``), and they see the runs that cover it.
+- a municipality user (the GP's employer: the kommuneoverlege, the GP office lead) speaks
+  for the GPs of their municipalities (``speaks_for_gp``, ``municipality_gp_ids``): those
+  GPs' pages, windows, matches and the periods of those matches, nothing else.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from .models import (
     Region,
     Trust,
     User,
+    UserMunicipality,
 )
 from .models.statuses import CURRENT_AVAILABILITY, PUBLIC_PERIOD_STATUSES, PeriodStatus
 from .text import ID_MAX
@@ -79,6 +83,27 @@ def run_region(user: User, code: str | None) -> Region | None:
     return choose_region(user, code) if code else None
 
 
+# ---- municipalities
+
+
+def municipality_ids(user: User) -> sa.Select:
+    """Ids of the municipalities a municipality user speaks for (none for other roles)."""
+    query = sa.select(UserMunicipality.municipality_id).where(UserMunicipality.user_id == user.id)
+    return query if user.role == "municipality" else query.where(sa.false())
+
+
+def municipality_gp_ids(user: User) -> sa.Select:
+    """Ids of the GPs whose municipality is one of ``user``'s (``speaks_for_gp`` as a query)."""
+    return sa.select(GP.id).where(GP.municipality_id.in_(municipality_ids(user)))
+
+
+def speaks_for_gp(user: User, gp: GP) -> bool:
+    """A municipality user, for a GP of one of their municipalities."""
+    if user.role != "municipality":
+        return False
+    return any(m.id == gp.municipality_id for m in user.municipalities)
+
+
 # ---- trusts and periods
 
 
@@ -98,12 +123,14 @@ def can_see_period(user: User, period: Period) -> bool:
     trust; a GP: also the periods they are or were matched to."""
     if period.status in PUBLIC_PERIOD_STATUSES or manages_trust(user, period.department.trust):
         return True
-    if user.role == "gp":
+    if user.role in ("gp", "municipality"):
+        mine = (
+            GP.user_id == user.id
+            if user.role == "gp"
+            else GP.municipality_id.in_(municipality_ids(user))
+        )
         matched = db.session.scalar(
-            sa.select(Match.id)
-            .join(Match.gp)
-            .where(Match.period_id == period.id, GP.user_id == user.id)
-            .limit(1)
+            sa.select(Match.id).join(Match.gp).where(Match.period_id == period.id, mine).limit(1)
         )
         return matched is not None
     return False
@@ -269,9 +296,12 @@ def gps_in_regions(region_ids: list[int]) -> sa.Select:
 
 
 def gps_in_scope(user: User) -> sa.Select:
-    """A query of the GPs ``user`` coordinates (``coordinates_gp`` as a query)."""
+    """A query of the GPs ``user`` coordinates (``coordinates_gp`` as a query), or, for a
+    municipality user, speaks for."""
     if is_national(user):
         return sa.select(GP).order_by(GP.name, GP.id)
+    if user.role == "municipality":
+        return sa.select(GP).where(GP.id.in_(municipality_gp_ids(user))).order_by(GP.name, GP.id)
     if user.role == "coordinator" and user.region_id is not None:
         return gps_in_regions([user.region_id])
     return sa.select(GP).where(sa.false())
@@ -292,9 +322,11 @@ def coordinated_among(user: User, gp_ids: set[int]) -> set[int]:
 
 
 def can_see_match(user: User, match: Match) -> bool:
-    """The GP of the match; staff who manage the period's trust."""
+    """The GP of the match and their municipality; staff who manage the period's trust."""
     if user.role == "gp":
         return match.gp.user_id == user.id
+    if user.role == "municipality":
+        return speaks_for_gp(user, match.gp)
     return manages_trust(user, match.period.department.trust)
 
 
@@ -303,6 +335,8 @@ def matches_in_scope(user: User) -> sa.Select:
     query = sa.select(Match)
     if user.role == "gp":
         return query.join(Match.gp).where(GP.user_id == user.id)
+    if user.role == "municipality":
+        return query.where(Match.gp_id.in_(municipality_gp_ids(user)))
     if is_national(user):
         return query
     query = query.join(Match.period).join(Period.department).join(Department.trust)
@@ -364,13 +398,22 @@ def get_department_or_404(department_id: int, for_user: User) -> Department:
 
 
 def get_gp_or_404(gp_id: int, for_user: User, *, field: str | None = None) -> GP:
-    """The GP themself, or a GP ``for_user`` coordinates."""
+    """The GP themself, a GP ``for_user`` coordinates, or one of their municipality's."""
     gp = _get(GP, gp_id, "gp", field)
     if for_user.role == "gp" and gp.user_id == for_user.id:
         return gp
-    if coordinates_gp(for_user, gp):
+    if coordinates_gp(for_user, gp) or speaks_for_gp(for_user, gp):
         return gp
     raise NotFound("gp", field=field)
+
+
+def get_window_or_404(availability_id: int, for_user: User) -> Availability:
+    """An availability window of a GP ``for_user`` speaks for (a municipality user), or
+    coordinates."""
+    window = _get(Availability, availability_id, "window", None)
+    if speaks_for_gp(for_user, window.gp) or coordinates_gp(for_user, window.gp):
+        return window
+    raise NotFound("window")
 
 
 def get_match_or_404(match_id: int, for_user: User, *, lock: bool = False) -> Match:

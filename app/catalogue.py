@@ -20,6 +20,7 @@ NOT_FOUND = {
     "run": _l("There is no such matching run, or you may not see it."),
     "vacancy": _l("There is no such vacancy."),
     "availability": _l("There is no such availability window of yours."),
+    "window": _l("There is no such availability window, or you may not see it."),
     "subscription": _l("There is no such subscription of yours."),
     "notification": _l("There is no such notification of yours."),
     "user": _l("There is no such account."),
@@ -93,6 +94,17 @@ MESSAGES = {
     "trust_needed": _l("Choose the trust this person works for."),
     "trust_for_staff_only": _l("Only trust staff belong to a trust."),
     "region_for_coordinators_only": _l("Only coordinators have a region."),
+    "municipality_needed": _l("Give at least one municipality this person speaks for."),
+    "municipalities_for_municipality_users_only": _l(
+        "Only municipality users have municipalities."
+    ),
+    # the municipality: endorsement and priority
+    "already_endorsed": _l("The window is already endorsed."),
+    "not_endorsed": _l("The window is not endorsed."),
+    "endorsement_in_use": _l(
+        "The GP has a proposal, offer or placement for this window, so the endorsement "
+        "cannot be withdrawn now."
+    ),
     # the API's access and throttling
     "token_required": _l("A valid bearer token is required."),
     "role_not_allowed": _l("Your role may not do this."),
@@ -171,6 +183,11 @@ FIELD_MESSAGES = {
     ),
     ("trust_id", "exists"): _l("This trust already has its own rules."),
     ("policy", "region_policy"): _l("A region's rules cannot be removed."),
+    ("endorsement_required", "region_rule"): _l(
+        "Whether windows need the municipality's endorsement is a rule of the region: change "
+        "it in the region's rules."
+    ),
+    ("municipalities", "unknown"): _l("There is no municipality with the number %(number)s."),
     ("department_id", "department_not_managed"): _l(
         "This department belongs to a trust you do not manage."
     ),

@@ -89,14 +89,25 @@ def users_two_factor_off(email) -> None:
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True, help="Checked against the password policy.")
-@click.option("--role", required=True, type=click.Choice(["gp", "trust", "coordinator", "admin"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["gp", "trust", "coordinator", "admin", "municipality"]),
+)
 @click.option("--trust", "trust_code", help="Trust code (role trust).")
 @click.option("--region", "region_code", help="Region code (role coordinator; none: national).")
-def users_create(email, password, role, trust_code, region_code) -> None:
+@click.option(
+    "--municipality",
+    "municipality_numbers",
+    multiple=True,
+    help="Municipality number (role municipality; repeat for several).",
+)
+def users_create(email, password, role, trust_code, region_code, municipality_numbers) -> None:
     """Create a user account."""
     from .auth.passwords import password_problem
     from .auth.services import AccountError, create_user
     from .models import Region, Trust
+    from .municipalities.services import municipalities_by_number
 
     problem = password_problem(password, email)
     if problem:
@@ -110,10 +121,16 @@ def users_create(email, password, role, trust_code, region_code) -> None:
         region = db.session.scalar(sa.select(Region).where(Region.code == region_code))
         if region is None:
             raise Refused(f"--region: no region with code {region_code!r}")
+    municipalities, unknown = municipalities_by_number(municipality_numbers)
+    if unknown:
+        raise Refused(f"--municipality: no municipality with number {unknown[0]!r}")
     try:
-        user = create_user(email, password, role, trust=trust, region=region)
+        user = create_user(
+            email, password, role, trust=trust, region=region, municipalities=municipalities
+        )
     except AccountError as error:
         option = (error.field or "email").removesuffix("_id")
+        option = "municipality" if option == "municipalities" else option
         raise Refused(f"--{option}: {error.message}") from error
     click.echo(f"Created {user.role} {user.email} (id {user.id})")
 

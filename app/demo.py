@@ -7,12 +7,14 @@ Deterministic for a given day (seeded); loading twice leaves the first load as i
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from app import lifecycle
+from app.access import current_window
 from app.auth.passwords import hash_password
 from app.dates import add_months, local_today
 from app.extensions import db
@@ -122,6 +124,16 @@ STAFF = (
 )
 
 
+# The municipalities of the demo's municipality users (the GP's employer), with their logins:
+# Bergen and Voss in Helse Vest.
+MUNICIPALITY_USERS = (
+    ("kommune.bergen", "4601", "Bergen kommune (kommuneoverlege)"),
+    ("kommune.voss", "4621", "Voss herad (kommuneoverlege)"),
+)
+# GPs (by their number in the demo) who work in Voss, so that its user has GPs to follow.
+VOSS_GPS = (1, 2, 3)
+
+
 def demo_email(local: str) -> str:
     return f"{local}@{DEMO_DOMAIN}"
 
@@ -129,6 +141,10 @@ def demo_email(local: str) -> str:
 def demo_logins() -> list[DemoLogin]:
     logins = [DemoLogin(role, demo_email(local), label) for role, local, *_r, label in STAFF]
     logins.append(DemoLogin("gp", demo_email("lege"), "Kari Nordmann, ALIS i Bergen"))
+    logins += [
+        DemoLogin("municipality", demo_email(local), label)
+        for local, _number, label in MUNICIPALITY_USERS
+    ]
     return logins
 
 
@@ -183,6 +199,7 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
         if rng.random() < 0.85:
             _add_availability(rng, gp, today, wanted, list(trusts.values()))
             availabilities += 1
+    _municipality_users(municipalities, password_hash)
 
     periods = 0
     for i in range(n_periods):
@@ -290,6 +307,40 @@ def _run_and_answer(today: date) -> tuple[int, int]:
     return max(0, len(answered) - 1), min(1, len(answered))
 
 
+def _municipality_users(municipalities: Sequence[Municipality], password_hash: str) -> None:
+    """Bergen's and Voss's municipality users. They have endorsed their GPs' windows but
+    one (the first Voss GP's, pending) and stated Voss's priority of its GPs. Helse Vest's
+    rules do not require endorsement, so the matching is the same with or without it."""
+    from app.municipalities.services import endorse, set_priority
+
+    by_number = {m.number: m for m in municipalities}
+    for local, number, _label in MUNICIPALITY_USERS:
+        municipality = by_number.get(number)
+        if municipality is None:
+            continue
+        user = User(
+            email=demo_email(local),
+            password_hash=password_hash,
+            role="municipality",
+            municipalities=[municipality],
+            email_verified_at=utcnow(),
+        )
+        db.session.add(user)
+        db.session.flush()
+        gps = db.session.scalars(
+            sa.select(GP).where(GP.municipality_id == municipality.id).order_by(GP.id)
+        ).all()
+        pending = number == "4621"  # Voss leaves its first GP's window to endorse
+        for rank, gp in enumerate(gps, 1):
+            window = current_window(gp)
+            if window is not None and pending:
+                pending = False
+            elif window is not None:
+                endorse(window, actor=user)
+            if number == "4621":
+                set_priority(gp, rank, actor=user)
+
+
 def _popular_specialties(departments: list[Department]) -> list[Specialty]:
     seen: dict[int, Specialty] = {}
     for department in departments:
@@ -307,6 +358,8 @@ def _make_gp(rng, i, today, municipalities, password_hash) -> GP:
         # Bergen and Stavanger have most of the GPs.
         weights = [8 if m.number in ("4601", "1103") else 1 for m in municipalities]
         municipality = rng.choices(municipalities, weights=weights)[0]
+        if i in VOSS_GPS:  # after the draw, so that every other GP stays as it was
+            municipality = next((m for m in municipalities if m.number == "4621"), municipality)
     months_gp = 40 if i == 0 else rng.randint(14, 110)
     user = User(email=demo_email(local), password_hash=password_hash, role="gp")
     registered = datetime.combine(

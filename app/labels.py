@@ -16,6 +16,7 @@ ROLE_LABELS = {
     "trust": _l("Trust staff"),
     "coordinator": _l("ALIS coordinator"),
     "admin": _l("Administrator"),
+    "municipality": _l("Municipality"),
 }
 MODE_LABELS = {
     "strict_priority": _l("Strict priority"),
@@ -28,6 +29,7 @@ PRIORITY_LABELS = {
     "courses_completed": _l("Courses completed"),
     "supervision_group_months": _l("Months in a supervision group"),
     "registered_at": _l("Registration time (earliest first)"),
+    "municipality_priority": _l("The municipality's own priority (lower first)"),
     "lottery": _l("Lottery"),
 }
 SCHEME_LABELS = {
@@ -101,6 +103,11 @@ AUDIT_ACTIONS = {
     "webhook.secret_rotated": _l("Webhook secret replaced"),
     "webhook.removed": _l("Webhook removed"),
     "webhook.resent": _l("Webhook event sent again"),
+    "user.municipalities_changed": _l("Municipalities changed"),
+    "availability.endorsed": _l("Window endorsed by the municipality"),
+    "availability.endorsement_withdrawn": _l("The municipality withdrew its endorsement"),
+    "availability.endorsement_lapsed": _l("Endorsement lapsed: the window changed"),
+    "gp.municipality_priority_changed": _l("The municipality's priority changed"),
 }
 
 

@@ -38,6 +38,9 @@ class EffectivePolicy:
     confirmation: str
     # Days a GP gets to answer an offer, by default.
     offer_days: int
+    # Matching considers only windows the GP's municipality has endorsed (the Ahus and UNN
+    # practice). A rule of the region: a trust's override keeps its region's value.
+    endorsement_required: bool = False
     # Where the values come from: "default", "region" or "trust".
     source: Literal["default", "region", "trust"] = "default"
     # The policies row they were read from (None for the defaults).
@@ -53,9 +56,10 @@ class EffectivePolicy:
 
 
 DEFAULTS = EffectivePolicy(
-    # Every key in the engine's order (Helse Vest's rules): catchment, first choice, months of
-    # general practice, courses, supervision group months, registration time, lottery.
-    priority=PRIORITY_KEYS,
+    # Helse Vest's rules, in the engine's order: catchment, first choice, months of general
+    # practice, courses, supervision group months, registration time, lottery (every key but
+    # municipality_priority, which a region chooses when its municipalities state one).
+    priority=tuple(k for k in PRIORITY_KEYS if k != "municipality_priority"),
     min_months_general_practice=36,
     fallback_months=2,
     mode="strict_priority",
@@ -63,6 +67,7 @@ DEFAULTS = EffectivePolicy(
     shortlist_size=3,
     confirmation="automatic",
     offer_days=14,
+    endorsement_required=False,
 )
 RULE_FIELDS = tuple(
     f.name for f in fields(EffectivePolicy) if f.name not in ("source", "policy_id")
@@ -74,6 +79,8 @@ def _from_row(row: Policy, source: Literal["region", "trust"]) -> EffectivePolic
     # A column left empty (a row made before a rule existed) takes the default.
     values = {k: getattr(DEFAULTS, k) if v is None else v for k, v in values.items()}
     values["priority"] = tuple(values["priority"])
+    if source == "trust" and row.trust is not None:  # a region's rule (EffectivePolicy)
+        values["endorsement_required"] = region_policy(row.trust.region).endorsement_required
     return replace(DEFAULTS, **values, source=source, policy_id=row.id)
 
 

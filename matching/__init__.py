@@ -19,7 +19,7 @@ from .model import (
     TrustPolicy,
 )
 from .parse import load_problem, problem_from_json, problem_to_json
-from .priority import Candidate, lottery_number
+from .priority import Candidate, lottery_number, municipality_rank
 from .result import (
     Assignment,
     BlockingPair,
@@ -58,6 +58,7 @@ __all__ = [
     "eligibility",
     "load_problem",
     "lottery_number",
+    "municipality_rank",
     "pair_reasons",
     "problem_from_json",
     "problem_to_json",

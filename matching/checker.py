@@ -136,6 +136,10 @@ class World:
                 out.append(not (av.specialties and av.specialties[0] == p.specialty))
             elif key == "registered_at":
                 out.append(g.registered_at.timestamp())
+            elif key == "municipality_priority":
+                # recomputed here, not imported: unknown (None) after every stated rank
+                rank = g.municipality_priority
+                out.append((rank is None, rank or 0))
             elif key == "lottery":
                 out.append(self.lottery[g.id])
             else:

@@ -75,7 +75,8 @@ SPECIALTIES = (
     "palliative-care",
     "occupational-medicine",
 )
-PRIORITY = list(PRIORITY_KEYS)  # the full default order
+# The default order: every key except municipality_priority (the generator states none).
+PRIORITY = [k for k in PRIORITY_KEYS if k != "municipality_priority"]
 
 
 def _weights(n: int, skew: float) -> list[float]:

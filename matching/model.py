@@ -17,6 +17,7 @@ PRIORITY_KEYS = (
     "courses_completed",
     "supervision_group_months",
     "registered_at",
+    "municipality_priority",
     "lottery",
 )
 
@@ -75,6 +76,8 @@ class GP:
     supervision_group_months: int
     registered_at: datetime
     availability: Availability
+    # The GP's municipality's own rank among its GPs (1 first); None: not stated.
+    municipality_priority: int | None = None
 
 
 @dataclass(frozen=True)

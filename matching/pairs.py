@@ -15,7 +15,7 @@ import numpy as np
 
 from .dates import months_covered
 from .model import GP, Problem
-from .priority import PriorityRules
+from .priority import PriorityRules, municipality_rank
 from .result import natural_key
 
 I64 = np.int64
@@ -190,6 +190,7 @@ def _priority_keys(
         "courses_completed": lambda g: -g.courses_completed,
         "supervision_group_months": lambda g: -g.supervision_group_months,
         "registered_at": lambda g: g.registered_at.timestamp(),
+        "municipality_priority": lambda g: municipality_rank(g.municipality_priority),
         "lottery": lambda g: rules.lottery[g.id],
     }
     key = np.zeros(len(gp_idx), dtype=I64)

@@ -153,6 +153,14 @@ def _period(raw: Any, where: str) -> Period:
     )
 
 
+def _optional_rank(obj: Mapping[str, Any], where: str) -> int | None:
+    """``municipality_priority``: absent or null (not stated), else a rank of at least 1."""
+    value = obj.get("municipality_priority")
+    if value is None:
+        return None
+    return _int(value, f"{where}.municipality_priority", 1)
+
+
 def _gp(raw: Any, where: str) -> GP:
     obj = _obj(raw, where)
     aw = f"{where}.availability"
@@ -175,6 +183,7 @@ def _gp(raw: Any, where: str) -> GP:
             _get(obj, "supervision_group_months", where), f"{where}.supervision_group_months"
         ),
         registered_at=registered,
+        municipality_priority=_optional_rank(obj, where),
         availability=Availability(
             earliest_start=earliest,
             latest_end=latest,
@@ -323,6 +332,11 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             "courses_completed": g.courses_completed,
             "supervision_group_months": g.supervision_group_months,
             "registered_at": g.registered_at.isoformat(),
+            **(
+                {"municipality_priority": g.municipality_priority}
+                if g.municipality_priority is not None
+                else {}
+            ),
             "availability": {
                 "earliest_start": g.availability.earliest_start.isoformat(),
                 "latest_end": g.availability.latest_end.isoformat(),

@@ -21,6 +21,16 @@ def lottery_number(seed: str, gp_id: str) -> float:
     return (int.from_bytes(digest[:8], "big") >> 11) / float(1 << 53)
 
 
+# A GP whose municipality stated no priority comes after every GP with one.
+UNKNOWN_MUNICIPALITY_PRIORITY = float("inf")
+
+
+def municipality_rank(rank: int | None) -> float:
+    """The municipality_priority key of a GP's stated ``rank``: lower first, unknown (None)
+    after every known rank. The waiting list orders by the same function."""
+    return UNKNOWN_MUNICIPALITY_PRIORITY if rank is None else rank
+
+
 # Each key maps (gp, period, lottery) to a number; smaller means higher priority.
 _KEYS: dict[str, Callable[[GP, Period, float], float]] = {
     "catchment": lambda g, p, lot: 0 if g.home_trust == p.trust else 1,
@@ -31,6 +41,7 @@ _KEYS: dict[str, Callable[[GP, Period, float], float]] = {
     "courses_completed": lambda g, p, lot: -g.courses_completed,
     "supervision_group_months": lambda g, p, lot: -g.supervision_group_months,
     "registered_at": lambda g, p, lot: g.registered_at.timestamp(),
+    "municipality_priority": lambda g, p, lot: municipality_rank(g.municipality_priority),
     "lottery": lambda g, p, lot: lot,
 }
 

@@ -45,6 +45,7 @@ class MatchFacts:
     status: str
     accept_by: date | None
     decline_reason: str | None = None  # the GP's own words, when it declined with a reason
+    gp_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -283,6 +283,85 @@ def gp_withdrew(locale: str, match: MatchFacts, *, link: str | None) -> Message:
     )
 
 
+# What happened to a municipality's GP, as the municipality hears it (issue 19).
+MUNICIPALITY_EVENTS = ("proposed", "offered", "placed", "ended")
+
+
+@_words("match_to_municipality")
+def _match_to_municipality(p: Params) -> Words:
+    words = _period_words(p) | {"gp": p["gp"]}
+    event = p["event"]
+    if event == "proposed":
+        return (
+            _("%(gp)s is proposed for %(department)s, %(trust)s", **words),
+            _(
+                "%(gp)s, a GP in your municipality, is proposed for hospital service at "
+                "%(department)s, %(trust)s, from %(start)s to %(end)s. If the GP accepts an "
+                "offer, you must hire a locum for the practice for those dates.",
+                **words,
+            ),
+        )
+    if event == "offered":
+        return (
+            _("%(gp)s has an offer from %(trust)s", **words),
+            _(
+                "%(trust)s offers %(gp)s %(department)s from %(start)s to %(end)s; the GP "
+                "answers by %(deadline)s. If the GP accepts, you must hire a locum for the "
+                "practice from %(start)s to %(end)s.",
+                **words,
+                deadline=_long(p["deadline"]) if p.get("deadline") else "–",
+            ),
+        )
+    if event == "placed":
+        return (
+            _("%(gp)s is placed: hire a locum from %(start)s to %(end)s", **words),
+            _(
+                "%(gp)s accepted hospital service at %(department)s, %(trust)s. You must hire "
+                "a locum for the practice from %(start)s to %(end)s.",
+                **words,
+            ),
+        )
+    if event == "ended":
+        status = p["status"]
+        if status == "declined":
+            what = _("%(gp)s declined %(department)s, %(trust)s (%(start)s–%(end)s).", **words)
+        elif status == "expired":
+            what = _(
+                "%(gp)s did not answer the offer for %(department)s, %(trust)s "
+                "(%(start)s–%(end)s) in time.",
+                **words,
+            )
+        else:
+            what = _(
+                "The match of %(gp)s for %(department)s, %(trust)s (%(start)s–%(end)s) was "
+                "cancelled.",
+                **words,
+            )
+        return (
+            _("The match of %(gp)s for %(department)s has ended", **words),
+            what + " " + _("No locum is needed for these dates unless a new match follows."),
+        )
+    raise ValueError(event)
+
+
+def match_to_municipality(
+    locale: str, match: MatchFacts, event: str, *, link: str | None
+) -> Message:
+    """One of the municipality's GPs was proposed, offered, placed, or the match ended
+    (``event``, one of MUNICIPALITY_EVENTS): the practice needs a locum, or no longer."""
+    if event not in MUNICIPALITY_EVENTS:
+        raise ValueError(event)
+    params = _match_params(match) | {"event": event}
+    return _message(
+        locale,
+        f"municipality_{event}",
+        "match_to_municipality",
+        params,
+        link=link,
+        data=_match_data(match) | {"gp_id": match.gp_id},
+    )
+
+
 @_words("advertised")
 def _advertised(p: Params) -> Words:
     words = _period_words(p)

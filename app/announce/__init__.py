@@ -10,6 +10,8 @@ from .core import notify
 from .events import (
     advertised_to_trust,
     gp_withdrew,
+    match_to_municipality,
+    municipality_users,
     offer_answered,
     offer_to_gp,
     override_to_people,
@@ -35,6 +37,8 @@ __all__ = [
     "availability_fits",
     "availability_registered",
     "gp_withdrew",
+    "match_to_municipality",
+    "municipality_users",
     "notify",
     "offer_answered",
     "offer_reminder",

@@ -37,6 +37,7 @@ def match_facts(match: Match) -> MatchFacts:
         status=match.status,
         accept_by=match.accept_by,
         decline_reason=match.decline_reason,
+        gp_id=match.gp_id,
     )
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import sqlalchemy as sa
+
+from app.extensions import db
 from app.links import absolute_url, path_for
-from app.models import Match, Period, User
+from app.models import GP, Match, Period, User, UserMunicipality
 from app.models.statuses import MatchStatus
 from notifications import wording
 
@@ -15,6 +18,42 @@ from .core import match_facts, period_facts, tell
 
 def trust_staff(period: Period) -> list[User]:
     return [u for u in period.department.trust.staff if u.active]
+
+
+def municipality_users(gp: GP) -> list[User]:
+    """The active municipality users who speak for ``gp``'s municipality."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserMunicipality, UserMunicipality.user_id == User.id)
+            .where(
+                User.role == "municipality",
+                User.active.is_(True),
+                UserMunicipality.municipality_id == gp.municipality_id,
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+# A match's status -> what the municipality hears (notifications.wording.MUNICIPALITY_EVENTS).
+_MUNICIPALITY_EVENT = {
+    MatchStatus.PROPOSED: "proposed",
+    MatchStatus.OFFERED: "offered",
+    MatchStatus.ACCEPTED: "placed",
+    MatchStatus.DECLINED: "ended",
+    MatchStatus.EXPIRED: "ended",
+    MatchStatus.CANCELLED: "ended",
+}
+
+
+def match_to_municipality(match: Match) -> None:
+    """One of a municipality's GPs was proposed, offered or placed, or the match ended: its
+    municipality users hear of it (they hire a locum for the practice, or no longer)."""
+    event = _MUNICIPALITY_EVENT[MatchStatus(match.status)]
+    facts, link = match_facts(match), path_for("main.gp_detail", gp_id=match.gp_id)
+    for user in municipality_users(match.gp):
+        tell(user, wording.match_to_municipality(user.locale, facts, event, link=link))
 
 
 def _period_page(match: Match) -> str:

@@ -53,14 +53,20 @@ def create_user(
     *,
     trust: Trust | None = None,
     region: Region | None = None,
+    municipalities: list[Municipality] | None = None,
     locale: str = "nb",
     actor: User | None = None,
     password_hash: str | None = None,
 ) -> User:
     """Add a user (flushes); the email must be new. ``password_hash``: the password's hash
-    made once already (the demo loaders give every demo login the same password)."""
+    made once already (the demo loaders give every demo login the same password). A
+    municipality user speaks for one or more ``municipalities``."""
     if role not in ROLES:
         raise AccountError("role", "unknown_role")
+    if role == "municipality" and not municipalities:
+        raise AccountError("municipalities", "municipality_needed")
+    if role != "municipality" and municipalities:
+        raise AccountError("municipalities", "municipalities_for_municipality_users_only")
     if role == "trust" and trust is None:
         raise AccountError("trust", "trust_needed")
     if role != "trust" and trust is not None:
@@ -77,11 +83,35 @@ def create_user(
         trust=trust,
         region=region,
         locale=locale,
+        municipalities=list(municipalities or []),
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("user.created", user, actor=actor, data={"role": role, "email": email})
+    data: dict = {"role": role, "email": email}
+    if municipalities:
+        data["municipalities"] = sorted(m.number for m in municipalities)
+    audit.record("user.created", user, actor=actor, data=data)
     return user
+
+
+def set_user_municipalities(
+    user: User, municipalities: list[Municipality], *, actor: User | None
+) -> dict[str, list]:
+    """Change the municipalities a municipality user speaks for (at least one); audited as
+    user.municipalities_changed with the numbers before and after. Flushes."""
+    if user.role != "municipality":
+        raise AccountError("municipalities", "municipalities_for_municipality_users_only")
+    if not municipalities:
+        raise AccountError("municipalities", "municipality_needed")
+    before = sorted(m.number for m in user.municipalities)
+    after = sorted({m.number for m in municipalities})
+    if before == after:
+        return {}
+    user.municipalities = sorted(set(municipalities), key=lambda m: m.number)
+    db.session.flush()
+    change = {"municipalities": [before, after]}
+    audit.record("user.municipalities_changed", user, actor=actor, data=change)
+    return change
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,11 @@ FIELD_LABELS = {
     "shortlist_size": _l("Candidates on a shortlist"),
     "confirmation": _l("Confirmation of proposals"),
     "offer_days": _l("Days to answer an offer"),
+    "endorsement_required": _l("Only endorsed windows are matched"),
+    "municipality_priority": _l("The municipality's priority"),
+    "municipalities": _l("Municipalities"),
+    "endorsed_at": _l("Endorsed"),
+    "endorsed_by_id": _l("Endorsed by"),
     "new_proposals": _l("New proposals"),
     "dropped_proposals": _l("Proposals dropped"),
     "expired": _l("Offers expired"),
@@ -402,6 +407,8 @@ CHANGE_ACTIONS = {
     "availability.withdrawn",
     "gp.registered",
     "gp.profile_updated",
+    "gp.municipality_priority_changed",
+    "user.municipalities_changed",
     "department.capacity_changed",
 }
 

@@ -4,7 +4,15 @@ the routes; the rules themselves live in the services."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.errors import InvalidInput
@@ -114,6 +122,7 @@ class PolicyForm(BaseForm):
     priority_5 = SelectField(_l("Position %(n)d", n=5), choices=_priority_choices())
     priority_6 = SelectField(_l("Position %(n)d", n=6), choices=_priority_choices())
     priority_7 = SelectField(_l("Position %(n)d", n=7), choices=_priority_choices())
+    priority_8 = SelectField(_l("Position %(n)d", n=8), choices=_priority_choices())
     min_months_general_practice = IntegerField(
         _l("Minimum months of general practice"),
         validators=[InputRequired(message=_l("Enter a number."))],
@@ -169,6 +178,13 @@ class PolicyForm(BaseForm):
         _l("Days a GP has to answer an offer"),
         validators=[InputRequired(message=_l("Enter a number."))],
         description=_l("From 1 to 90."),
+    )
+    endorsement_required = BooleanField(
+        _l("Match only windows the GP's municipality has endorsed"),
+        description=_l(
+            "A rule of the region (the Ahus and UNN practice): a window waits until a "
+            "municipality user endorses it."
+        ),
     )
     reason = reason_field(_l("Reason for the change"))
 

@@ -47,6 +47,7 @@ class _Place(NamedTuple):
     courses_completed: int
     supervision_group_months: int
     registered_at: datetime
+    municipality_priority: int | None  # the municipality's own rank (issue 19)
     matched: bool  # the GP has a live match
     wishes_specialty: bool  # fits the specialty filter (True without one)
 
@@ -58,6 +59,7 @@ _GP_KEYS: dict[str, Callable[[_Place, float], float]] = {
     "courses_completed": lambda gp, lot: -gp.courses_completed,
     "supervision_group_months": lambda gp, lot: -gp.supervision_group_months,
     "registered_at": lambda gp, lot: gp.registered_at.timestamp(),
+    "municipality_priority": lambda gp, lot: matching.municipality_rank(gp.municipality_priority),
     "lottery": lambda gp, lot: lot,
 }
 
@@ -111,6 +113,7 @@ def _places(
             GP.courses_completed,
             GP.supervision_group_months,
             GP.registered_at,
+            GP.municipality_priority,
             live,
             fits,
         )
@@ -127,6 +130,7 @@ def _places(
             courses_completed=courses,
             supervision_group_months=supervision,
             registered_at=registered_at,
+            municipality_priority=municipality_priority,
             matched=bool(matched),
             wishes_specialty=bool(wishes),
         )
@@ -138,6 +142,7 @@ def _places(
             courses,
             supervision,
             registered_at,
+            municipality_priority,
             matched,
             wishes,
         ) in rows

@@ -21,13 +21,15 @@ RANGES = {
     "offer_days": (1, 90),
 }
 CHOICES = {"mode": MODES, "selection": SELECTIONS, "confirmation": CONFIRMATIONS}
+FLAGS = ("endorsement_required",)  # yes or no
 FIELDS = RULE_FIELDS  # the rules a policy row holds
 REASON_MAX = 1000
 
 
 class PolicyError(InvalidInput):
     """Invalid policy input. ``fields`` maps each field to a machine code: required,
-    out_of_range, unknown, empty, duplicate, lottery_not_last; ``duplicate_positions``
+    out_of_range, unknown, empty, duplicate, lottery_not_last, region_rule (a trust's
+    override cannot change a rule of the region); ``duplicate_positions``
     names the repeated positions of the priority order (1-based)."""
 
     def __init__(self, fields: dict[str, str], duplicate_positions: tuple[int, ...] = ()):
@@ -73,6 +75,9 @@ def validate_changes(changes: dict[str, Any]) -> dict[str, Any]:
     for name, allowed in CHOICES.items():
         if name in changes and changes[name] not in allowed:
             errors[name] = "unknown"
+    for name in FLAGS:
+        if name in changes and not isinstance(changes[name], bool):
+            errors[name] = "unknown"
     if errors:
         raise PolicyError(errors, repeated)
     return {k: list(v) if k == "priority" else v for k, v in changes.items()}
@@ -99,6 +104,10 @@ def update_policy(
         repeated: tuple[int, ...] = ()
     except PolicyError as error:
         field_errors, repeated = dict(error.fields), error.duplicate_positions
+    # a rule of the region: a trust's override may only repeat its value
+    region_rule = changes.pop("endorsement_required", None) if policy.trust_id else None
+    if region_rule is not None and region_rule != policy.endorsement_required:
+        field_errors["endorsement_required"] = "region_rule"
     try:
         reason = _reason(reason)
     except PolicyError as error:

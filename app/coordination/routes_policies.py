@@ -112,6 +112,8 @@ def policy_edit(policy_id: int):
     """Edit a region's or a trust's matching rules, with a reason."""
     policy = _policy_in_scope(policy_id)
     form = PolicyForm(obj=policy)
+    if policy.trust_id is not None:  # a region's rule: its trusts keep the region's value
+        del form.endorsement_required
     if request.method == "GET":
         form.fill_priority(list(policy.priority))
     status = 200

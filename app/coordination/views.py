@@ -59,6 +59,8 @@ def policy_changes(form: PolicyForm, fields: tuple[str, ...]) -> dict:
         if name == "priority":
             if not any(f.errors for f in form.priority_fields()):
                 changes["priority"] = form.priority()
+        elif name not in form:  # not offered here (a region's rule on a trust's override)
+            continue
         elif not form[name].errors:
             changes[name] = form[name].data
     return changes

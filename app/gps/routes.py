@@ -14,6 +14,7 @@ from app.auth.decorators import role_required
 from app.dates import local_today
 from app.errors import MatchConflict
 from app.models.statuses import MatchStatus
+from app.municipalities.services import waits_for_endorsement
 from app.unit_of_work import attempt
 
 from . import bp, services
@@ -57,6 +58,7 @@ def availability(gp):
         "gps/availability.html",
         gp=gp,
         window=window,
+        waits_for_endorsement=waits_for_endorsement(window),
         past=services.past_windows(gp),
         live=services.live_match(gp),
     )

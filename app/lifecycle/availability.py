@@ -24,6 +24,7 @@ from app.gps.services import (
 from app.matches.queries import live_match_for_gp
 from app.models import GP, Availability, Match, User
 from app.models.statuses import CURRENT_AVAILABILITY, AvailabilityStatus, MatchStatus
+from app.municipalities.services import lapse_endorsement
 
 from .matches import accept, cancel, decline
 from .transitions import new, set_status
@@ -117,6 +118,7 @@ def update_availability(
         audit.record(
             "availability.updated", window, object_type=AUDIT_TYPE, actor=actor, data=changes
         )
+        lapse_endorsement(window, changes, actor=actor)  # it covered the old dates
     if live is not None and not window_fits(window, live.period):
         cancel(live, reason=_CANCEL_REASONS["update"], actor=actor)
     return changes

@@ -56,6 +56,7 @@ def _end(match: Match, status: MatchStatus) -> None:
     match.decided_at = utcnow()
     db.session.flush()
     follow_match(match.period)
+    announce.match_to_municipality(match)  # placed, or the practice needs no locum now
 
 
 def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
@@ -113,6 +114,7 @@ def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
     )
     announce.override_to_people(match, "assigned", reason)
     announce.proposal_to_trust(match)
+    announce.match_to_municipality(match)
     return match
 
 
@@ -200,6 +202,7 @@ def offer(match: Match, *, accept_by: date, actor: User, today: date | None = No
     match.offered_at = utcnow()
     audit.record("match.offered", match, actor=actor, data={"accept_by": accept_by.isoformat()})
     announce.offer_to_gp(match)
+    announce.match_to_municipality(match)
     return match
 
 
@@ -296,6 +299,7 @@ def propose(
     announce.proposal_to_gp(match)
     if confirmed:
         announce.proposal_to_trust(match)
+    announce.match_to_municipality(match)
     return match
 
 

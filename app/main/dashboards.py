@@ -177,5 +177,34 @@ def _staff(user: User) -> dict[str, Any]:
     return context
 
 
+# At most this many GPs on a municipality user's start page (the API pages the rest).
+MUNICIPALITY_GPS_LIMIT = 500
+
+
+def _municipality(user: User) -> dict[str, Any]:
+    """Their GPs (window, endorsement, live match, priority), the windows waiting for
+    their endorsement, and the live matches by date: when the practice needs a locum."""
+    from app.municipalities import services as municipal
+    from app.municipalities.forms import PriorityForm
+
+    gps = list(db.session.scalars(municipal.gps_query(user).limit(MUNICIPALITY_GPS_LIMIT)))
+    entries = municipal.describe_gps(gps)
+    return {
+        "municipalities": user.municipalities,
+        "entries": entries,
+        "waiting": [e for e in entries if e.waiting_for_endorsement],
+        "locums": municipal.live_matches_by_date(user, local_today()),
+        "priority_forms": {
+            gp.id: PriorityForm(
+                prefix=f"gp{gp.id}", formdata=None, municipality_priority=gp.municipality_priority
+            )
+            for gp in gps
+        },
+        "gps_limit": MUNICIPALITY_GPS_LIMIT,
+    }
+
+
 def dashboard_context(user: User) -> dict[str, Any]:
+    if user.role == "municipality":
+        return _municipality(user)
     return _gp(user) if user.role == "gp" else _staff(user)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
     SelectField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -16,6 +19,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
+    Optional,
 )
 
 from app.auth.forms import GPProfileForm, PasswordRule
@@ -23,7 +27,13 @@ from app.forms import BaseForm as FlaskForm
 from app.forms import choices
 from app.labels import ROLE_LABELS
 
-__all__ = ["CreateUserForm", "DepartmentCapacityForm", "GPProfileForm"]
+__all__ = [
+    "CreateUserForm",
+    "DepartmentCapacityForm",
+    "GPProfileForm",
+    "MunicipalitiesForm",
+    "municipality_numbers",
+]
 
 
 class DepartmentCapacityForm(FlaskForm):
@@ -36,6 +46,19 @@ class DepartmentCapacityForm(FlaskForm):
     )
 
 
+def municipalities_field() -> StringField:
+    return StringField(
+        _l("Municipality numbers (for municipality users)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Four digits each, separated by commas or spaces, e.g. 4601, 4621."),
+    )
+
+
+def municipality_numbers(text: str | None) -> list[str]:
+    """The numbers typed in a municipalities field."""
+    return [n for n in re.split(r"[\s,;]+", text or "") if n]
+
+
 class CreateUserForm(FlaskForm):
     email = EmailField(
         _l("Email"),
@@ -44,7 +67,16 @@ class CreateUserForm(FlaskForm):
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), PasswordRule()])
     role = SelectField(
         _l("Role"),
-        choices=choices((r, ROLE_LABELS[r]) for r in ("trust", "coordinator", "admin")),
+        choices=choices(
+            (r, ROLE_LABELS[r]) for r in ("trust", "coordinator", "admin", "municipality")
+        ),
     )
     trust_id = SelectField(_l("Trust (for trust staff)"), coerce=int)
     region_id = SelectField(_l("Region (for coordinators; empty means national)"), coerce=int)
+    municipalities = municipalities_field()
+
+
+class MunicipalitiesForm(FlaskForm):
+    """The municipalities a municipality user speaks for (the admin changes them)."""
+
+    municipalities = municipalities_field()

@@ -12,7 +12,7 @@ from app import access, lottery
 from app.auth.decorators import role_required
 from app.auth.recovery import send_verification
 from app.auth.routes import municipality_choices
-from app.auth.services import AccountError, create_user, set_active
+from app.auth.services import AccountError, create_user, set_active, set_user_municipalities
 from app.coordination import audit_words, counts
 from app.coordination.overview import gp_waiting_place
 from app.dates import local_today
@@ -30,6 +30,8 @@ from app.models import (
     Trust,
     User,
 )
+from app.models.users import ROLES
+from app.municipalities.services import municipalities_by_number
 from app.paging import count, page_number, page_of
 from app.policy import region_policy
 from app.public.services import (
@@ -37,11 +39,18 @@ from app.public.services import (
     open_period_counts,
     open_periods_query,
 )
+from app.text import ID_MAX
 from app.unit_of_work import attempt
 
 from . import bp
 from .dashboards import dashboard_context
-from .forms import CreateUserForm, DepartmentCapacityForm, GPProfileForm
+from .forms import (
+    CreateUserForm,
+    DepartmentCapacityForm,
+    GPProfileForm,
+    MunicipalitiesForm,
+    municipality_numbers,
+)
 from .services import ProfileError, save_gp_profile, set_department_capacity
 
 GPS_PER_PAGE = 100
@@ -108,9 +117,10 @@ def profile():
 
 
 @bp.route("/gps")
-@role_required("coordinator", "admin")
+@role_required("coordinator", "admin", "municipality")
 def gp_list():
-    """The GPs in the coordinator's region, a page at a time."""
+    """The GPs in the coordinator's region (a municipality user: their municipality's), a
+    page at a time."""
     gps = page_of(
         access.gps_in_scope(current_user),
         page_number(),
@@ -241,8 +251,14 @@ def users():
         role = form.role.data
         trust = db.session.get(Trust, form.trust_id.data) if role == "trust" else None
         region = db.session.get(Region, form.region_id.data) if role == "coordinator" else None
+        numbers = municipality_numbers(form.municipalities.data) if role == "municipality" else []
+        municipalities, unknown = municipalities_by_number(numbers)
         if role == "trust" and trust is None:
             form.trust_id.errors.append(_("Choose the trust this person works for."))
+        elif unknown:
+            form.municipalities.errors = [
+                _("There is no municipality with the number %(number)s.", number=unknown[0])
+            ]
         else:
             try:
                 with attempt():
@@ -252,6 +268,7 @@ def users():
                         role,
                         trust=trust,
                         region=region,
+                        municipalities=municipalities,
                         actor=current_user._get_current_object(),
                     )
                     send_verification(user)
@@ -262,7 +279,7 @@ def users():
                 return redirect(url_for("main.users"))
     role_filter = request.args.get("role")
     query = sa.select(User).order_by(User.role, User.email, User.id)
-    if role_filter in ("gp", "trust", "coordinator", "admin"):
+    if role_filter in ROLES:
         query = query.where(User.role == role_filter)
     else:
         role_filter = None
@@ -277,6 +294,44 @@ def users():
         render_template("main/users.html", form=form, accounts=accounts, role_filter=role_filter),
         status,
     )
+
+
+@bp.route("/admin/users/<int:user_id>/municipalities", methods=["GET", "POST"])
+@role_required("admin")
+def user_municipalities(user_id: int):
+    """Change the municipalities a municipality user speaks for."""
+    user = db.session.get(User, user_id) if 1 <= user_id <= ID_MAX else None
+    if user is None or user.role != "municipality":
+        raise NotFound("user")
+    form = MunicipalitiesForm()
+    if request.method == "GET":
+        form.municipalities.data = ", ".join(m.number for m in user.municipalities)
+    if form.validate_on_submit():
+        municipalities, unknown = municipalities_by_number(
+            municipality_numbers(form.municipalities.data)
+        )
+        if unknown:
+            form.municipalities.errors = [
+                _("There is no municipality with the number %(number)s.", number=unknown[0])
+            ]
+        else:
+            try:
+                with attempt():
+                    changed = set_user_municipalities(
+                        user, municipalities, actor=current_user._get_current_object()
+                    )
+            except AccountError as error:
+                form.municipalities.errors = [error.message]
+            else:
+                flash(
+                    _("The municipalities of %(email)s are saved.", email=user.email)
+                    if changed
+                    else _("Nothing was changed."),
+                    "success",
+                )
+                return redirect(url_for("main.users", role="municipality") + "#accounts-title")
+    status = 422 if form.is_submitted() else 200
+    return render_template("main/user_municipalities.html", form=form, account=user), status
 
 
 @bp.route("/admin/users/<int:user_id>/<any(disable, enable):action>", methods=["POST"])

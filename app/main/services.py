@@ -10,6 +10,7 @@ from app import audit
 from app.auth.services import AccountError
 from app.extensions import db
 from app.models import GP, Department, Municipality, User
+from app.municipalities.services import municipality_changed
 
 # A profile breaks the same rules as a registration.
 ProfileError = AccountError
@@ -59,6 +60,11 @@ def save_gp_profile(
     }
     for field, (_old, value) in changes.items():
         setattr(gp, field, value)
+    if not created and "municipality_id" in changes:
+        assert gp is not None  # an existing profile
+        rank = gp.municipality_priority
+        if municipality_changed(gp, actor=actor):
+            changes["municipality_priority"] = (rank, None)
     if changes:
         db.session.flush()
         audit.record(

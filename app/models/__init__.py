@@ -8,7 +8,15 @@ from .notifications import Notification, Subscription
 from .periods import Period
 from .reference import Department, Municipality, Policy, Region, Site, Specialty, Trust
 from .run_records import RunBlockingPair, RunGPReasons, RunRegion
-from .users import GP, ApiToken, EmailToken, LoginAttempt, RecoveryCode, User
+from .users import (
+    GP,
+    ApiToken,
+    EmailToken,
+    LoginAttempt,
+    RecoveryCode,
+    User,
+    UserMunicipality,
+)
 from .webhooks import TrustWebhook, WebhookDelivery
 
 __all__ = [
@@ -41,4 +49,5 @@ __all__ = [
     "TrustWebhook",
     "User",
     "WebhookDelivery",
+    "UserMunicipality",
 ]

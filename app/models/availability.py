@@ -12,7 +12,7 @@ from app.extensions import db
 from .reference import Specialty, Trust
 from .statuses import CURRENT_AVAILABILITY, AvailabilityStatus
 from .types import UTCDateTime, live_where, one_of, utcnow
-from .users import GP
+from .users import GP, User
 
 AVAILABILITY_STATUSES = tuple(AvailabilityStatus)
 
@@ -23,6 +23,12 @@ class Availability(db.Model):
         one_of("status", AVAILABILITY_STATUSES, "status"),
         sa.CheckConstraint("earliest_start < latest_end", name="window_order"),
         sa.CheckConstraint("months BETWEEN 3 AND 24", name="months_range"),
+        # An endorsement names who gave it and when, or there is none.
+        sa.CheckConstraint(
+            "(endorsed_at IS NULL AND endorsed_by_id IS NULL)"
+            " OR (endorsed_at IS NOT NULL AND endorsed_by_id IS NOT NULL)",
+            name="endorsement_whole",
+        ),
         sa.Index(
             "uq_availabilities_current_gp",
             "gp_id",
@@ -40,8 +46,12 @@ class Availability(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12), default=AvailabilityStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The GP's municipality endorsed the window (app/municipalities/services.py): who, when.
+    endorsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    endorsed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     gp: Mapped[GP] = relationship(backref="availabilities")
+    endorsed_by: Mapped[User | None] = relationship()
     specialty_wishes: Mapped[list[AvailabilitySpecialty]] = relationship(
         order_by="AvailabilitySpecialty.rank", cascade="all, delete-orphan"
     )

@@ -101,6 +101,9 @@ class Policy(db.Model):
     offer_days: Mapped[int] = mapped_column(
         default=DEFAULTS.offer_days, server_default=str(DEFAULTS.offer_days)
     )
+    endorsement_required: Mapped[bool] = mapped_column(
+        default=DEFAULTS.endorsement_required, server_default=sa.false()
+    )
     note: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

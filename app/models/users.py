@@ -14,10 +14,10 @@ from app.extensions import db
 from .reference import Municipality, Region, Trust
 from .types import UTCDateTime, one_of, utcnow
 
-ROLES = ("gp", "trust", "coordinator", "admin")
+ROLES = ("gp", "trust", "coordinator", "admin", "municipality")
 # The roles that work for trusts and regions (GPs register themselves): they may turn on
 # two-factor authentication, and TWO_FACTOR_REQUIRED_ROLES can make some of them.
-STAFF_ROLES = ("trust", "coordinator", "admin")
+STAFF_ROLES = ("trust", "coordinator", "admin", "municipality")
 SCHEMES = ("new", "old")
 LOCALES = ("nb", "nn", "en")
 # How a user gets the messages about their own matters (proposals, offers, runs).
@@ -41,7 +41,8 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint(
             "(role = 'trust' AND trust_id IS NOT NULL AND region_id IS NULL)"
             " OR (role = 'coordinator' AND trust_id IS NULL)"
-            " OR (role IN ('gp', 'admin') AND trust_id IS NULL AND region_id IS NULL)",
+            " OR (role IN ('gp', 'admin', 'municipality') AND trust_id IS NULL"
+            " AND region_id IS NULL)",
             name="role_scope",
         ),
         one_of("message_channel", MESSAGE_CHANNELS, "message_channel"),
@@ -91,6 +92,10 @@ class User(UserMixin, db.Model):
     trust: Mapped[Trust | None] = relationship()
     region: Mapped[Region | None] = relationship()
     gp: Mapped[GP | None] = relationship(back_populates="user", uselist=False)
+    # A municipality user's scope (role municipality): the municipalities they speak for.
+    municipalities: Mapped[list[Municipality]] = relationship(
+        secondary="user_municipalities", order_by="Municipality.name"
+    )
 
     # Flask-Login
     @property
@@ -122,6 +127,10 @@ class GP(db.Model):
         sa.CheckConstraint("months_general_practice >= 0", name="months_gp_nonnegative"),
         sa.CheckConstraint("courses_completed >= 0", name="courses_nonnegative"),
         sa.CheckConstraint("supervision_group_months >= 0", name="supervision_nonnegative"),
+        sa.CheckConstraint(
+            "municipality_priority IS NULL OR municipality_priority BETWEEN 1 AND 9999",
+            name="municipality_priority_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,6 +146,9 @@ class GP(db.Model):
     # When the municipality registered the GP for hospital service (Vestre Viken's priority).
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The municipality's own priority among its GPs (1 first; None: not stated), set by a
+    # municipality user; the engine's priority key municipality_priority.
+    municipality_priority: Mapped[int | None]
 
     user: Mapped[User] = relationship(back_populates="gp")
     municipality: Mapped[Municipality] = relationship()
@@ -148,6 +160,19 @@ class GP(db.Model):
     @property
     def home_trust(self) -> Trust | None:
         return self.municipality.trust
+
+
+class UserMunicipality(db.Model):
+    """A municipality user's scope: one row per municipality they speak for."""
+
+    __tablename__ = "user_municipalities"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipalities.id"), primary_key=True, index=True
+    )
 
 
 class LoginAttempt(db.Model):

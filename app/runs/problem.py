@@ -113,7 +113,7 @@ def period_json(period: Period) -> dict[str, Any]:
 
 def gp_json(gp: GP, window: dict[str, Any]) -> dict[str, Any]:
     home = gp.municipality.trust
-    return {
+    entry = {
         "id": str(gp.id),
         "home_trust": home.code if home else "none",
         "months_general_practice": gp.months_general_practice,
@@ -122,6 +122,9 @@ def gp_json(gp: GP, window: dict[str, Any]) -> dict[str, Any]:
         "registered_at": gp.registered_at.isoformat(),
         "availability": window,
     }
+    if gp.municipality_priority is not None:  # the municipality's own rank (issue 19)
+        entry["municipality_priority"] = gp.municipality_priority
+    return entry
 
 
 def window_loads(gp: bool = True) -> tuple[Any, ...]:
@@ -251,11 +254,14 @@ def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) 
         gp_entries[match.gp_id] = gp_json(
             match.gp, availability_json(window) if window else _held_window(period)
         )
+    # The region's rule (the Ahus and UNN practice): only windows the municipality endorsed.
+    endorsed_only = region_policy(region).endorsement_required
     for gp_id, window in window_by_gp.items():
         if (
             gp_id in gp_entries
             or gp_id in holders
             or seeking_region_id(window.gp, window) != region.id
+            or (endorsed_only and window.endorsed_at is None)
         ):
             continue
         gp_entries[gp_id] = gp_json(window.gp, availability_json(window))

@@ -38,7 +38,9 @@ def department(trust_code: str = "helse-bergen") -> Department:
     ).first()
 
 
-def make_user(role: str, *, trust_code=None, region_code=None, email=None) -> User:
+def make_user(
+    role: str, *, trust_code=None, region_code=None, email=None, municipality_numbers=()
+) -> User:
     n = next(_counter)
     user = create_user(
         email or f"{role}{n}@example.no",
@@ -46,6 +48,7 @@ def make_user(role: str, *, trust_code=None, region_code=None, email=None) -> Us
         role,
         trust=trust(trust_code) if trust_code else None,
         region=region(region_code) if region_code else None,
+        municipalities=[municipality(number) for number in municipality_numbers],
     )
     db.session.commit()
     return user

@@ -16,6 +16,8 @@ ACTORS = (
     "coordinator_sor_ost",
     "coordinator_national",
     "admin",
+    "municipality_bergen",
+    "municipality_stavanger",
 )
 
 
@@ -32,6 +34,11 @@ def world(ctx):
         "coordinator_sor_ost": factories.make_user("coordinator", region_code="helse-sor-ost"),
         "coordinator_national": factories.make_user("coordinator"),
         "admin": factories.make_user("admin"),
+        # the GP's employer: Bergen speaks for "gp" (4601), Stavanger for "other_gp" (1103)
+        "municipality_bergen": factories.make_user("municipality", municipality_numbers=["4601"]),
+        "municipality_stavanger": factories.make_user(
+            "municipality", municipality_numbers=["1103"]
+        ),
     }
     return {
         "users": users,
@@ -49,6 +56,12 @@ def page(world, name):
         "my_gp_page": f"/gps/{world['gp'].id}",
         "department": f"/departments/{world['bergen_department'].id}",
         "users": "/admin/users",
+        "availability": "/availability",
+        "periods": "/periods",
+        "coordination": "/coordination/",
+        "user_municipalities": (
+            f"/admin/users/{world['users']['municipality_bergen'].id}/municipalities"
+        ),
     }[name]
 
 
@@ -65,6 +78,8 @@ EXPECTED = {
         "coordinator_sor_ost": 403,
         "coordinator_national": 403,
         "admin": 403,
+        "municipality_bergen": 403,
+        "municipality_stavanger": 403,
     },
     "gp_list": {
         "gp": 403,
@@ -75,6 +90,8 @@ EXPECTED = {
         "coordinator_sor_ost": 200,
         "coordinator_national": 200,
         "admin": 200,
+        "municipality_bergen": 200,
+        "municipality_stavanger": 200,
     },
     "my_gp_page": {
         "gp": 200,
@@ -85,6 +102,8 @@ EXPECTED = {
         "coordinator_sor_ost": 404,
         "coordinator_national": 200,
         "admin": 200,
+        "municipality_bergen": 200,
+        "municipality_stavanger": 404,
     },
     "department": {
         "gp": 403,
@@ -95,6 +114,8 @@ EXPECTED = {
         "coordinator_sor_ost": 404,
         "coordinator_national": 200,
         "admin": 200,
+        "municipality_bergen": 403,
+        "municipality_stavanger": 403,
     },
     "users": {
         "gp": 403,
@@ -105,7 +126,25 @@ EXPECTED = {
         "coordinator_sor_ost": 403,
         "coordinator_national": 403,
         "admin": 200,
+        "municipality_bergen": 403,
+        "municipality_stavanger": 403,
     },
+}
+GP_ONLY = {"gp": 200, "other_gp": 200}
+TRUSTS_AND_COORDINATORS = dict.fromkeys(
+    ("trust_bergen", "trust_stavanger", "coordinator_vest", "coordinator_sor_ost"), 200
+) | {"coordinator_national": 200, "admin": 200}
+COORDINATORS = {
+    "coordinator_vest": 200,
+    "coordinator_sor_ost": 200,
+    "coordinator_national": 200,
+    "admin": 200,
+}
+EXPECTED |= {
+    "availability": dict.fromkeys(ACTORS[1:], 403) | GP_ONLY,
+    "periods": dict.fromkeys(ACTORS[1:], 403) | TRUSTS_AND_COORDINATORS,
+    "coordination": dict.fromkeys(ACTORS[1:], 403) | COORDINATORS,
+    "user_municipalities": dict.fromkeys(ACTORS[1:], 403) | {"admin": 200},
 }
 CASES = [
     (name, actor, expected.get(actor, 302))

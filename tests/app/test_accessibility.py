@@ -24,7 +24,13 @@ PAGES = {
     "lege@demo.alis.no": ["/dashboard", "/profile", "/account", "/gps/1", "/my/why-not"],
     "hr.bergen@demo.alis.no": ["/dashboard", "/account", "/trusts/helse-bergen"],
     "koordinator.vest@demo.alis.no": ["/dashboard", "/gps", "/gps/1", "/coordination/runs"],
-    "admin@demo.alis.no": ["/dashboard", "/admin/users", "/admin/users?role=gp"],
+    "admin@demo.alis.no": [
+        "/dashboard",
+        "/admin/users",
+        "/admin/users?role=gp",
+        "/admin/users?role=municipality",
+    ],
+    "kommune.voss@demo.alis.no": ["/dashboard", "/gps", "/account"],
 }
 
 

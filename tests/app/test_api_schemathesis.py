@@ -33,7 +33,7 @@ from .apiutil import Api
 load_all_checks()
 CHECKS_ALL = CHECKS.get_all_names()  # what ``--checks all`` runs
 assert len(CHECKS_ALL) >= 14, CHECKS_ALL
-ROLES = ("gp", "trust", "coordinator", "admin", "anonymous")
+ROLES = ("gp", "trust", "coordinator", "admin", "municipality", "anonymous")
 # Fuzzing examples per operation (the coverage phase adds its own, one per boundary and
 # refusal it derives from the document): enough to find the usual holes, fast enough to keep.
 EXAMPLES = 5
@@ -88,13 +88,20 @@ def seed(client) -> tuple[dict[str, str], list[int]]:
     admin = factories.make_user("admin")
     trust = factories.make_user("trust", trust_code="helse-bergen")
     coordinator = factories.make_user("coordinator", region_code="helse-vest")
-    gp = factories.make_gp()
+    municipality = factories.make_user("municipality", municipality_numbers=["4601"])
+    gp = factories.make_gp()  # in Bergen (4601): one of the municipality user's GPs
     window = factories.make_window(gp)
     period = factories.make_period()
     other = factories.make_period("ahus", start=local_today() + timedelta(days=120))
     match = factories.make_proposal(period, gp)
     db.session.commit()
-    users = {"admin": admin, "trust": trust, "coordinator": coordinator, "gp": gp.user}
+    users = {
+        "admin": admin,
+        "trust": trust,
+        "coordinator": coordinator,
+        "municipality": municipality,
+        "gp": gp.user,
+    }
     tokens = {role: Api.login(client, user.email).token for role, user in users.items()}
     run = Api(client, tokens["admin"]).post("/matching/runs", json={"dry_run": True})
     ids = [match.id, period.id, other.id, window.id, gp.id, run.get_json()["id"]]

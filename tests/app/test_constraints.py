@@ -174,3 +174,27 @@ def test_timestamps_come_back_aware(ctx):
     db.session.expire_all()
     assert period.published_at.tzinfo is not None
     assert period.advertise_after > period.published_at
+
+
+def test_municipality_role_endorsement_and_priority_are_guarded(ctx):
+    """A municipality user has no trust or region; an endorsement names who and when or
+    nothing; the municipality's priority is 1-9999; a scope row names a real municipality."""
+    user = factories.make_user("municipality", municipality_numbers=["4601"])
+    gp = factories.make_gp()
+    window = factories.make_window(gp)
+    refused("UPDATE users SET region_id = 1 WHERE id = :u", u=user.id)
+    refused("UPDATE availabilities SET endorsed_by_id = :u WHERE id = :w", u=user.id, w=window.id)
+    refused("UPDATE availabilities SET endorsed_at = :t WHERE id = :w", t=stamp(), w=window.id)
+    sql(
+        "UPDATE availabilities SET endorsed_at = :t, endorsed_by_id = :u WHERE id = :w",
+        t=stamp(),
+        u=user.id,
+        w=window.id,
+    )
+    refused("UPDATE gps SET municipality_priority = 0 WHERE id = :g", g=gp.id)
+    refused("UPDATE gps SET municipality_priority = 10000 WHERE id = :g", g=gp.id)
+    sql("UPDATE gps SET municipality_priority = 1 WHERE id = :g", g=gp.id)
+    refused(
+        "INSERT INTO user_municipalities (user_id, municipality_id) VALUES (:u, 999999)",
+        u=user.id,
+    )

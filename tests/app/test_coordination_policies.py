@@ -12,6 +12,7 @@ from app.dates import add_months, local_today
 from app.extensions import db
 from app.lifecycle import publish_period
 from app.models import AuditEvent, Match, Policy
+from app.models.reference import PRIORITY_KEYS
 from app.periods.services import PeriodInput
 from app.runs.services import RunRequest, execute
 
@@ -33,7 +34,7 @@ def form_data(policy, **changes):
         "reason": "Vedtak i regionalt ALIS-råd",
     }
     keys = changes.pop("priority", list(policy.priority))
-    for position in range(1, 8):
+    for position in range(1, len(PRIORITY_KEYS) + 1):  # one select per key
         data[f"priority_{position}"] = keys[position - 1] if position <= len(keys) else ""
     data.update(changes)
     return data

@@ -36,7 +36,7 @@ def test_demo_has_every_role_and_a_living_market(ctx, browser):
     load_demo(today=today)
     db.session.commit()
     roles = {u.role for u in db.session.scalars(sa.select(User))}
-    assert roles == {"gp", "trust", "coordinator", "admin"}
+    assert roles == {"gp", "trust", "coordinator", "admin", "municipality"}
     periods = db.session.scalars(sa.select(Period)).all()
     assert all(p.start_date > today for p in periods)
     overdue = [p for p in periods if p.advertise_after.date() < today]
@@ -49,6 +49,31 @@ def test_demo_has_every_role_and_a_living_market(ctx, browser):
         assert response.status_code == 302, login.email
         assert browser.get("/dashboard").status_code == 200
         browser.logout()
+
+
+def test_demo_municipalities_follow_their_gps_with_one_endorsement_pending(ctx, browser):
+    load_demo(today=local_today())
+    db.session.commit()
+    bergen = db.session.scalar(sa.select(User).where(User.email == "kommune.bergen@demo.alis.no"))
+    voss = db.session.scalar(sa.select(User).where(User.email == "kommune.voss@demo.alis.no"))
+    assert [m.number for m in bergen.municipalities] == ["4601"]
+    assert [m.number for m in voss.municipalities] == ["4621"]
+    windows = db.session.scalars(
+        sa.select(Availability)
+        .join(GP)
+        .where(GP.municipality_id.in_([bergen.municipalities[0].id, voss.municipalities[0].id]))
+        .where(Availability.status.in_(("active", "paused")))
+    ).all()
+    pending = [w for w in windows if w.endorsed_at is None]
+    assert len(pending) == 1 and pending[0].gp.municipality.number == "4621"
+    assert len(windows) >= 5
+    voss_gps = db.session.scalars(
+        sa.select(GP).where(GP.municipality_id == voss.municipalities[0].id).order_by(GP.id)
+    ).all()
+    assert [g.municipality_priority for g in voss_gps] == list(range(1, len(voss_gps) + 1))
+    browser.login("kommune.voss@demo.alis.no", DEMO_PASSWORD)
+    page = browser.get("/dashboard").get_data(as_text=True)
+    assert "Voss" in page and pending[0].gp.name in page
 
 
 def test_demo_load_command_twice_prints_the_logins(app):

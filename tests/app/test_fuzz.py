@@ -53,6 +53,7 @@ ROLES = {
     "hr.bergen@demo.alis.no": "/dashboard",
     "koordinator.vest@demo.alis.no": "/dashboard",
     "admin@demo.alis.no": "/dashboard",
+    "kommune.voss@demo.alis.no": "/dashboard",
 }
 SKIP_ACTIONS = ("/logout", "/language")  # they end the crawl's own session or locale
 CRAWL_LIMIT = 60

@@ -147,3 +147,41 @@ def test_runs_blocking_pairs_and_reasons_move_out_of_their_json(empty_app):
     finally:
         db.session.remove()
         db.session = test_session
+
+
+def test_municipality_role_migration_keeps_data_and_refuses_to_drop_accounts(empty_app):
+    """Migration 0013 rebuilds users, GPs and windows on SQLite: with rows in them (and rows
+    pointing at them) both ways; going down with municipality accounts is refused."""
+    from . import factories
+
+    upgrade(directory=MIGRATIONS)
+    test_session = db.session
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        from app.reference.loader import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+        gp = factories.make_gp(municipality_number="4601")
+        factories.make_window(gp)
+        municipality_id = factories.make_user("municipality", municipality_numbers=["4601"]).id
+        name = gp.name
+        db.session.remove()
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the RuntimeError and exits
+            downgrade(directory=MIGRATIONS, revision="0012")
+        with db.engine.connect() as connection:
+            version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+            assert version.scalar() == "0013"
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM audit_events"))
+            connection.execute(sa.text("DELETE FROM user_municipalities"))
+            connection.execute(sa.text("DELETE FROM users WHERE id = :id"), {"id": municipality_id})
+        downgrade(directory=MIGRATIONS, revision="0012")
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            names = connection.execute(sa.text("SELECT name FROM gps")).scalars().all()
+            windows = connection.execute(sa.text("SELECT count(*) FROM availabilities"))
+            assert names == [name] and windows.scalar() == 1
+    finally:
+        db.session.remove()
+        db.session = test_session

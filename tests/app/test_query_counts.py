@@ -41,12 +41,15 @@ PAGES = {
         "/coordination/waiting?region=helse-vest",
         "/coordination/statistics",
     ],
+    # Bergen's municipality user: every GP of the world is Bergen's, so its lists grow
+    "municipality": ["/dashboard", "/gps", "/gps/{gp}"],
     None: ["/", "/vacancies", "/regions/helse-vest", "/trusts/helse-bergen", "/statistics"],
 }
 API = {
     "gp": ["/me/notifications", "/me/availabilities", "/periods", "/matches"],
     "trust": ["/periods", "/matches"],
     "coordinator": ["/matches", "/audit", "/forbids", "/periods"],
+    "municipality": ["/municipality/gps", "/matches"],
     None: ["/vacancies"],
 }
 
@@ -63,6 +66,7 @@ class World:
             "trust": factories.make_user("trust", trust_code="helse-bergen"),
             "coordinator": factories.make_user("coordinator", region_code="helse-vest"),
             "admin": factories.make_user("admin"),
+            "municipality": factories.make_user("municipality", municipality_numbers=["4601"]),
         }
         self.period = factories.make_period()
 

@@ -280,6 +280,6 @@ def test_no_other_default_policy_in_code():
 
 
 def test_the_policy_form_edits_exactly_the_rules_in_force():
-    from app.coordination.policies import CHOICES, FIELDS, RANGES
+    from app.coordination.policies import CHOICES, FIELDS, FLAGS, RANGES
 
-    assert set(FIELDS) == {"priority", *RANGES, *CHOICES} == set(policy.RULE_FIELDS)
+    assert set(FIELDS) == {"priority", *RANGES, *CHOICES, *FLAGS} == set(policy.RULE_FIELDS)

@@ -89,6 +89,15 @@ def test_coordinator(tab, who):
     assert not tab.problems, tab.report()
 
 
+def test_municipality(tab):
+    tab.log_in(demo_email("kommune.voss"), DEMO_PASSWORD)
+    tab.follow_navigation()
+    tab.open("/dashboard")
+    tab.follow_first("main table a[href^='/gps/']")
+    tab.open("/gps")
+    assert not tab.problems, tab.report()
+
+
 def test_admin(tab):
     tab.log_in(demo_email("admin"), DEMO_PASSWORD)
     tab.follow_navigation()

@@ -9,6 +9,7 @@ MODULES = (
     "reference",
     "gps",
     "availabilities",
+    "municipality",
     "periods",
     "vacancies",
     "matching",

@@ -16,6 +16,7 @@ from app.gps import services as windows
 from app.gps.explanations import OUTCOMES
 from app.models import GP, Availability
 from app.models.availability import AVAILABILITY_STATUSES
+from app.municipalities.services import waits_for_endorsement
 
 from ..auth import auth_required, caller
 from ..blueprint import Blueprint
@@ -120,6 +121,23 @@ class AvailabilitySchema(ma.Schema):
     accept_other_specialty = ma.fields.Boolean(required=True)
     created_at = ma.fields.AwareDateTime(required=True)
     updated_at = ma.fields.AwareDateTime(required=True)
+    endorsed_at = ma.fields.AwareDateTime(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When the GP's municipality endorsed the window (null: not)"},
+    )
+    endorsed_by_id = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The municipality user who endorsed it"},
+    )
+    waits_for_endorsement = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The region the window seeks matches only endorsed windows, and "
+            "this one is not endorsed yet: the matching leaves it out"
+        },
+    )
 
 
 class ExplanationSchema(ma.Schema):
@@ -145,7 +163,9 @@ AvailabilityListSchema = list_schema(AvailabilitySchema, "AvailabilityList")
 ExplanationListSchema = list_schema(ExplanationSchema, "ExplanationList")
 
 
-def window_data(window: Availability) -> dict[str, Any]:
+def window_data(window: Availability, requiring: set[int] | None = None) -> dict[str, Any]:
+    """The window as the API shows it; ``requiring``: the regions that require endorsement
+    (municipalities.services.regions_requiring_endorsement), read once for a list."""
     return {
         "id": window.id,
         "gp_id": window.gp_id,
@@ -158,6 +178,9 @@ def window_data(window: Availability) -> dict[str, Any]:
         "accept_other_specialty": window.accept_other_specialty,
         "created_at": window.created_at,
         "updated_at": window.updated_at,
+        "endorsed_at": window.endorsed_at,
+        "endorsed_by_id": window.endorsed_by_id,
+        "waits_for_endorsement": waits_for_endorsement(window, requiring),
     }
 
 

@@ -31,7 +31,7 @@ from app.errors import BrokenRule, Conflict, Forbidden, InvalidInput, TooManyReq
 from app.extensions import db
 from app.i18n import _from_accept_language
 from app.main.services import save_gp_profile
-from app.models import GP, User
+from app.models import GP, Municipality, User
 from app.models.users import LOCALES, ROLES, SCHEMES
 from app.unit_of_work import attempt
 
@@ -216,7 +216,20 @@ def _gp_out_fields(*, required: bool) -> dict[str, ma.fields.Field]:
             "The trust whose catchment area the municipality lies in", allow_none=True
         ),
         "home_region_id": integer("The home trust's region", allow_none=True),
+        "municipality_priority": ma.fields.Integer(
+            allow_none=True,
+            metadata={
+                "description": "The municipality's own priority of the GP among its GPs (1 "
+                "first; null: not stated), set by a municipality user"
+            },
+        ),
     }
+
+
+class MunicipalityRefSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    number = ma.fields.String(required=True, metadata={"description": "Four digits (SSB)"})
+    name = ma.fields.String(required=True)
 
 
 GPSchema = ma.Schema.from_dict(
@@ -239,6 +252,12 @@ MeSchema = ma.Schema.from_dict(
         ),
         **_account_fields(),
         **_gp_out_fields(required=False),
+        "municipalities": ma.fields.List(
+            ma.fields.Nested(MunicipalityRefSchema),
+            metadata={
+                "description": "A municipality user's scope: the municipalities they speak for"
+            },
+        ),
     },
     name="Me",
 )
@@ -246,7 +265,7 @@ MeSchema = ma.Schema.from_dict(
 
 def account_data(user: User) -> dict[str, Any]:
     gp = user.gp
-    data = {
+    data: dict[str, Any] = {
         "id": gp.id if gp else (None if user.role == "gp" else user.id),
         "user_id": user.id,
         "email": user.email,
@@ -264,8 +283,15 @@ def account_data(user: User) -> dict[str, Any]:
             "registered_at": gp.registered_at,
             "home_trust_id": home.id if home else None,
             "home_region_id": home.region_id if home else None,
+            "municipality_priority": gp.municipality_priority,
         }
+    if user.role == "municipality":
+        data["municipalities"] = [municipality_ref(m) for m in user.municipalities]
     return data
+
+
+def municipality_ref(municipality: Municipality) -> dict[str, Any]:
+    return {"id": municipality.id, "number": municipality.number, "name": municipality.name}
 
 
 # ---- helpers

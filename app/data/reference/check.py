@@ -22,6 +22,7 @@ PRIORITY_KEYS = {
     "courses_completed",
     "supervision_group_months",
     "registered_at",
+    "municipality_priority",
     "lottery",
 }
 MODES = {"strict_priority", "max_placements"}
