@@ -29,6 +29,28 @@ MODELS: dict[str, type[Notification] | type[EmailDigest]] = {
 }
 
 
+def claim_due(model, pending, now: datetime, limit: int, until: datetime) -> list[int]:
+    """Claim up to ``limit`` rows of ``model`` that are ``pending`` and due at ``now``: one
+    statement moves their next attempt to ``until`` (a lease) and returns their ids, oldest
+    first. PostgreSQL skips rows another sender holds; SQLite has one writer at a time. The
+    email outbox and the webhook outbox claim this way."""
+    due = (
+        sa.select(model.id)
+        .where(pending, model.next_attempt_at <= now)
+        .order_by(model.next_attempt_at, model.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = db.session.execute(
+        sa.update(model)
+        .where(model.id.in_(due))
+        .values(next_attempt_at=until)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(row[0] for row in result)
+
+
 def kind_of(row: Notification | EmailDigest) -> str:
     return DIGEST if isinstance(row, EmailDigest) else NOTIFICATION
 
@@ -163,21 +185,7 @@ class SqlOutboxStore:
 
     def claim(self, kind: str, now: datetime, limit: int, until: datetime) -> list[int]:
         model = MODELS[kind]
-        due = (
-            sa.select(model.id)
-            .where(model.email_status == "pending", model.next_attempt_at <= now)
-            .order_by(model.next_attempt_at, model.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        result = db.session.execute(
-            sa.update(model)
-            .where(model.id.in_(due))
-            .values(next_attempt_at=until)
-            .returning(model.id)
-            .execution_options(synchronize_session=False)
-        )
-        return sorted(row[0] for row in result)
+        return claim_due(model, model.email_status == "pending", now, limit, until)
 
     def load(self, kind: str, ids: Sequence[int]) -> list[OutboxEmail]:
         model = MODELS[kind]

@@ -12,6 +12,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import TrustWebhook, WebhookDelivery
+from app.outbox_store import claim_due
 from notifications import webhooks
 from notifications.webhooks import Outgoing, Sender, WebhookReport
 
@@ -23,25 +24,8 @@ class SqlWebhookStore:
         db.session.commit()
 
     def claim(self, now: datetime, limit: int, until: datetime) -> list[int]:
-        # As the email outbox: one statement moves the due rows' next attempt a lease ahead;
-        # PostgreSQL skips rows another sender holds, SQLite has one writer at a time.
-        due = (
-            sa.select(WebhookDelivery.id)
-            .where(
-                WebhookDelivery.delivery_status == "pending", WebhookDelivery.next_attempt_at <= now
-            )
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        result = db.session.execute(
-            sa.update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_(due))
-            .values(next_attempt_at=until)
-            .returning(WebhookDelivery.id)
-            .execution_options(synchronize_session=False)
-        )
-        return sorted(row[0] for row in result)
+        pending = WebhookDelivery.delivery_status == "pending"
+        return claim_due(WebhookDelivery, pending, now, limit, until)
 
     def load(self, ids: Sequence[int]) -> list[Outgoing]:
         rows = db.session.execute(

@@ -9,11 +9,8 @@ import sqlalchemy as sa
 
 import matching
 from app import lifecycle
-from app.dates import add_months, local_today
 from app.extensions import db
-from app.lifecycle import publish_period
 from app.models import MatchingRun, RunBlockingPair, RunGPReasons, RunRegion
-from app.periods.services import PeriodInput
 from app.runs.services import RunRequest, execute
 
 from . import factories
@@ -21,27 +18,7 @@ from .a11y import problems
 from .apiutil import Api, error_of
 from .conftest import Browser
 from .statements import recorded
-
-TODAY = local_today()
-START = add_months(TODAY.replace(day=1), 3)
-
-
-def department(specialty, trust_code="helse-bergen"):
-    return next(d for d in factories.trust(trust_code).departments if d.specialty.code == specialty)
-
-
-def period(specialty, trust_code="helse-bergen"):
-    made = publish_period(
-        PeriodInput(
-            department_id=department(specialty, trust_code).id,
-            start_date=START,
-            end_date=add_months(START, 6) - timedelta(days=1),
-            source="parental_leave",
-        ),
-        actor=None,
-    )
-    db.session.commit()
-    return made
+from .test_coordination_runs import START, TODAY, department, period
 
 
 def waiting(name, months, specialties=("internal-medicine",)):
