@@ -78,7 +78,7 @@ MAIN_PAGES = {
         "coordination.run_detail",
         "main.gp_list",
     },
-    "anonymous": {"public.vacancy", "public.vacancies"},
+    "anonymous": {"public.vacancies"},
 }
 MAIN_PAGES["national"] = MAIN_PAGES["coordinator"]
 
