@@ -21,6 +21,7 @@ more than 1.5x (``--compare 1,3``).
     .venv/bin/python benchmarks/web_bench.py --database postgres
     .venv/bin/python benchmarks/web_bench.py --compare 1,3 --pages 'coordination|/gps'
     .venv/bin/python benchmarks/web_bench.py --seconds 5 --clients 8 --json results.json
+    .venv/bin/python benchmarks/web_bench.py --scale 3 --against results.json   # p50 ratio to it
 
 Loading scale 1 takes a minute or two, scale 3 several minutes; a loaded data set is reused
 (``--reload`` loads it again). Needs wrk (Debian: apt install wrk).
@@ -618,6 +619,7 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
     pattern = re.compile(args.pages) if args.pages else None
     results: list[Result] = []
     notes: list[str] = []
+    public: dict[str, bytes] = {}  # what anonymous got, by path
     with Server("app:create_app()", env, ROOT) as server:
         logins = {role: log_in(server, email) for role, email in ids.emails.items()}
         for role in ROLES:
@@ -644,6 +646,10 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
                 if status >= 500:
                     notes.append(f"{ROLE_NAMES[role]}: {path}: ERROR {status}")
                 if status != 200:
+                    continue
+                if role == "anonymous":
+                    public[path] = body
+                elif public.get(path) == body:  # the same for everyone: measured once
                     continue
                 result = Result(role, rule, endpoint, path, status, min(times) * 1000, len(body))
                 # A slow page gets longer, so that every client finishes a few requests.
@@ -765,6 +771,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent connections")
     parser.add_argument("--reload", action="store_true", help="load the data set again")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument(
+        "--against", help="the --json file of a run at another scale: add the p50 ratio table"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (Debian: apt install wrk)")
@@ -794,6 +803,13 @@ def main() -> None:
         for note in notes:
             print(f"  not measured: {note}")
         print(flush=True)
+    if args.against:
+        for scale, data in json.loads(Path(args.against).read_text()).items():
+            if float(scale) not in runs:
+                runs[float(scale)] = (
+                    Result(**data["hello"]),
+                    [Result(**r) for r in data["results"]],
+                )
     if len(runs) > 1:
         print(comparison(runs))
         print()
