@@ -653,7 +653,9 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
                     continue
                 result = Result(role, rule, endpoint, path, status, min(times) * 1000, len(body))
                 # A slow page gets longer, so that every client finishes a few requests.
-                seconds = max(args.seconds, min(60.0, 4 * clients_factor(args) * min(times)))
+                seconds = max(
+                    args.seconds, min(20 * args.seconds, 4 * clients_factor(args) * min(times))
+                )
                 for key, value in wrk(server.port, path, headers, args.clients, seconds).items():
                     setattr(result, key, value)
                 results.append(result)
