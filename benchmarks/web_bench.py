@@ -254,6 +254,7 @@ def choose_ids(url: str) -> Ids:
     import sqlalchemy as sa
 
     from app import create_app
+    from app.dates import local_today
     from app.demo import demo_email
     from app.demo_national import MARKER
     from app.extensions import db
@@ -323,8 +324,10 @@ def choose_ids(url: str) -> Ids:
             )
             .order_by(MatchingRun.id.desc())
         )
-        advertised = first(
-            sa.select(Period.id).where(Period.status == "advertised").order_by(Period.id)
+        advertised = first(  # a public vacancy: advertised and not started
+            sa.select(Period.id)
+            .where(Period.status == "advertised", Period.start_date > local_today())
+            .order_by(Period.start_date, Period.id)
         )
 
         def common(user_email: str) -> dict[str, Any]:
@@ -631,7 +634,6 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
                 if pattern and not (pattern.search(rule) or (path and pattern.search(path))):
                     continue
                 if path is None:
-                    notes.append(f"{ROLE_NAMES[role]}: {rule}: nothing to show it with")
                     continue
                 headers = {}
                 if rule.startswith("/api/") and token:
@@ -660,6 +662,14 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
                     setattr(result, key, value)
                 results.append(result)
                 print(f"  {progress(result)}", flush=True)
+    measured = {r.rule for r in results}
+    notes += [
+        f"{rule}: no role has anything to show it with, or it answers none with 200"
+        for rule, endpoint, _ in routes
+        if endpoint not in SKIPPED
+        and rule not in measured
+        and (pattern is None or pattern.search(rule))
+    ]
     return results, notes
 
 
