@@ -662,6 +662,7 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
                     setattr(result, key, value)
                 results.append(result)
                 print(f"  {progress(result)}", flush=True)
+    notes += server_errors(server.log_path)
     measured = {r.rule for r in results}
     notes += [
         f"{rule}: no role has anything to show it with, or it answers none with 200"
@@ -671,6 +672,27 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
         and (pattern is None or pattern.search(rule))
     ]
     return results, notes
+
+
+def server_errors(log_path: Path) -> list[str]:
+    """The answers ≥ 500 in the app's request log (one JSON line per request), by path,
+    with the last line of their tracebacks."""
+    counts: dict[str, int] = {}
+    causes: dict[str, int] = {}
+    for line in log_path.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("status", 0) >= 500:
+                key = f"{entry['path']} (user {entry.get('user_id')})"
+                counts[key] = counts.get(key, 0) + 1
+        elif re.match(r"[\w.]+(Error|Exception): ", line):
+            causes[line[:160]] = causes.get(line[:160], 0) + 1
+    return [f"ERROR {n}× 5xx under load: {key}" for key, n in counts.items()] + [
+        f"ERROR cause, {n}×: {cause}" for cause, n in causes.items()
+    ]
 
 
 def clients_factor(args) -> float:
