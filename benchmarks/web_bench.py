@@ -625,7 +625,7 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
     public: dict[str, bytes] = {}  # what anonymous got, by path
     with Server("app:create_app()", env, ROOT) as server:
         logins = {role: log_in(server, email) for role, email in ids.emails.items()}
-        for role in ROLES:
+        for role in args.roles.split(","):
             session, token = logins.get(role, (None, None))
             for rule, endpoint, arguments in routes:
                 if endpoint in SKIPPED:
@@ -803,12 +803,17 @@ def main() -> None:
         "--seconds", type=float, default=3.0, help="per row (a slow page gets more)"
     )
     parser.add_argument("--clients", type=int, default=8, help="concurrent connections")
+    parser.add_argument(
+        "--roles", default=",".join(ROLES), help=f"comma separated, of {', '.join(ROLES)}"
+    )
     parser.add_argument("--reload", action="store_true", help="load the data set again")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument(
         "--against", help="the --json file of a run at another scale: add the p50 ratio table"
     )
     args = parser.parse_args()
+    if unknown := set(args.roles.split(",")) - set(ROLES):
+        parser.error(f"unknown roles: {', '.join(sorted(unknown))}")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (Debian: apt install wrk)")
     sys.path.insert(0, str(ROOT))
