@@ -598,17 +598,22 @@ def wrk(port: int, path: str, headers: dict[str, str], clients: int, seconds: fl
     }
 
 
-def measure_hello(clients: int, seconds: float) -> Result:
-    with Server("web_bench:hello()", {}, ROOT / "benchmarks") as server:
-        server.request("GET", "/")
-        result = Result("-", "/", "hello", "/", 200, 0.0, 13)
-        for key, value in wrk(server.port, "/", {}, clients, seconds).items():
-            setattr(result, key, value)
+def measure_hello(server: Server, clients: int, seconds: float) -> Result:
+    result = Result("-", "/", "hello", "/", 200, 0.0, 13)
+    for key, value in wrk(server.port, "/", {}, clients, seconds).items():
+        setattr(result, key, value)
     return result
 
 
-def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
-    """Every GET route for every role that answers it with 200; and the notes on the rest."""
+def baseline(samples: list[Result]) -> Result:
+    """The hello-world sample of median throughput (samples are taken between the roles, so
+    that a machine that gets busier or quieter during the run moves both alike)."""
+    return sorted(samples, key=lambda r: r.rps)[len(samples) // 2]
+
+
+def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[Result], list[str]]:
+    """Every GET route for every role that answers it with 200; hello-world before each role
+    and at the end; and the notes on the rest."""
     from app import create_app
 
     routes = get_routes(create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url}))
@@ -623,9 +628,16 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
     results: list[Result] = []
     notes: list[str] = []
     public: dict[str, bytes] = {}  # what anonymous got, by path
-    with Server("app:create_app()", env, ROOT) as server:
+    hello_samples: list[Result] = []
+    with (
+        Server("web_bench:hello()", {}, ROOT / "benchmarks") as hello_server,
+        Server("app:create_app()", env, ROOT) as server,
+    ):
+        hello_server.request("GET", "/")
         logins = {role: log_in(server, email) for role, email in ids.emails.items()}
         for role in args.roles.split(","):
+            hello_samples.append(measure_hello(hello_server, args.clients, args.seconds))
+            print(f"  hello-world: {hello_samples[-1].rps:.0f} req/s", flush=True)
             session, token = logins.get(role, (None, None))
             for rule, endpoint, arguments in routes:
                 if endpoint in SKIPPED:
@@ -662,16 +674,19 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[str]]:
                     setattr(result, key, value)
                 results.append(result)
                 print(f"  {progress(result)}", flush=True)
+        hello_samples.append(measure_hello(hello_server, args.clients, args.seconds))
     notes += server_errors(server.log_path)
     measured = {r.rule for r in results}
     notes += [
-        f"{rule}: no role has anything to show it with, or it answers none with 200"
+        f"not measured: {rule}: no role has anything to show it with, or it answers none with 200"
         for rule, endpoint, _ in routes
         if endpoint not in SKIPPED
         and rule not in measured
         and (pattern is None or pattern.search(rule))
     ]
-    return results, notes
+    rates = sorted(round(r.rps) for r in hello_samples)
+    notes.append(f"hello-world between the roles: {', '.join(map(str, rates))} req/s")
+    return baseline(hello_samples), results, notes
 
 
 def server_errors(log_path: Path) -> list[str]:
@@ -784,9 +799,7 @@ def run_scale(args, scale: float) -> tuple[Result, list[Result], list[str], Ids]
     ensure_data_set(url, scale, args.reload)
     ids = choose_ids(url)
     print("Chosen: " + ", ".join(f"{k} {v}" for k, v in ids.about.items()), flush=True)
-    hello_result = measure_hello(args.clients, args.seconds)
-    print(f"  hello-world: {hello_result.rps:.0f} req/s", flush=True)
-    results, notes = measure_app(url, ids, args)
+    hello_result, results, notes = measure_app(url, ids, args)
     return hello_result, results, notes, ids
 
 
@@ -840,7 +853,7 @@ def main() -> None:
         print(summary(results, hello_result))
         print("Chosen: " + ", ".join(f"{k} {v}" for k, v in ids.about.items()))
         for note in notes:
-            print(f"  not measured: {note}")
+            print(f"  {note}")
         print(flush=True)
     if args.against:
         for scale, data in json.loads(Path(args.against).read_text()).items():
