@@ -117,7 +117,7 @@ ENDPOINT_ARGUMENTS = {
     "public.vacancy": {"period_id": "advertised_period"},
     "api_vacancies.show": {"period_id": "advertised_period"},
     "periods.edit": {"period_id": "open_period"},
-    "periods.advert": {"period_id": "advertised_period"},
+    "periods.advert": {"period_id": "own_advertised_period"},
     "coordination.match_action": {"action": "confirm", "match_id": "proposed_match"},
     "gp.match_answer": {"answer": "accept", "match_id": "offered_match"},
 }
@@ -353,6 +353,9 @@ def choose_ids(url: str) -> Ids:
                 "period": first(periods.where(Period.status == "matched").order_by(Period.id))
                 or first(periods.order_by(Period.id)),
                 "open_period": first(periods.where(Period.status == "open").order_by(Period.id)),
+                "own_advertised_period": first(
+                    periods.where(Period.status == "advertised").order_by(Period.id.desc())
+                ),
                 "match": first(matches.order_by(Match.id.desc())),
                 "proposed_match": first(
                     matches.where(Match.status == "proposed").order_by(Match.id.desc())
