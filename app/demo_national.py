@@ -124,6 +124,7 @@ def load_national(
         if day == today:
             break
         previous, day = day, min(today, day + timedelta(days=step_days))
+    deliver_the_past(today)
     db.session.flush()
     return NationalLoad(per_region=region_counts(), totals=totals())
 
@@ -318,6 +319,25 @@ class _Simulation:
             lifecycle.withdraw_period(
                 period, reason="Permisjonen ble avlyst.", actor=self.hr[period.department.trust_id]
             )
+
+
+def deliver_the_past(today: date) -> int:
+    """Record the emails of the simulated past as sent, at the moment each became due, as
+    the scheduler would have sent them then (the outbox store's own ``mark_sent``; flushes).
+    Only those of the last simulated day (``today``) stay queued, so the first delivery after
+    a load sends a day's emails, not a year's. Returns how many were recorded."""
+    from app.outbox_store import store
+    from notifications.store import NOTIFICATION
+
+    start_of_today = datetime.combine(today, time(0), tzinfo=local_zone())
+    due = db.session.execute(
+        sa.select(Notification.id, Notification.next_attempt_at)
+        .where(Notification.email_status == "pending", Notification.created_at < start_of_today)
+        .order_by(Notification.id)
+    ).all()
+    for notification_id, due_at in due:
+        store.mark_sent(NOTIFICATION, notification_id, due_at)
+    return len(due)
 
 
 def region_counts() -> dict[str, Counter]:

@@ -1,15 +1,18 @@
 """The national demo: every region and status through the services, reproducible from a
 seed, and refused on a database with data of its own."""
 
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import sqlalchemy as sa
+import time_machine
 from flask_migrate import upgrade
 
 from app import create_app
+from app.dates import local_zone
 from app.demo_national import is_loaded, load_national
 from app.extensions import db
+from app.mail import send_due
 from app.models import GP, AuditEvent, Match, MatchingRun, Notification, Period, Region
 from app.reference.loader import load_reference_data
 
@@ -108,3 +111,27 @@ def test_the_command_refuses_a_database_with_data_of_its_own(app):
     assert result.output.count("\n") == 1
     assert "already has 1 user accounts" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 0
+
+
+def test_the_simulated_past_is_delivered_and_only_the_last_day_stays_queued(ctx):
+    load_national(scale=SCALE, seed=11, today=TODAY)
+    db.session.flush()
+    start_of_today = datetime.combine(TODAY, time(0), tzinfo=local_zone())
+    rows = db.session.execute(
+        sa.select(
+            Notification.email_status,
+            Notification.created_at,
+            Notification.next_attempt_at,
+            Notification.sent_at,
+        )
+    ).all()
+    sent = [r for r in rows if r.email_status == "sent"]
+    queued = [r for r in rows if r.email_status in ("pending", "digest")]
+    assert sent and queued  # a year delivered, the last night's run's news waiting
+    assert all(r.created_at < start_of_today and r.sent_at >= r.created_at for r in sent)
+    assert all(r.created_at >= start_of_today for r in queued)
+    assert all(r.next_attempt_at is None for r in sent)
+    # the first delivery after the load sends the last simulated day's emails only
+    with time_machine.travel(datetime.combine(TODAY, time(12), tzinfo=local_zone()), tick=False):
+        report = send_due()
+    assert report.sent == len(queued) and report.failed == report.parked == 0
