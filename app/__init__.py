@@ -16,14 +16,18 @@ class Portal(Flask):
     commits once; one that raises rolls everything back and the error handlers answer."""
 
     def dispatch_request(self):
-        from .unit_of_work import abandon, finish
+        from .database import retry_as_writer
+        from .unit_of_work import abandon, finish, restart
 
         try:
             response = super().dispatch_request()
+            finish()
         except BaseException as error:
+            if retry_as_writer(error):  # SQLite: a reading request that wrote after all
+                restart()
+                return self.dispatch_request()
             abandon(error)
             raise
-        finish()
         return response
 
 

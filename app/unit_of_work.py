@@ -68,6 +68,12 @@ def finish() -> None:
         callback()
 
 
+def restart() -> None:
+    """Undo everything the unit of work did, to run it again from the start."""
+    db.session.rollback()
+    _forget_after_commit()
+
+
 def abandon(error: BaseException) -> None:
     """Roll the unit of work back (keeping it if the refusal says so) and turn a database
     refusal into a Conflict."""
