@@ -107,6 +107,7 @@ ARGUMENTS = {
     "subscription_id": "subscription",
     "department_id": "department",
     "policy_id": "policy",
+    "user_id": "user",
     "fmt": "csv",
 }
 # Where one argument name means different things, or a route needs a particular object.
@@ -114,6 +115,8 @@ ENDPOINT_ARGUMENTS = {
     "main.region_detail": {"code": "region_code"},
     "statistics.public": {"code": "region_code"},
     "main.trust_detail": {"code": "trust_code"},
+    "handoff.webhook": {"code": "trust_code"},
+    "handoff.page": {"period_id": "filled_period"},
     "public.vacancy": {"period_id": "advertised_period"},
     "api_vacancies.show": {"period_id": "advertised_period"},
     "periods.edit": {"period_id": "open_period"},
@@ -353,6 +356,9 @@ def choose_ids(url: str) -> Ids:
                 "period": first(periods.where(Period.status == "matched").order_by(Period.id))
                 or first(periods.order_by(Period.id)),
                 "open_period": first(periods.where(Period.status == "open").order_by(Period.id)),
+                "filled_period": first(
+                    periods.where(Period.status == "filled").order_by(Period.id.desc())
+                ),
                 "own_advertised_period": first(
                     periods.where(Period.status == "advertised").order_by(Period.id.desc())
                 ),
@@ -412,7 +418,15 @@ def choose_ids(url: str) -> Ids:
                 ids.emails["coordinator"], in_region, gp_of_region.order_by(GP.id)
             ),
             "national": staff(ids.emails["national"], in_region, gp_of_region.order_by(GP.id)),
-            "admin": staff(ids.emails["admin"], in_region, gp_of_region.order_by(GP.id)),
+            "admin": {
+                **staff(ids.emails["admin"], in_region, gp_of_region.order_by(GP.id)),
+                # an account's page: the first municipality user if the data has one
+                "user": first(
+                    sa.select(User.id).order_by(
+                        sa.case((User.role == "municipality", 0), else_=1), User.id
+                    )
+                ),
+            },
         }
         n_periods = s.scalar(sa.select(sa.func.count()).select_from(of_trust.subquery()))
         ids.about = {
