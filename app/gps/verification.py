@@ -54,7 +54,7 @@ class MeasureState:
             "declared": self.declared,
             "verified": self.verified,
             "verified_by": self.verified_by,
-            "verified_at": self.verified_at.isoformat() if self.verified_at else None,
+            "verified_at": self.verified_at,
         }
 
 

@@ -88,6 +88,6 @@ class VerifyProgressForm(FlaskForm):
 
     measure = SelectField(
         _l("Measure"),
-        choices=[("", _l("All three")), *((m, PRIORITY_LABELS[m]) for m in MEASURES)],
+        choices=choices([("", _l("All three")), *((m, PRIORITY_LABELS[m]) for m in MEASURES)]),
         validators=[Optional()],
     )
