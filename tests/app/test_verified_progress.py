@@ -139,9 +139,11 @@ def test_verify_through_the_page_and_404_outside_scope(gp, client):
     coordinator = factories.make_user("coordinator", region_code="helse-vest")
     db.session.commit()
     browser.login(coordinator.email)
-    assert browser.submit(url, {}, page=f"/gps/{gp.id}").status_code == 302
+    verified = browser.submit(url, {"measure": "courses_completed"}, page=f"/gps/{gp.id}")
+    assert verified.status_code == 302
     db.session.refresh(gp)
     assert gp.courses_completed_verified_by_id == coordinator.id
+    assert gp.supervision_group_months_verified is None
     page = browser.get(f"/gps/{gp.id}").get_data(as_text=True)
     assert f"bekreftet av {municipality.email}" in page
     assert f"bekreftet av {coordinator.email}" in page
