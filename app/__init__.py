@@ -68,6 +68,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     labels.init_app(app)
     policy.init_app(app)
+    from app.gps import verification
+
+    verification.init_app(app)
     lifecycle.install_guard()
     input_guard.init_app(app)
 

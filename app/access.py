@@ -407,6 +407,16 @@ def get_gp_or_404(gp_id: int, for_user: User, *, field: str | None = None) -> GP
     raise NotFound("gp", field=field)
 
 
+def get_gp_to_verify_or_404(gp_id: int, for_user: User, *, field: str | None = None) -> GP:
+    """A GP whose progress measures ``for_user`` may verify: a municipality user of the GP's
+    municipality, a coordinator of one of the GP's regions, a national coordinator or an
+    admin. Anyone else (the GP themself too) gets 404."""
+    gp = _get(GP, gp_id, "gp", field)
+    if speaks_for_gp(for_user, gp) or coordinates_gp(for_user, gp):
+        return gp
+    raise NotFound("gp", field=field)
+
+
 def get_window_or_404(availability_id: int, for_user: User) -> Availability:
     """An availability window of a GP ``for_user`` speaks for (a municipality user), or
     coordinates."""

@@ -101,6 +101,7 @@ MESSAGES = {
     # the municipality: endorsement and priority
     "already_endorsed": _l("The window is already endorsed."),
     "not_endorsed": _l("The window is not endorsed."),
+    "unknown_measure": _l("There is no such progress measure."),
     "endorsement_in_use": _l(
         "The GP has a proposal, offer or placement for this window, so the endorsement "
         "cannot be withdrawn now."
@@ -186,6 +187,13 @@ FIELD_MESSAGES = {
     ("endorsement_required", "region_rule"): _l(
         "Whether windows need the municipality's endorsement is a rule of the region: change "
         "it in the region's rules."
+    ),
+    ("verified_progress_only", "region_rule"): _l(
+        "Whether only verified progress measures rank is a rule of the region: change it in "
+        "the region's rules."
+    ),
+    ("measures", "unknown_measure"): _l(
+        "Choose among months_general_practice, courses_completed and supervision_group_months."
     ),
     ("municipalities", "unknown"): _l("There is no municipality with the number %(number)s."),
     ("department_id", "department_not_managed"): _l(

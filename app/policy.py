@@ -41,6 +41,9 @@ class EffectivePolicy:
     # Matching considers only windows the GP's municipality has endorsed (the Ahus and UNN
     # practice). A rule of the region: a trust's override keeps its region's value.
     endorsement_required: bool = False
+    # Progress measures rank by their verified values only (app/gps/verification.py
+    # ranking_value: a measure never verified counts as 0). A rule of the region, too.
+    verified_progress_only: bool = False
     # Where the values come from: "default", "region" or "trust".
     source: Literal["default", "region", "trust"] = "default"
     # The policies row they were read from (None for the defaults).
@@ -68,6 +71,7 @@ DEFAULTS = EffectivePolicy(
     confirmation="automatic",
     offer_days=14,
     endorsement_required=False,
+    verified_progress_only=False,
 )
 RULE_FIELDS = tuple(
     f.name for f in fields(EffectivePolicy) if f.name not in ("source", "policy_id")
@@ -80,7 +84,9 @@ def _from_row(row: Policy, source: Literal["region", "trust"]) -> EffectivePolic
     values = {k: getattr(DEFAULTS, k) if v is None else v for k, v in values.items()}
     values["priority"] = tuple(values["priority"])
     if source == "trust" and row.trust is not None:  # a region's rule (EffectivePolicy)
-        values["endorsement_required"] = region_policy(row.trust.region).endorsement_required
+        region = region_policy(row.trust.region)
+        values["endorsement_required"] = region.endorsement_required
+        values["verified_progress_only"] = region.verified_progress_only
     return replace(DEFAULTS, **values, source=source, policy_id=row.id)
 
 

@@ -534,3 +534,54 @@ def offer_reminder(locale: str, match: MatchFacts, *, link: str | None) -> Messa
         link=link,
         data=_match_data(match),
     )
+
+
+# The progress measures a GP declares and a municipality or coordinator verifies.
+PROGRESS_MEASURES = ("months_general_practice", "courses_completed", "supervision_group_months")
+
+
+def _measure_name(measure: str) -> str:
+    if measure == "months_general_practice":
+        return _("months in general practice")
+    if measure == "courses_completed":
+        return _("courses completed")
+    if measure == "supervision_group_months":
+        return _("months in a supervision group")
+    raise ValueError(measure)
+
+
+@_words("progress_changed")
+def _progress_changed(p: Params) -> Words:
+    lines = [
+        _(
+            "%(measure)s: you verified %(verified)d, the GP now declares %(declared)d",
+            measure=_measure_name(change["measure"]).capitalize(),
+            verified=int(change["verified"]),
+            declared=int(change["declared"]),
+        )
+        for change in p["changes"]
+    ]
+    return (
+        _("%(gp)s changed a progress measure you verified", gp=p["gp"]),
+        _(
+            "%(gp)s changed a progress measure you verified, so your verification no longer "
+            "holds. Check the new value and verify it again if it is right.",
+            gp=p["gp"],
+        )
+        + "\n\n"
+        + "\n".join(lines),
+    )
+
+
+def progress_changed(
+    locale: str, gp_id: int, gp_name: str, changes: list[dict[str, Any]], *, link: str | None
+) -> Message:
+    """A GP changed measures the reader verified. ``changes``: one {"measure", "verified",
+    "declared"} per measure (PROGRESS_MEASURES)."""
+    for change in changes:
+        if change["measure"] not in PROGRESS_MEASURES:
+            raise ValueError(change["measure"])
+    params = {"gp": gp_name, "changes": [dict(c) for c in changes]}
+    return _message(
+        locale, "progress_changed", "progress_changed", params, link=link, data={"gp_id": gp_id}
+    )

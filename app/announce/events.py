@@ -123,3 +123,11 @@ def run_finished(coordinators: Iterable[User], summary: dict) -> None:
     for user in coordinators:
         link = path_for("coordination.run_detail", run_id=summary["run_id"])
         tell(user, wording.run_finished(user.locale, summary, link=link))
+
+
+def progress_changed(gp: GP, verifier: User, changes: list[dict]) -> None:
+    """``gp`` changed progress measures ``verifier`` verified: the verification lapsed."""
+    if not verifier.active:
+        return
+    link = path_for("main.gp_detail", gp_id=gp.id)
+    tell(verifier, wording.progress_changed(verifier.locale, gp.id, gp.name, changes, link=link))

@@ -98,6 +98,7 @@ FIELD_LABELS = {
     "confirmation": _l("Confirmation of proposals"),
     "offer_days": _l("Days to answer an offer"),
     "endorsement_required": _l("Only endorsed windows are matched"),
+    "verified_progress_only": _l("Rank by verified progress measures only"),
     "municipality_priority": _l("The municipality's priority"),
     "municipalities": _l("Municipalities"),
     "endorsed_at": _l("Endorsed"),

@@ -21,6 +21,7 @@ from app.models import (
     Region,
 )
 from app.models.statuses import LIVE_MATCH_STATUSES, REFUSED_STATUSES, AvailabilityStatus
+from app.policy import region_policy
 from app.runs.problem import (
     availability_json,
     gp_json,
@@ -79,13 +80,16 @@ def region_fit(
     ).all()
     refused = {(g, p): str(status) for g, p, status in refused_rows}
     pairs = {(g, p) for g, p in forbidden} | set(refused)
+    verified_only = region_policy(region).verified_progress_only
     problem = matching.problem_from_json(
         {
             "as_of": today.isoformat(),
             "policy": policy_json(region, today),
             "trust_policies": trust_policies_json(region),
             "periods": [period_json(p) for p in periods],
-            "gps": [gp_json(w.gp, availability_json(w)) for w in windows],
+            "gps": [
+                gp_json(w.gp, availability_json(w), verified_only=verified_only) for w in windows
+            ],
             "forbids": [{"gp": str(g), "period": str(p)} for g, p in sorted(pairs)],
         }
     )

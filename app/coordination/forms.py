@@ -186,6 +186,14 @@ class PolicyForm(BaseForm):
             "municipality user endorses it."
         ),
     )
+    verified_progress_only = BooleanField(
+        _l("Rank by verified progress measures only"),
+        description=_l(
+            "A rule of the region: months in general practice, courses and supervision-group "
+            "months count as verified by a municipality user or a coordinator; a measure never "
+            "verified counts as 0."
+        ),
+    )
     reason = reason_field(_l("Reason for the change"))
 
     def priority_fields(self):

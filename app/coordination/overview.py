@@ -30,6 +30,7 @@ from app.models.notifications import EmailDigest, Notification
 from app.models.statuses import LIVE_MATCH_STATUSES, AvailabilityStatus
 from app.paging import page_of_list
 from app.policy import EffectivePolicy, region_policy
+from app.progress import MEASURES, ranking_value
 from app.runs.problem import window_loads
 
 from . import counts
@@ -38,7 +39,8 @@ NEAR_FALLBACK_DAYS = counts.NEAR_FALLBACK_DAYS
 
 
 class _Place(NamedTuple):
-    """What the waiting list's order reads of one window and its GP (no objects loaded)."""
+    """What the waiting list's order reads of one window and its GP (no objects loaded).
+    The progress measures are the values that rank (app.progress.ranking_value)."""
 
     window_id: int
     gp_id: int
@@ -104,18 +106,19 @@ def _places(
             Availability.accept_other_specialty.is_(True),
             wishes.where(AvailabilitySpecialty.specialty_id == specialty_id).exists(),
         )
+    policy = region_policy(region)
+    verified_only = policy.verified_progress_only
+    measures = [getattr(GP, m if not verified_only else f"{m}_verified") for m in MEASURES]
     rows = db.session.execute(
         sa.select(
-            Availability.id,
-            GP.id,
+            Availability.id.label("window_id"),
+            GP.id.label("gp_id"),
             GP.name,
-            GP.months_general_practice,
-            GP.courses_completed,
-            GP.supervision_group_months,
             GP.registered_at,
             GP.municipality_priority,
-            live,
-            fits,
+            live.label("matched"),
+            fits.label("wishes"),
+            *measures,
         )
         .select_from(Availability)
         .join(GP, GP.id == Availability.gp_id)
@@ -123,31 +126,17 @@ def _places(
     ).all()
     places = [
         _Place(
-            window_id=window_id,
-            gp_id=gp_id,
-            name=name,
-            months_general_practice=months,
-            courses_completed=courses,
-            supervision_group_months=supervision,
-            registered_at=registered_at,
-            municipality_priority=municipality_priority,
-            matched=bool(matched),
-            wishes_specialty=bool(wishes),
+            window_id=row.window_id,
+            gp_id=row.gp_id,
+            name=row.name,
+            registered_at=row.registered_at,
+            municipality_priority=row.municipality_priority,
+            matched=bool(row.matched),
+            wishes_specialty=bool(row.wishes),
+            **{m: ranking_value(row, m, verified_only) for m in MEASURES},
         )
-        for (
-            window_id,
-            gp_id,
-            name,
-            months,
-            courses,
-            supervision,
-            registered_at,
-            municipality_priority,
-            matched,
-            wishes,
-        ) in rows
+        for row in rows
     ]
-    policy = region_policy(region)
     seed = lottery.seed_for(region, today)
     numbers = {p.gp_id: matching.lottery_number(seed, str(p.gp_id)) for p in places}
     functions = [_GP_KEYS[k] for k in waiting_order(policy)]

@@ -21,7 +21,8 @@ RANGES = {
     "offer_days": (1, 90),
 }
 CHOICES = {"mode": MODES, "selection": SELECTIONS, "confirmation": CONFIRMATIONS}
-FLAGS = ("endorsement_required",)  # yes or no
+FLAGS = ("endorsement_required", "verified_progress_only")  # yes or no
+REGION_RULES = FLAGS  # a trust's override keeps its region's value
 FIELDS = RULE_FIELDS  # the rules a policy row holds
 REASON_MAX = 1000
 
@@ -105,9 +106,10 @@ def update_policy(
     except PolicyError as error:
         field_errors, repeated = dict(error.fields), error.duplicate_positions
     # a rule of the region: a trust's override may only repeat its value
-    region_rule = changes.pop("endorsement_required", None) if policy.trust_id else None
-    if region_rule is not None and region_rule != policy.endorsement_required:
-        field_errors["endorsement_required"] = "region_rule"
+    for rule in REGION_RULES if policy.trust_id else ():
+        region_rule = changes.pop(rule, None)
+        if region_rule is not None and region_rule != getattr(policy, rule):
+            field_errors[rule] = "region_rule"
     try:
         reason = _reason(reason)
     except PolicyError as error:

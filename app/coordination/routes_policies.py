@@ -114,6 +114,7 @@ def policy_edit(policy_id: int):
     form = PolicyForm(obj=policy)
     if policy.trust_id is not None:  # a region's rule: its trusts keep the region's value
         del form.endorsement_required
+        del form.verified_progress_only
     if request.method == "GET":
         form.fill_priority(list(policy.priority))
     status = 200

@@ -30,7 +30,7 @@ from app.models.statuses import (
     PeriodStatus,
 )
 from app.models.types import utcnow
-from app.policy import effective_policy
+from app.policy import effective_policy, region_policy
 from app.runs import records
 from app.runs.problem import (
     availability_json,
@@ -151,7 +151,13 @@ def eligibility_problem(
             "policy": policy_json(region, today),
             "trust_policies": trust_policies_json(region),
             "periods": [period_json(p) for p in periods],
-            "gps": [gp_json(gp, availability_json(window))],
+            "gps": [
+                gp_json(
+                    gp,
+                    availability_json(window),
+                    verified_only=region_policy(region).verified_progress_only,
+                )
+            ],
             "forbids": [
                 {"gp": str(gp.id), "period": str(pid)}
                 for pid in sorted(set(refused) | set(forbidden))

@@ -25,7 +25,8 @@ from wtforms.validators import (
 from app.auth.forms import GPProfileForm, PasswordRule
 from app.forms import BaseForm as FlaskForm
 from app.forms import choices
-from app.labels import ROLE_LABELS
+from app.labels import PRIORITY_LABELS, ROLE_LABELS
+from app.progress import MEASURES
 
 __all__ = [
     "CreateUserForm",
@@ -80,3 +81,13 @@ class MunicipalitiesForm(FlaskForm):
     """The municipalities a municipality user speaks for (the admin changes them)."""
 
     municipalities = municipalities_field()
+
+
+class VerifyProgressForm(FlaskForm):
+    """A button that verifies one progress measure of a GP, or (empty) all three."""
+
+    measure = SelectField(
+        _l("Measure"),
+        choices=choices([("", _l("All three")), *((m, PRIORITY_LABELS[m]) for m in MEASURES)]),
+        validators=[Optional()],
+    )

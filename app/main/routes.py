@@ -16,9 +16,10 @@ from app.auth.services import AccountError, create_user, set_active, set_user_mu
 from app.coordination import audit_words, counts
 from app.coordination.overview import gp_waiting_place
 from app.dates import local_today
-from app.errors import NotFound
+from app.errors import BrokenRule, NotFound
 from app.extensions import db
 from app.forms import choices
+from app.gps import verification
 from app.models import (
     GP,
     AuditEvent,
@@ -49,6 +50,7 @@ from .forms import (
     DepartmentCapacityForm,
     GPProfileForm,
     MunicipalitiesForm,
+    VerifyProgressForm,
     municipality_numbers,
 )
 from .services import ProfileError, save_gp_profile, set_department_capacity
@@ -145,9 +147,38 @@ def gp_detail(gp_id: int):
     place = None
     if window is not None and current_user.role in ("coordinator", "admin"):
         place = gp_waiting_place(gp, window)
+    may_verify = access.speaks_for_gp(current_user, gp) or access.coordinates_gp(current_user, gp)
     return render_template(
-        "main/gp_detail.html", gp=gp, matches=matches, window=window, place=place
+        "main/gp_detail.html",
+        gp=gp,
+        matches=matches,
+        window=window,
+        place=place,
+        progress=verification.states(gp),
+        verify_form=VerifyProgressForm() if may_verify else None,
     )
+
+
+@bp.route("/gps/<int:gp_id>/progress/verify", methods=["POST"])
+@login_required
+def verify_progress(gp_id: int):
+    """Verify one of the GP's progress measures, or all three (municipality users of the
+    GP's municipality, coordinators of the GP's region; 404 for anyone else)."""
+    user = current_user._get_current_object()
+    gp = access.get_gp_to_verify_or_404(gp_id, user)
+    form = VerifyProgressForm()
+    if form.validate_on_submit():
+        try:
+            with attempt():
+                chosen = [form.measure.data] if form.measure.data else None
+                verification.verify(gp, actor=user, measures=chosen)
+        except BrokenRule as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The progress measures of %(name)s are verified.", name=gp.name), "success")
+    else:
+        flash(_("Nothing was verified: choose a measure and try again."), "error")
+    return redirect(url_for(".gp_detail", gp_id=gp.id) + "#progress-title")
 
 
 @bp.route("/trusts")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app import audit
 from app.auth.services import AccountError
 from app.extensions import db
+from app.gps import verification
 from app.models import GP, Department, Municipality, User
 from app.municipalities.services import municipality_changed
 
@@ -65,6 +66,9 @@ def save_gp_profile(
         rank = gp.municipality_priority
         if municipality_changed(gp, actor=actor):
             changes["municipality_priority"] = (rank, None)
+    if not created:
+        assert gp is not None  # an existing profile
+        verification.lapse(gp, changes)  # a changed verified value: its verifier hears of it
     if changes:
         db.session.flush()
         audit.record(

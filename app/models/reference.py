@@ -104,6 +104,9 @@ class Policy(db.Model):
     endorsement_required: Mapped[bool] = mapped_column(
         default=DEFAULTS.endorsement_required, server_default=sa.false()
     )
+    verified_progress_only: Mapped[bool] = mapped_column(
+        default=DEFAULTS.verified_progress_only, server_default=sa.false()
+    )
     note: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -91,7 +91,9 @@ class User(UserMixin, db.Model):
 
     trust: Mapped[Trust | None] = relationship()
     region: Mapped[Region | None] = relationship()
-    gp: Mapped[GP | None] = relationship(back_populates="user", uselist=False)
+    gp: Mapped[GP | None] = relationship(
+        back_populates="user", uselist=False, foreign_keys="GP.user_id"
+    )
     # A municipality user's scope (role municipality): the municipalities they speak for.
     municipalities: Mapped[list[Municipality]] = relationship(
         secondary="user_municipalities", order_by="Municipality.name"
@@ -131,6 +133,20 @@ class GP(db.Model):
             "municipality_priority IS NULL OR municipality_priority BETWEEN 1 AND 9999",
             name="municipality_priority_range",
         ),
+        # A verification is whole: the verified value, who and when, or none of them.
+        *(
+            sa.CheckConstraint(
+                f"({m}_verified IS NULL AND {m}_verified_by_id IS NULL AND {m}_verified_at IS NULL)"
+                f" OR ({m}_verified >= 0 AND {m}_verified_by_id IS NOT NULL"
+                f" AND {m}_verified_at IS NOT NULL)",
+                name=f"{short}_verification_whole",
+            )
+            for m, short in (
+                ("months_general_practice", "months_gp"),
+                ("courses_completed", "courses"),
+                ("supervision_group_months", "supervision"),
+            )
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,8 +165,23 @@ class GP(db.Model):
     # The municipality's own priority among its GPs (1 first; None: not stated), set by a
     # municipality user; the engine's priority key municipality_priority.
     municipality_priority: Mapped[int | None]
+    # Verified progress measures (issue 19): the value a municipality user or a coordinator
+    # verified, who and when (app/gps/verification.py). The declared value above is the GP's.
+    months_general_practice_verified: Mapped[int | None]
+    months_general_practice_verified_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id")
+    )
+    months_general_practice_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    courses_completed_verified: Mapped[int | None]
+    courses_completed_verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    courses_completed_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    supervision_group_months_verified: Mapped[int | None]
+    supervision_group_months_verified_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id")
+    )
+    supervision_group_months_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship(back_populates="gp")
+    user: Mapped[User] = relationship(back_populates="gp", foreign_keys=[user_id])
     municipality: Mapped[Municipality] = relationship()
 
     @property

@@ -35,6 +35,8 @@ from app.models.statuses import (
     AvailabilityStatus,
 )
 from app.policy import effective_policy, region_policy
+from app.progress import MEASURES as PROGRESS_MEASURES
+from app.progress import ranking_value
 
 
 @dataclass
@@ -111,14 +113,14 @@ def period_json(period: Period) -> dict[str, Any]:
     }
 
 
-def gp_json(gp: GP, window: dict[str, Any]) -> dict[str, Any]:
+def gp_json(gp: GP, window: dict[str, Any], *, verified_only: bool) -> dict[str, Any]:
+    """The engine's GP. The progress measures are the values that rank (``verified_only``:
+    the region's verified_progress_only rule; app.gps.verification.ranking_value)."""
     home = gp.municipality.trust
     entry = {
         "id": str(gp.id),
         "home_trust": home.code if home else "none",
-        "months_general_practice": gp.months_general_practice,
-        "courses_completed": gp.courses_completed,
-        "supervision_group_months": gp.supervision_group_months,
+        **{m: ranking_value(gp, m, verified_only) for m in PROGRESS_MEASURES},
         "registered_at": gp.registered_at.isoformat(),
         "availability": window,
     }
@@ -237,6 +239,7 @@ def build_problems(
 def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) -> RegionProblem:
     in_region = [p for p in periods if p.department.trust.region_id == region.id]
     rp = RegionProblem(region=region, problem={})
+    verified_only = region_policy(region).verified_progress_only
     pins, placed = [], []
     chosen_periods: dict[int, Period] = {p.id: p for p in in_region}
     gp_entries: dict[int, dict[str, Any]] = {}
@@ -252,7 +255,9 @@ def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) 
         (placed if match.status in OFFERED_OR_ACCEPTED else pins).append(pair)
         window = window_by_gp.get(match.gp_id)
         gp_entries[match.gp_id] = gp_json(
-            match.gp, availability_json(window) if window else _held_window(period)
+            match.gp,
+            availability_json(window) if window else _held_window(period),
+            verified_only=verified_only,
         )
     # The region's rule (the Ahus and UNN practice): only windows the municipality endorsed.
     endorsed_only = region_policy(region).endorsement_required
@@ -264,7 +269,9 @@ def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) 
             or (endorsed_only and window.endorsed_at is None)
         ):
             continue
-        gp_entries[gp_id] = gp_json(window.gp, availability_json(window))
+        gp_entries[gp_id] = gp_json(
+            window.gp, availability_json(window), verified_only=verified_only
+        )
 
     departments = {p.department for p in chosen_periods.values()}
     gp_keys, period_keys = set(gp_entries), set(chosen_periods)

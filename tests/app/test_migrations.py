@@ -167,6 +167,7 @@ def test_municipality_role_migration_keeps_data_and_refuses_to_drop_accounts(emp
         municipality_id = factories.make_user("municipality", municipality_numbers=["4601"]).id
         name = gp.name
         db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0013")  # below the later migrations first
         with pytest.raises(SystemExit):  # Flask-Migrate logs the RuntimeError and exits
             downgrade(directory=MIGRATIONS, revision="0012")
         with db.engine.connect() as connection:
@@ -182,6 +183,44 @@ def test_municipality_role_migration_keeps_data_and_refuses_to_drop_accounts(emp
             names = connection.execute(sa.text("SELECT name FROM gps")).scalars().all()
             windows = connection.execute(sa.text("SELECT count(*) FROM availabilities"))
             assert names == [name] and windows.scalar() == 1
+    finally:
+        db.session.remove()
+        db.session = test_session
+
+
+def test_verified_progress_migration_keeps_gps_both_ways(empty_app):
+    """Migration 0014 rebuilds gps on SQLite (the verification columns and their CHECKs):
+    the GPs and the rows pointing at them stay, down and up again."""
+    from app.gps import verification
+
+    from . import factories
+
+    upgrade(directory=MIGRATIONS)
+    test_session = db.session
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        from app.reference.loader import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+        gp = factories.make_gp(municipality_number="4601", months_general_practice=40)
+        factories.make_window(gp)
+        coordinator = factories.make_user("coordinator", region_code="helse-vest")
+        verification.verify(gp, actor=coordinator)
+        db.session.commit()
+        name = gp.name
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0013")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("gps")}
+            assert "months_general_practice_verified" not in columns
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT name, months_general_practice_verified FROM gps")
+            ).all()
+            windows = connection.execute(sa.text("SELECT count(*) FROM availabilities"))
+            assert [tuple(r) for r in rows] == [(name, None)] and windows.scalar() == 1
     finally:
         db.session.remove()
         db.session = test_session

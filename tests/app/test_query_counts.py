@@ -11,6 +11,7 @@ import pytest
 from app.announce.core import notify
 from app.dates import local_today
 from app.extensions import db
+from app.gps import verification
 from app.lifecycle.transitions import fixture_writes
 from app.models import Availability, Forbid
 
@@ -77,6 +78,9 @@ class World:
             # the counted period
             other = factories.make_gp()
             factories.make_window(other)
+            # its progress measures verified by a verifier of its own (names read at once)
+            verifier = factories.make_user("coordinator", region_code="helse-vest")
+            verification.verify(other, actor=verifier, measures=["courses_completed"])
             factories.make_proposal(factories.make_period(), other, confirmed=False)
             factories.make_proposal(self.period, other, status="declined")
             db.session.add(

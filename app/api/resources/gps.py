@@ -14,6 +14,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app, request
 
+from app import access
 from app.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from app.auth.passwords import MIN_DIFFERENT as PASSWORD_DIFFERENT
 from app.auth.passwords import MIN_LENGTH as PASSWORD_MIN
@@ -29,6 +30,7 @@ from app.auth.services import (
 )
 from app.errors import BrokenRule, Conflict, Forbidden, InvalidInput, TooManyRequests
 from app.extensions import db
+from app.gps import verification
 from app.i18n import _from_accept_language
 from app.main.services import save_gp_profile
 from app.models import GP, Municipality, User
@@ -64,7 +66,9 @@ _errors = error_docs(
     {
         401: "No or bad token",
         403: "Only GPs have a profile",
+        404: "No such GP, or you may not verify their progress measures",
         409: "email_taken or hpr_taken",
+        422: "Validation failed (fields says which)",
         429: "Too many registrations from this address",
     },
 )
@@ -226,6 +230,58 @@ def _gp_out_fields(*, required: bool) -> dict[str, ma.fields.Field]:
     }
 
 
+class MeasureStateSchema(ma.Schema):
+    state = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(verification.STATES),
+        metadata={
+            "description": "verified (the declared value was verified), changed (the GP changed "
+            "it since it was verified: the verification lapsed), declared (never verified)"
+        },
+    )
+    declared = ma.fields.Integer(required=True, metadata={"description": "The GP's value"})
+    verified = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The value last verified (null: never verified)"},
+    )
+    verified_by = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "The verifier's name"}
+    )
+    verified_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+
+
+ProgressSchema = ma.Schema.from_dict(
+    {m: ma.fields.Nested(MeasureStateSchema, required=True) for m in verification.MEASURES},
+    name="Progress",
+)
+
+
+def progress_field(required: bool) -> ma.fields.Nested:
+    return ma.fields.Nested(
+        ProgressSchema,
+        required=required,
+        metadata={
+            "description": "Each progress measure declared vs verified (who, when). Regions "
+            "whose rules say verified_progress_only rank by the verified values (0 when never "
+            "verified)"
+        },
+    )
+
+
+class VerifySchema(ma.Schema):
+    measures = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(verification.MEASURES)),
+        validate=ma.validate.Length(max=len(verification.MEASURES)),
+        metadata={"description": "The measures to verify (default: all three)"},
+    )
+
+
+class VerifiedSchema(ma.Schema):
+    gp_id = ma.fields.Integer(required=True)
+    progress = progress_field(True)
+
+
 class MunicipalityRefSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     number = ma.fields.String(required=True, metadata={"description": "Four digits (SSB)"})
@@ -237,6 +293,7 @@ GPSchema = ma.Schema.from_dict(
         "id": ma.fields.Integer(required=True, metadata={"description": "The GP's id (gp_id)"}),
         **_account_fields(),
         **_gp_out_fields(required=True),
+        "progress": progress_field(True),
     },
     name="GP",
 )
@@ -252,6 +309,7 @@ MeSchema = ma.Schema.from_dict(
         ),
         **_account_fields(),
         **_gp_out_fields(required=False),
+        "progress": progress_field(False),
         "municipalities": ma.fields.List(
             ma.fields.Nested(MunicipalityRefSchema),
             metadata={
@@ -284,10 +342,16 @@ def account_data(user: User) -> dict[str, Any]:
             "home_trust_id": home.id if home else None,
             "home_region_id": home.region_id if home else None,
             "municipality_priority": gp.municipality_priority,
+            "progress": progress_data(gp),
         }
     if user.role == "municipality":
         data["municipalities"] = [municipality_ref(m) for m in user.municipalities]
     return data
+
+
+def progress_data(gp: GP, names: dict[int, str] | None = None) -> dict[str, Any]:
+    """The GP's measures, declared vs verified; ``names``: verifier_names of a page of GPs."""
+    return {m: state.as_json() for m, state in verification.states(gp, names).items()}
 
 
 def municipality_ref(municipality: Municipality) -> dict[str, Any]:
@@ -394,3 +458,20 @@ def update_me(data):
         except sa.exc.IntegrityError as error:  # the number was taken at the same moment
             raise AccountError("hpr_number", "hpr_taken") from error
     return account_data(user)
+
+
+@blp.route("/gps/<int:gp_id>/progress/verify", methods=["POST"])
+@blp.arguments(VerifySchema, required=False)
+@blp.response(200, VerifiedSchema)
+@_errors(401, 404, 422)
+@auth_required()
+def verify_progress(data: dict[str, Any] | None, gp_id: int):
+    """Verify the GP's declared progress measures (all three, or `measures`): the values,
+    you and now are recorded and audited. Municipality users of the GP's municipality and
+    coordinators of the GP's region (national coordinators, admins) may; for anyone else
+    the GP does not exist (404). A verification lapses when the GP changes the value; the
+    verifier is then notified."""
+    user = caller()
+    gp = access.get_gp_to_verify_or_404(gp_id, user)
+    verification.verify(gp, actor=user, measures=(data or {}).get("measures"))
+    return {"gp_id": gp.id, "progress": progress_data(gp)}

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app import access
 from app.errors import NotFound
 from app.extensions import db
+from app.gps import verification
 from app.models import GP
 from app.models.matching import MATCH_STATUSES
 from app.municipalities import services
@@ -22,7 +23,7 @@ from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema
 from .availabilities import AvailabilitySchema, window_data
 from .fields import error_docs, get_in_range
-from .gps import MunicipalityRefSchema, municipality_ref
+from .gps import MunicipalityRefSchema, municipality_ref, progress_data, progress_field
 
 blp = Blueprint(
     "api_municipality",
@@ -85,6 +86,7 @@ class MunicipalityGPSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "A proposal, offer or accepted placement, if any"},
     )
+    progress = progress_field(True)
 
 
 class PrioritySchema(ma.Schema):
@@ -110,7 +112,9 @@ class EndorsementWithdrawSchema(ma.Schema):
 # ---- helpers
 
 
-def gp_data(entry: services.MunicipalityGP, requiring: set[int]) -> dict[str, Any]:
+def gp_data(
+    entry: services.MunicipalityGP, requiring: set[int], names: dict[int, str] | None = None
+) -> dict[str, Any]:
     gp, match = entry.gp, entry.match
     live = None
     if match is not None:
@@ -134,6 +138,7 @@ def gp_data(entry: services.MunicipalityGP, requiring: set[int]) -> dict[str, An
         "municipality_priority": gp.municipality_priority,
         "window": window_data(entry.window, requiring) if entry.window is not None else None,
         "live_match": live,
+        "progress": progress_data(gp, names),
     }
 
 
@@ -170,7 +175,11 @@ def list_gps(args: dict[str, Any]):
     )
     gps = list(db.session.scalars(query.limit(args["limit"]).offset(args["offset"])))
     requiring = services.regions_requiring_endorsement()
-    return {"items": [gp_data(e, requiring) for e in services.describe_gps(gps)], "total": total}
+    names = verification.verifier_names(gps)
+    return {
+        "items": [gp_data(e, requiring, names) for e in services.describe_gps(gps)],
+        "total": total,
+    }
 
 
 @blp.route("/availabilities/<int:availability_id>/endorse", methods=["POST"])
