@@ -144,17 +144,6 @@ def window_loads(gp: bool = True) -> tuple[Any, ...]:
     return (home.joinedload(Municipality.trust), *wishes)
 
 
-def active_windows() -> list[Availability]:
-    """Every active availability window, with its GP, home trust and ranked wishes loaded."""
-    return list(
-        db.session.scalars(
-            sa.select(Availability)
-            .options(*window_loads())
-            .where(Availability.status == AvailabilityStatus.ACTIVE)
-        )
-    )
-
-
 def build_problems(
     as_of: date, region_ids: list[int] | None = None, *, period_ids: list[int] | None = None
 ) -> list[RegionProblem]:
