@@ -38,6 +38,25 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+def whole_bodies(app):
+    """Read each response body whole and close it before werkzeug writes it.
+
+    Werkzeug closes the body (a static file's open handle) after draining the socket; when
+    Chromium drops a connection it no longer needs (a favicon), the drain raises and the file is
+    left to the garbage collector, whose ResourceWarning the suite turns into an error in
+    whatever test runs then. The app streams nothing, so a whole body changes no response."""
+
+    def application(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return application
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """One Chromium for the session; skips every browser test when it does not start."""
@@ -95,7 +114,9 @@ def live_app(tmp_path_factory):
             assert result.exit_code == 0, (command, result.output, result.exception)
     finally:
         catcher.stop()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    server = make_server(
+        "127.0.0.1", 0, whole_bodies(app), threaded=True, request_handler=QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
