@@ -68,6 +68,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     labels.init_app(app)
     policy.init_app(app)
+    from . import data_version
+
+    data_version.listen()
     from app.gps import verification
 
     verification.init_app(app)

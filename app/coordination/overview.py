@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 import matching
 from app import lottery
 from app.access import seeking_region_id
+from app.data_version import VersionedCache
 from app.dates import local_today, local_zone
 from app.extensions import db
 from app.models import (
@@ -25,6 +26,7 @@ from app.models import (
     Match,
     Period,
     Region,
+    Trust,
 )
 from app.models.notifications import EmailDigest, Notification
 from app.models.statuses import LIVE_MATCH_STATUSES, AvailabilityStatus
@@ -85,13 +87,26 @@ def _period_options():
     return selectinload(Match.period).selectinload(Period.department).selectinload(Department.trust)
 
 
-def _places(
+# The waiting lists' order per region, day and specialty filter, until the data changes.
+_PLACES = VersionedCache(size=32)
+
+
+def waiting_places(
     region: Region, today: date, specialty_id: int | None = None
 ) -> list[tuple[int, float, _Place]]:
     """The region's waiting list in order, as (position, lottery number, place): one query
     of the columns the order reads. The order itself is Python's: the lottery number is a
     hash (matching.lottery_number) that SQL cannot compute, and every GP keeps their place
-    on the whole list, so the whole region is ordered before a page is cut."""
+    on the whole list, so the whole region is ordered before a page is cut. Kept per
+    version of the data (app/data_version.py); the list is shared: do not change it."""
+    return _PLACES.get(
+        (region.id, today, specialty_id), lambda: _ordered_places(region, today, specialty_id)
+    )
+
+
+def _ordered_places(
+    region: Region, today: date, specialty_id: int | None
+) -> list[tuple[int, float, _Place]]:
     live = sa.exists().where(
         Match.gp_id == Availability.gp_id, Match.status.in_(LIVE_MATCH_STATUSES)
     )
@@ -148,7 +163,7 @@ def _places(
     return [(i, numbers[p.gp_id], p) for i, p in enumerate(sorted(places, key=key), 1)]
 
 
-def _entries(
+def waiting_entries(
     region: Region, chosen: list[tuple[int, float, _Place]], *, everyone: bool = False
 ) -> list[WaitingEntry]:
     """The waiting-list rows of ``chosen`` with what a row shows loaded: the windows (with
@@ -195,7 +210,7 @@ def waiting_list(region: Region, today: date) -> list[WaitingEntry]:
     """GPs with an active window who seek service in ``region``, highest priority first
     (the policy's keys, then the run's lottery and the id as the final tie-break). Reads the
     region's windows only (``counts.waiting_windows``)."""
-    return _entries(region, _places(region, today), everyone=True)
+    return waiting_entries(region, waiting_places(region, today), everyone=True)
 
 
 def fallback_day(period: Period) -> date:
@@ -259,11 +274,15 @@ def national_summary(regions: list[Region], today: date) -> list[RegionSummary]:
     return [RegionSummary(r, by_region[r.id]) for r in regions]
 
 
-def live_matches_in_region(region: Region) -> list[Match]:
-    """Proposals, offers and placements for the region's periods, soonest start first."""
+def live_matches_in_region(region: Region, trust_ids: list[int] | None = None) -> list[Match]:
+    """Proposals, offers and placements for the region's periods (or those of some of its
+    trusts), soonest start first."""
+    trusts = counts.trusts_of([region.id])
+    if trust_ids is not None:
+        trusts = trusts.where(Trust.id.in_(trust_ids))
     return list(
         db.session.scalars(
-            counts.live_matches(counts.trusts_of([region.id])).options(
+            counts.live_matches(trusts).options(
                 _period_options(), joinedload(Match.gp).joinedload(GP.municipality)
             )
         )
@@ -298,7 +317,7 @@ def waiting_page(
     """One page of the region's waiting list, filtered by part of the name, a wished
     specialty (a GP who wishes none, or accepts any, fits every specialty) and the state;
     in priority order (each GP keeps their place number) or by name."""
-    everyone = _places(region, today, specialty_id)
+    everyone = waiting_places(region, today, specialty_id)
     minimum = region_policy(region).min_months_general_practice
     text = name.strip().casefold()
     chosen = [
@@ -317,7 +336,7 @@ def waiting_page(
         chosen.sort(key=lambda c: (c[2].name.casefold(), c[2].gp_id))
     shown = page_of_list(chosen, page, per_page)
     return WaitingPage(
-        entries=_entries(region, shown.items),
+        entries=waiting_entries(region, shown.items),
         total=shown.total,
         everyone=len(everyone),
         page=shown.page,
@@ -343,6 +362,6 @@ def gp_waiting_place(
     region = db.session.get(Region, region_id)
     if region is None:
         return None
-    places = _places(region, today or local_today())
+    places = waiting_places(region, today or local_today())
     position = next((n for n, _, p in places if p.gp_id == gp.id), None)
     return WaitingPlace(region, position, len(places)) if position else None

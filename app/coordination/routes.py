@@ -66,7 +66,6 @@ def overview():
             regions=regions,
         )
     region = access.choose_region(user, code)
-    waiting = ov.waiting_list(region, today)
     return render_template(
         "coordination/overview.html",
         region=region,
@@ -75,7 +74,7 @@ def overview():
         policy=region_policy(region),
         figures=counts.figures([region.id], today),
         todo=ov.todo(region, today),
-        timeline=region_timeline(region, today, waiting),
+        timeline=region_timeline(region, today, request.args.get("trust")),
         fallback_day=ov.fallback_day,
         near_days=counts.NEAR_FALLBACK_DAYS,
         deadline_days=counts.NEAR_DEADLINE_DAYS,

@@ -14,11 +14,15 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.data_version import VersionedCache
 from app.dates import add_months
 from app.extensions import db
-from app.models import Department, Match, Period, Region, Trust
+from app.models import Availability, Department, Match, Period, Region, Trust
 from app.models.statuses import MATCHABLE_PERIOD_STATUSES, PeriodStatus
+from app.runs.problem import window_loads
 
+from . import counts
+from . import overview as ov
 from .fit import region_fit
 from .overview import WaitingEntry, fallback_day, live_matches_in_region
 
@@ -29,8 +33,13 @@ SHOWN_STATUSES = (
     PeriodStatus.FILLED,
     PeriodStatus.ADVERTISED,
 )
-# GPs drawn under a department besides those it has matches with; the table lists them all.
+# GPs drawn under a department besides those it has matches with.
 FIT_ROWS = 3
+# GPs the table names per period (the rest are counted, with a link to the assign page).
+FIT_NAMES = 5
+# Who fits which period, per region and day, until the data changes (app/data_version.py):
+# computing it takes a problem of the region's whole waiting list.
+_FITS = VersionedCache(size=16)
 MIN_MONTHS, MAX_MONTHS = 12, 24
 LABEL_CHARS = 40
 # Row heights in pixels: a label line above the bars.
@@ -46,7 +55,8 @@ class PeriodItem:
     period: Period
     fallback_on: date | None  # open periods only: a match stops the fallback
     match: Match | None
-    fits: list[WaitingEntry]  # GPs who fit, in waiting-list order
+    fits: list[WaitingEntry]  # the first GPs who fit (FIT_NAMES), in waiting-list order
+    fit_count: int = 0  # how many GPs fit in all
 
     @property
     def status(self) -> str:
@@ -97,6 +107,10 @@ class Timeline:
     today_x: float | None
     ticks: list[tuple[float, date]]
     charts: list[Chart]
+    # The region's trusts with periods to show, and how many each has; the figure shows one
+    # trust at a time (``trust``), chosen from these.
+    trusts: list[tuple[Trust, int]] = field(default_factory=list)
+    trust: Trust | None = None
 
     def x(self, day: date) -> float:
         """Where ``day`` lies, in percent of the width (clamped to the figure)."""
@@ -107,21 +121,33 @@ class Timeline:
         return max(round(self.x(end) - self.x(start), 2), 0.4)
 
 
-def _periods(region: Region, today: date) -> list[Period]:
+def _shown(today: date) -> sa.ColumnElement[bool]:
+    return sa.and_(Period.status.in_(SHOWN_STATUSES), Period.end_date >= today)
+
+
+def _trusts(region: Region, today: date) -> list[tuple[Trust, int]]:
+    """The region's trusts with periods to show, by name, with how many."""
+    rows = db.session.execute(
+        sa.select(Trust, sa.func.count(Period.id))
+        .join(Department, Department.trust_id == Trust.id)
+        .join(Period, Period.department_id == Department.id)
+        .where(Trust.region_id == region.id, _shown(today))
+        .group_by(Trust.id)
+        .order_by(Trust.name, Trust.id)
+    ).all()
+    return [(trust, count) for trust, count in rows]
+
+
+def _periods(trust: Trust, today: date) -> list[Period]:
     return list(
         db.session.scalars(
             sa.select(Period)
             .join(Period.department)
-            .join(Department.trust)
             .options(
                 selectinload(Period.department).selectinload(Department.trust),
                 selectinload(Period.department).selectinload(Department.specialty),
             )
-            .where(
-                Trust.region_id == region.id,
-                Period.status.in_(SHOWN_STATUSES),
-                Period.end_date >= today,
-            )
+            .where(Department.trust_id == trust.id, _shown(today))
             .order_by(Period.start_date, Period.id)
         )
     )
@@ -155,25 +181,68 @@ def _ticks(start: date, end: date) -> list[tuple[float, date]]:
     return out
 
 
-def region_timeline(region: Region, today: date, waiting: list[WaitingEntry]) -> Timeline:
-    """The region's timeline; ``waiting`` is the region's waiting list (its order is the
-    order in which GPs who fit are drawn)."""
-    periods = _periods(region, today)
-    live = {m.period_id: m for m in live_matches_in_region(region)}
-    matchable = [
-        p for p in periods if p.status in MATCHABLE_PERIOD_STATUSES and p.start_date > today
-    ]
-    entry_of = {e.gp.id: e for e in waiting}
-    fits: dict[int, list[WaitingEntry]] = {}
-    if matchable and waiting:
-        fit = region_fit(region, today, matchable, [e.window for e in waiting])
-        for gp_id, period_ids in fit.periods_of().items():
+def fitting_gps(region: Region, today: date) -> dict[int, list[int]]:
+    """For each period of ``region`` that the matching may still fill, the ids of the GPs
+    on the region's waiting list who fit it (the engine's eligibility; ``region_fit``).
+    Computed once per region, day and version of the data."""
+
+    def compute() -> dict[int, list[int]]:
+        matchable = list(
+            db.session.scalars(
+                sa.select(Period)
+                .join(Period.department)
+                .join(Department.trust)
+                .options(selectinload(Period.department).selectinload(Department.trust))
+                .where(
+                    Trust.region_id == region.id,
+                    Period.status.in_(MATCHABLE_PERIOD_STATUSES),
+                    Period.start_date > today,
+                )
+            )
+        )
+        windows = list(
+            db.session.scalars(
+                sa.select(Availability).options(*window_loads()).where(counts.waiting([region.id]))
+            )
+        )
+        if not matchable or not windows:
+            return {}
+        fits: dict[int, list[int]] = {}
+        for gp_id, period_ids in region_fit(region, today, matchable, windows).periods_of().items():
             for period_id in period_ids:
-                fits.setdefault(period_id, []).append(entry_of[gp_id])
+                fits.setdefault(period_id, []).append(gp_id)
+        return fits
+
+    return _FITS.get((region.id, today), compute)
+
+
+def region_timeline(region: Region, today: date, trust_code: str | None = None) -> Timeline:
+    """The timeline of one of the region's trusts (``trust_code``, else the first by name
+    with periods to show): its periods, their live matches, and the GPs who fit them, drawn
+    in their order on the region's waiting list. Loads only the rows it shows."""
+    trusts = _trusts(region, today)
+    trust = next((t for t, _ in trusts if t.code == trust_code), trusts[0][0] if trusts else None)
+    periods = _periods(trust, today) if trust is not None else []
+    shown = {p.id for p in periods}
+    live = {
+        m.period_id: m
+        for m in live_matches_in_region(region, [trust.id] if trust is not None else [])
+    }
+    places = ov.waiting_places(region, today)
+    position_of = {place.gp_id: position for position, _, place in places}
+    fits = {
+        period_id: sorted((g for g in gp_ids if g in position_of), key=lambda g: position_of[g])
+        for period_id, gp_ids in fitting_gps(region, today).items()
+        if period_id in shown
+    }
+    named = _named(periods, live, fits, position_of)
+    entry_of = {
+        e.gp.id: e for e in ov.waiting_entries(region, [c for c in places if c[2].gp_id in named])
+    }
     start = today.replace(day=1)
     last = max((p.end_date for p in periods), default=today)
     end = min(max(last, add_months(start, MIN_MONTHS)), add_months(start, MAX_MONTHS))
-    timeline = Timeline(start, end, None, _ticks(start, end), [])
+    timeline = Timeline(start, end, None, _ticks(start, end), [], trusts, trust)
     timeline.today_x = timeline.x(today)
     by_trust: dict[int, list[Period]] = {}
     for period in periods:
@@ -184,16 +253,59 @@ def region_timeline(region: Region, today: date, waiting: list[WaitingEntry]) ->
                 period=p,
                 fallback_on=fallback_day(p) if p.status == PeriodStatus.OPEN else None,
                 match=live.get(p.id),
-                fits=sorted(fits.get(p.id, []), key=lambda e: e.position),
+                fits=[entry_of[g] for g in fits.get(p.id, [])[:FIT_NAMES] if g in entry_of],
+                fit_count=len(fits.get(p.id, [])),
             )
             for p in trust_periods
         ]
-        timeline.charts.append(_chart(timeline, trust_periods[0].department.trust, items, entry_of))
+        chart = _chart(
+            timeline,
+            trust_periods[0].department.trust,
+            items,
+            entry_of,
+            _department_fits(trust_periods, fits, position_of),
+        )
+        timeline.charts.append(chart)
     return timeline
 
 
+def _department_fits(
+    periods: list[Period], fits: dict[int, list[int]], position_of: dict[int, int]
+) -> dict[int, list[int]]:
+    """Per department, the GPs who fit any of its periods, in waiting-list order."""
+    found: dict[int, set[int]] = {}
+    for period in periods:
+        found.setdefault(period.department_id, set()).update(fits.get(period.id, []))
+    return {d: sorted(ids, key=lambda g: position_of[g]) for d, ids in found.items()}
+
+
+def _named(
+    periods: list[Period],
+    live: dict[int, Match],
+    fits: dict[int, list[int]],
+    position_of: dict[int, int],
+) -> set[int]:
+    """The GPs the figure or the table names: those matched, the first who fit each period
+    (the table) and each department (the figure, after its matched GPs)."""
+    named = {m.gp_id for m in live.values()}
+    for period in periods:
+        named.update(fits.get(period.id, [])[:FIT_NAMES])
+    matched_in: dict[int, set[int]] = {}
+    for period in periods:
+        if period.id in live:
+            matched_in.setdefault(period.department_id, set()).add(live[period.id].gp_id)
+    for department_id, ids in _department_fits(periods, fits, position_of).items():
+        drawn = matched_in.get(department_id, set())
+        named.update([g for g in ids if g not in drawn][:FIT_ROWS])
+    return named
+
+
 def _chart(
-    timeline: Timeline, trust: Trust, items: list[PeriodItem], windows: dict[int, WaitingEntry]
+    timeline: Timeline,
+    trust: Trust,
+    items: list[PeriodItem],
+    windows: dict[int, WaitingEntry],
+    department_fits: dict[int, list[int]],
 ) -> Chart:
     chart = Chart(trust=trust, items=items)
     y = AXIS_HEIGHT
@@ -236,15 +348,10 @@ def _chart(
             if item.match is not None and item.match.gp_id not in drawn:
                 y = _gp_row(chart, timeline, y, item, bottoms[item.period.id], windows)
                 drawn.append(item.match.gp_id)
-        fitting: dict[int, WaitingEntry] = {}
-        for item in department_items:
-            for entry in item.fits:
-                fitting.setdefault(entry.gp.id, entry)
-        others = sorted(
-            (e for gp_id, e in fitting.items() if gp_id not in drawn), key=lambda e: e.position
-        )
-        for entry in others[:FIT_ROWS]:
-            y = _window_row(chart, timeline, y, entry)
+        others = [g for g in department_fits.get(department.id, []) if g not in drawn]
+        for gp_id in others[:FIT_ROWS]:
+            if gp_id in windows:
+                y = _window_row(chart, timeline, y, windows[gp_id])
         if len(others) > FIT_ROWS:
             chart.more[department.id] = len(others) - FIT_ROWS
         y += 8

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .availability import Availability, AvailabilitySpecialty, AvailabilityTrust
+from .data_versions import DataVersion
 from .lottery import LotterySeed
 from .matching import Forbid, Match, MatchingRun
 from .notifications import Notification, Subscription
@@ -22,6 +23,7 @@ from .webhooks import TrustWebhook, WebhookDelivery
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "DataVersion",
     "EmailToken",
     "Availability",
     "AvailabilitySpecialty",
