@@ -40,6 +40,7 @@ UNRELATED_TABLES = frozenset(
         "email_digests",
         "email_tokens",
         "login_attempts",
+        "matching_run_data",
         "matching_runs",
         "notifications",
         "recovery_codes",

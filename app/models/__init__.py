@@ -4,7 +4,7 @@ from .audit import AuditEvent
 from .availability import Availability, AvailabilitySpecialty, AvailabilityTrust
 from .data_versions import DataVersion
 from .lottery import LotterySeed
-from .matching import Forbid, Match, MatchingRun
+from .matching import Forbid, Match, MatchingRun, MatchingRunData
 from .notifications import Notification, Subscription
 from .periods import Period
 from .reference import Department, Municipality, Policy, Region, Site, Specialty, Trust
@@ -35,6 +35,7 @@ __all__ = [
     "LotterySeed",
     "Match",
     "MatchingRun",
+    "MatchingRunData",
     "Municipality",
     "Notification",
     "Period",

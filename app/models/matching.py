@@ -44,16 +44,56 @@ class MatchingRun(db.Model):
     proposals: Mapped[int] = mapped_column(default=0)
     advertised: Mapped[int] = mapped_column(default=0)
     expired: Mapped[int] = mapped_column(default=0)
-    # The engine's problem and result per region: megabytes at national scale, read only by a
-    # run's own page, the GP's explanations and the export; never loaded with a list of runs.
-    problem: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, deferred=True)
-    result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, deferred=True)
     summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     created_by: Mapped[User | None] = relationship()
     region: Mapped[Region | None] = relationship()
+    # The engine's problem and result, in a table of their own (``MatchingRunData``).
+    data: Mapped[MatchingRunData | None] = relationship(
+        back_populates="run", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def problem(self) -> dict[str, Any] | None:
+        """The engine's problem per region (loads the run's data row)."""
+        return self.data.problem if self.data is not None else None
+
+    @problem.setter
+    def problem(self, value: dict[str, Any] | None) -> None:
+        self._data().problem = value
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """The engine's result per region (loads the run's data row)."""
+        return self.data.result if self.data is not None else None
+
+    @result.setter
+    def result(self, value: dict[str, Any] | None) -> None:
+        self._data().result = value
+
+    def _data(self) -> MatchingRunData:
+        if self.data is None:
+            self.data = MatchingRunData()
+        return self.data
+
+
+class MatchingRunData(db.Model):
+    """A run's problem and result per region: megabytes at national scale, read only by the
+    export and the command line (pages read the run records, app/runs/records.py). A table of
+    their own, because SQLite keeps a row's columns together: a list of runs that read a
+    column stored after them walked every run's megabytes to reach it."""
+
+    __tablename__ = "matching_run_data"
+
+    run_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("matching_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    problem: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    run: Mapped[MatchingRun] = relationship(back_populates="data")
 
 
 class Match(db.Model):

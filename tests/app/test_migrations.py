@@ -224,3 +224,41 @@ def test_verified_progress_migration_keeps_gps_both_ways(empty_app):
     finally:
         db.session.remove()
         db.session = test_session
+
+
+def test_run_data_moves_to_its_own_table_and_back(empty_app):
+    """Migration 0021 moves each run's problem and result to matching_run_data (SQLite
+    rebuilds matching_runs, which matches point to); down and up again keeps them."""
+    upgrade(directory=MIGRATIONS, revision="0020")
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO matching_runs (id, as_of, dry_run, triggered_by, status,"
+                " started_at, proposals, advertised, expired, problem, result)"
+                " VALUES (7, '2026-01-05', false, 'nightly', 'succeeded', '2026-01-05 02:00',"
+                " 1, 0, 0, :problem, :result)"
+            ),
+            {"problem": '{"helse-vest": {"gps": []}}', "result": '{"helse-vest": {"x": 1}}'},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO matching_runs (id, as_of, dry_run, triggered_by, status,"
+                " started_at, proposals, advertised, expired)"
+                " VALUES (8, '2026-01-06', false, 'manual', 'failed', '2026-01-06 02:00', 0, 0, 0)"
+            )
+        )
+    upgrade(directory=MIGRATIONS, revision="0021")
+    with db.engine.connect() as connection:
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("matching_runs")}
+        assert "problem" not in columns and "result" not in columns
+        rows = connection.execute(
+            sa.text("SELECT run_id, problem, result FROM matching_run_data")
+        ).all()
+        assert [(r[0], json.loads(r[1]) if isinstance(r[1], str) else r[1]) for r in rows] == [
+            (7, {"helse-vest": {"gps": []}})
+        ]
+    downgrade(directory=MIGRATIONS, revision="0020")
+    with db.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT id, result FROM matching_runs ORDER BY id")).all()
+        found = [(r[0], json.loads(r[1]) if isinstance(r[1], str) else r[1]) for r in rows]
+        assert found == [(7, {"helse-vest": {"x": 1}}), (8, None)]
