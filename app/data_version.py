@@ -31,7 +31,8 @@ from .extensions import db
 from .models import DataVersion
 
 MATCHING = "matching"
-# Tables whose changes never change what the engine reads or the order of a waiting list.
+# Tables whose changes never change what the engine reads, the order of a waiting list or
+# the statistics (a run counts: the statistics read its summary).
 UNRELATED_TABLES = frozenset(
     {
         "api_tokens",
@@ -41,7 +42,6 @@ UNRELATED_TABLES = frozenset(
         "email_tokens",
         "login_attempts",
         "matching_run_data",
-        "matching_runs",
         "notifications",
         "recovery_codes",
         "run_blocking_pairs",

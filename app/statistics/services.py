@@ -24,13 +24,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time
 from statistics import median
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.data_version import VersionedCache
 from app.dates import add_months, local_zone
 from app.extensions import db
 from app.models import (
@@ -144,8 +146,19 @@ def _days(pairs: Iterable[tuple[datetime, datetime]]) -> float | None:
     return round(median(values), 1) if values else None
 
 
+# The figures per region, span, day and language (specialty names), until the matching data
+# changes (app/data_version.py): the statistics pages ask the same questions on every view.
+_FIGURES = VersionedCache(size=64)
+
+
 def figures(region: Region | None, span: Span, today: date) -> Figures:
     """The figures of `region` (None: the whole country) over `span`."""
+    key = (region.id if region else None, span, today, str(get_locale()))
+    kept = _FIGURES.get(key, lambda: replace(_figures(region, span, today), region=None))
+    return replace(kept, region=region)
+
+
+def _figures(region: Region | None, span: Span, today: date) -> Figures:
     lo, hi = span.bounds()
     months = {start: Month(start) for start in span.month_starts}
     session = db.session

@@ -121,3 +121,17 @@ def test_a_gps_place_on_the_list_follows_a_new_registration(ctx, client):
     assert "nummer 1 av 1 i Helse Vest" in client.get(f"/gps/{gp.id}").get_data(as_text=True)
     waiting_gp("Foran Meg", months_general_practice=90)
     assert "nummer 2 av 2 i Helse Vest" in client.get(f"/gps/{gp.id}").get_data(as_text=True)
+
+
+def test_the_statistics_follow_a_new_period_and_a_run(ctx, client):
+    from app.dates import local_today
+    from app.statistics.services import Span, figures
+
+    today = local_today()
+    span = Span.ending(today, 1)
+    before = figures(None, span, today).total("published")
+    assert figures(None, span, today).total("published") == before  # kept
+    factories.make_period()
+    assert figures(None, span, today).total("published") == before + 1
+    page = client.get("/statistics").get_data(as_text=True)
+    assert page == client.get("/statistics").get_data(as_text=True)
