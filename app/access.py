@@ -20,6 +20,7 @@ Scopes:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -207,11 +208,12 @@ def windows_seeking(region_ids: list[int]) -> sa.Select:
     return sa.select(Availability.id).where(sought_region().in_(region_ids))
 
 
-def current_window(gp: GP) -> Availability | None:
+def current_window(gp: GP, *loads: Any) -> Availability | None:
+    """The GP's current window, if any, with ``loads`` (loader options)."""
     return db.session.scalar(
-        sa.select(Availability).where(
-            Availability.gp_id == gp.id, Availability.status.in_(CURRENT_AVAILABILITY)
-        )
+        sa.select(Availability)
+        .options(*loads)
+        .where(Availability.gp_id == gp.id, Availability.status.in_(CURRENT_AVAILABILITY))
     )
 
 

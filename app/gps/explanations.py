@@ -38,6 +38,7 @@ from app.runs.problem import (
     period_json,
     policy_json,
     trust_policies_json,
+    window_loads,
 )
 
 from .texts import REASON_TEXTS, REASON_VARIANTS
@@ -263,26 +264,37 @@ def _explain_period(
     return "not_placed", reason or "not_yet_run", None
 
 
-def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
-    """For each period of the GP's region they could have wanted: outcome and reason.
-    Empty when the GP has neither a current window nor a live match."""
+@dataclass(frozen=True)
+class WhyNot:
+    """What the why-not page and the API's explanations show: the items, and what they were
+    judged against (the window, the region, the committed run the reasons come from)."""
+
+    items: list[Explanation]
+    window: Availability | None
+    region: Region | None
+    run: MatchingRun | None
+
+
+def why_not(gp: GP, *, today: date | None = None) -> WhyNot:
+    """For each period of the GP's region they could have wanted: outcome and reason. No
+    items when the GP has neither a current window nor a live match."""
     today = today or local_today()
-    window = current_window(gp)
+    window = current_window(gp, *window_loads(gp=False))
+    region_id = seeking_region_id(gp, window)
+    region = db.session.get(Region, region_id) if region_id is not None else None
+    if region is None:
+        return WhyNot([], window, None, None)
+    run = run_reasons(gp, region)
     own = live_match_for_gp(gp)
     if window is None and own is None:
-        return []
-    region_id = seeking_region_id(gp, window)
-    if region_id is None:
-        return []
-    region = db.session.get(Region, region_id)
-    periods = candidate_periods(region_id, today, own)
+        return WhyNot([], window, region, run.run)
+    periods = candidate_periods(region.id, today, own)
     failures: dict[str, list[str]] = {}
     if window is not None and periods:
         problem = eligibility_problem(gp, window, region, periods, today)
         failures = {
             str(p.id): matching.pair_reasons(problem, str(gp.id), str(p.id)) for p in periods
         }
-    run = run_reasons(gp, region)
     refusals = _refusals(gp, [int(pid) for pid, codes in failures.items() if "forbidden" in codes])
     held = [p.id for p in periods if p.status in (PeriodStatus.MATCHED, PeriodStatus.FILLED)]
     holders = _holders(held)
@@ -300,16 +312,9 @@ def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
         )
         text = reason_text(reason, gp=gp, period=period, window=window, variant=variant, own=own)
         items.append(Explanation(period, outcome, reason, text))
-    return items
+    return WhyNot(items, window, region, run.run)
 
 
-def gp_region(gp: GP) -> Region | None:
-    """The region the GP seeks service in (first wished trust's, else the home trust's)."""
-    region_id = seeking_region_id(gp, current_window(gp))
-    return db.session.get(Region, region_id) if region_id else None
-
-
-def explanation_basis(region: Region | None) -> MatchingRun | None:
-    """The committed run the competition reasons come from (for the page's note)."""
-    solved = records.latest_solved(region.id) if region else None
-    return solved.run if solved else None
+def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
+    """The items of ``why_not`` (the API's explanations)."""
+    return why_not(gp, today=today).items

@@ -18,7 +18,7 @@ from app.municipalities.services import waits_for_endorsement
 from app.unit_of_work import attempt
 
 from . import bp, services
-from .explanations import GROUPS, explanation_basis, gp_region
+from .explanations import GROUPS, why_not
 from .forms import AnswerForm, form_input, show_errors, window_form
 from .texts import (
     OUTCOME_LABELS,
@@ -215,17 +215,17 @@ def match_answer(gp, match_id: int, answer: str):
 @gp_page
 def explanations(gp):
     """For each period the GP could have wanted: the outcome and the reason."""
-    items = services.explanations_for(gp)
-    grouped = {group: [e for e in items if e.group == group] for group in GROUPS}
-    region = gp_region(gp)
+    found = why_not(gp)
+    grouped = {group: [e for e in found.items if e.group == group] for group in GROUPS}
+    region = found.region
     return render_template(
         "gps/explanations.html",
         gp=gp,
         grouped=grouped,
-        total=len(items),
-        window=services.current_window(gp),
+        total=len(found.items),
+        window=found.window,
         region=region,
-        run=explanation_basis(region),
+        run=found.run,
         lottery_number=lottery.number(region, gp.id, local_today()) if region else None,
         season=lottery.season_of(local_today()),
     )

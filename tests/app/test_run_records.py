@@ -255,6 +255,6 @@ def test_why_not_reads_the_stored_reasons_not_the_run_json(coordinator, client):
     latest = db.session.scalar(sa.select(MatchingRun.id).order_by(MatchingRun.id.desc()))
     run(coordinator)
     assert db.session.scalar(sa.select(MatchingRun.id).order_by(MatchingRun.id.desc())) > latest
-    from app.gps.explanations import explanation_basis
+    from app.runs import records
 
-    assert explanation_basis(factories.region("helse-vest")).id == done.id
+    assert records.latest_solved(factories.region("helse-vest").id).run.id == done.id
