@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from app.extensions import csrf, db
 from app.i18n import current_locale
 from app.links import end_manage_links, user_for_manage_token
+from app.models import Period
 from app.paging import page_number, page_of
 from app.public.services import vacancies_query
 from app.unit_of_work import attempt
@@ -36,6 +37,8 @@ from .forms import (
 from .vacancy_feeds import atom_feed
 
 PAGE_SIZE = 50
+# Entries of the vacancies' Atom feed.
+FEED_ENTRIES = 100
 
 
 def _user():
@@ -250,6 +253,12 @@ def calendar_feed_ics(token: str):
 
 @bp.route("/vacancies.atom")
 def vacancies_atom():
-    """An Atom feed of the vacancies advertised the ordinary way."""
-    periods = db.session.scalars(vacancies_query()).all()
+    """An Atom feed of the vacancies advertised the ordinary way: the FEED_ENTRIES most
+    recently advertised (a feed reader keeps what it has seen; the page lists them all)."""
+    periods = db.session.scalars(
+        vacancies_query()
+        .order_by(None)
+        .order_by(Period.advertise_after.desc(), Period.id.desc())
+        .limit(FEED_ENTRIES)
+    ).all()
     return Response(atom_feed(list(periods)), mimetype="application/atom+xml")

@@ -133,9 +133,10 @@ def test_the_atom_feed_lists_vacancies_until_filled_or_withdrawn(ctx, client):
     for tag in ("id", "title", "updated", "author"):
         assert feed.find(f"{ATOM}{tag}") is not None, tag
     entries = feed.findall(f"{ATOM}entry")
+    # the most recently advertised first
     assert [e.find(f"{ATOM}id").text.rsplit("/", 1)[1] for e in entries] == [
-        str(first.id),
         str(second.id),
+        str(first.id),
     ]
     for entry in entries:
         for tag in ("title", "updated", "summary", "link"):
@@ -153,6 +154,20 @@ def test_the_atom_feed_lists_vacancies_until_filled_or_withdrawn(ctx, client):
     assert feed.findall(f"{ATOM}entry") == []
     assert client.get(f"/vacancies/{first.id}").status_code == 404
     assert client.get(f"/vacancies/{second.id}").status_code == 404
+
+
+def test_the_atom_feed_holds_the_most_recently_advertised(ctx, client, monkeypatch):
+    """The feed does not grow with the country: FEED_ENTRIES entries, newest first."""
+    from app.alerts import routes
+
+    older = advertised()
+    older.advertise_after -= timedelta(days=3)
+    newer = advertised("helse-stavanger")
+    db.session.commit()
+    monkeypatch.setattr(routes, "FEED_ENTRIES", 1)
+    feed = ET.fromstring(client.get("/vacancies.atom").data)
+    ids = [e.find(f"{ATOM}id").text.rsplit("/", 1)[1] for e in feed.findall(f"{ATOM}entry")]
+    assert ids == [str(newer.id)] and str(older.id) not in ids
 
 
 def test_the_atom_feed_stays_well_formed_whatever_old_data_holds(ctx, client):
