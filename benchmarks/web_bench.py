@@ -243,6 +243,7 @@ def ensure_data_set(url: str, scale: float, reload: bool) -> None:
     """Load the national demo at ``scale`` into ``url`` unless it is there already."""
     if not reload and _is_loaded(url):
         print(f"Reusing the national data set at scale {scale:g} in {url}", flush=True)
+        _flask(url, "db", "upgrade")  # a set loaded before the latest migrations
         return
     print(f"Loading the national data set at scale {scale:g} into {url} ...", flush=True)
     _recreate(url)
