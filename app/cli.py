@@ -212,7 +212,8 @@ def _demo_load_national(scale: float, seed: int) -> None:
     click.echo("  in all: " + ", ".join(f"{n} {k}" for k, n in load.totals.items()))
     click.echo(
         f"Logins (password {DEMO_PASSWORD}): admin@demo.alis.no, koordinator.nasjonal@…, "
-        "koordinator.<region code>@…, hr.<trust code>@…, alis0000@… (GPs)"
+        "koordinator.<region code>@…, hr.<trust code>@…, kommune.<number>@… (Oslo 0301, "
+        "Bergen 4601, Trondheim 5001, Tromsø 5501), alis0000@… (GPs)"
     )
 
 

@@ -51,6 +51,8 @@ GPS_PER_SCALE = 2000
 PERIODS_PER_SCALE = 800
 DAYS = 364  # a year back from today, in whole weeks
 MARKER = "koordinator.nasjonal"  # this login exists only after a national load
+# Municipalities with a municipality user (kommune.NUMBER@…): Oslo, Bergen, Trondheim, Tromsø.
+MUNICIPALITY_USERS = ("0301", "4601", "5001", "5501")
 DECLINE_REASONS = (None, None, "Passer ikke med familiesituasjonen.", "Har fått annen stilling.")
 
 
@@ -186,6 +188,11 @@ class _Simulation:
             )
         for trust in self.trusts:
             self.hr[trust.id] = self._user(f"hr.{trust.code}", "trust", trust=trust)
+        # A municipality user (the GP's employer) for each region's largest city.
+        by_number = {m.number: m for m in self.municipalities}
+        for number in MUNICIPALITY_USERS:
+            if number in by_number:
+                self._user(f"kommune.{number}", "municipality", municipalities=[by_number[number]])
 
     def nightly_run(self, day: date) -> None:
         from app.runs.guard import held_locks

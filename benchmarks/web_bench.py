@@ -59,10 +59,11 @@ MAIN_PAGE_SHARE = 2.0  # % of hello-world's req/s, the main pages of each role
 P95_LIMIT_MS = 150.0
 P50_GROWTH = 1.5  # p50 at 3x the data over p50 at 1x
 
-ROLES = ("anonymous", "gp", "trust", "coordinator", "national", "admin")
+ROLES = ("anonymous", "gp", "municipality", "trust", "coordinator", "national", "admin")
 ROLE_NAMES = {
     "anonymous": "anonymous",
     "gp": "GP",
+    "municipality": "municipality",
     "trust": "trust",
     "coordinator": "coordinator (region)",
     "national": "coordinator (national)",
@@ -252,6 +253,37 @@ def ensure_data_set(url: str, scale: float, reload: bool) -> None:
     _flask(url, "demo", "load", "--national", "--scale", f"{scale:g}")
 
 
+def _municipality_values(s, user, common, first) -> dict[str, Any]:
+    """A municipality user's objects: a GP of theirs with a window, that window, its latest
+    match and the match's period. Empty without such a user (a data set loaded before the
+    national demo had them)."""
+    import sqlalchemy as sa
+
+    from app.models import GP, Availability, Match, UserMunicipality
+
+    if user is None:
+        return {}
+    theirs = sa.select(UserMunicipality.municipality_id).where(UserMunicipality.user_id == user.id)
+    gp_id = first(
+        sa.select(Availability.gp_id)
+        .join(GP, GP.id == Availability.gp_id)
+        .where(GP.municipality_id.in_(theirs))
+        .order_by(Availability.gp_id)
+    )
+    match = first(sa.select(Match.id).where(Match.gp_id == gp_id).order_by(Match.id.desc()))
+    return {
+        **common(user.email),
+        "gp": gp_id,
+        "availability": first(
+            sa.select(Availability.id)
+            .where(Availability.gp_id == gp_id)
+            .order_by(Availability.id.desc())
+        ),
+        "match": match,
+        "period": first(sa.select(Match.period_id).where(Match.id == match)),
+    }
+
+
 def choose_ids(url: str) -> Ids:
     """Pick each role's login and objects from the data set: the trust with the most
     periods, its region's coordinator, a GP of that region with an offer (or any match)."""
@@ -276,6 +308,7 @@ def choose_ids(url: str) -> Ids:
         Subscription,
         Trust,
         User,
+        UserMunicipality,
     )
 
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url})
@@ -383,6 +416,17 @@ def choose_ids(url: str) -> Ids:
 
         gp_email = s.scalar(sa.select(User.email).where(User.id == gp.user_id))
         gp_matches = sa.select(Match.id).where(Match.gp_id == gp.id)
+        # The municipality user of the region (the national demo has one per region), with
+        # the first of their GPs who has a window.
+        municipality_user = s.scalar(
+            sa.select(User)
+            .join(UserMunicipality, UserMunicipality.user_id == User.id)
+            .join(Municipality, Municipality.id == UserMunicipality.municipality_id)
+            .join(Trust, Municipality.trust_id == Trust.id)
+            .where(User.role == "municipality", Trust.region_id == region.id)
+            .order_by(User.id)
+            .limit(1)
+        )
         ids.emails = {
             "gp": gp_email,
             "trust": demo_email(f"hr.{trust.code}"),
@@ -407,6 +451,7 @@ def choose_ids(url: str) -> Ids:
                 ),
                 "gp": gp.id,
             },
+            "municipality": _municipality_values(s, municipality_user, common, first),
             # A trust's staff see the GPs who have a match in the trust's periods.
             "trust": staff(
                 ids.emails["trust"],
@@ -429,6 +474,8 @@ def choose_ids(url: str) -> Ids:
                 ),
             },
         }
+        if municipality_user is not None:
+            ids.emails["municipality"] = municipality_user.email
         n_periods = s.scalar(sa.select(sa.func.count()).select_from(of_trust.subquery()))
         ids.about = {
             "trust": f"{trust.code} ({n_periods} periods)",
@@ -654,6 +701,9 @@ def measure_app(url: str, ids: Ids, args) -> tuple[list[Result], list[Result], l
         hello_server.request("GET", "/")
         logins = {role: log_in(server, email) for role, email in ids.emails.items()}
         for role in args.roles.split(","):
+            if role != "anonymous" and role not in logins:
+                notes.append(f"{ROLE_NAMES[role]}: no such login in the data set (load it again)")
+                continue
             hello_samples.append(measure_hello(hello_server, args.clients, args.seconds))
             print(f"  hello-world: {hello_samples[-1].rps:.0f} req/s", flush=True)
             session, token = logins.get(role, (None, None))
