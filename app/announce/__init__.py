@@ -22,6 +22,7 @@ from .events import (
     trust_staff,
 )
 from .reminders import offer_reminder, remind_offers
+from .surveys import survey_invitations, survey_reminders
 from .subscriptions import (
     availability_alert,
     availability_fits,
@@ -53,6 +54,8 @@ __all__ = [
     "proposal_to_trust",
     "remind_offers",
     "run_finished",
+    "survey_invitations",
+    "survey_reminders",
     "trust_specialty_ids",
     "trust_staff",
 ]

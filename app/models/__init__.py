@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .availability import Availability, AvailabilitySpecialty, AvailabilityTrust
+from .learning import GoalConfirmation, LearningGoal, PlacementEvaluation, SurveyResponse
 from .lottery import LotterySeed
 from .matching import Forbid, Match, MatchingRun
 from .notifications import Notification, Subscription
@@ -29,6 +30,8 @@ __all__ = [
     "Department",
     "Forbid",
     "GP",
+    "GoalConfirmation",
+    "LearningGoal",
     "LoginAttempt",
     "LotterySeed",
     "Match",
@@ -36,6 +39,7 @@ __all__ = [
     "Municipality",
     "Notification",
     "Period",
+    "PlacementEvaluation",
     "Policy",
     "RecoveryCode",
     "Region",
@@ -45,6 +49,7 @@ __all__ = [
     "Site",
     "Specialty",
     "Subscription",
+    "SurveyResponse",
     "Trust",
     "TrustWebhook",
     "User",

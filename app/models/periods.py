@@ -44,6 +44,10 @@ class Period(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     department: Mapped[Department] = relationship()
+    # The learning goals the period offers (app.learning.services sets them).
+    learning_goals: Mapped[list[LearningGoal]] = relationship(  # noqa: F821 - learning.py imports this module
+        "LearningGoal", secondary="period_learning_goals", order_by="LearningGoal.code"
+    )
 
     @property
     def months(self) -> int:
