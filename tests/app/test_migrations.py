@@ -224,3 +224,48 @@ def test_verified_progress_migration_keeps_gps_both_ways(empty_app):
     finally:
         db.session.remove()
         db.session = test_session
+
+
+def test_learning_goals_migration_down_and_up(empty_app):
+    """Migration 0018 adds the learning goals, the goals periods offer, the confirmations,
+    the evaluation rows and the survey answers; going down drops them with their rows (the
+    periods and matches stay), going up again gives empty tables."""
+    from app.learning import services, surveys
+
+    from . import factories
+
+    upgrade(directory=MIGRATIONS)
+    test_session = db.session
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        from app.reference.loader import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+        gp = factories.make_gp(municipality_number="4601")
+        period = factories.make_period()
+        match = factories.make_proposal(period, gp, status="offered", accept_by=period.start_date)
+        from app import lifecycle
+
+        lifecycle.accept(match, actor=gp.user)
+        period.end_date = period.start_date + (period.end_date - period.start_date) // 2
+        db.session.commit()
+        today = period.end_date + (period.end_date - period.start_date)
+        services.confirm_goals(match, "gp", ["ALM-055"], actor=gp.user, today=today)
+        answers = surveys.SurveyAnswers(overall=4, learning=4, arrangements=4)
+        surveys.submit(match, "gp", answers, actor=gp.user, today=today)
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0014")
+        with db.engine.connect() as connection:
+            tables = set(sa.inspect(connection).get_table_names())
+            assert not tables & {"learning_goals", "survey_responses", "reached_goals"}
+            assert connection.execute(sa.text("SELECT count(*) FROM matches")).scalar() == 1
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            for table in ("learning_goals", "survey_responses", "goal_confirmations"):
+                count = connection.execute(sa.text(f"SELECT count(*) FROM {table}"))
+                assert count.scalar() == 0, table
+    finally:
+        db.session.remove()
+        db.session = test_session
