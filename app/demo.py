@@ -243,12 +243,12 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
         ),
         "offers": offered,
         "accepted": accepted,
-        "ended_placements": ended,
         "advertised": db.session.scalar(
             sa.select(sa.func.count())
             .select_from(Period)
             .where(Period.status == PeriodStatus.ADVERTISED)
         ),
+        "ended_placements": ended,
     }
 
 
@@ -310,7 +310,7 @@ def _run_and_answer(today: date) -> tuple[int, int]:
     return max(0, len(answered) - 1), min(1, len(answered))
 
 
-def _ended_placement(today: date, gps: list[GP], departments: list[Department]) -> int:
+def _ended_placement(today: date, gps: list[GP], departments: Sequence[Department]) -> int:
     """One placement at Helse Bergen that ended ten days ago, for a GP in Bergen: the
     department and the GP have confirmed the learning goals, the GP has answered the
     evaluation, and the department and Bergen's municipality user have their invitation.

@@ -626,9 +626,7 @@ def _survey_invitation(p: Params) -> Words:
     )
 
 
-def survey_invitation(
-    locale: str, match: MatchFacts, role: str, *, link: str | None
-) -> Message:
+def survey_invitation(locale: str, match: MatchFacts, role: str, *, link: str | None) -> Message:
     """A placement ended: the GP, the department or the municipality answers the survey."""
     return _message(
         locale,

@@ -22,7 +22,6 @@ from .events import (
     trust_staff,
 )
 from .reminders import offer_reminder, remind_offers
-from .surveys import survey_invitations, survey_reminders
 from .subscriptions import (
     availability_alert,
     availability_fits,
@@ -32,6 +31,7 @@ from .subscriptions import (
     period_published,
     trust_specialty_ids,
 )
+from .surveys import survey_invitations, survey_reminders
 
 __all__ = [
     "advertised_to_trust",

@@ -35,14 +35,18 @@ def _send(kind: str, match: Match, roles: list[str]) -> int:
     wanted = [(role, user) for role in roles for user in respondents(match, role)]
     keys = [_key(kind, match, role, user) for role, user in wanted]
     done = set(
-        db.session.scalars(sa.select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys)))
+        db.session.scalars(
+            sa.select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys))
+        )
     )
     link = path_for("learning.placement", match_id=match.id)
     count = 0
     for (role, user), key in zip(wanted, keys, strict=True):
         if key in done:
             continue
-        words = wording.survey_invitation if kind == "survey_invitation" else wording.survey_reminder
+        words = (
+            wording.survey_invitation if kind == "survey_invitation" else wording.survey_reminder
+        )
         tell(user, words(user.locale, match_facts(match), role, link=link), dedupe_key=key)
         count += 1
     return count

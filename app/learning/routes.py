@@ -37,9 +37,7 @@ def _page(match: Match, side: str, *, goals_form=None, survey_form=None, status:
     found = services.confirmations(match)
     mine = found.of(side) if side in GOAL_SIDES else None
     if goals_form is None and side in GOAL_SIDES:
-        goals_form = GoalsForm(
-            formdata=None, reached=[g.code for g in mine.goals] if mine else []
-        )
+        goals_form = GoalsForm(formdata=None, reached=[g.code for g in mine.goals] if mine else [])
     if goals_form is not None:
         goals_form.reached.choices = _goal_choices(match)
     answered = surveys.response_of(match, side)

@@ -59,7 +59,10 @@ def set_period_goals(period: Period, codes: Iterable[str], *, actor: User | None
     period.learning_goals = goals
     db.session.flush()
     audit.record(
-        "period.learning_goals_changed", period, actor=actor, data={"learning_goals": [before, after]}
+        "period.learning_goals_changed",
+        period,
+        actor=actor,
+        data={"learning_goals": [before, after]},
     )
     return True
 

@@ -57,7 +57,8 @@ def submit(
     errors = {
         q: "score_range"
         for q in SURVEY_QUESTIONS
-        if not isinstance(getattr(answers, q), int) or not SCORE_MIN <= getattr(answers, q) <= SCORE_MAX
+        if not isinstance(getattr(answers, q), int)
+        or not SCORE_MIN <= getattr(answers, q) <= SCORE_MAX
     }
     comment = (answers.comment or "").strip() or None
     if comment is not None and len(comment) > COMMENT_MAX:
@@ -144,4 +145,3 @@ def remind_unanswered(today: date | None = None, days: int = REMINDER_DAYS) -> i
         count += announce.survey_reminders(match, roles)
     db.session.flush()
     return count
-

@@ -48,9 +48,7 @@ class LearningGoal(db.Model):
 period_learning_goals = sa.Table(
     "period_learning_goals",
     db.metadata,
-    sa.Column(
-        "period_id", sa.ForeignKey("periods.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("period_id", sa.ForeignKey("periods.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("learning_goal_id", sa.ForeignKey("learning_goals.id"), primary_key=True),
 )
 
@@ -109,9 +107,7 @@ class SurveyResponse(db.Model):
     __table_args__ = (
         one_of("role", SURVEY_ROLES, "role"),
         *(
-            sa.CheckConstraint(
-                f"{q} BETWEEN {SCORE_MIN} AND {SCORE_MAX}", name=f"{q}_score_range"
-            )
+            sa.CheckConstraint(f"{q} BETWEEN {SCORE_MIN} AND {SCORE_MAX}", name=f"{q}_score_range")
             for q in SURVEY_QUESTIONS
         ),
         sa.UniqueConstraint("match_id", "role"),

@@ -9,10 +9,10 @@ from flask_login import current_user
 
 from app import lifecycle
 from app.access import get_period_or_404
+from app.alerts.forms import choice_groups
 from app.auth.decorators import role_required
 from app.catalogue import describe, describe_field
 from app.errors import InvalidInput, MatchConflict
-from app.alerts.forms import choice_groups
 from app.forms import choices
 from app.i18n import current_locale
 from app.learning.services import (
@@ -209,9 +209,7 @@ def _detail(period: Period, *, offer_form=None, withdraw_form=None, status: int 
         "can_withdraw": period.status in OPEN_FOR_MATCHING,
         # The department confirms the goals reached once the placement has ended.
         "placement_id": (
-            live.id
-            if live is not None and user.role == "trust" and placement_ended(live)
-            else None
+            live.id if live is not None and user.role == "trust" and placement_ended(live) else None
         ),
     }
     return render_template("periods/detail.html", **context), status

@@ -405,9 +405,7 @@ def survey_results(region: Region | None, span: Span) -> SurveyResults:
                 .join(Match, SurveyResponse.match_id == Match.id)
                 .join(Period, Match.period_id == Period.id),
                 region,
-            ).where(
-                *in_span, SurveyResponse.role.in_(enough), SurveyResponse.comment.is_not(None)
-            )
+            ).where(*in_span, SurveyResponse.role.in_(enough), SurveyResponse.comment.is_not(None))
         ).all()
         for role, text in texts:
             comments[role].append(text)

@@ -49,9 +49,7 @@ def ended_placement(*, trust_code="helse-bergen", municipality="4601", ended_day
 
 
 def answers(score=4, comment=None):
-    return surveys.SurveyAnswers(
-        overall=score, learning=score, arrangements=score, comment=comment
-    )
+    return surveys.SurveyAnswers(overall=score, learning=score, arrangements=score, comment=comment)
 
 
 # ---- the reference list and the goals a period offers
@@ -272,10 +270,9 @@ def test_the_database_keeps_one_answer_per_role_and_scores_in_range(ctx):
     db.session.add(row())
     db.session.commit()
     for bad in (row(), row(role="department", overall=0), row(role="nobody")):
-        with pytest.raises(sa.exc.IntegrityError):
-            with db.session.begin_nested():
-                db.session.add(bad)
-                db.session.flush()
+        with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+            db.session.add(bad)
+            db.session.flush()
 
 
 def test_the_survey_page_and_api_once_per_role(ctx, client):
@@ -301,7 +298,9 @@ def test_the_survey_page_and_api_once_per_role(ctx, client):
     assert first.status_code == 201 and first.get_json()["role"] == "municipality"
     second = api.post(f"/matches/{match.id}/survey", json=body)
     assert second.status_code == 409 and error_of(second)["code"] == "survey_answered"
-    outsider = Api.login(client, factories.make_user("municipality", municipality_numbers=["1103"]).email)
+    outsider = Api.login(
+        client, factories.make_user("municipality", municipality_numbers=["1103"]).email
+    )
     assert outsider.post(f"/matches/{match.id}/survey", json=body).status_code == 404
 
 
@@ -326,9 +325,14 @@ def test_invitations_once_and_one_reminder_by_email(ctx, app, mailbox):
     assert surveys.invite_ended(today) == 1
     assert surveys.invite_ended(today) == 0  # the evaluation row guards a second run
     db.session.commit()
-    assert db.session.scalar(
-        sa.select(PlacementEvaluation.match_id).where(PlacementEvaluation.match_id == not_yet.id)
-    ) is None
+    assert (
+        db.session.scalar(
+            sa.select(PlacementEvaluation.match_id).where(
+                PlacementEvaluation.match_id == not_yet.id
+            )
+        )
+        is None
+    )
     invited = db.session.scalars(
         sa.select(Notification.user_id).where(Notification.kind == "survey_invitation")
     ).all()

@@ -191,9 +191,7 @@ def confirm_goals(data: dict[str, Any], match_id: int):
     """The department (trust staff) or the GP confirms the learning goals reached, after
     the placement has ended; a second call replaces the caller's side's confirmation."""
     user = caller()
-    match, side = services.get_placement_or_404(
-        in_range(match_id, "match"), user, sides=GOAL_SIDES
-    )
+    match, side = services.get_placement_or_404(in_range(match_id, "match"), user, sides=GOAL_SIDES)
     return services.confirm_goals(match, side, data["reached"], actor=user)
 
 
@@ -213,4 +211,3 @@ def answer_survey(data: dict[str, Any], match_id: int):
         comment=data.get("comment"),
     )
     return surveys.submit(match, side, answers, actor=user)
-
