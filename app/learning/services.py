@@ -18,7 +18,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import GoalConfirmation, LearningGoal, Match, Period, User
 from app.models.learning import GOAL_SIDES
-from app.models.statuses import MatchStatus
+from app.models.statuses import MatchStatus, PeriodStatus
 from app.models.types import utcnow
 from app.text import ID_MAX
 
@@ -49,8 +49,11 @@ def default_goal_codes() -> list[str]:
 
 
 def set_period_goals(period: Period, codes: Iterable[str], *, actor: User | None) -> bool:
-    """Make ``period`` offer exactly the goals ``codes``; audits a change (flushes). Returns
+    """Make ``period`` offer exactly the goals ``codes`` while it is open (as its other fields:
+    a placement's confirmations rest on what it offered); audits a change (flushes). Returns
     whether anything changed."""
+    if period.status != PeriodStatus.OPEN:
+        raise Conflict("period_not_open")
     goals = goals_by_code(codes)
     before = [g.code for g in period.learning_goals]
     after = [g.code for g in goals]

@@ -77,6 +77,10 @@ def test_a_new_period_offers_every_goal_and_the_trust_chooses(ctx):
     with pytest.raises(InvalidInput) as refused:
         services.set_period_goals(period, ["ALM-999"], actor=staff)
     assert refused.value.code == "unknown_learning_goal"
+    factories.force_status(period, "withdrawn")
+    with pytest.raises(Conflict) as closed:
+        services.set_period_goals(period, GOALS, actor=staff)
+    assert closed.value.code == "period_not_open"
 
 
 def test_the_trust_ticks_the_goals_when_publishing_and_editing(ctx, client):
@@ -172,7 +176,7 @@ def test_goals_are_confirmed_only_after_the_end_and_among_those_offered(ctx):
         services.confirm_goals(match, "department", GOALS, actor=staff)
     assert early.value.code == "placement_not_ended"
     match.period.end_date = local_today() - timedelta(days=1)
-    services.set_period_goals(match.period, ["ALM-055"], actor=staff)
+    match.period.learning_goals = [g for g in match.period.learning_goals if g.code == "ALM-055"]
     with pytest.raises(InvalidInput) as refused:
         services.confirm_goals(match, "department", ["ALM-085"], actor=staff)
     assert refused.value.code == "goal_not_offered"
@@ -437,3 +441,69 @@ def test_free_text_is_hidden_below_five_answers(ctx, client):
     browser.login(coordinator.email)
     page = browser.get("/coordination/statistics").get_data(as_text=True)
     assert "comment 1" not in page and "&lt;5" in page
+
+
+def test_the_pages_stay_accessible_with_forms_errors_and_results(ctx, client):
+    from .a11y import problems
+
+    match = ended_placement()
+    _answered(5, "gp")
+    staff = factories.make_user("trust", trust_code="helse-bergen")
+    browser = Browser(client)
+    browser.login(staff.email)
+    url = f"/placements/{match.id}"
+    pages = {
+        "page": browser.get(url),
+        "survey errors": browser.submit(f"{url}/survey", {"overall": "9"}, page=url),
+        "goals errors": browser.submit(f"{url}/goals", {"reached": ["ALM-999"]}, page=url),
+        "list": browser.get("/placements"),
+        "new period": browser.get("/periods/new"),
+    }
+    browser.logout()
+    coordinator = factories.make_user("coordinator", region_code="helse-vest")
+    browser.login(coordinator.email)
+    pages["statistics"] = browser.get("/coordination/statistics")
+    pages["report"] = browser.get("/coordination/evaluation")
+    for name, response in pages.items():
+        assert response.status_code in (200, 422), name
+        assert problems(response.get_data(as_text=True)) == [], name
+    assert pages["survey errors"].status_code == 422
+    assert pages["goals errors"].status_code == 422
+
+
+def test_the_list_and_the_statistics_ask_as_many_questions_for_more_rows(app, ctx):
+    from .statements import recorded
+
+    staff = factories.make_user("trust", trust_code="helse-bergen")
+    municipality = factories.make_user("municipality", municipality_numbers=["4601"])
+    coordinator = factories.make_user("coordinator", region_code="helse-vest")
+    pages = [
+        (staff, "/placements"),
+        (municipality, "/placements"),
+        (coordinator, "/coordination/statistics"),
+        (coordinator, "/coordination/evaluation"),
+    ]
+
+    def grow(n):
+        for _ in range(n):
+            match = ended_placement()
+            services.confirm_goals(match, "department", ["ALM-055"], actor=staff)
+            surveys.submit(match, "gp", answers(3, "text"), actor=match.gp.user)
+            surveys.submit(match, "municipality", answers(4), actor=municipality)
+        db.session.commit()
+
+    def counts():
+        found = []
+        for user, url in pages:
+            client = app.test_client()
+            Browser(client).login(user.email)
+            client.get(url)
+            with recorded() as statements:
+                assert client.get(url).status_code == 200, url
+            found.append(len(statements))
+        return found
+
+    grow(5)  # five answers: the comments are read too (one query more, once)
+    few = counts()
+    grow(10)
+    assert counts() == few

@@ -162,9 +162,12 @@ def period_goals(period_id: int):
 @blp.route("/periods/<int:period_id>/learning-goals", methods=["PUT"])
 @blp.arguments(PeriodGoalsSchema)
 @blp.response(200, PeriodGoalsSchema)
+@blp.alt_response(
+    409, schema=ErrorSchema, description="The period is no longer open (period_not_open)"
+)
 @auth_required("trust", "coordinator", "admin")
 def set_period_goals(data: dict[str, Any], period_id: int):
-    """Set the learning goals the period offers (codes of the reference list)."""
+    """Set the learning goals an open period offers (codes of the reference list)."""
     user = caller()
     period = access.get_period_or_404(in_range(period_id, "period"), user)
     services.set_period_goals(period, data["learning_goals"], actor=user)
