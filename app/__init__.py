@@ -84,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .exports import bp as exports_bp
     from .gps import bp as gp_bp
     from .handoff import bp as handoff_bp
+    from .learning import bp as learning_bp
     from .main import bp as main_bp
     from .municipalities import bp as municipality_bp
     from .periods import bp as periods_bp
@@ -102,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(exports_bp)
     app.register_blueprint(handoff_bp)
     app.register_blueprint(municipality_bp)
+    app.register_blueprint(learning_bp)
 
     from . import api, request_log
     from .cli import register_cli

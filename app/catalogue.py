@@ -159,6 +159,16 @@ MESSAGES = {
     ),
     "not_current": _l("This window is no longer current and cannot be changed."),
     "bad_transition": _l("That change does not fit the window's status."),
+    # learning goals and the evaluation survey after a placement
+    "unknown_learning_goal": _l("Choose learning goals from the list (codes such as ALM-055)."),
+    "goal_not_offered": _l("Choose among the learning goals the period offered."),
+    "placement_not_ended": _l(
+        "The placement has not ended yet: the learning goals and the evaluation open after "
+        "its last day."
+    ),
+    "survey_answered": _l("The evaluation of this placement is already answered for your role."),
+    "invalid_survey": _l("Answer every question of the evaluation with a score from 1 to 5."),
+    "score_range": _l("Choose a score from 1 to 5."),
 }
 
 # Input errors that read differently on each field: (field, code) -> words.

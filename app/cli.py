@@ -308,6 +308,20 @@ def notifications_remind(as_of) -> None:
     click.echo(f"Queued {count} offer reminders")
 
 
+@notifications_cli.command("surveys")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+def notifications_surveys(as_of) -> None:
+    """Invite to the evaluation of placements that ended; remind once those who have not
+    answered (the scheduler's 08:10 job)."""
+    from .dates import local_today
+    from .learning.surveys import invite_ended, remind_unanswered
+
+    today = as_of.date() if as_of else local_today()
+    invited = invite_ended(today)
+    reminded = remind_unanswered(today)
+    click.echo(f"Invited {invited} placements to the evaluation; queued {reminded} reminders")
+
+
 def register_cli(app: Flask) -> None:
     for group in (reference_cli, users_cli, demo_cli, matching_cli, notifications_cli):
         app.cli.add_command(group)

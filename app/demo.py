@@ -32,6 +32,7 @@ from app.models import (
     User,
 )
 from app.models.periods import PERIOD_SOURCES
+from app.models.statuses import LIVE_MATCH_STATUSES as LIVE
 from app.models.statuses import MatchStatus, PeriodStatus
 from app.models.types import utcnow
 from app.periods.services import PeriodInput
@@ -229,6 +230,7 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
     db.session.flush()
     _subscribe(region, wanted)
     offered, accepted = _run_and_answer(today)
+    ended = _ended_placement(today, gps, departments)
     return {
         "staff_users": len(STAFF),
         "gps": len(gps),
@@ -246,6 +248,7 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
             .select_from(Period)
             .where(Period.status == PeriodStatus.ADVERTISED)
         ),
+        "ended_placements": ended,
     }
 
 
@@ -305,6 +308,73 @@ def _run_and_answer(today: date) -> tuple[int, int]:
             accept(match, actor=match.gp.user, today=today)
     db.session.flush()
     return max(0, len(answered) - 1), min(1, len(answered))
+
+
+def _ended_placement(today: date, gps: list[GP], departments: Sequence[Department]) -> int:
+    """One placement at Helse Bergen that ended ten days ago, for a GP in Bergen: the
+    department and the GP have confirmed the learning goals, the GP has answered the
+    evaluation, and the department and Bergen's municipality user have their invitation.
+    Made through the same services as a real one, dated back. Returns 1, or 0 when the
+    data has no such GP or department."""
+    from app.learning import services, surveys
+    from app.lifecycle import accept, offer, propose
+    from app.models import MatchingRun
+
+    department = next((d for d in departments if d.trust.code == "helse-bergen"), None)
+    placed = set(db.session.scalars(sa.select(Match.gp_id).where(Match.status.in_(LIVE))))
+    gp = next(
+        (
+            g
+            for g in gps
+            if g.municipality.number == "4601"
+            and g.id not in placed
+            and g.user.email != demo_email("lege")
+        ),
+        None,
+    )
+    run = db.session.scalar(sa.select(MatchingRun).order_by(MatchingRun.id.desc()))
+    if department is None or gp is None or run is None:
+        return 0
+    end = today - timedelta(days=10)
+    start = add_months(end, -6) + timedelta(days=1)
+    asked = start - timedelta(days=60)  # when it was published, offered and accepted
+    period = publish_period(
+        PeriodInput(
+            department_id=department.id,
+            start_date=start,
+            end_date=end,
+            source="parental_leave",
+            description=_period_text(department, 6),
+            on_call=True,
+            contact_email=f"alis@{department.trust.code}.no",
+        ),
+        actor=None,
+        published_at=datetime.combine(asked, time(9), tzinfo=UTC),
+        today=asked,
+    )
+    match = propose(
+        period,
+        gp.id,
+        run=run,
+        gp_rank=1,
+        priority_position=1,
+        explanation={"reason": "matched", "gp_rank": 1, "priority_position": 1},
+        confirmed=True,
+    )
+    hr = department.trust.staff[0]
+    offer(match, accept_by=asked + timedelta(days=14), actor=hr, today=asked)
+    accept(match, actor=gp.user, today=asked + timedelta(days=3))
+    services.confirm_goals(match, "department", ["ALM-055", "ALM-085"], actor=hr, today=today)
+    services.confirm_goals(match, "gp", ["ALM-055", "ALM-085"], actor=gp.user, today=today)
+    surveys.invite_ended(today)
+    answers = surveys.SurveyAnswers(
+        overall=5,
+        learning=4,
+        arrangements=4,
+        comment="Godt veiledet, og nyttig å se pasientforløpene fra sykehussiden.",
+    )
+    surveys.submit(match, "gp", answers, actor=gp.user, today=today)
+    return 1
 
 
 def _municipality_users(municipalities: Sequence[Municipality], password_hash: str) -> None:

@@ -110,11 +110,31 @@ def offer_reminders(app: Flask, as_of: date | None = None) -> str:
         return f"{count} offer reminders"
 
 
+def evaluation_surveys(app: Flask, as_of: date | None = None) -> str:
+    """Every morning: invite the GP, the department and the municipality to the survey of
+    each placement that ended, and remind once those who have not answered after
+    app.learning.surveys.REMINDER_DAYS days. Safe to run twice: one evaluation row per
+    placement and one notification per dedupe key, both unique in the database."""
+    from .errors import Conflict
+    from .learning.surveys import invite_ended, remind_unanswered
+
+    with app.app_context():
+        today = as_of or local_today()
+        try:
+            with unit_of_work():
+                invited = invite_ended(today)
+                reminded = remind_unanswered(today)
+        except Conflict:  # another scheduler did it a moment ago
+            return "skipped: surveys already queued"
+        return f"{invited} placements invited to the evaluation, {reminded} reminders"
+
+
 def build_scheduler(app: Flask, *, background: bool = False):
     """The scheduler (blocking for ``flask scheduler``; in the background for a one-process
     set-up with SCHEDULER_ENABLED): the nightly matching run at 02:00 local time and, as it
     starts, the night's run if 02:00 passed without it; the outbox (email and webhooks)
-    every minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00, stopped runs marked failed."""
+    every minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00, evaluation surveys at
+    08:10, stopped runs marked failed."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -170,6 +190,17 @@ def build_scheduler(app: Flask, *, background: bool = False):
         args=[app],
         id="offer-reminders",
         name="Offer deadline reminders",
+        misfire_grace_time=6 * 3600,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        evaluation_surveys,
+        CronTrigger(hour=8, minute=10, timezone=zone),
+        args=[app],
+        id="evaluation-surveys",
+        name="Evaluation surveys after placements",
         misfire_grace_time=6 * 3600,
         coalesce=True,
         max_instances=1,

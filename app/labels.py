@@ -108,6 +108,9 @@ AUDIT_ACTIONS = {
     "availability.endorsement_withdrawn": _l("The municipality withdrew its endorsement"),
     "availability.endorsement_lapsed": _l("Endorsement lapsed: the window changed"),
     "gp.municipality_priority_changed": _l("The municipality's priority changed"),
+    "period.learning_goals_changed": _l("Learning goals of the period changed"),
+    "placement.goals_confirmed": _l("Learning goals reached confirmed"),
+    "survey.answered": _l("Evaluation answered"),
 }
 
 

@@ -585,3 +585,78 @@ def progress_changed(
     return _message(
         locale, "progress_changed", "progress_changed", params, link=link, data={"gp_id": gp_id}
     )
+
+
+# The evaluation survey after a placement: who is asked (the GP, the department, the
+# municipality) changes the words a little.
+SURVEY_ROLES = ("gp", "department", "municipality")
+
+
+def _survey_params(match: MatchFacts, role: str) -> dict[str, Any]:
+    if role not in SURVEY_ROLES:
+        raise ValueError(role)
+    return _match_params(match) | {"role": role}
+
+
+def _survey_about(p: Params) -> str:
+    words = _period_words(p) | {"gp": p["gp"]}
+    if p["role"] == "gp":
+        return _("your placement at %(department)s, %(trust)s, from %(start)s to %(end)s", **words)
+    return _(
+        "the placement of %(gp)s at %(department)s, %(trust)s, from %(start)s to %(end)s", **words
+    )
+
+
+def _survey_goals(p: Params) -> str:
+    if p["role"] == "municipality":
+        return ""
+    return " " + _("Confirm on the same page which learning goals were reached.")
+
+
+@_words("survey_invitation")
+def _survey_invitation(p: Params) -> Words:
+    return (
+        _("The placement has ended: a short evaluation"),
+        _(
+            "The placement has ended. Tell us how it went: %(about)s. The survey has three "
+            "questions and room for a comment; it takes two minutes.",
+            about=_survey_about(p),
+        )
+        + _survey_goals(p),
+    )
+
+
+def survey_invitation(locale: str, match: MatchFacts, role: str, *, link: str | None) -> Message:
+    """A placement ended: the GP, the department or the municipality answers the survey."""
+    return _message(
+        locale,
+        "survey_invitation",
+        "survey_invitation",
+        _survey_params(match, role),
+        link=link,
+        data=_match_data(match),
+    )
+
+
+@_words("survey_reminder")
+def _survey_reminder(p: Params) -> Words:
+    return (
+        _("Reminder: the evaluation of the placement"),
+        _(
+            "We have not yet had your answer to the short evaluation of %(about)s. It takes "
+            "two minutes, and the answers help the ALIS coordinators improve the scheme.",
+            about=_survey_about(p),
+        ),
+    )
+
+
+def survey_reminder(locale: str, match: MatchFacts, role: str, *, link: str | None) -> Message:
+    """The one reminder to a role that has not answered the survey."""
+    return _message(
+        locale,
+        "survey_reminder",
+        "survey_reminder",
+        _survey_params(match, role),
+        link=link,
+        data=_match_data(match),
+    )

@@ -31,6 +31,7 @@ from .subscriptions import (
     period_published,
     trust_specialty_ids,
 )
+from .surveys import survey_invitations, survey_reminders
 
 __all__ = [
     "advertised_to_trust",
@@ -53,6 +54,8 @@ __all__ = [
     "proposal_to_trust",
     "remind_offers",
     "run_finished",
+    "survey_invitations",
+    "survey_reminders",
     "trust_specialty_ids",
     "trust_staff",
 ]

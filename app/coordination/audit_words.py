@@ -109,6 +109,10 @@ FIELD_LABELS = {
     "advertised": _l("Periods advertised the ordinary way"),
     "advertised_periods": _l("Periods advertised"),
     "expired_matches": _l("Expired offers"),
+    "learning_goals": _l("Learning goals offered"),
+    "reached": _l("Learning goals reached"),
+    "side": _l("Confirmed by"),
+    "respondent": _l("Answered by"),
 }
 SELECTIONS = {"solver": _l("The matching proposes"), "shortlist": _l("The department chooses")}
 DATE_KEYS = {
@@ -120,7 +124,15 @@ DATE_KEYS = {
     "latest_end",
     "specialisation_started",
 }
+# Who confirms learning goals or answers the evaluation of a placement.
+PLACEMENT_SIDES = {
+    "gp": _l("The GP"),
+    "department": _l("The department"),
+    "municipality": _l("The municipality"),
+}
 CODE_LABELS = {
+    "side": PLACEMENT_SIDES,
+    "respondent": PLACEMENT_SIDES,
     "source": PERIOD_SOURCE_LABELS,
     "scheme": SCHEME_LABELS,
     "mode": MODE_LABELS,
@@ -411,6 +423,7 @@ CHANGE_ACTIONS = {
     "gp.municipality_priority_changed",
     "user.municipalities_changed",
     "department.capacity_changed",
+    "period.learning_goals_changed",
 }
 
 

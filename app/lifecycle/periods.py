@@ -15,6 +15,7 @@ from app.access import period_ids_in_regions
 from app.dates import local_zone
 from app.errors import MatchConflict
 from app.extensions import db
+from app.learning.services import default_goals
 from app.matches.queries import live_match_for_period
 from app.models import Department, Match, Period, Region, User
 from app.models.statuses import OPEN_FOR_MATCHING, PeriodStatus
@@ -63,6 +64,8 @@ def publish_period(
         advertise_after=fallback_time(department, published_at),
         created_by_id=actor.id if actor else None,
     )
+    # Every goal of the reference list until the publisher chooses (app.learning.services).
+    period.learning_goals = default_goals()
     db.session.add(period)
     db.session.flush()
     audit.record("period.published", period, actor=actor)

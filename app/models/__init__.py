@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .availability import Availability, AvailabilitySpecialty, AvailabilityTrust
 from .data_versions import DataVersion
+from .learning import GoalConfirmation, LearningGoal, PlacementEvaluation, SurveyResponse
 from .lottery import LotterySeed
 from .matching import Forbid, Match, MatchingRun, MatchingRunData
 from .notifications import Notification, Subscription
@@ -31,6 +32,8 @@ __all__ = [
     "Department",
     "Forbid",
     "GP",
+    "GoalConfirmation",
+    "LearningGoal",
     "LoginAttempt",
     "LotterySeed",
     "Match",
@@ -39,6 +42,7 @@ __all__ = [
     "Municipality",
     "Notification",
     "Period",
+    "PlacementEvaluation",
     "Policy",
     "RecoveryCode",
     "Region",
@@ -48,6 +52,7 @@ __all__ = [
     "Site",
     "Specialty",
     "Subscription",
+    "SurveyResponse",
     "Trust",
     "TrustWebhook",
     "User",

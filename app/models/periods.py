@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,9 @@ from app.extensions import db
 from .reference import Department
 from .statuses import PeriodStatus
 from .types import UTCDateTime, one_of, utcnow
+
+if TYPE_CHECKING:
+    from .learning import LearningGoal
 
 PERIOD_SOURCES = ("parental_leave", "leave_of_absence", "vacancy", "earmarked_post", "other")
 PERIOD_STATUSES = tuple(PeriodStatus)
@@ -44,6 +48,10 @@ class Period(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     department: Mapped[Department] = relationship()
+    # The learning goals the period offers (app.learning.services sets them).
+    learning_goals: Mapped[list[LearningGoal]] = relationship(
+        "LearningGoal", secondary="period_learning_goals", order_by="LearningGoal.code"
+    )
 
     @property
     def months(self) -> int:

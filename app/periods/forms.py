@@ -10,6 +10,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -45,6 +46,14 @@ class PeriodFieldsForm(BaseForm):
     contact_email = EmailField(
         _l("Contact person's email"),
         validators=[Optional(), Length(max=254), Email(message=_l("Enter a valid email."))],
+    )
+    # The choices are the reference list of learning goals (app.learning.services).
+    learning_goals = SelectMultipleField(
+        _l("Learning goals the period offers"),
+        validators=[Optional()],
+        description=_l(
+            "After the placement, the department confirms which of these the GP reached."
+        ),
     )
 
 

@@ -9,10 +9,18 @@ from flask_login import current_user
 
 from app import lifecycle
 from app.access import get_period_or_404
+from app.alerts.forms import choice_groups
 from app.auth.decorators import role_required
 from app.catalogue import describe, describe_field
 from app.errors import InvalidInput, MatchConflict
 from app.forms import choices
+from app.i18n import current_locale
+from app.learning.services import (
+    all_goals,
+    default_goal_codes,
+    placement_ended,
+    set_period_goals,
+)
 from app.matches.queries import live_match_for_period
 from app.models import Period
 from app.models.statuses import OPEN_FOR_MATCHING, MatchStatus, PeriodStatus
@@ -105,6 +113,19 @@ def _fill_input(form: PeriodFieldsForm, department_id: int) -> PeriodInput:
     )
 
 
+def _goal_choices(form: PeriodFieldsForm, period: Period | None = None) -> None:
+    """The learning goals to tick: the reference list; ticked: the period's, or for a new
+    period every goal (app.learning.services.default_goal_codes)."""
+    locale = current_locale()
+    form.learning_goals.choices = choices(
+        (g.code, f"{g.code} {g.title_in(locale)}") for g in all_goals()
+    )
+    if not form.is_submitted():
+        form.learning_goals.data = (
+            [g.code for g in period.learning_goals] if period is not None else default_goal_codes()
+        )
+
+
 def _show_errors(form, error: PeriodError) -> None:
     for name, code in error.fields.items():
         form[name].errors = [*form[name].errors, describe_field(name, code)]
@@ -127,6 +148,7 @@ def new():
         ]
     else:
         form.department_id.choices = choices([(d.id, d.name) for d in departments])
+    _goal_choices(form)
     if form.validate_on_submit():
         try:
             with attempt():
@@ -135,6 +157,8 @@ def new():
                     split_months=form.split_months.data,
                     actor=user,
                 )
+                for period in created:
+                    set_period_goals(period, form.learning_goals.data or [], actor=user)
         except PeriodError as error:
             _show_errors(form, error)
         else:
@@ -146,7 +170,9 @@ def new():
             )
             return redirect(url_for("periods.index"))
     status = 422 if form.is_submitted() else 200
-    return render_template("periods/new.html", form=form), status
+    return render_template(
+        "periods/new.html", form=form, goal_groups=choice_groups(form.learning_goals)
+    ), status
 
 
 def _detail(period: Period, *, offer_form=None, withdraw_form=None, status: int = 200):
@@ -181,6 +207,10 @@ def _detail(period: Period, *, offer_form=None, withdraw_form=None, status: int 
         "withdraw_form": withdraw_form or WithdrawForm(formdata=None),
         "action_form": ActionForm(formdata=None),
         "can_withdraw": period.status in OPEN_FOR_MATCHING,
+        # The department confirms the goals reached once the placement has ended.
+        "placement_id": (
+            live.id if live is not None and user.role == "trust" and placement_ended(live) else None
+        ),
     }
     return render_template("periods/detail.html", **context), status
 
@@ -259,19 +289,27 @@ def edit(period_id: int):
         flash(describe("period_not_open"), "error")
         return redirect(url_for("periods.detail", period_id=period.id))
     form = PeriodFieldsForm(obj=period)
+    _goal_choices(form, period)
     if form.validate_on_submit():
         try:
             with attempt():
                 changes = lifecycle.update_period(
                     period, _fill_input(form, period.department_id), actor=_user()
                 )
+                if set_period_goals(period, form.learning_goals.data or [], actor=_user()):
+                    changes = changes or {"learning_goals": []}
         except PeriodError as error:
             _show_errors(form, error)
         else:
             flash(_("The period is saved.") if changes else _("Nothing was changed."), "success")
             return redirect(url_for("periods.detail", period_id=period.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("periods/edit.html", form=form, period=period), status
+    return render_template(
+        "periods/edit.html",
+        form=form,
+        period=period,
+        goal_groups=choice_groups(form.learning_goals),
+    ), status
 
 
 @bp.route("/periods/<int:period_id>/withdraw", methods=["POST"])

@@ -15,12 +15,21 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Department, Municipality, Policy, Region, Site, Specialty, Trust
+from app.models import (
+    Department,
+    LearningGoal,
+    Municipality,
+    Policy,
+    Region,
+    Site,
+    Specialty,
+    Trust,
+)
 from app.models.reference import MODES, PRIORITY_KEYS, SELECTIONS
 from app.policy import row_values
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
-FILES = ("regions", "specialties", "trusts", "municipalities", "departments")
+FILES = ("regions", "specialties", "trusts", "municipalities", "departments", "learning_goals")
 
 
 class ReferenceDataError(ValueError):
@@ -186,6 +195,13 @@ def load_reference_data(directory: Path = DATA_DIR) -> dict[str, int]:
             {"site": site, "specialty": specialty},
             create_only={"alis_capacity": item.get("alis_capacity", 1)},
         )
+    for item in data["learning_goals"]["learning_goals"]:
+        titles = item["title"]
+        up.upsert(
+            LearningGoal,
+            {"code": item["code"]},
+            {"title_nb": titles["nb"], "title_nn": titles["nn"], "title_en": titles["en"]},
+        )
     db.session.flush()
     return dict(sorted(up.counts.items()))
 
@@ -194,5 +210,14 @@ def reference_counts() -> dict[str, int]:
     """How many rows of each reference kind the database holds."""
     return {
         model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (Region, Trust, Site, Specialty, Department, Municipality, Policy)
+        for model in (
+            Region,
+            Trust,
+            Site,
+            Specialty,
+            Department,
+            Municipality,
+            Policy,
+            LearningGoal,
+        )
     }

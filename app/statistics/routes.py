@@ -19,7 +19,7 @@ from app.text import bounded_int
 
 from . import bp
 from .exports import count_labels, download
-from .services import COUNTS, MAX_MONTHS, Figures, Span, figures, shown
+from .services import COUNTS, MAX_MONTHS, Figures, Span, figures, shown, survey_results
 
 coordinator = role_required("coordinator", "admin")
 SPANS = (6, 12, 24)  # the spans offered as links; any 1-60 is accepted
@@ -76,8 +76,12 @@ def _chosen() -> tuple[Region | None, list[Region]]:
 @coordinator
 def coordination():
     region, regions = _chosen()
-    fig = figures(region, _span(), local_today())
-    return render_template("statistics/coordination.html", **_context(fig, False, regions=regions))
+    span = _span()
+    fig = figures(region, span, local_today())
+    surveys = survey_results(region, span)
+    return render_template(
+        "statistics/coordination.html", **_context(fig, False, regions=regions, surveys=surveys)
+    )
 
 
 @bp.route("/coordination/evaluation")
@@ -85,8 +89,10 @@ def coordination():
 def evaluation():
     """The evaluation report: the same figures for a chosen span, laid out for print."""
     region, _regions = _chosen()
-    fig = figures(region, _span(), local_today())
-    return render_template("statistics/evaluation.html", **_context(fig, False))
+    span = _span()
+    fig = figures(region, span, local_today())
+    surveys = survey_results(region, span)
+    return render_template("statistics/evaluation.html", **_context(fig, False, surveys=surveys))
 
 
 @bp.route("/coordination/statistics.<any(csv, xlsx):fmt>")

@@ -17,7 +17,10 @@ by row. Definitions, once:
   advertised), the share filled;
 - days to proposal / to acceptance: medians, from publication, over the span's periods;
 - waiting: GPs on the region's waiting list (an active window, no live match) today, and the
-  median days since they registered that window.
+  median days since they registered that window;
+- evaluation: the survey answers submitted in the span (``survey_results``), averaged per
+  question and respondent role; fewer than 5 answers show as "<5" without averages, and
+  free text is listed only where a role has at least 5 answers (coordinators only).
 """
 
 from __future__ import annotations
@@ -43,8 +46,10 @@ from app.models import (
     Period,
     Region,
     Specialty,
+    SurveyResponse,
     Trust,
 )
+from app.models.learning import SURVEY_QUESTIONS, SURVEY_ROLES
 from app.models.statuses import LIVE_MATCH_STATUSES, MatchStatus, PeriodStatus
 from app.models.users import GP, Municipality
 
@@ -330,3 +335,93 @@ def _waiting(region: Region | None, today: date) -> tuple[int, float | None]:
 def shown(n: int, public: bool) -> str | int:
     """A count as the page shows it: below SMALL it is hidden in the public version."""
     return n if not public or n == 0 or n >= SMALL else f"<{SMALL}"
+
+
+# ---- the evaluation surveys after placements
+
+
+@dataclass
+class SurveyGroup:
+    """The answers of one respondent role in one place (the region or country, or a
+    trust): how many, and the average score of each question (None below SMALL answers:
+    the page shows "<5" and no averages)."""
+
+    role: str
+    answers: int
+    averages: dict[str, float] | None
+
+    @property
+    def shown_answers(self) -> str | int:
+        return shown(self.answers, True)
+
+
+@dataclass
+class SurveyResults:
+    questions: tuple[str, ...]
+    overall: list[SurveyGroup]  # per role, in the whole region or country
+    by_trust: list[tuple[str, list[SurveyGroup]]]
+    # Free text per role, only where the role has at least SMALL answers (shuffled out of
+    # the order of answering by sorting the text); for coordinators only.
+    comments: dict[str, list[str]]
+
+
+def _survey_group(role: str, n: int, sums: list[float]) -> SurveyGroup:
+    averages = (
+        {q: round(total / n, 1) for q, total in zip(SURVEY_QUESTIONS, sums, strict=True)}
+        if n >= SMALL
+        else None
+    )
+    return SurveyGroup(role, n, averages)
+
+
+def survey_results(region: Region | None, span: Span) -> SurveyResults:
+    """The evaluation answers submitted in ``span`` for placements in ``region`` (None: the
+    country): averages per question and respondent role, in the whole and per trust;
+    anonymised below SMALL answers. Two queries whatever the number of answers."""
+    lo, hi = span.bounds()
+    scores = [getattr(SurveyResponse, q) for q in SURVEY_QUESTIONS]
+    in_span = (SurveyResponse.submitted_at >= lo, SurveyResponse.submitted_at < hi)
+    rows = db.session.execute(
+        _in_region(
+            sa.select(
+                Trust.short_name,
+                SurveyResponse.role,
+                sa.func.count(SurveyResponse.id),
+                *(sa.func.sum(s) for s in scores),
+            )
+            .select_from(SurveyResponse)
+            .join(Match, SurveyResponse.match_id == Match.id)
+            .join(Period, Match.period_id == Period.id),
+            region,
+        )
+        .where(*in_span)
+        .group_by(Trust.id, Trust.short_name, SurveyResponse.role)
+    ).all()
+    totals: dict[str, list[float]] = {r: [0.0] * (len(scores) + 1) for r in SURVEY_ROLES}
+    trusts: dict[str, dict[str, SurveyGroup]] = {}
+    for trust, role, n, *sums in rows:
+        values = [float(v or 0) for v in sums]
+        totals[role] = [a + b for a, b in zip(totals[role], [n, *values], strict=True)]
+        trusts.setdefault(str(trust), {})[role] = _survey_group(role, int(n), values)
+    overall = [_survey_group(r, int(totals[r][0]), totals[r][1:]) for r in SURVEY_ROLES]
+    by_trust = [
+        (name, [groups.get(r) or SurveyGroup(r, 0, None) for r in SURVEY_ROLES])
+        for name, groups in sorted(trusts.items())
+    ]
+    enough = [g.role for g in overall if g.answers >= SMALL]
+    comments: dict[str, list[str]] = {role: [] for role in enough}
+    if enough:
+        texts = db.session.execute(
+            _in_region(
+                sa.select(SurveyResponse.role, SurveyResponse.comment)
+                .select_from(SurveyResponse)
+                .join(Match, SurveyResponse.match_id == Match.id)
+                .join(Period, Match.period_id == Period.id),
+                region,
+            ).where(*in_span, SurveyResponse.role.in_(enough), SurveyResponse.comment.is_not(None))
+        ).all()
+        for role, text in texts:
+            comments[role].append(text)
+        for role in comments:
+            comments[role].sort()
+    return SurveyResults(SURVEY_QUESTIONS, overall, by_trust, comments)

@@ -22,7 +22,7 @@ PAGES = {
         "/no-such-page",
     ],
     "lege@demo.alis.no": ["/dashboard", "/profile", "/account", "/gps/1", "/my/why-not"],
-    "hr.bergen@demo.alis.no": ["/dashboard", "/account", "/trusts/helse-bergen"],
+    "hr.bergen@demo.alis.no": ["/dashboard", "/account", "/trusts/helse-bergen", "/placements"],
     "koordinator.vest@demo.alis.no": ["/dashboard", "/gps", "/gps/1", "/coordination/runs"],
     "admin@demo.alis.no": [
         "/dashboard",

@@ -74,6 +74,13 @@ RULES_IN_WORDS: dict[str, dict[str, str]] = {
     },
     "POST /api/v1/matching/runs": {"as_of": "from today; after today only for a dry run"},
     "POST /api/v1/matches/{match_id}/offer": {"accept_by": "from today, before the period starts"},
+    "PUT /api/v1/periods/{period_id}/learning-goals": {
+        "learning_goals": "codes of the reference list of learning goals (the document cannot "
+        "know which)"
+    },
+    "POST /api/v1/matches/{match_id}/learning-goals": {
+        "reached": "among the learning goals the period offered"
+    },
     "POST /api/v1/me/subscriptions": {
         "specialties": EXISTING,
         "trusts": EXISTING + "; GPs only",

@@ -20,12 +20,12 @@ def test_demo_loads_twice_without_error(ctx):
     assert load_demo(today=today) == {}
     db.session.commit()
     assert count(GP) == 60
-    assert count(Period) == 30
+    assert count(Period) == 30 + 1  # and one placement that has ended
     assert 40 <= count(Availability) <= 60
     # a first run made proposals; some are offered, one accepted; old periods advertised
     assert count(Match, Match.status == "proposed") >= 3
     assert count(Match, Match.status == "offered") >= 1
-    assert count(Match, Match.status == "accepted") == 1
+    assert count(Match, Match.status == "accepted") == 1 + 1
     assert count(Period, Period.status == "advertised") >= 1
     assert count(MatchingRun) == 1
     assert count(Subscription) == 2
@@ -37,7 +37,7 @@ def test_demo_has_every_role_and_a_living_market(ctx, browser):
     db.session.commit()
     roles = {u.role for u in db.session.scalars(sa.select(User))}
     assert roles == {"gp", "trust", "coordinator", "admin", "municipality"}
-    periods = db.session.scalars(sa.select(Period)).all()
+    periods = db.session.scalars(sa.select(Period).where(Period.end_date >= today)).all()
     assert all(p.start_date > today for p in periods)
     overdue = [p for p in periods if p.advertise_after.date() < today]
     assert 4 <= len(overdue) <= 12, "some periods are older than the two-month fallback"
@@ -84,3 +84,19 @@ def test_demo_load_command_twice_prints_the_logins(app):
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0 and "already loaded" in second.output
     assert DEMO_PASSWORD in second.output
+
+
+def test_demo_has_an_ended_placement_with_goals_and_an_answer(ctx, browser):
+    from app.models import GoalConfirmation, SurveyResponse
+
+    today = local_today()
+    assert load_demo(today=today)["ended_placements"] == 1
+    db.session.commit()
+    [match] = db.session.scalars(
+        sa.select(Match).join(Period).where(Period.end_date < today, Match.status == "accepted")
+    ).all()
+    assert count(GoalConfirmation, GoalConfirmation.match_id == match.id) == 2
+    assert db.session.scalars(sa.select(SurveyResponse.role)).all() == ["gp"]
+    browser.login("hr.bergen@demo.alis.no", DEMO_PASSWORD)
+    page = browser.get(f"/placements/{match.id}").get_data(as_text=True)
+    assert "ALM-085" in page and 'name="overall"' in page  # the department's survey is open

@@ -227,9 +227,9 @@ def test_verified_progress_migration_keeps_gps_both_ways(empty_app):
 
 
 def test_run_data_moves_to_its_own_table_and_back(empty_app):
-    """Migration 0021 moves each run's problem and result to matching_run_data (SQLite
+    """Migration 0016 moves each run's problem and result to matching_run_data (SQLite
     rebuilds matching_runs, which matches point to); down and up again keeps them."""
-    upgrade(directory=MIGRATIONS, revision="0020")
+    upgrade(directory=MIGRATIONS, revision="0015")
     with db.engine.begin() as connection:
         connection.execute(
             sa.text(
@@ -247,7 +247,7 @@ def test_run_data_moves_to_its_own_table_and_back(empty_app):
                 " VALUES (8, '2026-01-06', false, 'manual', 'failed', '2026-01-06 02:00', 0, 0, 0)"
             )
         )
-    upgrade(directory=MIGRATIONS, revision="0021")
+    upgrade(directory=MIGRATIONS, revision="0016")
     with db.engine.connect() as connection:
         columns = {c["name"] for c in sa.inspect(connection).get_columns("matching_runs")}
         assert "problem" not in columns and "result" not in columns
@@ -257,8 +257,53 @@ def test_run_data_moves_to_its_own_table_and_back(empty_app):
         assert [(r[0], json.loads(r[1]) if isinstance(r[1], str) else r[1]) for r in rows] == [
             (7, {"helse-vest": {"gps": []}})
         ]
-    downgrade(directory=MIGRATIONS, revision="0020")
+    downgrade(directory=MIGRATIONS, revision="0015")
     with db.engine.connect() as connection:
         rows = connection.execute(sa.text("SELECT id, result FROM matching_runs ORDER BY id")).all()
         found = [(r[0], json.loads(r[1]) if isinstance(r[1], str) else r[1]) for r in rows]
         assert found == [(7, {"helse-vest": {"x": 1}}), (8, None)]
+
+
+def test_learning_goals_migration_down_and_up(empty_app):
+    """Migration 0017 adds the learning goals, the goals periods offer, the confirmations,
+    the evaluation rows and the survey answers; going down drops them with their rows (the
+    periods and matches stay), going up again gives empty tables."""
+    from app.learning import services, surveys
+
+    from . import factories
+
+    upgrade(directory=MIGRATIONS)
+    test_session = db.session
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        from app.reference.loader import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+        gp = factories.make_gp(municipality_number="4601")
+        period = factories.make_period()
+        match = factories.make_proposal(period, gp, status="offered", accept_by=period.start_date)
+        from app import lifecycle
+
+        lifecycle.accept(match, actor=gp.user)
+        period.end_date = period.start_date + (period.end_date - period.start_date) // 2
+        db.session.commit()
+        today = period.end_date + (period.end_date - period.start_date)
+        services.confirm_goals(match, "gp", ["ALM-055"], actor=gp.user, today=today)
+        answers = surveys.SurveyAnswers(overall=4, learning=4, arrangements=4)
+        surveys.submit(match, "gp", answers, actor=gp.user, today=today)
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0014")
+        with db.engine.connect() as connection:
+            tables = set(sa.inspect(connection).get_table_names())
+            assert not tables & {"learning_goals", "survey_responses", "reached_goals"}
+            assert connection.execute(sa.text("SELECT count(*) FROM matches")).scalar() == 1
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            for table in ("learning_goals", "survey_responses", "goal_confirmations"):
+                count = connection.execute(sa.text(f"SELECT count(*) FROM {table}"))
+                assert count.scalar() == 0, table
+    finally:
+        db.session.remove()
+        db.session = test_session

@@ -113,6 +113,7 @@ def test_scheduler_enabled_runs_the_jobs_in_this_process(database_url, monkeypat
             "nightly-matching",
             "outbox",
             "offer-reminders",
+            "evaluation-surveys",
             "stopped-runs",
         }
     finally:

@@ -14,6 +14,7 @@ MODULES = (
     "vacancies",
     "matching",
     "matches",
+    "learning",
     "audit",
     "notifications",
 )

@@ -2,8 +2,8 @@
 row's columns together, so a list of runs that read a column stored after them walked every
 run's megabytes to reach it
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 18:10:00
 
 """
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0021"
-down_revision = "0020"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """data versions: a token that every commit changing what the engine reads draws anew, so
 that a page can keep what it computed from that data until it changes
 
-Revision ID: 0020
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-06 18:00:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0020"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
