@@ -27,6 +27,12 @@ class MatchingRun(db.Model):
     __table_args__ = (
         one_of("status", RUN_STATUSES, "status"),
         one_of("triggered_by", RUN_TRIGGERS, "triggered_by"),
+        # A run reduced after the retention period (app.privacy.retention) keeps no problem
+        # or result.
+        sa.CheckConstraint(
+            "reduced_at IS NULL OR (problem IS NULL AND result IS NULL)",
+            name="reduced_without_problem",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +57,9 @@ class MatchingRun(db.Model):
     summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When the retention job reduced the run to its aggregates (None: not yet): the problem,
+    # the result, the blocking pairs and the per-GP reasons are gone, the counts stay.
+    reduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_by: Mapped[User | None] = relationship()
     region: Mapped[Region | None] = relationship()
