@@ -396,3 +396,10 @@ def test_bad_retention_settings_stop_the_start(monkeypatch):
     monkeypatch.setenv("AUDIT_RETENTION_YEARS", "10")
     values = Config.from_environment()
     assert values["RUN_RETENTION_MONTHS"] == 24 and values["AUDIT_RETENTION_YEARS"] == 10
+
+
+def test_staff_download_their_own_data_too(ctx, client):
+    staff = factories.make_user("coordinator", region_code="helse-vest")
+    data = Api.login(client, staff.email).get("/me/export").get_json()
+    assert data["account"]["email"] == staff.email and data["account"]["role"] == "coordinator"
+    assert data["profile"] is None and data["matches"] == []
