@@ -88,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .main import bp as main_bp
     from .municipalities import bp as municipality_bp
     from .periods import bp as periods_bp
+    from .privacy import bp as privacy_bp
     from .public import bp as public_bp
     from .statistics import bp as statistics_bp
 
@@ -104,6 +105,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(handoff_bp)
     app.register_blueprint(municipality_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(privacy_bp)
 
     from . import api, request_log
     from .cli import register_cli

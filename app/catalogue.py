@@ -110,6 +110,11 @@ MESSAGES = {
     "token_required": _l("A valid bearer token is required."),
     "role_not_allowed": _l("Your role may not do this."),
     "invalid_credentials": _l("Wrong email or password."),
+    "wrong_password": _l("The password is wrong."),
+    "erase_for_gps_only": _l(
+        "Only GPs erase their own account here. Staff accounts are disabled by an administrator."
+    ),
+    "already_erased": _l("The account is already erased."),
     "login_throttled": _l("Too many failed attempts. Try again in %(minutes)d minutes."),
     "two_factor_required": _l(
         "Two-factor authentication is on for this account: give the code from your "

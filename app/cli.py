@@ -52,6 +52,7 @@ users_cli = EdgeGroup("users", help="User accounts.")
 demo_cli = EdgeGroup("demo", help="The demo data set.")
 matching_cli = EdgeGroup("matching", help="Matching runs.")
 notifications_cli = EdgeGroup("notifications", help="The outbox: email delivery and reminders.")
+privacy_cli = EdgeGroup("privacy", help="Data protection: the retention rules.")
 
 
 @reference_cli.command("load")
@@ -322,8 +323,19 @@ def notifications_surveys(as_of) -> None:
     click.echo(f"Invited {invited} placements to the evaluation; queued {reminded} reminders")
 
 
+@privacy_cli.command("retention")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+def privacy_retention(as_of) -> None:
+    """Reduce the matching runs whose retention has passed and delete audit events older than
+    the audit retention (the scheduler does this every night)."""
+    from .dates import local_today
+    from .privacy.retention import apply_retention
+
+    click.echo(f"Retention: {apply_retention(as_of.date() if as_of else local_today())}")
+
+
 def register_cli(app: Flask) -> None:
-    for group in (reference_cli, users_cli, demo_cli, matching_cli, notifications_cli):
+    for group in (reference_cli, users_cli, demo_cli, matching_cli, notifications_cli, privacy_cli):
         app.cli.add_command(group)
 
     @app.cli.command("scheduler")

@@ -103,6 +103,15 @@ class Config:
     # Days a manage-your-email link in an email works (the user can end them sooner).
     MANAGE_LINK_DAYS = 180
 
+    # Data protection (app.privacy): a matching run is reduced to its counts once this many
+    # months have passed since both its date and the end of the last period in its problem
+    # (the candidate lists are destroyed after use, as Ahus does).
+    RUN_RETENTION_MONTHS = 12
+    # Audit events are deleted this many years after they happened: a specialisation takes
+    # about five years, and a placement decision must be traceable (complaints, the
+    # specialist approval's documentation of hospital service) until it is done.
+    AUDIT_RETENTION_YEARS = 5
+
     # The JSON API's OpenAPI document (flask-smorest).
     API_TITLE = "ALIS-portalen API"
     API_VERSION = "v1"
@@ -139,9 +148,23 @@ class Config:
             values["PROXY_FIX_X_FOR"] = int(env["PROXY_FIX_X_FOR"])
         if "SCHEDULER_ENABLED" in env:
             values["SCHEDULER_ENABLED"] = _bool(env["SCHEDULER_ENABLED"])
+        for key in ("RUN_RETENTION_MONTHS", "AUDIT_RETENTION_YEARS"):
+            if env.get(key):
+                values[key] = _positive(key, env[key])
         if "TWO_FACTOR_REQUIRED_ROLES" in env:
             values["TWO_FACTOR_REQUIRED_ROLES"] = _staff_roles(env["TWO_FACTOR_REQUIRED_ROLES"])
         return values
+
+
+def _positive(name: str, value: str) -> int:
+    """A whole number of at least 1; anything else stops the start."""
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise RuntimeError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return number
 
 
 def _staff_roles(value: str) -> tuple[str, ...]:

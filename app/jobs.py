@@ -20,6 +20,7 @@ from .runs.services import RunRefused, RunRequest, execute
 from .unit_of_work import unit_of_work
 
 NIGHTLY_AT = time(2, 0)  # local time of the nightly matching run
+RETENTION_AT = time(3, 30)  # local time of the retention job (after the nightly run)
 STALE_RUNS_MINUTES = 5  # how often the scheduler looks for runs that stopped without finishing
 
 
@@ -129,12 +130,22 @@ def evaluation_surveys(app: Flask, as_of: date | None = None) -> str:
         return f"{invited} placements invited to the evaluation, {reminded} reminders"
 
 
+def retention(app: Flask, today: date | None = None) -> str:
+    """Every night: reduce the matching runs whose retention has passed and delete audit
+    events older than the audit retention (app.privacy.retention). A run is claimed in the
+    database as it is reduced, so two schedulers reduce it once."""
+    from .privacy.retention import apply_retention
+
+    with app.app_context(), unit_of_work():
+        return str(apply_retention(today or local_today()))
+
+
 def build_scheduler(app: Flask, *, background: bool = False):
     """The scheduler (blocking for ``flask scheduler``; in the background for a one-process
     set-up with SCHEDULER_ENABLED): the nightly matching run at 02:00 local time and, as it
     starts, the night's run if 02:00 passed without it; the outbox (email and webhooks)
     every minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00, evaluation surveys at
-    08:10, stopped runs marked failed."""
+    08:10, stopped runs marked failed, the retention job at 03:30."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -201,6 +212,17 @@ def build_scheduler(app: Flask, *, background: bool = False):
         args=[app],
         id="evaluation-surveys",
         name="Evaluation surveys after placements",
+        misfire_grace_time=6 * 3600,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        retention,
+        CronTrigger(hour=RETENTION_AT.hour, minute=RETENTION_AT.minute, timezone=zone),
+        args=[app],
+        id="retention",
+        name="Retention: reduce old matching runs, delete old audit events",
         misfire_grace_time=6 * 3600,
         coalesce=True,
         max_instances=1,

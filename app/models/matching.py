@@ -27,6 +27,9 @@ class MatchingRun(db.Model):
     __table_args__ = (
         one_of("status", RUN_STATUSES, "status"),
         one_of("triggered_by", RUN_TRIGGERS, "triggered_by"),
+        sa.CheckConstraint("reduced = (reduced_at IS NOT NULL)", name="reduced_when_dated"),
+        # What a run's data row points at (MatchingRunData): the run as not reduced.
+        sa.UniqueConstraint("id", "reduced"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +50,10 @@ class MatchingRun(db.Model):
     summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When the retention job reduced the run to its aggregates (None: not yet): its data row
+    # (problem and result), blocking pairs and per-GP reasons are gone, the counts stay.
+    reduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reduced: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     created_by: Mapped[User | None] = relationship()
     region: Mapped[Region | None] = relationship()
@@ -86,10 +93,20 @@ class MatchingRunData(db.Model):
     column stored after them walked every run's megabytes to reach it."""
 
     __tablename__ = "matching_run_data"
-
-    run_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("matching_runs.id", ondelete="CASCADE"), primary_key=True
+    __table_args__ = (
+        # The row points at its run as not reduced: the database refuses to reduce a run
+        # (app.privacy.retention) that still has its problem and result, and to keep them for
+        # a reduced one.
+        sa.ForeignKeyConstraint(
+            ["run_id", "run_reduced"],
+            ["matching_runs.id", "matching_runs.reduced"],
+            ondelete="CASCADE",
+        ),
+        sa.CheckConstraint("run_reduced = false", name="of_a_run_not_reduced"),
     )
+
+    run_id: Mapped[int] = mapped_column(primary_key=True)
+    run_reduced: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     problem: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 

@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
             " OR (totp_secret_encrypted IS NOT NULL AND totp_enabled_at IS NOT NULL)",
             name="two_factor_whole",
         ),
+        # An erased account (app.privacy.erase) never logs in again.
+        sa.CheckConstraint("erased_at IS NULL OR active = false", name="erased_inactive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +90,9 @@ class User(UserMixin, db.Model):
     totp_secret_encrypted: Mapped[str | None] = mapped_column(sa.String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]
+    # When the person erased the account (app.privacy.erase): the row stays, without the
+    # person, so that placements and audit events keep pointing at someone.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     trust: Mapped[Trust | None] = relationship()
     region: Mapped[Region | None] = relationship()

@@ -61,6 +61,7 @@ RULES_IN_WORDS: dict[str, dict[str, str]] = {
         "characters, not the email's name",
     },
     "PATCH /api/v1/me": PROFILE,
+    "POST /api/v1/me/erase": {"password": "the account's own password"},
     "POST /api/v1/me/availabilities": WINDOW,
     "PATCH /api/v1/me/availabilities/{availability_id}": WINDOW,
     "POST /api/v1/periods": PERIOD,

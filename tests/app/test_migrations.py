@@ -307,3 +307,45 @@ def test_learning_goals_migration_down_and_up(empty_app):
     finally:
         db.session.remove()
         db.session = test_session
+
+
+def test_data_protection_migration_keeps_users_and_runs_both_ways(empty_app):
+    """Migration 0018 rebuilds users and matching_runs on SQLite (erased_at, reduced_at and
+    their CHECKs): the rows and the rows pointing at them stay, down and up again."""
+    from app.models import MatchingRun
+
+    from . import factories
+
+    upgrade(directory=MIGRATIONS)
+    test_session = db.session
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        from app.reference.loader import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+        gp = factories.make_gp(municipality_number="4601")
+        factories.make_window(gp)
+        db.session.add(MatchingRun(as_of=gp.created_at.date(), status="failed"))
+        db.session.commit()
+        name = gp.name
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0017")
+        with db.engine.connect() as connection:
+            inspector = sa.inspect(connection)
+            assert "erased_at" not in {c["name"] for c in inspector.get_columns("users")}
+            assert "reduced_at" not in {c["name"] for c in inspector.get_columns("matching_runs")}
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT u.erased_at, g.name FROM users u JOIN gps g ON g.user_id = u.id")
+            ).all()
+            runs = connection.execute(sa.text("SELECT reduced_at FROM matching_runs")).all()
+            windows = connection.execute(sa.text("SELECT count(*) FROM availabilities"))
+            assert [tuple(r) for r in rows] == [(None, name)] and [tuple(r) for r in runs] == [
+                (None,)
+            ]
+            assert windows.scalar() == 1
+    finally:
+        db.session.remove()
+        db.session = test_session

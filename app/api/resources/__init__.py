@@ -8,6 +8,7 @@ import importlib
 MODULES = (
     "reference",
     "gps",
+    "privacy",
     "availabilities",
     "municipality",
     "periods",

@@ -242,7 +242,17 @@ class MatchingRunSchema(ma.Schema):
         metadata={
             "description": "Per region: mode, solver status, placements, new and dropped "
             "proposals, blocking pairs counted by cause, who was passed over, and the other "
-            "mode's trade-off"
+            "mode's trade-off (once reduced_at is set: the counts only, new and dropped empty)"
+        },
+    )
+    reduced_at = ma.fields.AwareDateTime(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "When the run was reduced after retention (RUN_RETENTION_MONTHS "
+            "after the later of its date and the end of the last period it covered): its "
+            "problem, result, blocking pairs and per-GP reasons are deleted, its counts "
+            "kept. Null: not reduced"
         },
     )
 
@@ -277,6 +287,7 @@ def shown(run: MatchingRun, user: User) -> dict[str, Any]:
         "error": stale_error(run, utcnow()) if stopped else run.error,
         "created_by": run.created_by.email if run.created_by else None,
         "summary": summary,
+        "reduced_at": run.reduced_at,
     }
 
 
