@@ -11,6 +11,7 @@ MODULES = (
     "availabilities",
     "municipality",
     "periods",
+    "shortlist",
     "vacancies",
     "matching",
     "matches",
