@@ -101,6 +101,20 @@ def test_a_coordinators_preview_shows_the_wait_and_changes_nothing(ahus):
     assert live_match_for_period(period) is None and period.status == "open"
 
 
+def test_the_run_page_marks_the_periods_waiting_for_a_choice(ahus, client):
+    period, _, _ = ahus
+    coordinator = factories.make_user("coordinator", region_code="helse-sor-ost")
+    browser = _login(client, coordinator)
+    browser.submit("/language", {"lang-locale": "en"}, page="/")
+    response = browser.submit("/coordination/runs", {"as_of": TODAY.isoformat()})
+    assert response.status_code == 302
+    assert live_match_for_period(period) is None  # a preview changes nothing
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert problems(page) == []
+    row = page.split("Erfaren Lege")[1].split("</tr>")[0]
+    assert "the department chooses from the shortlist" in row
+
+
 def test_one_candidate_only_is_proposed_directly(ctx):
     period = _period()
     only = _gp("Eneste Lege", LILLESTROM, 60, ["internal-medicine"])
