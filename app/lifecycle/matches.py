@@ -209,9 +209,11 @@ def confirm(match: Match, *, actor: User | None) -> Match:
     if match.confirmed_at is not None:
         raise MatchConflict("already_confirmed", "the proposal is already confirmed")
     if awaits_choice(match):
-        raise MatchConflict(
-            "awaits_department_choice", "the department chooses from the period's shortlist"
-        )
+        if effective_policy(match.period.department.trust).selection == "shortlist":
+            raise MatchConflict(
+                "awaits_department_choice", "the department chooses from the period's shortlist"
+            )
+        match.awaiting_choice = False  # the trust's rules no longer let the department choose
     match.confirmed_at = utcnow()
     audit.record("match.confirmed", match, actor=actor)
     announce.proposal_to_trust(match)

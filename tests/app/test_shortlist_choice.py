@@ -85,6 +85,18 @@ def test_the_nightly_run_leaves_the_shortlist_for_the_department(ahus):
     assert caught.value.code == "awaits_department_choice"
 
 
+def test_a_waiting_proposal_can_be_confirmed_once_the_rules_let_the_engine_propose(ahus):
+    period, _, _ = ahus
+    _run()
+    match = live_match_for_period(period)
+    period.department.trust.own_policy.selection = "solver"
+    db.session.commit()
+    coordinator = factories.make_user("coordinator", region_code="helse-sor-ost")
+    lifecycle.confirm(match, actor=coordinator)
+    db.session.commit()
+    assert match.confirmed_at is not None and not match.awaiting_choice
+
+
 def test_a_later_run_keeps_the_proposal_waiting(ahus):
     period, gps, _ = ahus
     _run(trigger="manual")
