@@ -48,6 +48,10 @@ MESSAGES = {
     "not_proposed": _l("Only a proposal that has not been offered yet allows this."),
     "not_confirmed": _l("The ALIS coordinator must confirm the proposal before you make an offer."),
     "already_confirmed": _l("The proposal is already confirmed."),
+    "awaits_department_choice": _l(
+        "The department chooses this period's candidate from the shortlist: the proposal is "
+        "not confirmed by a coordinator. Assign a GP if the choice must be overridden."
+    ),
     "deadline_in_past": _l("The deadline cannot be in the past."),
     "deadline_after_start": _l("The deadline must be before the period starts."),
     "not_offered": _l("There is no open offer to accept."),
@@ -196,6 +200,13 @@ FIELD_MESSAGES = {
     ("priority", "duplicate"): _l("Each key can be used once only."),
     ("priority", "lottery_not_last"): _l(
         "The lottery decides last: put it in the last used position."
+    ),
+    ("shortlist_size", "shortlist_too_small"): _l(
+        "A shortlist needs at least 2 candidates, so that the department has a choice."
+    ),
+    ("mode", "shortlist_max_placements"): _l(
+        "When the department chooses from a shortlist, the matching cannot fill as many "
+        "periods as possible: choose strict priority, or let the matching propose."
     ),
     ("trust_id", "exists"): _l("This trust already has its own rules."),
     ("policy", "region_policy"): _l("A region's rules cannot be removed."),

@@ -125,6 +125,20 @@ STAFF = (
 )
 
 
+# Ahus (Helse Sør-Øst) chooses from a shortlist (its reference policy): its HR login, three
+# periods at Nordbyhagen and six GPs in its catchment area who fit them, so that after the
+# demo's run each period waits for the department's choice among two or more candidates.
+AHUS_USER = ("trust", "hr.ahus", "ahus", None, "Ahus (HR), velger fra kortliste")
+AHUS_PERIODS = ("internal-medicine", "psychiatry", "paediatrics")
+AHUS_GPS = (  # name, municipality, months of general practice, courses, supervision, wishes
+    ("Ingrid Berg", "3205", 72, 6, 18, ("internal-medicine",)),
+    ("Jonas Lunde", "3222", 60, 4, 12, ("internal-medicine", "psychiatry")),
+    ("Marte Sæther", "3205", 48, 8, 20, ("psychiatry", "internal-medicine")),
+    ("Amir Haddad", "3207", 90, 3, 10, ("psychiatry",)),
+    ("Line Aas", "3401", 36, 5, 6, ("paediatrics", "internal-medicine")),
+    ("Thomas Holm", "3222", 55, 2, 14, ("paediatrics", "psychiatry")),
+)
+
 # The municipalities of the demo's municipality users (the GP's employer), with their logins:
 # Bergen and Voss in Helse Vest.
 MUNICIPALITY_USERS = (
@@ -140,7 +154,9 @@ def demo_email(local: str) -> str:
 
 
 def demo_logins() -> list[DemoLogin]:
-    logins = [DemoLogin(role, demo_email(local), label) for role, local, *_r, label in STAFF]
+    logins = [
+        DemoLogin(role, demo_email(local), label) for role, local, *_r, label in (*STAFF, AHUS_USER)
+    ]
     logins.append(DemoLogin("gp", demo_email("lege"), "Kari Nordmann, ALIS i Bergen"))
     logins += [
         DemoLogin("municipality", demo_email(local), label)
@@ -229,10 +245,11 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
         periods += 1
     db.session.flush()
     _subscribe(region, wanted)
+    ahus_gps, ahus_periods = _ahus(today, password_hash)
     offered, accepted = _run_and_answer(today)
     ended = _ended_placement(today, gps, departments)
     return {
-        "staff_users": len(STAFF),
+        "staff_users": len(STAFF) + 1,
         "gps": len(gps),
         "availabilities": availabilities,
         "periods": periods,
@@ -249,7 +266,102 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
             .where(Period.status == PeriodStatus.ADVERTISED)
         ),
         "ended_placements": ended,
+        "ahus_gps": ahus_gps,
+        "ahus_periods": ahus_periods,
     }
+
+
+def _ahus(today: date, password_hash: str) -> tuple[int, int]:
+    """Ahus's HR login, its periods and the GPs who fit them (no randomness: the Helse Vest
+    data stay as they were). Returns (GPs, periods)."""
+    ahus = db.session.scalar(sa.select(Trust).where(Trust.code == "ahus"))
+    if ahus is None:
+        return 0, 0
+    role, local, _trust, _region, _label = AHUS_USER
+    db.session.add(
+        User(
+            email=demo_email(local),
+            password_hash=password_hash,
+            role=role,
+            trust=ahus,
+            email_verified_at=utcnow(),
+        )
+    )
+    specialties = {
+        s.code: s
+        for s in db.session.scalars(
+            sa.select(Specialty).where(Specialty.code.in_({c for g in AHUS_GPS for c in g[5]}))
+        )
+    }
+    municipalities = {
+        m.number: m
+        for m in db.session.scalars(
+            sa.select(Municipality).where(Municipality.number.in_({g[1] for g in AHUS_GPS}))
+        )
+    }
+    earliest = add_months(today.replace(day=1), 1)
+    for i, (name, number, months_gp, courses, supervision, wishes) in enumerate(AHUS_GPS, 1):
+        user = User(
+            email=demo_email(f"alis.ahus{i}"),
+            password_hash=password_hash,
+            role="gp",
+            email_verified_at=utcnow(),
+        )
+        gp = GP(
+            user=user,
+            name=name,
+            hpr_number=str(8100000 + i * 7919),
+            municipality=municipalities[number],
+            specialisation_started=today - timedelta(days=30 * (months_gp + 6)),
+            months_general_practice=months_gp,
+            courses_completed=courses,
+            supervision_group_months=supervision,
+            scheme="new",
+            registered_at=datetime.combine(today - timedelta(days=20 * i), time(8), tzinfo=UTC),
+        )
+        db.session.add(gp)
+        db.session.flush()
+        lifecycle.create_availability(
+            gp,
+            AvailabilityInput(
+                earliest_start=earliest,
+                latest_end=add_months(earliest, 20) - timedelta(days=1),
+                months=6,
+                specialty_ids=tuple(specialties[c].id for c in wishes),
+                trust_ids=(ahus.id,),
+                accept_other_specialty=False,
+            ),
+            actor=user,
+            today=today,
+        )
+    start = add_months(today.replace(day=1), 3)
+    published = 0
+    for code in AHUS_PERIODS:
+        department = db.session.scalars(
+            sa.select(Department)
+            .join(Specialty)
+            .where(Department.trust_id == ahus.id, Specialty.code == code)
+            .order_by(Department.id)
+        ).first()
+        if department is None:  # reference data without it: no period there
+            continue
+        publish_period(
+            PeriodInput(
+                department_id=department.id,
+                start_date=start,
+                end_date=add_months(start, 6) - timedelta(days=1),
+                source="parental_leave",
+                description=_period_text(department, 6),
+                on_call=True,
+                contact_name="Hanne Ramstad",
+                contact_email="alis@ahus.no",
+            ),
+            actor=None,
+            today=today,
+        )
+        published += 1
+    db.session.flush()
+    return len(AHUS_GPS), published
 
 
 def _subscribe(region: Region, specialties: list[Specialty]) -> None:
@@ -295,8 +407,11 @@ def _run_and_answer(today: date) -> tuple[int, int]:
     # every run's: a transaction lock here would outlast the run in the caller's transaction).
     with held_locks(exclusive=True):
         run_matching(RunRequest(as_of=today, trigger="manual"))
+    # Proposals that wait for a department's choice from its shortlist (Ahus) stay so.
     proposals = db.session.scalars(
-        sa.select(Match).where(Match.status == MatchStatus.PROPOSED).order_by(Match.id)
+        sa.select(Match)
+        .where(Match.status == MatchStatus.PROPOSED, Match.awaiting_choice.is_(False))
+        .order_by(Match.id)
     ).all()
     answered = proposals[: max(1, len(proposals) // 3)]
     for i, match in enumerate(answered):

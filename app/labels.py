@@ -45,7 +45,11 @@ MATCH_STATUS_LABELS = {
     "cancelled": _l("cancelled"),
 }
 # A match's stage (app.matches.queries.stage): its status, with confirmed proposals apart.
-MATCH_STAGE_LABELS = {**MATCH_STATUS_LABELS, "confirmed": _l("proposed and confirmed")}
+MATCH_STAGE_LABELS = {
+    **MATCH_STATUS_LABELS,
+    "confirmed": _l("proposed and confirmed"),
+    "awaiting_choice": _l("shortlist: the department chooses"),
+}
 PERIOD_STATUS_LABELS = {
     "open": _l("open"),
     "matched": _l("matched"),
@@ -74,6 +78,7 @@ AUDIT_ACTIONS = {
     "period.withdrawn": _l("Period withdrawn"),
     "period.advertised": _l("Period advertised the ordinary way"),
     "match.assigned": _l("Candidate assigned"),
+    "match.chosen": _l("Candidate chosen from the shortlist"),
     "match.confirmed": _l("Proposal confirmed"),
     "match.superseded": _l("Proposal replaced"),
     "match.cancelled": _l("Match cancelled"),

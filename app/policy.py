@@ -111,6 +111,42 @@ def row_values(spec: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+# A shortlist lets the department choose: it needs at least two candidates to choose from
+# (the Ahus pilot's wish, SEED-ahus-report).
+SHORTLIST_MIN = 2
+
+
+def policy_conflicts(values: dict[str, Any]) -> dict[str, str]:
+    """Combinations of rules that cannot work together, as {field: code}; empty when the
+    rules fit. ``values`` holds every rule (a policies row's values, merged with changes).
+    The one check the policy form and the reference loader call (README, "Rules per
+    region").
+
+    - ``shortlist_size`` ``shortlist_too_small``: a shortlist of fewer than SHORTLIST_MIN
+      candidates leaves the department nothing to choose.
+    - ``mode`` ``shortlist_max_placements``: under a shortlist the department's choice
+      replaces the engine's proposal, so the engine cannot fill as many periods as possible
+      by passing over higher-ranked GPs; its proposals only mark a candidate.
+    Automatic confirmation fits a shortlist: it applies when one candidate only is
+    eligible (``department_chooses``)."""
+    if values.get("selection") != "shortlist":
+        return {}
+    conflicts = {}
+    size = values.get("shortlist_size")
+    if isinstance(size, int) and not isinstance(size, bool) and size < SHORTLIST_MIN:
+        conflicts["shortlist_size"] = "shortlist_too_small"
+    if values.get("mode") == "max_placements":
+        conflicts["mode"] = "shortlist_max_placements"
+    return conflicts
+
+
+def department_chooses(policy: EffectivePolicy, candidates: int) -> bool:
+    """Whether the department must choose among ``candidates`` eligible GPs itself: under a
+    shortlist whenever at least two are eligible. With one, the engine's proposal goes the
+    way ``confirmation`` says (automatic: to the trust at once)."""
+    return policy.selection == "shortlist" and candidates >= SHORTLIST_MIN
+
+
 def init_app(app: Any) -> None:
     """Let templates read the rules in force the same way as the code does."""
     app.jinja_env.globals.update(effective_policy=effective_policy, region_policy=region_policy)

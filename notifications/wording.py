@@ -147,6 +147,34 @@ def proposal_to_trust(locale: str, match: MatchFacts, *, link: str | None) -> Me
     )
 
 
+@_words("shortlist_to_trust")
+def _shortlist_to_trust(p: Params) -> Words:
+    words = _period_words(p) | {"num": p["candidates"]}
+    return (
+        _("Choose a candidate for %(department)s", **words),
+        _(
+            "%(num)d candidates are on the shortlist for %(department)s from %(start)s "
+            "to %(end)s. The engine's proposal is marked; choose the candidate you want "
+            "on the period's page, then send an offer.",
+            **words,
+        ),
+    )
+
+
+def shortlist_to_trust(
+    locale: str, match: MatchFacts, candidates: int, *, link: str | None
+) -> Message:
+    """A shortlist waits for the department's choice (the trust)."""
+    return _message(
+        locale,
+        "shortlist_ready",
+        "shortlist_to_trust",
+        _match_params(match) | {"candidates": candidates},
+        link=link,
+        data=_match_data(match),
+    )
+
+
 @_words("offer_to_gp")
 def _offer_to_gp(p: Params) -> Words:
     words = _deadline_words(p)

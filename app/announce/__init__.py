@@ -19,6 +19,7 @@ from .events import (
     proposal_to_gp,
     proposal_to_trust,
     run_finished,
+    shortlist_to_trust,
     trust_staff,
 )
 from .reminders import offer_reminder, remind_offers
@@ -52,6 +53,7 @@ __all__ = [
     "progress_changed",
     "proposal_to_gp",
     "proposal_to_trust",
+    "shortlist_to_trust",
     "remind_offers",
     "run_finished",
     "survey_invitations",

@@ -72,6 +72,13 @@ def proposal_to_trust(match: Match) -> None:
         tell(user, wording.proposal_to_trust(user.locale, facts, link=link))
 
 
+def shortlist_to_trust(match: Match, candidates: int) -> None:
+    """A shortlist waits for the department's choice: the trust should choose."""
+    facts, link = match_facts(match), _period_page(match)
+    for user in trust_staff(match.period):
+        tell(user, wording.shortlist_to_trust(user.locale, facts, candidates, link=link))
+
+
 def offer_to_gp(match: Match) -> None:
     user = match.gp.user
     tell(user, wording.offer_to_gp(user.locale, match_facts(match), link=path_for("gp.matches")))

@@ -49,10 +49,16 @@ from app.models import (
 
 from .words import CONFIRMATIONS
 
+# Keys that name a GP: the department's choice from a shortlist beside the engine's.
+GP_KEYS = ("gp_id", "engine_gp_id", "chosen_gp_id")
 # What each stored key means. A key without a label is shown as it is stored.
 FIELD_LABELS = {
     "period_id": _l("Period"),
     "gp_id": _l("GP"),
+    "engine_gp_id": _l("The engine's proposal"),
+    "chosen_gp_id": _l("The department's choice"),
+    "position": _l("Place on the shortlist"),
+    "candidates": _l("Candidates on the shortlist"),
     "run_id": _l("Matching run"),
     "trust_id": _l("Trust"),
     "region_id": _l("Region"),
@@ -206,7 +212,9 @@ class References:
             for key, value in (event.data or {}).items():
                 values = value if isinstance(value, list) else [value]
                 for v in values:
-                    if key.endswith("_id"):
+                    if key in GP_KEYS:
+                        want("gp", v)
+                    elif key.endswith("_id"):
                         want(key[:-3], v)
                     elif key == "advertised_periods":
                         want("period", v)
@@ -394,6 +402,8 @@ def value_text(key: str, value: Any, refs: References, object_type: str) -> str:
     if key == "region" and isinstance(value, str):
         region = refs.region_codes.get(value)
         return region.name if region else value
+    if key in GP_KEYS and key != "gp_id":
+        return _gp_text(refs.gps.get(value)) if value is not None else _("nobody")
     lookups = {
         "period_id": lambda v: _period_text(refs.periods.get(v)),
         "gp_id": lambda v: _gp_text(refs.gps.get(v)),

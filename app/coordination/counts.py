@@ -93,7 +93,12 @@ def live_matches(trust_ids: sa.Select) -> sa.Select:
 
 
 def _to_confirm() -> sa.ColumnElement[bool]:
-    return sa.and_(Match.status == MatchStatus.PROPOSED, Match.confirmed_at.is_(None))
+    # A proposal waiting for the department's choice from a shortlist is not a coordinator's.
+    return sa.and_(
+        Match.status == MatchStatus.PROPOSED,
+        Match.confirmed_at.is_(None),
+        Match.awaiting_choice.is_(False),
+    )
 
 
 def _near_deadline(today: date) -> sa.ColumnElement[bool]:

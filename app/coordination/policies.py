@@ -12,7 +12,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Policy, Region, Trust, User
 from app.models.reference import CONFIRMATIONS, MODES, PRIORITY_KEYS, SELECTIONS
-from app.policy import RULE_FIELDS, region_policy
+from app.policy import RULE_FIELDS, policy_conflicts, region_policy
 
 RANGES = {
     "min_months_general_practice": (0, 120),
@@ -30,7 +30,8 @@ REASON_MAX = 1000
 class PolicyError(InvalidInput):
     """Invalid policy input. ``fields`` maps each field to a machine code: required,
     out_of_range, unknown, empty, duplicate, lottery_not_last, region_rule (a trust's
-    override cannot change a rule of the region); ``duplicate_positions``
+    override cannot change a rule of the region), shortlist_too_small and
+    shortlist_max_placements (app.policy.policy_conflicts); ``duplicate_positions``
     names the repeated positions of the priority order (1-based)."""
 
     def __init__(self, fields: dict[str, str], duplicate_positions: tuple[int, ...] = ()):
@@ -110,6 +111,10 @@ def update_policy(
         region_rule = changes.pop(rule, None)
         if region_rule is not None and region_rule != getattr(policy, rule):
             field_errors[rule] = "region_rule"
+    # rules that cannot work together (app.policy.policy_conflicts), as they would be saved
+    merged = {**snapshot(policy), **{k: v for k, v in changes.items() if k not in field_errors}}
+    for name, code in policy_conflicts(merged).items():
+        field_errors.setdefault(name, code)
     try:
         reason = _reason(reason)
     except PolicyError as error:

@@ -74,6 +74,8 @@ class RegionChanges:
     gps: int = 0
     kept: int = 0
     new: list[Pair] = field(default_factory=list)
+    # Periods whose department chooses from a shortlist: the proposal only marks the engine's.
+    waiting: set[int] = field(default_factory=set)
     dropped: list[Pair] = field(default_factory=list)
     groups: list[records.BlockingGroup] = field(default_factory=list)
     open_group: OpenGroup | None = None
@@ -201,6 +203,7 @@ def run_changes(
             changes.placements, changes.periods, changes.gps = row.placements, row.periods, row.gps
             changes.kept = row.kept
             changes.new = [Pair(period(i["period"]), gp(i["gp"])) for i in data.get("new", [])]
+            changes.waiting = {_int(i) or 0 for i in data.get("awaiting_choice", [])}
             changes.dropped = [
                 Pair(period(i["period"]), gp(i["gp"])) for i in data.get("dropped", [])
             ]

@@ -59,8 +59,17 @@ def _end(match: Match, status: MatchStatus) -> None:
     announce.match_to_municipality(match)  # placed, or the practice needs no locum now
 
 
-def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
-    """A coordinator's (or a shortlist's) choice: a pinned match that later runs keep."""
+def assign(
+    period: Period,
+    gp: GP,
+    *,
+    reason: str,
+    actor: User,
+    shortlist: dict[str, Any] | None = None,
+) -> Match:
+    """A coordinator's (or a shortlist's) choice: a pinned match that later runs keep.
+    ``shortlist`` (the department's choice, see ``choose``) is kept in the explanation and
+    audited as match.chosen instead of match.assigned."""
     if period.status not in OPEN_FOR_MATCHING:
         raise MatchConflict("period_not_open", "the period is no longer open")
     if period.start_date <= local_today():
@@ -100,22 +109,41 @@ def assign(period: Period, gp: GP, *, reason: str, actor: User) -> Match:
         source="coordinator",
         pinned=True,
         confirmed_at=utcnow(),
-        explanation={"reason": "assigned", "text": reason},
+        explanation={"reason": "assigned", "text": reason}
+        | ({"shortlist": shortlist} if shortlist is not None else {}),
     )
     db.session.add(match)
     db.session.flush()
     follow_match(period)
     audit.record(
-        "match.assigned",
+        "match.chosen" if shortlist is not None else "match.assigned",
         match,
         actor=actor,
         reason=reason,
-        data={"period_id": period.id, "gp_id": gp.id},
+        data={"period_id": period.id, "gp_id": gp.id, **(shortlist or {})},
     )
     announce.override_to_people(match, "assigned", reason)
     announce.proposal_to_trust(match)
     announce.match_to_municipality(match)
     return match
+
+
+def choose(
+    period: Period, gp: GP, *, position: int, candidates: int, reason: str, actor: User
+) -> Match:
+    """The department chooses ``gp`` (at ``position`` of a shortlist of ``candidates``):
+    a confirmed, pinned match, ready for the offer (``assign``). What the engine proposed
+    (``engine_gp_id``, None: nobody) stays beside what was chosen, in the match's
+    explanation and the audit record (match.chosen), for the coordinators."""
+    live = live_match_for_period(period)
+    engine = live if live is not None and live.source == "solver" and not live.pinned else None
+    shortlist = {
+        "engine_gp_id": engine.gp_id if engine is not None else None,
+        "chosen_gp_id": gp.id,
+        "position": position,
+        "candidates": candidates,
+    }
+    return assign(period, gp, reason=reason, actor=actor, shortlist=shortlist)
 
 
 def cancel(match: Match, *, reason: str, actor: User | None) -> Match:
@@ -180,6 +208,12 @@ def confirm(match: Match, *, actor: User | None) -> Match:
         raise MatchConflict("not_proposed", "only proposals can be confirmed")
     if match.confirmed_at is not None:
         raise MatchConflict("already_confirmed", "the proposal is already confirmed")
+    if awaits_choice(match):
+        if effective_policy(match.period.department.trust).selection == "shortlist":
+            raise MatchConflict(
+                "awaits_department_choice", "the department chooses from the period's shortlist"
+            )
+        match.awaiting_choice = False  # the trust's rules no longer let the department choose
     match.confirmed_at = utcnow()
     audit.record("match.confirmed", match, actor=actor)
     announce.proposal_to_trust(match)
@@ -278,9 +312,13 @@ def propose(
     priority_position: int | None,
     explanation: dict[str, Any],
     confirmed: bool,
+    awaits_choice: dict[str, int] | None = None,
 ) -> Match:
     """A run's new proposal: the GP hears of it, and the trust too when the rules confirm it
-    at once. The period becomes matched."""
+    at once. The period becomes matched. Under a shortlist with two or more candidates
+    (``awaits_choice``: {"candidates": N}, kept as the explanation's ``shortlist``) the
+    proposal is not confirmed and only marks the engine's choice on the shortlist the
+    department chooses from (``choose``); the trust is told that a shortlist waits."""
     match = new(
         Match,
         MatchStatus.PROPOSED,
@@ -290,17 +328,26 @@ def propose(
         source="solver",
         gp_rank=gp_rank,
         priority_position=priority_position,
-        explanation=explanation,
-        confirmed_at=utcnow() if confirmed else None,
+        explanation=explanation
+        | ({"shortlist": awaits_choice} if awaits_choice is not None else {}),
+        confirmed_at=utcnow() if confirmed and awaits_choice is None else None,
+        awaiting_choice=awaits_choice is not None,
     )
     db.session.add(match)
     db.session.flush()
     follow_match(period)
     announce.proposal_to_gp(match)
-    if confirmed:
+    if awaits_choice is not None:
+        announce.shortlist_to_trust(match, awaits_choice["candidates"])
+    elif confirmed:
         announce.proposal_to_trust(match)
     announce.match_to_municipality(match)
     return match
+
+
+def awaits_choice(match: Match) -> bool:
+    """The engine's proposal on a shortlist that the department chooses from."""
+    return match.status == MatchStatus.PROPOSED and match.awaiting_choice
 
 
 def keep_proposal(
@@ -310,12 +357,21 @@ def keep_proposal(
     gp_rank: int | None,
     priority_position: int | None,
     confirm_now: bool,
+    awaits_choice: dict[str, int] | None = None,
 ) -> Match:
-    """A run makes the same proposal again: it takes the run's ranks, and is confirmed now
-    if the rules have switched to automatic confirmation since."""
+    """A run makes the same proposal again: it takes the run's ranks, waits for the
+    department's choice or no longer does (``awaits_choice``: its shortlist, see
+    ``propose``), and is confirmed now if the rules have switched to automatic confirmation
+    since."""
     match.run = run
     match.gp_rank = gp_rank
     match.priority_position = priority_position
+    match.awaiting_choice = awaits_choice is not None and match.confirmed_at is None
+    explanation = {k: v for k, v in (match.explanation or {}).items() if k != "shortlist"}
+    if match.awaiting_choice and awaits_choice is not None:
+        explanation["shortlist"] = awaits_choice
+    if explanation != (match.explanation or {}):
+        match.explanation = explanation
     if confirm_now and match.confirmed_at is None:
         match.confirmed_at = utcnow()
         announce.proposal_to_trust(match)

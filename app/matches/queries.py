@@ -9,6 +9,7 @@ from app.models import GP, Match, Period
 from app.models.statuses import LIVE_MATCH_STATUSES, OFFERED_OR_ACCEPTED, MatchStatus
 
 CONFIRMED = "confirmed"  # a proposal that is confirmed, waiting for the trust's offer
+AWAITING_CHOICE = "awaiting_choice"  # the engine's proposal on a shortlist: the department chooses
 
 
 def live_match_for_period(period: Period) -> Match | None:
@@ -43,7 +44,10 @@ def held_matches() -> sa.ColumnElement[bool]:
 
 def stage(match: Match) -> str:
     """How far the match has come, as every page words it: its status, except that a
-    confirmed proposal is ``confirmed`` (so that no page calls it merely proposed)."""
+    confirmed proposal is ``confirmed`` (so that no page calls it merely proposed) and the
+    engine's proposal on a shortlist is ``awaiting_choice``."""
     if match.status == MatchStatus.PROPOSED and match.confirmed_at is not None:
         return CONFIRMED
+    if match.status == MatchStatus.PROPOSED and match.awaiting_choice:
+        return AWAITING_CHOICE
     return str(match.status)

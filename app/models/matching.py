@@ -129,6 +129,11 @@ class Match(db.Model):
             f"decline_reason IS NULL OR status = '{MatchStatus.DECLINED}'",
             name="decline_reason_when_declined",
         ),
+        # Only the engine's unconfirmed proposal waits for the department's choice.
+        sa.CheckConstraint(
+            "NOT awaiting_choice OR (confirmed_at IS NULL AND source = 'solver')",
+            name="awaiting_choice_unconfirmed",
+        ),
         sa.Index(
             "uq_matches_live_period",
             "period_id",
@@ -160,6 +165,9 @@ class Match(db.Model):
     hired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # What the GP said when declining (optional); the trust and the coordinators read it.
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Under a shortlist with two or more candidates the engine's proposal only marks its
+    # choice: the department chooses (app.lifecycle.choose); no one confirms it.
+    awaiting_choice: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     period: Mapped[Period] = relationship()
     gp: Mapped[GP] = relationship()

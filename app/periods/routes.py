@@ -49,7 +49,13 @@ from .queries import (
     specialties_in_scope,
 )
 from .services import PeriodError, PeriodInput, days_until_fallback, default_accept_by
-from .shortlist import ShortlistUnavailable, choose_candidate, shortlist, uses_shortlist
+from .shortlist import (
+    ShortlistUnavailable,
+    choice_of,
+    choose_candidate,
+    shortlist,
+    uses_shortlist,
+)
 
 STAFF = ("trust", "coordinator", "admin")
 # Offer conflicts about the date, shown next to the field; the others are about the state.
@@ -203,6 +209,7 @@ def _detail(period: Period, *, offer_form=None, withdraw_form=None, status: int 
         "policy": effective_policy(period.department.trust),
         "shortlist": entries,
         "shortlist_unavailable": unavailable,
+        "choice": choice_of(live),
         "offer_form": offer_form,
         "withdraw_form": withdraw_form or WithdrawForm(formdata=None),
         "action_form": ActionForm(formdata=None),

@@ -30,6 +30,7 @@ class ShortlistUnavailable(Conflict):
     def __init__(self, code: str, detail: str = ""):
         super().__init__(code)
         self.detail = detail
+        self.api_code = f"shortlist_{code}"  # the API's code (spec/api.md's error format)
 
     @property
     def message(self) -> str:
@@ -49,6 +50,34 @@ class ShortlistEntry:
     first_choice: bool  # the period's specialty is the GP's first wish
     lottery: float
     proposed: bool  # the matching's current proposal for this period
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the department chose from a shortlist, beside what the engine proposed."""
+
+    chosen: GP
+    engine: GP | None  # None: the engine had proposed nobody
+    position: int
+    candidates: int
+
+    @property
+    def followed_engine(self) -> bool:
+        return self.engine is not None and self.engine.id == self.chosen.id
+
+
+def choice_of(match: Match | None) -> Choice | None:
+    """The department's choice that made ``match`` (lifecycle.choose), else None."""
+    record = (match.explanation or {}).get("shortlist") if match is not None else None
+    if match is None or not isinstance(record, dict) or "chosen_gp_id" not in record:
+        return None
+    engine_id = record.get("engine_gp_id")
+    return Choice(
+        chosen=match.gp,
+        engine=db.session.get(GP, engine_id) if engine_id is not None else None,
+        position=record["position"],
+        candidates=record["candidates"],
+    )
 
 
 def uses_shortlist(period: Period) -> bool:
@@ -114,9 +143,11 @@ def shortlist(period: Period, user: User, today: date | None = None) -> list[Sho
 
 
 def choose_candidate(period: Period, gp_id: int, *, actor: User) -> Match:
-    """The department picks a GP from its shortlist: a confirmed, pinned match (see
-    lifecycle.assign). Raises ShortlistUnavailable, or MatchConflict if the GP is not on it."""
-    entry = next((e for e in shortlist(period, actor) if e.gp.id == gp_id), None)
+    """The department picks a GP from its shortlist: a confirmed, pinned match beside what
+    the engine proposed (lifecycle.choose). Raises ShortlistUnavailable, or MatchConflict
+    if the GP is not on it."""
+    entries = shortlist(period, actor)
+    entry = next((e for e in entries if e.gp.id == gp_id), None)
     if entry is None:
         raise MatchConflict("not_on_shortlist", "the GP is not on the period's shortlist")
     # The reason is stored data that GPs and coordinators read: written in bokmål, like the
@@ -125,4 +156,11 @@ def choose_candidate(period: Period, gp_id: int, *, actor: User) -> Match:
         reason = gettext(
             "Chosen from the shortlist by %(trust)s", trust=period.department.trust.name
         )
-    return lifecycle.assign(period, entry.gp, reason=reason, actor=actor)
+    return lifecycle.choose(
+        period,
+        entry.gp,
+        position=entry.position,
+        candidates=len(entries),
+        reason=reason,
+        actor=actor,
+    )

@@ -26,7 +26,7 @@ from app.models import (
     Trust,
 )
 from app.models.reference import MODES, PRIORITY_KEYS, SELECTIONS
-from app.policy import row_values
+from app.policy import policy_conflicts, row_values
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 FILES = ("regions", "specialties", "trusts", "municipalities", "departments", "learning_goals")
@@ -54,6 +54,10 @@ def validate_policy(policy: dict[str, Any], where: str) -> None:
         raise ReferenceDataError(f"{where}: bad priority {keys}")
     if policy.get("mode") not in MODES or policy.get("selection") not in SELECTIONS:
         raise ReferenceDataError(f"{where}: bad mode or selection")
+    conflicts = policy_conflicts(row_values(policy))
+    if conflicts:
+        found = ", ".join(f"{field}: {code}" for field, code in sorted(conflicts.items()))
+        raise ReferenceDataError(f"{where}: rules that cannot work together ({found})")
 
 
 class _Upserter:

@@ -26,7 +26,7 @@ from app.errors import BrokenRule, InvalidInput
 from app.extensions import db
 from app.models import MatchingRun, Period, Region, User
 from app.models.types import utcnow
-from app.policy import effective_policy
+from app.policy import department_chooses, effective_policy
 
 from . import records
 from .guard import (
@@ -81,16 +81,22 @@ def _apply(
     """Store the region's proposals; drop free proposals the solver no longer makes."""
     wanted = {(int(a.period), int(a.gp)): a for a in result.assignments if a.source == "match"}
     new, dropped, kept = [], [], 0
+    waiting: list[int] = []  # periods whose department chooses from the shortlist
     for period_id, proposal in rp.free_proposals.items():
         assignment = wanted.pop((period_id, proposal.gp_id), None)
         if assignment is not None:
+            candidates = _candidates(problem, period_id)
+            awaits = _awaits_choice(proposal.period, len(candidates))
             lifecycle.keep_proposal(
                 proposal,
                 run=run,
                 gp_rank=assignment.gp_rank,
                 priority_position=assignment.priority_position,
-                confirm_now=_automatic(proposal.period),
+                confirm_now=_automatic(proposal.period) and awaits is None,
+                awaits_choice=awaits,
             )
+            if awaits is not None:
+                waiting.append(period_id)
             kept += 1
             continue
         lifecycle.supersede(proposal, run=run)
@@ -98,15 +104,11 @@ def _apply(
     db.session.flush()  # the ended proposals release their period and GP first
     for (period_id, gp_id), assignment in sorted(wanted.items()):
         period = db.session.get_one(Period, period_id)
-        auto = _automatic(period)
-        keys = next(
-            (
-                dict(c.keys)
-                for c in matching.rank_candidates(problem, str(period_id))
-                if c.gp == str(gp_id)
-            ),
-            None,
-        )
+        candidates = _candidates(problem, period_id)
+        awaits = _awaits_choice(period, len(candidates))
+        keys = next((dict(c.keys) for c in candidates if c.gp == str(gp_id)), None)
+        if awaits is not None:
+            waiting.append(period_id)
         lifecycle.propose(
             period,
             gp_id,
@@ -114,7 +116,8 @@ def _apply(
             gp_rank=assignment.gp_rank,
             priority_position=assignment.priority_position,
             explanation=_explanation(assignment, keys),
-            confirmed=auto,
+            confirmed=_automatic(period),
+            awaits_choice=awaits,
         )
         new.append({"period": period_id, "gp": gp_id})
     return {
@@ -126,11 +129,27 @@ def _apply(
         "new": new,
         "dropped": dropped,
         "kept": kept,
+        "awaiting_choice": sorted(waiting),
         "blocking_pairs_by_cause": records.blocking_counts(result),
         "passed_over": candidates_passed_over(result),
         "passed_over_pairs": passed_over_pairs(result),
         "wall_time_s": result.metrics.wall_time_s,
     }
+
+
+def _candidates(problem: matching.Problem, period_id: int) -> list[matching.Candidate]:
+    """The period's eligible GPs in priority order: its shortlist as the run sees it (GPs
+    who hold another period are in no other period's problem)."""
+    return matching.rank_candidates(problem, str(period_id))
+
+
+def _awaits_choice(period: Period, candidates: int) -> dict[str, int] | None:
+    """What a proposal that waits for the department's choice says of its shortlist (how
+    many candidates it shows), or None when the engine's proposal goes on by the rules."""
+    policy = effective_policy(period.department.trust)
+    if not department_chooses(policy, candidates):
+        return None
+    return {"candidates": min(candidates, policy.shortlist_size)}
 
 
 def _automatic(period: Period) -> bool:

@@ -17,11 +17,13 @@ def test_demo_loads_twice_without_error(ctx):
     first = load_demo(today=today)
     db.session.commit()
     assert first["gps"] == 60 and first["periods"] == 30
+    # and Ahus's shortlist: its GPs and periods in Helse Sør-Øst
+    assert first["ahus_gps"] == 6 and first["ahus_periods"] == 3
     assert load_demo(today=today) == {}
     db.session.commit()
-    assert count(GP) == 60
-    assert count(Period) == 30 + 1  # and one placement that has ended
-    assert 40 <= count(Availability) <= 60
+    assert count(GP) == 66
+    assert count(Period) == 33 + 1  # and one placement that has ended
+    assert 46 <= count(Availability) <= 66
     # a first run made proposals; some are offered, one accepted; old periods advertised
     assert count(Match, Match.status == "proposed") >= 3
     assert count(Match, Match.status == "offered") >= 1
@@ -42,7 +44,8 @@ def test_demo_has_every_role_and_a_living_market(ctx, browser):
     overdue = [p for p in periods if p.advertise_after.date() < today]
     assert 4 <= len(overdue) <= 12, "some periods are older than the two-month fallback"
     assert {p.status for p in overdue} <= {"advertised", "matched", "filled"}
-    assert {p.department.trust.region.code for p in periods} == {"helse-vest"}
+    assert {p.department.trust.region.code for p in periods} == {"helse-vest", "helse-sor-ost"}
+    assert {p.department.trust.code for p in periods if p.department.trust.code == "ahus"}
     assert len({p.department.trust.code for p in periods}) >= 3
     for login in demo_logins():
         response = browser.login(login.email, DEMO_PASSWORD)

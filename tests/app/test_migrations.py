@@ -349,3 +349,43 @@ def test_data_protection_migration_keeps_users_and_runs_both_ways(empty_app):
     finally:
         db.session.remove()
         db.session = test_session
+
+
+def test_shortlist_choice_migration_keeps_matches_and_their_guards(empty_app):
+    """Migration 0019 rebuilds matches on SQLite (awaiting_choice and its CHECK): the
+    matches stay, down and up again, and the one-live-match-per-period index still holds."""
+    from . import factories
+
+    upgrade(directory=MIGRATIONS)
+    test_session = db.session
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        from app.reference.loader import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+        period = factories.make_period("ahus")
+        factories.make_window(factories.make_gp(municipality_number="3205"))
+        factories.make_proposal(period, factories.make_gp(municipality_number="3205"))
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0018")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("matches")}
+            assert "awaiting_choice" not in columns
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT status, awaiting_choice FROM matches"))
+            assert [(s, bool(a)) for s, a in rows] == [("proposed", False)]
+            indexes = {i["name"] for i in sa.inspect(connection).get_indexes("matches")}
+            assert {"uq_matches_live_period", "uq_matches_live_gp"} <= indexes
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            # a confirmed proposal cannot wait for the department's choice
+            connection.execute(
+                sa.text(
+                    "UPDATE matches SET awaiting_choice = :yes, confirmed_at = CURRENT_TIMESTAMP"
+                ),
+                {"yes": True},
+            )
+    finally:
+        db.session.remove()
+        db.session = test_session

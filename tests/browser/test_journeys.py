@@ -58,6 +58,19 @@ def test_trust(tab):
     assert not tab.problems, tab.report()
 
 
+def test_trust_chooses_from_its_shortlist(tab):
+    """Ahus's department chooses its candidate from the shortlist the demo's run left."""
+    tab.log_in(demo_email("hr.ahus"), DEMO_PASSWORD)
+    tab.open("/periods")
+    tab.follow_first("main table a[href^='/periods/']")
+    choices = tab.page.locator("main form[action$='/choose'] button")
+    assert choices.count() >= 2, tab.page.url
+    assert tab.page.locator("main table .tag", has_text="Motorens forslag").count() == 1
+    tab.submit("main form[action$='/choose'] >> nth=1 >> button")
+    assert tab.page.locator("main input[name='accept_by']").count() == 1  # ready for an offer
+    assert not tab.problems, tab.report()
+
+
 @pytest.mark.parametrize("who", ["koordinator.vest", "koordinator"])
 def test_coordinator(tab, who):
     tab.log_in(demo_email(who), DEMO_PASSWORD)

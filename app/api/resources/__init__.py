@@ -12,6 +12,7 @@ MODULES = (
     "availabilities",
     "municipality",
     "periods",
+    "shortlist",
     "vacancies",
     "matching",
     "matches",

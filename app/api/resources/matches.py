@@ -119,7 +119,11 @@ class MatchSchema(ma.Schema):
     explanation = ma.fields.Dict(
         required=True,
         allow_none=True,
-        metadata={"description": "Why the match was made: the solver's keys, or the reason"},
+        metadata={
+            "description": "Why the match was made: the solver's keys, or the reason; "
+            "``shortlist`` on a proposal awaiting the department's choice ({candidates}) and "
+            "on the department's choice ({engine_gp_id, chosen_gp_id, position, candidates})"
+        },
     )
     run_id = ma.fields.Integer(required=True, allow_none=True)
     accept_by = ma.fields.Date(
@@ -128,6 +132,13 @@ class MatchSchema(ma.Schema):
     created_at = ma.fields.AwareDateTime(required=True)
     updated_at = ma.fields.AwareDateTime(required=True)
     confirmed_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    awaiting_choice = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The engine's proposal on a shortlist: the department chooses "
+            "(GET/POST /periods/{id}/shortlist); it is never confirmed"
+        },
+    )
     offered_at = ma.fields.AwareDateTime(required=True, allow_none=True)
     decided_at = ma.fields.AwareDateTime(required=True, allow_none=True)
     hired_at = ma.fields.AwareDateTime(required=True, allow_none=True)
