@@ -119,4 +119,8 @@ def row_values(spec: dict[str, Any]) -> dict[str, Any]:
 
 def init_app(app: Any) -> None:
     """Let templates read the rules in force the same way as the code does."""
-    app.jinja_env.globals.update(effective_policy=effective_policy, region_policy=region_policy)
+    from app.rounds import upcoming
+
+    app.jinja_env.globals.update(
+        effective_policy=effective_policy, region_policy=region_policy, upcoming=upcoming
+    )

@@ -96,6 +96,25 @@ def offer_deadline(period: Period, today: date) -> date | None:
     return found.answer_by
 
 
+def late_periods(window: Availability | None, periods: Iterable[Period]) -> frozenset[int]:
+    """Of ``periods``, those an application round matched whose deadline was before the
+    window's registration ("Why not?"; one query)."""
+    periods = list(periods)
+    ids = {p.application_round_id for p in periods if p.application_round_id is not None}
+    if window is None or not ids:
+        return frozenset()
+    query = sa.select(ApplicationRound.id, ApplicationRound.apply_by).where(
+        ApplicationRound.id.in_(ids)
+    )
+    deadlines: dict[int, date] = {row.id: row.apply_by for row in db.session.execute(query)}
+    registered = local_date(window.created_at)
+    return frozenset(
+        p.id
+        for p in periods
+        if p.application_round_id in deadlines and deadlines[p.application_round_id] < registered
+    )
+
+
 @dataclass
 class RoundPlan:
     """What one run does with the trusts under rounds: which round it matches for which
@@ -174,7 +193,7 @@ def claim(round_plan: RoundPlan, run: MatchingRun) -> None:
     round nobody matched; RoundTaken if another run did in the meantime."""
     now = utcnow()
     for found in round_plan.due:
-        taken = db.session.execute(
+        taken: sa.CursorResult = db.session.execute(  # type: ignore[assignment]
             sa.update(ApplicationRound)
             .where(ApplicationRound.id == found.id, ApplicationRound.matched_run_id.is_(None))
             .values(matched_run_id=run.id, matched_at=now)

@@ -21,7 +21,7 @@ from .events import (
     run_finished,
     trust_staff,
 )
-from .reminders import offer_reminder, remind_offers
+from .reminders import offer_reminder, remind_offers, remind_rounds
 from .subscriptions import (
     availability_alert,
     availability_fits,
@@ -52,6 +52,7 @@ __all__ = [
     "proposal_to_gp",
     "proposal_to_trust",
     "remind_offers",
+    "remind_rounds",
     "run_finished",
     "trust_specialty_ids",
     "trust_staff",

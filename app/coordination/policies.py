@@ -310,7 +310,7 @@ def remove_round(
     """Remove a round nobody matched (audited as policy.round_removed). Refused for a
     matched round, and for the last round ahead while the intake is in rounds."""
     today = today or local_today()
-    policy = found.policy  # the rows, to edit them
+    policy = db.session.get_one(Policy, found.policy_id)
     if found.matched:
         raise PolicyError({"round": "matched"})
     if (

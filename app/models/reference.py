@@ -4,6 +4,7 @@ municipalities."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,9 @@ from app.policy import DEFAULTS
 from matching.model import MODES, PRIORITY_KEYS  # noqa: F401 - the engine defines the vocabulary
 
 from .types import UTCDateTime, one_of, utcnow
+
+if TYPE_CHECKING:
+    from .rounds import ApplicationRound
 
 SELECTIONS = ("solver", "shortlist")
 CONFIRMATIONS = ("automatic", "coordinator")
@@ -118,7 +122,7 @@ class Policy(db.Model):
     region: Mapped[Region | None] = relationship(foreign_keys=[region_id])
     trust: Mapped[Trust | None] = relationship(foreign_keys=[trust_id])
     # The rounds of an intake in rounds (app/rounds.py), by application deadline.
-    rounds: Mapped[list[ApplicationRound]] = relationship(  # noqa: F821 - rounds.py
+    rounds: Mapped[list[ApplicationRound]] = relationship(
         "ApplicationRound",
         back_populates="policy",
         order_by="ApplicationRound.apply_by",
