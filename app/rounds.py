@@ -165,6 +165,30 @@ class RoundPlan:
         return local_date(window.created_at) > found.apply_by
 
 
+def view_plan(periods: Iterable[Period]) -> RoundPlan:
+    """For ranking outside a run (a period's shortlist): the round each period of a trust
+    under rounds belongs to (the one that matched it, else the one it waits for), so that
+    ``late`` leaves out the windows registered after that round's deadline."""
+    result = RoundPlan()
+    by_policy: dict[int, list[ApplicationRound]] = {}
+    for period in periods:
+        found: ApplicationRound | None
+        if period.application_round_id is not None:
+            found = db.session.get(ApplicationRound, period.application_round_id)
+        else:
+            policy = effective_policy(period.department.trust)
+            if policy.intake != "rounds" or policy.policy_id is None:
+                continue
+            if policy.policy_id not in by_policy:
+                by_policy[policy.policy_id] = rounds_of(policy)
+            found = period_round(
+                by_policy[policy.policy_id], local_date(period.published_at), period.start_date
+            )
+        if found is not None:
+            result.taken[period.id] = found
+    return result
+
+
 def plan(as_of: date, regions: list[Region] | None) -> RoundPlan:
     """The rounds of the trusts (of ``regions``, or all) that a run dated ``as_of`` matches:
     per policy under rounds, its latest round not yet matched whose matching date has come."""

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 import matching
-from app import lottery
+from app import lottery, rounds
 from app.access import seeking_region_id, sought_region
 from app.extensions import db
 from app.matches.queries import held_matches, is_held
@@ -227,17 +227,21 @@ def build_problems(
     never = [tuple(row) for q in never_query for row in db.session.execute(q)]
 
     window_by_gp = {w.gp_id: w for w in windows}
+    # windows registered after the deadline of a period's round are not its candidates
+    late_plan = round_plan if round_plan is not None else rounds.view_plan(periods)
     # A GP who holds a period (an offer, a placement, a pin, a confirmed proposal) is in that
     # period's region's problem only, whatever their window says.
     holders = set(db.session.scalars(sa.select(Match.gp_id).where(held_matches())))
     return [
-        _region_problem(region, as_of, periods, live, window_by_gp, holders, never, round_plan)
+        _region_problem(
+            region, as_of, periods, live, window_by_gp, holders, never, round_plan, late_plan
+        )
         for region in regions
     ]
 
 
 def _region_problem(
-    region, as_of, periods, live, window_by_gp, holders, never, round_plan=None
+    region, as_of, periods, live, window_by_gp, holders, never, round_plan, late_plan
 ) -> RegionProblem:
     in_region = [p for p in periods if p.department.trust.region_id == region.id]
     rp = RegionProblem(region=region, problem={})
@@ -280,9 +284,9 @@ def _region_problem(
     departments = {p.department for p in chosen_periods.values()}
     gp_keys, period_keys = set(gp_entries), set(chosen_periods)
     held = {(int(x["gp"]), int(x["period"])) for x in pins + placed}
-    if round_plan is not None:  # late registrations wait for the next round
+    if late_plan.taken:  # late registrations wait for the next round
         never = never + [
-            (g, p) for p in period_keys for g in gp_keys if round_plan.late(window_by_gp.get(g), p)
+            (g, p) for p in period_keys for g in gp_keys if late_plan.late(window_by_gp.get(g), p)
         ]
     rp.problem = {
         "as_of": as_of.isoformat(),

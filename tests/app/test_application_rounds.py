@@ -410,3 +410,31 @@ def test_an_unconfirmed_proposal_of_the_round_stays_through_later_runs(ctx, trav
     later = nightly()
     assert live(period).id == proposal.id  # not superseded, not matched again
     assert later.summary["new_proposals"] == 0 and later.summary["dropped_proposals"] == 0
+
+
+def test_the_shortlist_of_a_round_period_leaves_out_late_registrations(ctx, travel):
+    from app.models import Policy
+    from app.periods.shortlist import shortlist
+
+    from .test_periods_shortlist import LILLESTROM, _gp, _period
+
+    ahus = factories.trust("ahus")
+    coordinator = factories.make_user("coordinator", region_code="helse-sor-ost")
+    own = db.session.scalar(sa.select(Policy).where(Policy.trust_id == ahus.id))
+    policies.add_round(
+        own,
+        apply_by=APPLY_BY,
+        match_on=MATCH_ON,
+        answer_by=ANSWER_BY,
+        reason="Vår",
+        actor=coordinator,
+    )
+    policies.update_policy(own, {"intake": "rounds"}, "Runder", coordinator)
+    db.session.commit()
+    period = _period()
+    early = _gp("Tidlig Lege", LILLESTROM, 40, ["internal-medicine"])
+    travel(days=11)
+    late = _gp("Sen Lege", LILLESTROM, 100, ["internal-medicine"])
+    entries = shortlist(period, factories.make_user("trust", trust_code="ahus"))
+    assert [e.gp.id for e in entries] == [early.id]
+    assert late.id not in {e.gp.id for e in entries}
