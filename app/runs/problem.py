@@ -253,14 +253,14 @@ def _region_problem(
         period = match.period
         if period.department.trust.region_id != region.id or period.end_date < as_of:
             continue
-        frozen = round_plan is not None and round_plan.frozen(period)
-        if not is_held(match) and not frozen:
+        # a free proposal of a period this run leaves to its round stays as it is, a fact
+        kept = not is_held(match) and round_plan is not None and round_plan.frozen(period)
+        if not is_held(match) and not kept:
             rp.free_proposals[match.period_id] = match
             continue
         chosen_periods[period.id] = period
         pair = {"gp": str(match.gp_id), "period": str(period.id)}
-        # a proposal of a period waiting under rounds stays as it is, like a placement
-        (placed if match.status in OFFERED_OR_ACCEPTED or frozen else pins).append(pair)
+        (placed if match.status in OFFERED_OR_ACCEPTED or kept else pins).append(pair)
         window = window_by_gp.get(match.gp_id)
         gp_entries[match.gp_id] = gp_json(
             match.gp,
