@@ -17,6 +17,7 @@ from app.policy import DEFAULTS, effective_policy
 from app.runs.services import RunRequest, execute
 
 from . import factories
+from .a11y import problems
 
 TODAY = local_today()
 APPLY_BY = TODAY + timedelta(days=10)
@@ -251,6 +252,7 @@ def test_the_policy_page_adds_a_round_and_refuses_wrong_dates(ctx, coordinator_b
     assert effective_policy(factories.trust("helse-bergen")).intake == "rounds"
     text = coordinator_browser.get(page).get_data(as_text=True)
     assert "Application rounds" in text and "Remove the round" in text
+    assert problems(text) == []  # labels, headings in order, unique ids
 
     # the last round ahead cannot be removed while the intake is in rounds
     [found] = db.session.scalars(sa.select(ApplicationRound)).all()
@@ -292,6 +294,7 @@ def test_the_region_page_the_gps_page_and_the_api_show_the_rounds(ctx, client):
     )
     assert "Application rounds" in text and "next round" in text
     assert "Helse Bergen" in text
+    assert problems(text) == []
 
     browser = Browser(client)
     gp.user.locale = "en"
@@ -299,6 +302,7 @@ def test_the_region_page_the_gps_page_and_the_api_show_the_rounds(ctx, client):
     browser.login(gp.user.email)
     page = browser.get("/availability").get_data(as_text=True)
     assert "your window enters the round with application deadline" in page
+    assert problems(page) == []
 
     body = client.get("/api/v1/regions/helse-vest/rounds").get_json()
     assert body["intake"] == "continuous"
