@@ -442,3 +442,19 @@ def test_the_shortlist_of_a_round_period_leaves_out_late_registrations(ctx, trav
     entries = shortlist(period, factories.make_user("trust", trust_code="ahus"))
     assert [e.gp.id for e in entries] == [early.id]
     assert late.id not in {e.gp.id for e in entries}
+
+
+def test_the_offer_form_is_filled_in_with_the_rounds_answer_date(ctx, client, travel):
+    from .conftest import Browser
+
+    rounds_override()
+    period = psychiatry_period()
+    psychiatry_gp()
+    staff = factories.make_user("trust", trust_code="helse-bergen")
+    travel(days=20)
+    nightly()
+    assert live(period).confirmed_at is not None
+    browser = Browser(client)
+    browser.login(staff.email)
+    page = browser.get(f"/periods/{period.id}").get_data(as_text=True)
+    assert f'value="{ANSWER_BY.isoformat()}"' in page
