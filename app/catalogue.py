@@ -209,6 +209,27 @@ FIELD_MESSAGES = {
         "periods as possible: choose strict priority, or let the matching propose."
     ),
     ("trust_id", "exists"): _l("This trust already has its own rules."),
+    ("intake", "no_rounds"): _l(
+        "Add a round ahead first: under an intake in rounds, periods and windows wait for "
+        "the next round."
+    ),
+    ("apply_by", "required"): _l("Enter the application deadline."),
+    ("apply_by", "in_the_past"): _l("The application deadline cannot be in the past."),
+    ("apply_by", "overlaps"): _l(
+        "The round overlaps another round of these rules: from one round's application "
+        "deadline to its matching date, no other round may begin or end."
+    ),
+    ("match_on", "required"): _l("Enter the matching date."),
+    ("match_on", "before_deadline"): _l(
+        "The matching date cannot be before the application deadline."
+    ),
+    ("answer_by", "required"): _l("Enter the answer date."),
+    ("answer_by", "not_after_matching"): _l("The answer date must be after the matching date."),
+    ("round", "matched"): _l("The round has been matched and stays on record."),
+    ("round", "last_round"): _l(
+        "This is the last round ahead while the intake is in rounds: add another round, or "
+        "change the intake to continuous, first."
+    ),
     ("policy", "region_policy"): _l("A region's rules cannot be removed."),
     ("endorsement_required", "region_rule"): _l(
         "Whether windows need the municipality's endorsement is a rule of the region: change "

@@ -301,12 +301,15 @@ def notifications_send() -> None:
 @notifications_cli.command("remind")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
 def notifications_remind(as_of) -> None:
-    """Queue reminders for offers whose acceptance deadline is at most 3 days away."""
-    from .announce import remind_offers
+    """Queue reminders for offers whose acceptance deadline is at most 3 days away, and for
+    application rounds whose deadline is at most 14 days away."""
+    from .announce import remind_offers, remind_rounds
     from .dates import local_today
 
-    count = remind_offers(as_of.date() if as_of else local_today())
+    day = as_of.date() if as_of else local_today()
+    count = remind_offers(day)
     click.echo(f"Queued {count} offer reminders")
+    click.echo(f"Queued {remind_rounds(day)} round reminders")
 
 
 @notifications_cli.command("surveys")

@@ -140,12 +140,29 @@ def retention(app: Flask, today: date | None = None) -> str:
         return str(apply_retention(today or local_today()))
 
 
+def round_reminders(app: Flask, as_of: date | None = None) -> str:
+    """Every morning: remind GPs of application round deadlines at most 14 days away
+    (app.policy.ROUND_REMINDER_DAYS), once per round and person."""
+    from .announce import remind_rounds
+    from .errors import Conflict
+    from .unit_of_work import unit_of_work
+
+    with app.app_context():
+        try:
+            with unit_of_work():
+                count = remind_rounds(as_of or local_today())
+        except Conflict:  # another scheduler queued them a moment ago
+            return "skipped: round reminders already queued"
+        return f"{count} round reminders"
+
+
 def build_scheduler(app: Flask, *, background: bool = False):
     """The scheduler (blocking for ``flask scheduler``; in the background for a one-process
     set-up with SCHEDULER_ENABLED): the nightly matching run at 02:00 local time and, as it
     starts, the night's run if 02:00 passed without it; the outbox (email and webhooks)
-    every minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00, evaluation surveys at
-    08:10, stopped runs marked failed, the retention job at 03:30."""
+    every minute (OUTBOX_INTERVAL_SECONDS), offer reminders at 08:00, application round
+    reminders at 08:05, evaluation surveys at 08:10, stopped runs marked failed, the
+    retention job at 03:30."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -223,6 +240,17 @@ def build_scheduler(app: Flask, *, background: bool = False):
         args=[app],
         id="retention",
         name="Retention: reduce old matching runs, delete old audit events",
+        misfire_grace_time=6 * 3600,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        round_reminders,
+        CronTrigger(hour=8, minute=5, timezone=zone),
+        args=[app],
+        id="round-reminders",
+        name="Application round deadline reminders",
         misfire_grace_time=6 * 3600,
         coalesce=True,
         max_instances=1,

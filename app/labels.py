@@ -22,6 +22,10 @@ MODE_LABELS = {
     "strict_priority": _l("Strict priority"),
     "max_placements": _l("As many placements as possible"),
 }
+INTAKE_LABELS = {
+    "continuous": _l("Continuous: matched every night"),
+    "rounds": _l("In application rounds"),
+}
 PRIORITY_LABELS = {
     "catchment": _l("Lives in the trust's catchment area"),
     "first_choice": _l("The specialty is the first choice"),
@@ -93,6 +97,8 @@ AUDIT_ACTIONS = {
     "policy.updated": _l("Rules changed"),
     "policy.created": _l("Trust rules created"),
     "policy.removed": _l("Trust rules removed"),
+    "policy.round_added": _l("Application round added"),
+    "policy.round_removed": _l("Application round removed"),
     "availability.created": _l("Availability registered"),
     "availability.updated": _l("Availability changed"),
     "availability.paused": _l("Availability paused"),
@@ -165,6 +171,7 @@ def init_app(app: Flask) -> None:
     filters["format_datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
     filters["role_label"] = lambda code: ROLE_LABELS.get(code, code)
     filters["mode_label"] = lambda code: MODE_LABELS.get(code, code)
+    filters["intake_label"] = lambda code: INTAKE_LABELS.get(code, code)
     filters["priority_label"] = lambda code: PRIORITY_LABELS.get(code, code)
     filters["scheme_label"] = lambda code: SCHEME_LABELS.get(code, code)
     filters["selection_label"] = selection_label

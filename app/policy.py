@@ -44,6 +44,9 @@ class EffectivePolicy:
     # Progress measures rank by their verified values only (app/gps/verification.py
     # ranking_value: a measure never verified counts as 0). A rule of the region, too.
     verified_progress_only: bool = False
+    # continuous: every nightly run matches the trust's periods; rounds: they wait for the
+    # next application round of the policy (app/rounds.py, the rounds' dates).
+    intake: str = "continuous"
     # Where the values come from: "default", "region" or "trust".
     source: Literal["default", "region", "trust"] = "default"
     # The policies row they were read from (None for the defaults).
@@ -72,7 +75,10 @@ DEFAULTS = EffectivePolicy(
     offer_days=14,
     endorsement_required=False,
     verified_progress_only=False,
+    intake="continuous",
 )
+# Days before a round's application deadline at which GPs are reminded of it (once per round).
+ROUND_REMINDER_DAYS = 14
 RULE_FIELDS = tuple(
     f.name for f in fields(EffectivePolicy) if f.name not in ("source", "policy_id")
 )
@@ -149,4 +155,8 @@ def department_chooses(policy: EffectivePolicy, candidates: int) -> bool:
 
 def init_app(app: Any) -> None:
     """Let templates read the rules in force the same way as the code does."""
-    app.jinja_env.globals.update(effective_policy=effective_policy, region_policy=region_policy)
+    from app.rounds import upcoming
+
+    app.jinja_env.globals.update(
+        effective_policy=effective_policy, region_policy=region_policy, upcoming=upcoming
+    )

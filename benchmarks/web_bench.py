@@ -114,6 +114,7 @@ ARGUMENTS = {
 # Where one argument name means different things, or a route needs a particular object.
 ENDPOINT_ARGUMENTS = {
     "main.region_detail": {"code": "region_code"},
+    "api_reference.region_rounds": {"code": "region_code"},
     "statistics.public": {"code": "region_code"},
     "main.trust_detail": {"code": "trust_code"},
     "handoff.webhook": {"code": "trust_code"},

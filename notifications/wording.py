@@ -564,6 +564,45 @@ def offer_reminder(locale: str, match: MatchFacts, *, link: str | None) -> Messa
     )
 
 
+@_words("round_reminder")
+def _round_reminder(p: Params) -> Words:
+    words = {
+        "scope": p["scope"],
+        "apply_by": _long(p["apply_by"]),
+        "match_on": _long(p["match_on"]),
+        "answer_by": _long(p["answer_by"]),
+    }
+    return (
+        _("Application deadline %(apply_by)s: %(scope)s", **words),
+        _(
+            "%(scope)s matches in application rounds. Windows registered by %(apply_by)s "
+            "enter the next round, which is matched on %(match_on)s; its offers must be "
+            "answered by %(answer_by)s. A window registered later waits for the round after. "
+            "Check that your availability and wishes are up to date.",
+            **words,
+        ),
+    )
+
+
+def round_reminder(
+    locale: str, *, scope: str, apply_by: date, match_on: date, answer_by: date, link: str | None
+) -> Message:
+    """An application round's deadline is near (once per round and person)."""
+    return _message(
+        locale,
+        "round_reminder",
+        "round_reminder",
+        {
+            "scope": scope,
+            "apply_by": apply_by.isoformat(),
+            "match_on": match_on.isoformat(),
+            "answer_by": answer_by.isoformat(),
+        },
+        link=link,
+        data={},
+    )
+
+
 # The progress measures a GP declares and a municipality or coordinator verifies.
 PROGRESS_MEASURES = ("months_general_practice", "courses_completed", "supervision_group_months")
 

@@ -22,7 +22,7 @@ from .events import (
     shortlist_to_trust,
     trust_staff,
 )
-from .reminders import offer_reminder, remind_offers
+from .reminders import offer_reminder, remind_offers, remind_rounds
 from .subscriptions import (
     availability_alert,
     availability_fits,
@@ -55,6 +55,7 @@ __all__ = [
     "proposal_to_trust",
     "shortlist_to_trust",
     "remind_offers",
+    "remind_rounds",
     "run_finished",
     "survey_invitations",
     "survey_reminders",

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.labels import (
     AUDIT_ACTIONS,
     AVAILABILITY_STATUS_LABELS,
+    INTAKE_LABELS,
     MATCH_STATUS_LABELS,
     MODE_LABELS,
     PERIOD_SOURCE_LABELS,
@@ -105,6 +106,11 @@ FIELD_LABELS = {
     "offer_days": _l("Days to answer an offer"),
     "endorsement_required": _l("Only endorsed windows are matched"),
     "verified_progress_only": _l("Rank by verified progress measures only"),
+    "intake": _l("Intake"),
+    "apply_by": _l("Application deadline"),
+    "match_on": _l("Matching date"),
+    "answer_by": _l("Answer date"),
+    "rounds_matched": _l("Application rounds matched"),
     "municipality_priority": _l("The municipality's priority"),
     "municipalities": _l("Municipalities"),
     "endorsed_at": _l("Endorsed"),
@@ -122,6 +128,9 @@ FIELD_LABELS = {
 }
 SELECTIONS = {"solver": _l("The matching proposes"), "shortlist": _l("The department chooses")}
 DATE_KEYS = {
+    "apply_by",
+    "match_on",
+    "answer_by",
     "accept_by",
     "as_of",
     "start_date",
@@ -145,6 +154,7 @@ CODE_LABELS = {
     "role": ROLE_LABELS,
     "confirmation": CONFIRMATIONS,
     "selection": SELECTIONS,
+    "intake": INTAKE_LABELS,
 }
 STATUS_LABELS = {
     "availability": AVAILABILITY_STATUS_LABELS,

@@ -194,6 +194,20 @@ class PolicyForm(BaseForm):
             "verified counts as 0."
         ),
     )
+    intake = RadioField(
+        _l("Intake"),
+        choices=choices(
+            [
+                ("continuous", _l("Continuous: every nightly run matches the periods")),
+                (
+                    "rounds",
+                    _l("In application rounds: periods and windows wait for the next round"),
+                ),
+            ]
+        ),
+        validators=[InputRequired(message=_l("Choose the intake."))],
+        description=_l("Add the rounds below before choosing rounds."),
+    )
     reason = reason_field(_l("Reason for the change"))
 
     def priority_fields(self):
@@ -205,6 +219,28 @@ class PolicyForm(BaseForm):
     def fill_priority(self, keys) -> None:
         for position, f in enumerate(self.priority_fields()):
             f.data = keys[position] if position < len(keys) else NO_KEY
+
+
+class RoundForm(BaseForm):
+    """A new application round of a policy (app.coordination.policies.add_round)."""
+
+    apply_by = DateField(
+        _l("Application deadline"),
+        validators=[InputRequired(message=_l("Enter a date."))],
+        description=_l("Windows registered on this day or before enter the round."),
+    )
+    match_on = DateField(
+        _l("Matching date"),
+        validators=[InputRequired(message=_l("Enter a date."))],
+        description=_l("The first nightly run on or after this day matches the round, once."),
+    )
+    answer_by = DateField(
+        _l("Answer date"),
+        validators=[InputRequired(message=_l("Enter a date."))],
+        description=_l("The acceptance deadline of the round's offers."),
+    )
+    # not "reason": the rules' form on the same page has that field (ids stay unique)
+    round_reason = reason_field(_l("Reason for the round"))
 
 
 class AuditFilterForm(BaseForm):

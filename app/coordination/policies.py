@@ -3,15 +3,17 @@ shared by the coordinators' pages and the API. Every change is audited with its 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from app import audit
+from app.dates import local_today
 from app.errors import InvalidInput
 from app.extensions import db
-from app.models import Policy, Region, Trust, User
-from app.models.reference import CONFIRMATIONS, MODES, PRIORITY_KEYS, SELECTIONS
+from app.models import ApplicationRound, Policy, Region, Trust, User
+from app.models.reference import CONFIRMATIONS, INTAKES, MODES, PRIORITY_KEYS, SELECTIONS
 from app.policy import RULE_FIELDS, policy_conflicts, region_policy
 
 RANGES = {
@@ -20,7 +22,12 @@ RANGES = {
     "shortlist_size": (1, 50),
     "offer_days": (1, 90),
 }
-CHOICES = {"mode": MODES, "selection": SELECTIONS, "confirmation": CONFIRMATIONS}
+CHOICES = {
+    "mode": MODES,
+    "selection": SELECTIONS,
+    "confirmation": CONFIRMATIONS,
+    "intake": INTAKES,
+}
 FLAGS = ("endorsement_required", "verified_progress_only")  # yes or no
 REGION_RULES = FLAGS  # a trust's override keeps its region's value
 FIELDS = RULE_FIELDS  # the rules a policy row holds
@@ -31,7 +38,9 @@ class PolicyError(InvalidInput):
     """Invalid policy input. ``fields`` maps each field to a machine code: required,
     out_of_range, unknown, empty, duplicate, lottery_not_last, region_rule (a trust's
     override cannot change a rule of the region), shortlist_too_small and
-    shortlist_max_placements (app.policy.policy_conflicts); ``duplicate_positions``
+    shortlist_max_placements (app.policy.policy_conflicts), no_rounds (intake in rounds
+    without a round ahead), and for a round: in_the_past, before_deadline,
+    not_after_matching, overlaps, matched, last_round; ``duplicate_positions``
     names the repeated positions of the priority order (1-based)."""
 
     def __init__(self, fields: dict[str, str], duplicate_positions: tuple[int, ...] = ()):
@@ -115,6 +124,12 @@ def update_policy(
     merged = {**snapshot(policy), **{k: v for k, v in changes.items() if k not in field_errors}}
     for name, code in policy_conflicts(merged).items():
         field_errors.setdefault(name, code)
+    if (
+        changes.get("intake") == "rounds"
+        and policy.intake != "rounds"
+        and not _rounds_ahead(policy, local_today())
+    ):
+        field_errors["intake"] = "no_rounds"
     try:
         reason = _reason(reason)
     except PolicyError as error:
@@ -153,6 +168,22 @@ def create_override(trust: Trust, *, reason: str, actor: User | None) -> Policy:
     source = region_policy(trust.region)
     values = source.values()
     policy = Policy(trust_id=trust.id, **values)
+    # the rounds still ahead come along (the override starts as its region's rules)
+    ahead = (
+        sa.select(ApplicationRound)
+        .where(
+            ApplicationRound.policy_id == source.policy_id,
+            ApplicationRound.matched_run_id.is_(None),
+            ApplicationRound.match_on >= local_today(),
+        )
+        .order_by(ApplicationRound.apply_by)
+    )
+    for found in db.session.scalars(ahead) if source.policy_id is not None else []:
+        policy.rounds.append(
+            ApplicationRound(
+                apply_by=found.apply_by, match_on=found.match_on, answer_by=found.answer_by
+            )
+        )
     db.session.add(policy)
     db.session.flush()
     audit.record(
@@ -211,3 +242,93 @@ def policies_in_scope(regions: list[Region]) -> list[tuple[Region, Policy | None
 
 def policy_region_id(policy: Policy) -> int:
     return policy.region_id if policy.region_id is not None else policy.trust.region_id
+
+
+def _rounds_ahead(policy: Policy, today: date, *, but: ApplicationRound | None = None) -> list:
+    return [r for r in policy.rounds if r is not but and not r.matched and r.match_on >= today]
+
+
+def _round_data(found: ApplicationRound) -> dict[str, str]:
+    return {
+        "apply_by": found.apply_by.isoformat(),
+        "match_on": found.match_on.isoformat(),
+        "answer_by": found.answer_by.isoformat(),
+    }
+
+
+def add_round(
+    policy: Policy,
+    *,
+    apply_by: date | None,
+    match_on: date | None,
+    answer_by: date | None,
+    reason: str | None,
+    actor: User | None,
+    today: date | None = None,
+) -> ApplicationRound:
+    """Add an application round to ``policy`` (flushes; audited as policy.round_added).
+    Raises PolicyError: every date required; the deadline not past; the matching on or after
+    the deadline; the answer date after the matching; no overlap with the policy's other
+    rounds (one round's deadline to its matching)."""
+    today = today or local_today()
+    errors: dict[str, str] = {}
+    for name, value in (("apply_by", apply_by), ("match_on", match_on), ("answer_by", answer_by)):
+        if value is None:
+            errors[name] = "required"
+    if apply_by is not None and apply_by < today:
+        errors["apply_by"] = "in_the_past"
+    if apply_by is not None and match_on is not None and match_on < apply_by:
+        errors["match_on"] = "before_deadline"
+    if match_on is not None and answer_by is not None and answer_by <= match_on:
+        errors["answer_by"] = "not_after_matching"
+    if (
+        apply_by is not None
+        and match_on is not None
+        and not errors
+        and any(r.apply_by <= match_on and apply_by <= r.match_on for r in policy.rounds)
+    ):
+        errors["apply_by"] = "overlaps"
+    try:
+        reason = _reason(reason)
+    except PolicyError as error:
+        errors.update(error.fields)
+    if errors:
+        raise PolicyError(errors)
+    assert apply_by is not None and match_on is not None and answer_by is not None
+    found = ApplicationRound(apply_by=apply_by, match_on=match_on, answer_by=answer_by)
+    policy.rounds.append(found)
+    db.session.flush()
+    audit.record(
+        "policy.round_added",
+        policy,
+        object_type="policy",
+        actor=actor,
+        reason=reason,
+        data=_round_data(found),
+    )
+    return found
+
+
+def remove_round(
+    found: ApplicationRound, *, reason: str | None, actor: User | None, today: date | None = None
+) -> Policy:
+    """Remove a round nobody matched (audited as policy.round_removed). Refused for a
+    matched round, and for the last round ahead while the intake is in rounds."""
+    today = today or local_today()
+    policy = db.session.get_one(Policy, found.policy_id)
+    if found.matched:
+        raise PolicyError({"round": "matched"})
+    if (
+        policy.intake == "rounds"
+        and found.match_on >= today
+        and not _rounds_ahead(policy, today, but=found)
+    ):
+        raise PolicyError({"round": "last_round"})
+    reason = _reason(reason)
+    data = _round_data(found)
+    policy.rounds.remove(found)
+    db.session.flush()
+    audit.record(
+        "policy.round_removed", policy, object_type="policy", actor=actor, reason=reason, data=data
+    )
+    return policy

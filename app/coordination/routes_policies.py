@@ -7,15 +7,23 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app import access
+from app.dates import local_today
 from app.extensions import db
 from app.forms import choices
-from app.models import Policy, Trust
+from app.models import ApplicationRound, Policy, Trust
 from app.paging import page_number
 from app.unit_of_work import attempt
 
 from . import audit_words, bp, services, words
-from .forms import AuditFilterForm, ConfirmForm, OverrideForm, PolicyForm, ReasonForm
-from .policies import FIELDS, policy_region_id
+from .forms import (
+    AuditFilterForm,
+    ConfirmForm,
+    OverrideForm,
+    PolicyForm,
+    ReasonForm,
+    RoundForm,
+)
+from .policies import FIELDS, add_round, policy_region_id, remove_round
 from .routes import coordinator, current
 from .views import apply_policy_errors, audit_action_choices, policy_changes
 
@@ -106,17 +114,38 @@ def policy_override_remove(policy_id: int):
     return redirect(url_for(".policies"))
 
 
+def _edit_page(policy, form, *, round_form=None, remove_errors=None, status=200):
+    return (
+        render_template(
+            "coordination/policy_edit.html",
+            policy=policy,
+            form=form,
+            round_form=round_form or RoundForm(formdata=None),
+            remove_errors=remove_errors or {},
+            today=local_today(),
+        ),
+        status,
+    )
+
+
+def _policy_form(policy: Policy, *, fresh: bool = False) -> PolicyForm:
+    """The rules' form: the request's input, or (``fresh``, beside a rounds form) the rules
+    as they are."""
+    form = PolicyForm(formdata=None, obj=policy) if fresh else PolicyForm(obj=policy)
+    if policy.trust_id is not None:  # a region's rule: its trusts keep the region's value
+        del form.endorsement_required
+        del form.verified_progress_only
+    if fresh or request.method == "GET":
+        form.fill_priority(list(policy.priority))
+    return form
+
+
 @bp.route("/policies/<int:policy_id>", methods=["GET", "POST"])
 @coordinator
 def policy_edit(policy_id: int):
     """Edit a region's or a trust's matching rules, with a reason."""
     policy = _policy_in_scope(policy_id)
-    form = PolicyForm(obj=policy)
-    if policy.trust_id is not None:  # a region's rule: its trusts keep the region's value
-        del form.endorsement_required
-        del form.verified_progress_only
-    if request.method == "GET":
-        form.fill_priority(list(policy.priority))
+    form = _policy_form(policy)
     status = 200
     if form.is_submitted():
         valid = form.validate()
@@ -139,7 +168,63 @@ def policy_edit(policy_id: int):
             )
             return redirect(url_for(".policies"))
         status = 422
-    return render_template("coordination/policy_edit.html", policy=policy, form=form), status
+    return _edit_page(policy, form, status=status)
+
+
+@bp.route("/policies/<int:policy_id>/rounds", methods=["POST"])
+@coordinator
+def policy_round_add(policy_id: int):
+    """Add an application round to a region's or a trust's rules, with a reason."""
+    policy = _policy_in_scope(policy_id)
+    round_form = RoundForm()
+    if round_form.validate_on_submit():
+        try:
+            with attempt():
+                add_round(
+                    policy,
+                    apply_by=round_form.apply_by.data,
+                    match_on=round_form.match_on.data,
+                    answer_by=round_form.answer_by.data,
+                    reason=round_form.round_reason.data,
+                    actor=current(),
+                )
+        except services.PolicyError as error:
+            for name, code in error.fields.items():
+                target = round_form._fields.get(name, round_form.round_reason)
+                target.errors = [*target.errors, words.policy_error(name, code)]
+        else:
+            flash(_("The round is added."), "success")
+            return redirect(url_for(".policy_edit", policy_id=policy.id))
+    return _edit_page(policy, _policy_form(policy, fresh=True), round_form=round_form, status=422)
+
+
+@bp.route("/policies/<int:policy_id>/rounds/<int:round_id>/remove", methods=["POST"])
+@coordinator
+def policy_round_remove(policy_id: int, round_id: int):
+    """Remove an application round nobody matched yet, with a reason."""
+    policy = _policy_in_scope(policy_id)
+    found = db.session.get(ApplicationRound, round_id)
+    if found is None or found.policy_id != policy.id:
+        abort(404)
+    form = ReasonForm()
+    error_text = None
+    if not form.validate_on_submit():
+        error_text = _("Give a reason.")
+    else:
+        try:
+            with attempt():
+                remove_round(found, reason=form.reason.data, actor=current())
+        except services.PolicyError as error:
+            error_text = " ".join(words.policy_error(n, c) for n, c in error.fields.items())
+    if error_text:
+        return _edit_page(
+            policy,
+            _policy_form(policy, fresh=True),
+            remove_errors={round_id: error_text},
+            status=422,
+        )
+    flash(_("The round is removed."), "success")
+    return redirect(url_for(".policy_edit", policy_id=policy.id))
 
 
 @bp.route("/audit")

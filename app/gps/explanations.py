@@ -16,6 +16,7 @@ from flask_babel import format_date
 from sqlalchemy.orm import selectinload
 
 import matching
+from app import rounds
 from app.access import current_window, seeking_region_id
 from app.dates import local_today
 from app.extensions import db
@@ -73,7 +74,7 @@ class Explanation:
     def group(self) -> str:
         if self.reason == "matched":
             return "mine"
-        if self.reason == "not_yet_run":
+        if self.reason in ("not_yet_run", "late_for_round"):
             return "pending"
         if self.reason in INELIGIBLE_ORDER:
             return "wishes"
@@ -237,6 +238,7 @@ def _explain_period(
     run: RunReasons,
     refusals: dict[int, str],
     holders: dict[int, Match],
+    late: frozenset[int] = frozenset(),
 ) -> tuple[str, str, str | None]:
     """(outcome, reason, variant) for one period."""
     if own is not None and own.period_id == period.id:
@@ -249,6 +251,8 @@ def _explain_period(
         return "not_placed", "gp_placed", None
     if window is None or window.status == AvailabilityStatus.PAUSED:
         return "not_placed", "not_yet_run", None if window is None else "paused"
+    if period.id in late:  # registered after the deadline of the round that matched it
+        return "not_placed", "late_for_round", None
     held = period.status in (PeriodStatus.MATCHED, PeriodStatus.FILLED)
     reason = run.reason(period.id)
     if reason in _ABOUT_HOLDER and not held:
@@ -298,6 +302,7 @@ def why_not(gp: GP, *, today: date | None = None) -> WhyNot:
     refusals = _refusals(gp, [int(pid) for pid, codes in failures.items() if "forbidden" in codes])
     held = [p.id for p in periods if p.status in (PeriodStatus.MATCHED, PeriodStatus.FILLED)]
     holders = _holders(held)
+    late = rounds.late_periods(window, periods)
     items = []
     for period in periods:
         outcome, reason, variant = _explain_period(
@@ -309,6 +314,7 @@ def why_not(gp: GP, *, today: date | None = None) -> WhyNot:
             run=run,
             refusals=refusals,
             holders=holders,
+            late=late,
         )
         text = reason_text(reason, gp=gp, period=period, window=window, variant=variant, own=own)
         items.append(Explanation(period, outcome, reason, text))

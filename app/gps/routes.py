@@ -8,11 +8,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import lifecycle, lottery
+from app import access, lifecycle, lottery, rounds
 from app.access import get_match_or_404
 from app.auth.decorators import role_required
 from app.dates import local_today
 from app.errors import MatchConflict
+from app.extensions import db
+from app.models import Region
 from app.models.statuses import MatchStatus
 from app.municipalities.services import waits_for_endorsement
 from app.unit_of_work import attempt
@@ -45,6 +47,14 @@ def _home_region_id(gp) -> int | None:
     return gp.home_trust.region_id if gp.home_trust else None
 
 
+def _sought_region(gp, window) -> Region | None:
+    """The region the window seeks service in (app.access.seeking_region_id)."""
+    if window is None:
+        return None
+    region_id = access.seeking_region_id(gp, window)
+    return db.session.get(Region, region_id) if region_id is not None else None
+
+
 def _actor():
     return current_user._get_current_object()
 
@@ -59,6 +69,7 @@ def availability(gp):
         gp=gp,
         window=window,
         waits_for_endorsement=waits_for_endorsement(window),
+        window_rounds=rounds.window_rounds(window, _sought_region(gp, window)),
         past=services.past_windows(gp),
         live=services.live_match(gp),
     )

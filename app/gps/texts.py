@@ -40,6 +40,11 @@ REASON_TEXTS = {
         "hospital service. You have %(have)d."
     ),
     "forbidden": _l("A coordinator has ruled out this period for you."),
+    "late_for_round": _l(
+        "This period was matched in an application round whose deadline had passed when you "
+        "registered your window, so the round left you out. Your window waits for the next "
+        "round."
+    ),
     "higher_priority_candidate_placed": _l(
         "A candidate with higher priority for this period got it."
     ),

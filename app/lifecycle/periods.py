@@ -5,6 +5,7 @@ then flushes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -61,7 +62,7 @@ def publish_period(
         contact_name=data.contact_name,
         contact_email=data.contact_email,
         published_at=published_at,
-        advertise_after=fallback_time(department, published_at),
+        advertise_after=fallback_time(department, published_at, data.start_date),
         created_by_id=actor.id if actor else None,
     )
     # Every goal of the reference list until the publisher chooses (app.learning.services).
@@ -168,15 +169,20 @@ def _json_value(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-def advertise_due(as_of: date, region: Region | None = None) -> list[Period]:
+def advertise_due(
+    as_of: date, region: Region | None = None, *, spare: Callable[[Period], bool] | None = None
+) -> list[Period]:
     """Open periods with no live match whose fallback date is on or before ``as_of`` (in
-    ``region`` only, if given) go to ordinary advertising; the trust gets the advert text."""
+    ``region`` only, if given; not those ``spare`` names: the periods an application round
+    matches in this run) go to ordinary advertising; the trust gets the advert text."""
     query = sa.select(Period).where(Period.status == PeriodStatus.OPEN).order_by(Period.id)
     if region is not None:
         query = query.where(Period.id.in_(period_ids_in_regions([region.id])))
     zone = local_zone()
     due = [
-        p for p in db.session.scalars(query) if p.advertise_after.astimezone(zone).date() <= as_of
+        p
+        for p in db.session.scalars(query)
+        if p.advertise_after.astimezone(zone).date() <= as_of and not (spare and spare(p))
     ]
     for period in due:
         set_status(period, PeriodStatus.ADVERTISED)

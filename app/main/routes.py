@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app import access, lottery
+from app import access, lottery, rounds
 from app.auth.decorators import role_required
 from app.auth.recovery import send_verification
 from app.auth.routes import municipality_choices
@@ -212,6 +212,8 @@ def region_detail(code: str):
         counts=open_period_counts(region.id, today),
         seeds=lottery.published_seeds(region, today),
         season=lottery.season_of(today),
+        schedules=rounds.schedules(region),
+        today=today,
     )
 
 

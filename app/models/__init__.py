@@ -9,6 +9,7 @@ from .matching import Forbid, Match, MatchingRun, MatchingRunData
 from .notifications import Notification, Subscription
 from .periods import Period
 from .reference import Department, Municipality, Policy, Region, Site, Specialty, Trust
+from .rounds import ApplicationRound
 from .run_records import RunBlockingPair, RunGPReasons, RunRegion
 from .users import (
     GP,
@@ -22,6 +23,7 @@ from .users import (
 from .webhooks import TrustWebhook, WebhookDelivery
 
 __all__ = [
+    "ApplicationRound",
     "ApiToken",
     "AuditEvent",
     "DataVersion",

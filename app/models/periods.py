@@ -45,6 +45,11 @@ class Period(db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     advertise_after: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The application round whose matching took the period (app/rounds.py): set once, by
+    # that round's run; later runs leave the period alone.
+    application_round_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("application_rounds.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     department: Mapped[Department] = relationship()

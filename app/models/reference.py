@@ -4,6 +4,7 @@ municipalities."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,8 +15,12 @@ from matching.model import MODES, PRIORITY_KEYS  # noqa: F401 - the engine defin
 
 from .types import UTCDateTime, one_of, utcnow
 
+if TYPE_CHECKING:
+    from .rounds import ApplicationRound
+
 SELECTIONS = ("solver", "shortlist")
 CONFIRMATIONS = ("automatic", "coordinator")
+INTAKES = ("continuous", "rounds")  # app.policy.EffectivePolicy.intake
 TRUST_KINDS = ("health_trust", "private_nonprofit")
 MUNICIPALITY_KINDS = ("municipality", "district")
 
@@ -77,6 +82,7 @@ class Policy(db.Model):
         one_of("mode", MODES, "mode"),
         one_of("selection", SELECTIONS, "selection"),
         one_of("confirmation", CONFIRMATIONS, "confirmation"),
+        one_of("intake", INTAKES, "intake"),
         sa.CheckConstraint("offer_days BETWEEN 1 AND 90", name="offer_days_range"),
         sa.CheckConstraint("min_months_general_practice >= 0", name="min_months_nonnegative"),
         sa.CheckConstraint("fallback_months BETWEEN 0 AND 24", name="fallback_months_range"),
@@ -107,11 +113,21 @@ class Policy(db.Model):
     verified_progress_only: Mapped[bool] = mapped_column(
         default=DEFAULTS.verified_progress_only, server_default=sa.false()
     )
+    intake: Mapped[str] = mapped_column(
+        sa.String(12), default=DEFAULTS.intake, server_default=DEFAULTS.intake
+    )
     note: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     region: Mapped[Region | None] = relationship(foreign_keys=[region_id])
     trust: Mapped[Trust | None] = relationship(foreign_keys=[trust_id])
+    # The rounds of an intake in rounds (app/rounds.py), by application deadline.
+    rounds: Mapped[list[ApplicationRound]] = relationship(
+        "ApplicationRound",
+        back_populates="policy",
+        order_by="ApplicationRound.apply_by",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def scope_label(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from app import rounds
 from app.dates import add_months, add_months_dt, covers_months, local_today, local_zone
 from app.errors import InvalidInput
 from app.models import Department, Period
@@ -50,8 +51,13 @@ def validate_period(data: PeriodInput, today: date | None = None) -> dict[str, s
     return errors
 
 
-def fallback_time(department: Department, published_at: datetime) -> datetime:
-    """When a period with no match falls back to ordinary advertising."""
+def fallback_time(department: Department, published_at: datetime, start: date) -> datetime:
+    """When a period with no match falls back to ordinary advertising: the policy's months
+    after publication; under rounds, the day after the matching of the round it waits for
+    (the round is its one chance; app.rounds)."""
+    after_round = rounds.round_fallback(department.trust, published_at, start)
+    if after_round is not None:
+        return after_round
     return add_months_dt(published_at, effective_policy(department.trust).fallback_months)
 
 
@@ -104,10 +110,13 @@ EDITABLE_FIELDS = (
 
 
 def default_accept_by(period: Period, today: date | None = None) -> date:
-    """The policy's days to answer from today, but never on or after the start."""
+    """The policy's days to answer from today (a period its application round matched: the
+    round's answer date), but never on or after the start."""
     today = today or local_today()
-    days = effective_policy(period.department.trust).offer_days
-    return min(today + timedelta(days=days), period.start_date - timedelta(days=1))
+    deadline = rounds.offer_deadline(period, today)
+    if deadline is None:
+        deadline = today + timedelta(days=effective_policy(period.department.trust).offer_days)
+    return min(deadline, period.start_date - timedelta(days=1))
 
 
 def days_until_fallback(period: Period, today: date | None = None) -> int | None:

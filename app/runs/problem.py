@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 import matching
-from app import lottery
+from app import lottery, rounds
 from app.access import seeking_region_id, sought_region
 from app.extensions import db
 from app.matches.queries import held_matches, is_held
@@ -37,6 +37,7 @@ from app.models.statuses import (
 from app.policy import effective_policy, region_policy
 from app.progress import MEASURES as PROGRESS_MEASURES
 from app.progress import ranking_value
+from app.rounds import RoundPlan
 
 
 @dataclass
@@ -145,7 +146,11 @@ def window_loads(gp: bool = True) -> tuple[Any, ...]:
 
 
 def build_problems(
-    as_of: date, region_ids: list[int] | None = None, *, period_ids: list[int] | None = None
+    as_of: date,
+    region_ids: list[int] | None = None,
+    *,
+    period_ids: list[int] | None = None,
+    round_plan: RoundPlan | None = None,
 ) -> list[RegionProblem]:
     """One problem per region (or for ``region_ids`` only), from the open periods, active
     windows and live matches. The regions' rows are read in SQL, by region.
@@ -155,7 +160,11 @@ def build_problems(
     hold one of them (``earliest_start``/``latest_end`` around the period, the engine's
     outside_window rule) and the GPs of those matches, with their refusals and forbids.
     A period's ranking in the narrowed problem is its ranking in the full one
-    (tests/app/test_periods_shortlist.py)."""
+    (tests/app/test_periods_shortlist.py).
+
+    ``round_plan`` (a run's, app.rounds): the periods of trusts under rounds are left out
+    unless the run matches their round; their live proposals are kept as facts; windows
+    registered after the round's deadline are not paired with the round's periods."""
     query = sa.select(Region).order_by(Region.code)
     if region_ids is not None:
         query = query.where(Region.id.in_(region_ids))
@@ -184,6 +193,8 @@ def build_problems(
         period_query = period_query.where(Period.id.in_(period_ids))
         live_query = live_query.where(Match.period_id.in_(period_ids))
     periods = db.session.scalars(period_query).all()
+    if round_plan is not None:
+        periods = [p for p in periods if round_plan.takes(p)]
     live = db.session.scalars(live_query).all()
     matched_gps = sorted({m.gp_id for m in live})
     window_query = sa.select(Availability).options(*window_loads())
@@ -216,16 +227,22 @@ def build_problems(
     never = [tuple(row) for q in never_query for row in db.session.execute(q)]
 
     window_by_gp = {w.gp_id: w for w in windows}
+    # windows registered after the deadline of a period's round are not its candidates
+    late_plan = round_plan if round_plan is not None else rounds.view_plan(periods)
     # A GP who holds a period (an offer, a placement, a pin, a confirmed proposal) is in that
     # period's region's problem only, whatever their window says.
     holders = set(db.session.scalars(sa.select(Match.gp_id).where(held_matches())))
     return [
-        _region_problem(region, as_of, periods, live, window_by_gp, holders, never)
+        _region_problem(
+            region, as_of, periods, live, window_by_gp, holders, never, round_plan, late_plan
+        )
         for region in regions
     ]
 
 
-def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) -> RegionProblem:
+def _region_problem(
+    region, as_of, periods, live, window_by_gp, holders, never, round_plan, late_plan
+) -> RegionProblem:
     in_region = [p for p in periods if p.department.trust.region_id == region.id]
     rp = RegionProblem(region=region, problem={})
     verified_only = region_policy(region).verified_progress_only
@@ -236,12 +253,14 @@ def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) 
         period = match.period
         if period.department.trust.region_id != region.id or period.end_date < as_of:
             continue
-        if not is_held(match):
+        # a free proposal of a period this run leaves to its round stays as it is, a fact
+        kept = not is_held(match) and round_plan is not None and round_plan.frozen(period)
+        if not is_held(match) and not kept:
             rp.free_proposals[match.period_id] = match
             continue
         chosen_periods[period.id] = period
         pair = {"gp": str(match.gp_id), "period": str(period.id)}
-        (placed if match.status in OFFERED_OR_ACCEPTED else pins).append(pair)
+        (placed if match.status in OFFERED_OR_ACCEPTED or kept else pins).append(pair)
         window = window_by_gp.get(match.gp_id)
         gp_entries[match.gp_id] = gp_json(
             match.gp,
@@ -265,6 +284,10 @@ def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) 
     departments = {p.department for p in chosen_periods.values()}
     gp_keys, period_keys = set(gp_entries), set(chosen_periods)
     held = {(int(x["gp"]), int(x["period"])) for x in pins + placed}
+    if late_plan.taken:  # late registrations wait for the next round
+        never = never + [
+            (g, p) for p in period_keys for g in gp_keys if late_plan.late(window_by_gp.get(g), p)
+        ]
     rp.problem = {
         "as_of": as_of.isoformat(),
         "policy": policy_json(region, as_of),

@@ -20,7 +20,7 @@ from flask import current_app
 
 import matching
 from app import announce as messages
-from app import audit, lifecycle, lottery
+from app import audit, lifecycle, lottery, rounds
 from app.dates import local_today
 from app.errors import BrokenRule, InvalidInput
 from app.extensions import db
@@ -224,13 +224,23 @@ def run_matching(request: RunRequest, run: MatchingRun | None = None) -> Matchin
         lottery.seed_for(region, request.as_of)
 
     savepoint = db.session.begin_nested() if request.dry_run else None
+    # The application rounds due (app.rounds): claimed for this run before any work, so a
+    # round is matched once; a dry run's claim is rolled back with its savepoint.
+    round_plan = rounds.plan(request.as_of, regions)
+    rounds.claim(round_plan, run)
     expired = lifecycle.expire_offers(request.as_of, actor=request.actor, region=request.region)
-    advertised = lifecycle.advertise_due(request.as_of, request.region)
+    advertised = lifecycle.advertise_due(
+        request.as_of, request.region, spare=lambda p: round_plan.round_of(p) is not None
+    )
     summaries: dict[str, Any] = {}
     problems: dict[str, Any] = {}
     results: dict[str, Any] = {}
     stored: list[records.RegionRecords] = []
-    for rp in build_problems(request.as_of, [r.id for r in regions] if regions else None):
+    problems_built = build_problems(
+        request.as_of, [r.id for r in regions] if regions else None, round_plan=round_plan
+    )
+    rounds.record_periods(round_plan)
+    for rp in problems_built:
         if rp.is_empty and not rp.free_proposals:
             continue
         problem = matching.problem_from_json(rp.problem)
@@ -260,6 +270,7 @@ def run_matching(request: RunRequest, run: MatchingRun | None = None) -> Matchin
         "advertised": len(advertised),
         "advertised_periods": [p.id for p in advertised],
         "expired_matches": [m.id for m in expired],
+        "rounds_matched": [r.id for r in round_plan.due],
     }
     if savepoint is not None:
         savepoint.rollback()

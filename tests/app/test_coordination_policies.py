@@ -31,6 +31,7 @@ def form_data(policy, **changes):
         "shortlist_size": str(policy.shortlist_size),
         "confirmation": policy.confirmation,
         "offer_days": str(policy.offer_days),
+        "intake": policy.intake,
         "reason": "Vedtak i regionalt ALIS-råd",
     }
     keys = changes.pop("priority", list(policy.priority))

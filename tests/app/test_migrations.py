@@ -389,3 +389,42 @@ def test_shortlist_choice_migration_keeps_matches_and_their_guards(empty_app):
     finally:
         db.session.remove()
         db.session = test_session
+
+
+def test_application_rounds_migration_keeps_policies_and_periods_both_ways(empty_app):
+    """Migration 0020 rebuilds policies and periods on SQLite (the intake and its CHECK, the
+    period's round): the rules, the periods and the matches pointing at them stay, down to
+    0019 and up again."""
+    from . import factories
+
+    upgrade(directory=MIGRATIONS)
+    test_session = db.session
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        from app.reference.loader import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+        period = factories.make_period()
+        factories.make_proposal(period, factories.make_gp())
+        db.session.commit()
+        period_id = period.id
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0019")
+        with db.engine.connect() as connection:
+            inspector = sa.inspect(connection)
+            assert "intake" not in {c["name"] for c in inspector.get_columns("policies")}
+            assert "application_rounds" not in inspector.get_table_names()
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            intakes = connection.execute(sa.text("SELECT DISTINCT intake FROM policies"))
+            assert [r[0] for r in intakes] == ["continuous"]
+            rows = connection.execute(
+                sa.text("SELECT id, application_round_id FROM periods WHERE id = :id"),
+                {"id": period_id},
+            ).all()
+            matches = connection.execute(sa.text("SELECT count(*) FROM matches")).scalar()
+            assert [tuple(r) for r in rows] == [(period_id, None)] and matches == 1
+    finally:
+        db.session.remove()
+        db.session = test_session
