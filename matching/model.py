@@ -65,6 +65,9 @@ class Availability:
     specialties: tuple[str, ...]
     trusts: tuple[str, ...] = ()
     accept_other_specialty: bool = False
+    # Vestre Viken's 3 + 3: up to two non-overlapping blocks of at least 3 months that add up
+    # to at most `months` (docs/matching.md, "Split placements").
+    split_allowed: bool = False
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,7 @@ def _gp(raw: Any, where: str) -> GP:
             accept_other_specialty=_bool(
                 _get(av, "accept_other_specialty", aw, False), f"{aw}.accept_other_specialty"
             ),
+            split_allowed=_bool(_get(av, "split_allowed", aw, False), f"{aw}.split_allowed"),
         ),
     )
 
@@ -344,6 +345,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
                 "specialties": list(g.availability.specialties),
                 "trusts": list(g.availability.trusts),
                 "accept_other_specialty": g.availability.accept_other_specialty,
+                # written only when set: a problem without it round-trips byte for byte
+                **({"split_allowed": True} if g.availability.split_allowed else {}),
             },
         }
         for g in problem.gps
