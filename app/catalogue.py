@@ -62,7 +62,16 @@ MESSAGES = {
     "not_eligible": _l(
         "The GP has fewer months of general practice than the trust's rules require."
     ),
-    "gp_already_placed": _l("The GP already has an offer or a placement."),
+    "gp_already_placed": _l(
+        "The GP already has an offer or a placement, and their window does not allow two "
+        "blocks (3 + 3 months)."
+    ),
+    "split_too_many_blocks": _l("The GP already holds two blocks."),
+    "split_blocks_overlap": _l("The period overlaps a block the GP already holds."),
+    "split_blocks_too_long": _l(
+        "Together with the block the GP already holds, this would be more months than the GP "
+        "asked for."
+    ),
     "forbidden": _l("A coordinator has forbidden this pair."),
     "already_forbidden": _l("This pair is already forbidden."),
     "already_accepted": _l("The GP has accepted this period; it cannot be forbidden."),
@@ -212,6 +221,9 @@ FIELD_MESSAGES = {
     ("latest_end", "too_short"): _l(
         "The window must cover at least %(n)d months: end on %(date)s or later."
     ),
+    ("split_allowed", "split_needs_six_months"): _l(
+        "Two blocks of at least 3 months need a window of at least 6 months."
+    ),
     ("specialties", "required"): _l(
         "Choose at least one specialty, or say that you accept another specialty."
     ),
@@ -249,6 +261,9 @@ FIELD_OF = {
     "outside_window": "gp_id",
     "not_eligible": "gp_id",
     "gp_already_placed": "gp_id",
+    "split_too_many_blocks": "gp_id",
+    "split_blocks_overlap": "gp_id",
+    "split_blocks_too_long": "gp_id",
     "forbidden": "gp_id",
     "already_forbidden": "gp_id",
     "already_accepted": "gp_id",

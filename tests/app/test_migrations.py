@@ -224,3 +224,49 @@ def test_verified_progress_migration_keeps_gps_both_ways(empty_app):
     finally:
         db.session.remove()
         db.session = test_session
+
+
+def test_split_placements_migration_keeps_matches_both_ways(empty_app):
+    """Migration 0016 rebuilds windows and matches on SQLite (split_allowed, the slot and
+    its CHECKs, the per-slot index) and adds the triggers: the rows stay down and up again;
+    down, a GP's second live block ends (one live match per GP again)."""
+    from datetime import timedelta
+
+    from app.lifecycle.transitions import fixture_writes
+    from app.models import Match
+
+    from . import factories
+
+    upgrade(directory=MIGRATIONS)
+    test_session = db.session
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        from app.reference.loader import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+        gp = factories.make_gp(municipality_number="4601")
+        window = factories.make_window(gp)
+        first = factories.make_period(months=3)
+        second = factories.make_period(start=first.end_date + timedelta(days=1), months=3)
+        with fixture_writes():
+            window.split_allowed = True
+            for slot, period in ((1, first), (2, second)):
+                db.session.add(Match(period=period, gp=gp, slot=slot, source="coordinator"))
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0014")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("matches")}
+            assert "slot" not in columns
+            rows = connection.execute(sa.text("SELECT status FROM matches ORDER BY id")).all()
+            assert [r[0] for r in rows] == ["proposed", "cancelled"]
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT slot, status FROM matches ORDER BY id"))
+            assert [tuple(r) for r in rows] == [(1, "proposed"), (1, "cancelled")]
+            split = connection.execute(sa.text("SELECT split_allowed FROM availabilities"))
+            assert [bool(r[0]) for r in split] == [False]
+    finally:
+        db.session.remove()
+        db.session = test_session
