@@ -51,6 +51,7 @@ INELIGIBLE_ORDER = (
     "not_eligible",
     "outside_window",
     "too_short",
+    "too_long",
     "specialty_not_wished",
     "trust_not_wished",
 )
@@ -216,7 +217,7 @@ def reason_text(
     text = REASON_VARIANTS.get((reason, variant)) or REASON_TEXTS.get(reason)
     if text is None:
         return str(REASON_TEXTS["unexplained"])
-    if reason == "too_short":
+    if reason in ("too_short", "too_long"):
         return text % {"months": window.months if window else gp.hospital_months_needed}
     if reason == "not_eligible":
         required = effective_policy(period.trust).min_months_general_practice

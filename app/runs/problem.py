@@ -67,7 +67,7 @@ def policy_json(region: Region, as_of: date) -> dict[str, Any]:
 
 
 def availability_json(availability: Availability) -> dict[str, Any]:
-    return {
+    out = {
         "earliest_start": availability.earliest_start.isoformat(),
         "latest_end": availability.latest_end.isoformat(),
         "months": availability.months,
@@ -75,6 +75,9 @@ def availability_json(availability: Availability) -> dict[str, Any]:
         "trusts": [w.trust.code for w in availability.trust_wishes],
         "accept_other_specialty": availability.accept_other_specialty,
     }
+    if availability.split_allowed:  # 3 + 3 (the field is left out otherwise, as before)
+        out["split_allowed"] = True
+    return out
 
 
 def _held_window(period: Period) -> dict[str, Any]:
