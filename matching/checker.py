@@ -218,7 +218,9 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 20000) ->
     """Verify `result` (a decoded result JSON) against `problem`."""
     from .checker_bounds import check_maximal
 
-    if any(g.availability.split_allowed for g in problem.gps):
+    if any(g.availability.split_allowed for g in problem.gps) or any(
+        p.second_department is not None for p in problem.periods
+    ):  # two blocks, or a period over two departments (docs/matching.md)
         from .split_check import check_split
 
         return check_split(problem, result, exact_limit)

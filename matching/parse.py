@@ -143,6 +143,12 @@ def _period(raw: Any, where: str) -> Period:
     end: date = _conv(parse_date, _get(obj, "end", where), f"{where}.end")
     if end < start:
         raise ProblemError(f"{where}.end", f"ends ({end}) before it starts ({start})")
+    second, switch = None, None
+    if obj.get("second_department") is not None:
+        second = _str(obj["second_department"], f"{where}.second_department")
+        switch = _conv(parse_date, _get(obj, "switch", where), f"{where}.switch")
+        if not start < switch <= end:
+            raise ProblemError(f"{where}.switch", f"{switch} is not after the start, by the end")
     return Period(
         id=_str(_get(obj, "id", where), f"{where}.id"),
         trust=_str(_get(obj, "trust", where), f"{where}.trust"),
@@ -150,6 +156,8 @@ def _period(raw: Any, where: str) -> Period:
         specialty=_str(_get(obj, "specialty", where), f"{where}.specialty"),
         start=start,
         end=end,
+        second_department=second,
+        switch=switch,
     )
 
 
@@ -322,6 +330,12 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             "specialty": p.specialty,
             "start": p.start.isoformat(),
             "end": p.end.isoformat(),
+            # written only for a combined period: other problems round-trip byte for byte
+            **(
+                {"second_department": p.second_department, "switch": p.switch.isoformat()}
+                if p.second_department is not None and p.switch is not None
+                else {}
+            ),
         }
         for p in problem.periods
     ]

@@ -26,8 +26,11 @@ MATCH, PIN, PLACED = "match", "pin", "placed"
 
 
 def has_split(problem: Problem) -> bool:
-    """Whether any GP of the problem may hold two blocks."""
-    return any(g.availability.split_allowed for g in problem.gps)
+    """Whether any GP of the problem may hold two blocks, or a period runs over two
+    departments: this model handles both, the general path neither."""
+    return any(g.availability.split_allowed for g in problem.gps) or any(
+        p.second_department is not None for p in problem.periods
+    )
 
 
 @dataclass
@@ -187,29 +190,27 @@ class _Model:
         facts = self.facts
         problem = facts.problem
         cap = {d.id: d.capacity for d in problem.departments}
-        members: dict[str, list[Period]] = defaultdict(list)
+        # (period id, first day, last day) of every part in each listed department
+        members: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
         for p in problem.periods:
-            if p.department in cap and p.id in self.by_period:
-                members[p.department].append(p)
+            for dept, first, last in p.parts():
+                if dept in cap and p.id in self.by_period:
+                    members[dept].append((p.id, first.toordinal(), last.toordinal()))
         self.segments: dict[str, list[tuple[str, int, int]]] = {}
         self.full: dict[tuple[str, int], cp_model.IntVar] = {}
-        for dept, periods in members.items():
-            marks = sorted(
-                {p.start.toordinal() for p in periods} | {p.end.toordinal() + 1 for p in periods}
-            )
+        for dept, parts in members.items():
+            marks = sorted({a for _, a, _ in parts} | {z + 1 for _, _, z in parts})
             for a, b in zip(marks, marks[1:], strict=False):
-                covering = [
-                    p for p in periods if p.start.toordinal() <= a and b - 1 <= p.end.toordinal()
-                ]
+                covering = [pid for pid, first, last in parts if first <= a and b - 1 <= last]
                 if not covering:
                     continue
-                load = sum(self.x[(g, p.id)] for p in covering for g in self.by_period[p.id])
+                load = sum(self.x[(g, pid)] for pid in covering for g in self.by_period[pid])
                 self.m.add(load <= cap[dept])
                 full = self.m.new_bool_var(f"full_{dept}_{a}")
                 self.m.add(load >= cap[dept]).only_enforce_if(full)
                 self.full[(dept, a)] = full
-                for p in covering:
-                    self.segments.setdefault(p.id, []).append((dept, a, b))
+                for pid in covering:
+                    self.segments.setdefault(pid, []).append((dept, a, b))
 
     def _stability_rows(self) -> None:
         facts = self.facts
@@ -276,8 +277,10 @@ class _Model:
                     if (
                         q != pid
                         and gives_back(pq, p)
-                        and pq.start.toordinal() <= a
-                        and b - 1 <= pq.end.toordinal()
+                        and any(
+                            d == dept and x.toordinal() <= a and b - 1 <= z.toordinal()
+                            for d, x, z in pq.parts()
+                        )
                     ):
                         self.m.add_implication(f, self.x[(g.id, q)].negated())
             out.append(f)

@@ -1,8 +1,9 @@
 """The checker for problems with split GPs (docs/matching.md, "Split placements").
 
 Independent of matching/split.py like the rest of the checker: eligibility, preference,
-priority and day-by-day capacity come from checker.World and checker.Days; what a split GP
-would take, which pair blocks and which is exempt are recomputed here from the definitions;
+priority come from checker.World; capacity is counted day by day per part of a period
+(PartDays: a combined period's parts in their own departments); what a split GP would
+take, which pair blocks and which is exempt are recomputed here from the definitions;
 maximality is verified against a maximum flow bound, and on small problems against an
 exhaustive search of every result.
 """
@@ -15,11 +16,54 @@ from typing import Any
 import numpy as np
 from ortools.graph.python import max_flow
 
-from .checker import Days, Report, World
+from .checker import Report, World, gives_back
 from .model import STRICT, Problem
 
 # The exhaustive search runs where the results to try stay below this many.
 SEARCH_LIMIT = 200_000
+
+
+class PartDays:
+    """Department occupancy day by day, each part of a period in its own department (a
+    combined period counts its first part in one department, its second in another)."""
+
+    def __init__(self, problem: Problem, filled: set[str]) -> None:
+        self.cap = {d.id: d.capacity for d in problem.departments}
+        self.parts: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        for p in problem.periods:
+            for dept, first, last in p.parts():
+                if dept in self.cap:
+                    self.parts[dept].append((p.id, first.toordinal(), last.toordinal()))
+        self.filled = filled
+
+    def load(self, dept: str, day: int, without: str | None = None) -> int:
+        return sum(
+            1
+            for pid, a, z in self.parts[dept]
+            if pid in self.filled and pid != without and a <= day <= z
+        )
+
+    def violations(self) -> list[str]:
+        out = []
+        for dept, parts in sorted(self.parts.items()):
+            for day in sorted({a for pid, a, _ in parts if pid in self.filled}):
+                if self.load(dept, day) > self.cap[dept]:
+                    out.append(f"department {dept} over capacity on day {day}")
+                    break
+        return out
+
+    def blocked(self, p: Any, own: Any = None) -> bool:
+        """Adding p would exceed a department's capacity on a day of its part there; a GP
+        of one block gives back `own` as the checker's rule says (gives_back)."""
+        without = own.id if own is not None and gives_back(own, p) else None
+        for dept, first, last in p.parts():
+            if dept not in self.cap:
+                continue
+            lo, hi = first.toordinal(), last.toordinal()
+            days = {lo} | {d for _, a, z in self.parts[dept] for d in (a, z + 1) if lo <= d <= hi}
+            if any(self.load(dept, d, without) + 1 > self.cap[dept] for d in days):
+                return True
+        return False
 
 
 class SplitWorld:
@@ -69,7 +113,7 @@ class SplitWorld:
         return bool(drops), drops
 
     def cause(
-        self, gid: str, pid: str, held: list[str], drops: list[str], h: str | None, days: Days
+        self, gid: str, pid: str, held: list[str], drops: list[str], h: str | None, days: PartDays
     ) -> str | None:
         """Why the blocking pair (g, p) is exempt, or None."""
         g = self.gps[gid]
@@ -87,7 +131,7 @@ class SplitWorld:
         return None
 
     def unexempt_blocking(self, by_gp: dict[str, list[str]], holder: dict[str, str]) -> bool:
-        days = Days(self.world, set(holder))
+        days = PartDays(self.problem, set(holder))
         for gid, plist in self.eligible.items():
             held = by_gp.get(gid, [])
             for pid in plist:
@@ -143,7 +187,7 @@ def check_split(problem: Problem, result: dict[str, Any], exact_limit: int = 200
         by_gp[g].append(p)
         holder[p] = g
     _feasible(sw, by_gp, holder, report)
-    days = Days(world, set(holder))
+    days = PartDays(problem, set(holder))
     reasons: dict[tuple[str, str], str] = {}
     for block in ("unplaced_gps", "placed_gp_reasons"):
         for entry in result.get(block, []):
@@ -229,7 +273,7 @@ def _feasible(
             dates = world.eligible_mask(gp, ignore_preferences=True)[k]
             if not dates or (not full and (gid, p) not in sw.fixed):
                 report.fail(f"({gid}, {p}) is not an eligible pair")
-    for v in Days(world, set(holder)).violations():
+    for v in PartDays(sw.problem, set(holder)).violations():
         report.fail(v)
 
 
@@ -293,7 +337,7 @@ def _search(
 
     def leaf() -> None:
         nonlocal best
-        if Days(sw.world, set(holder)).violations():
+        if PartDays(sw.problem, set(holder)).violations():
             return
         if strict and sw.unexempt_blocking(by_gp, holder):
             return

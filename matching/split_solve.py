@@ -132,8 +132,9 @@ class Explanation:
         self.cap = {d.id: d.capacity for d in problem.departments}
         self.members: dict[str, list[str]] = defaultdict(list)
         for p in problem.periods:
-            if p.department in self.cap:
-                self.members[p.department].append(p.id)
+            for dept, _first, _last in p.parts():
+                if dept in self.cap:
+                    self.members[dept].append(p.id)
         self.candidates: dict[str, list[str]] = defaultdict(list)
         for gp in problem.gps:
             for pid in facts.eligible[gp.id]:
@@ -151,28 +152,27 @@ class Explanation:
         return 1 + sum(facts.rules.key(gps[c], p) < mine for c in self.candidates[pid])
 
     def full_from(self, pid: str, without: str | None) -> str | None:
-        """The first day of pid on which its department is full with what the result holds
-        (``without`` given back), or None when pid fits."""
+        """The first day of pid on which a department of its parts is full with what the
+        result holds (``without`` given back), or None when pid fits."""
         facts = self.facts
-        p = facts.period(pid)
-        if p.department not in self.cap:
-            return None
-        filled = [
-            facts.period(q)
-            for q in self.members[p.department]
-            if q in self.holder and q != without and q != pid
-        ]
-        days = {p.start.toordinal()} | {
-            d
-            for q in filled
-            for d in (q.start.toordinal(), q.end.toordinal() + 1)
-            if p.start.toordinal() <= d <= p.end.toordinal()
-        }
-        for day in sorted(days):
-            load = sum(q.start.toordinal() <= day <= q.end.toordinal() for q in filled)
-            if load + 1 > self.cap[p.department]:
-                return date.fromordinal(day).isoformat()
-        return None
+        found = []
+        for dept, first, last in facts.period(pid).parts():
+            if dept not in self.cap:
+                continue
+            filled = [
+                (a.toordinal(), z.toordinal())
+                for q in self.members[dept]
+                if q in self.holder and q != without and q != pid
+                for d, a, z in facts.period(q).parts()
+                if d == dept
+            ]
+            lo, hi = first.toordinal(), last.toordinal()
+            days = {lo} | {d for a, z in filled for d in (a, z + 1) if lo <= d <= hi}
+            for day in sorted(days):
+                if sum(a <= day <= z for a, z in filled) + 1 > self.cap[dept]:
+                    found.append(day)
+                    break
+        return date.fromordinal(min(found)).isoformat() if found else None
 
     def explain(self) -> Explanation:
         facts = self.facts

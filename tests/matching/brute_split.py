@@ -20,6 +20,28 @@ class SplitBrute(Brute):
             m += 1
         return m
 
+    def parts(self, pid: str) -> list[tuple[str, str, str]]:
+        """(department, first day, last day) of each part: a combined period's second part
+        is in its second department from its switch date."""
+        p = self.periods[pid]
+        if not p.get("second_department"):
+            return [(p["department"], p["start"], p["end"])]
+        before = (_d(p["switch"]) - timedelta(days=1)).isoformat()
+        return [
+            (p["department"], p["start"], before),
+            (p["second_department"], p["switch"], p["end"]),
+        ]
+
+    def capacity_ok(self, filled: set[str]) -> bool:
+        parts = [part for q in filled for part in self.parts(q)]
+        for dept, start, _end in parts:
+            if dept not in self.cap:
+                continue
+            load = sum(1 for d, a, z in parts if d == dept and a <= start <= z)
+            if load > self.cap[dept]:
+                return False
+        return True
+
     def split(self, gid: str) -> bool:
         return bool(self.gps[gid]["availability"].get("split_allowed"))
 

@@ -134,11 +134,17 @@ def test_the_checker_finds_a_blocking_split_gp() -> None:
 
 @st.composite
 def split_problems(draw: st.DrawFn) -> dict[str, Any]:
-    """Tiny problems (at most 5 GPs and 5 periods) in which some GPs allow a split."""
+    """Tiny problems (at most 5 GPs and 5 periods) in which some GPs allow a split, and some
+    6-month periods run over two departments (3 months in each)."""
     doc = draw(problems(max_gps=5, max_periods=5))
     for p in doc["periods"]:  # mostly blocks of 3 months, so that GPs can hold two
         if draw(st.integers(0, 2)):
             p["end"] = ENDS[3][MONTHS.index(p["start"])]
+    for p in doc["periods"]:  # some run over two departments of their trust
+        if p["end"] == ENDS[6][MONTHS.index(p["start"])] and not draw(st.integers(0, 3)):
+            first = int(p["department"][-1])
+            p["second_department"] = f"{p['trust']}-{1 - first}"
+            p["switch"] = f"2027-{int(p['start'][5:7]) + 3:02d}-01"  # the fourth month
     for i, g in enumerate(doc["gps"]):
         if i == 0 or draw(st.booleans()):
             g["availability"]["split_allowed"] = True
@@ -189,3 +195,34 @@ def test_a_split_gp_with_two_pinned_blocks_takes_no_third() -> None:
     doc["pins"] = [{"gp": "g1", "period": "p1"}, {"gp": "g1", "period": "p2"}]
     result = solved(doc)  # p0 comes first in g1's order, but the pins leave no room
     assert held(result) == {"g1": ["p1", "p2"]}
+
+
+def test_a_combined_period_counts_each_half_in_its_department() -> None:
+    # p1 runs March-May in d1 and June-August in d2; d2 has room for one, and p2 takes
+    # d2 in June-August: g2 (behind g1 everywhere) cannot have p2 while g1 has p1.
+    combined = period("p1", start="2027-03-01", end="2027-08-31", department="d1")
+    combined |= {"second_department": "d2", "switch": "2027-06-01"}
+    doc = problem(
+        [
+            gp("g1", registered="2025-01-01T10:00:00+01:00"),
+            gp("g2", months=3, registered="2026-01-01T10:00:00+01:00"),
+        ],
+        [combined, period("p2", start="2027-06-01", end="2027-08-31", department="d2")],
+        priority=["registered_at", "lottery"],
+        departments=[
+            {"id": "d1", "trust": "ahus", "capacity": 1},
+            {"id": "d2", "trust": "ahus", "capacity": 1},
+        ],
+    )
+    result = solved(doc)
+    assert held(result) == {"g1": ["p1"]}
+    assert result["blocking_pairs"] == [
+        {
+            "gp": "g2",
+            "period": "p2",
+            "cause": "department_capacity",
+            "department": "d2",
+            "full_from": "2027-06-01",
+        }
+    ]
+    assert problem_to_json(problem_from_json(doc))["periods"][0]["switch"] == "2027-06-01"
