@@ -180,6 +180,15 @@ FIELD_MESSAGES = {
     ("department_id", "cannot_change"): _l(
         "The department cannot change. Withdraw the period and publish a new one."
     ),
+    ("second_department_id", "same_department"): _l(
+        "Choose another department than the first for the second part."
+    ),
+    ("second_department_id", "other_trust"): _l(
+        "The second department must belong to the same trust."
+    ),
+    ("switch_date", "bad_switch"): _l(
+        "The day of the move must leave at least 3 months in each department."
+    ),
     ("split_months", "too_short"): _l("Each part must last at least 3 months."),
     ("split_months", "no_split"): _l(
         "The period is too short to split into parts of this length. Leave the field empty "

@@ -106,7 +106,7 @@ def trust_policies_json(region: Region) -> dict[str, Any]:
 
 
 def period_json(period: Period) -> dict[str, Any]:
-    return {
+    out = {
         "id": str(period.id),
         "trust": period.department.trust.code,
         "department": str(period.department_id),
@@ -114,6 +114,11 @@ def period_json(period: Period) -> dict[str, Any]:
         "start": period.start_date.isoformat(),
         "end": period.end_date.isoformat(),
     }
+    if period.second_department_id is not None and period.switch_date is not None:
+        # a combined period: each part counts in its own department's capacity
+        out["second_department"] = str(period.second_department_id)
+        out["switch"] = period.switch_date.isoformat()
+    return out
 
 
 def gp_json(gp: GP, window: dict[str, Any], *, verified_only: bool) -> dict[str, Any]:
@@ -265,7 +270,9 @@ def _region_problem(region, as_of, periods, live, window_by_gp, holders, never) 
             window.gp, availability_json(window), verified_only=verified_only
         )
 
-    departments = {p.department for p in chosen_periods.values()}
+    departments = {p.department for p in chosen_periods.values()} | {
+        p.second_department for p in chosen_periods.values() if p.second_department is not None
+    }
     gp_keys, period_keys = set(gp_entries), set(chosen_periods)
     held = {(int(x["gp"]), int(x["period"])) for x in pins + placed}
     rp.problem = {

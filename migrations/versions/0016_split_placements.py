@@ -1,5 +1,6 @@
 """split placements (3 + 3 months): a window may allow a split; a GP holds at most two live
-matches (a slot each), the second only when their window allows a split, never overlapping
+matches (a slot each), the second only when their window allows a split, never overlapping;
+a period may run over two departments (second_department_id from switch_date)
 
 Revision ID: 0016
 Revises: 0014
@@ -37,6 +38,11 @@ OVERLAP = (
     " AND p.start_date <= q.end_date AND q.start_date <= p.end_date)"
 )
 SPLIT_NEEDED = "second_live_match_needs_split"
+SECOND_DEPARTMENT_WHOLE = (
+    "(second_department_id IS NULL AND switch_date IS NULL)"
+    " OR (second_department_id IS NOT NULL AND switch_date > start_date"
+    " AND switch_date <= end_date AND second_department_id <> department_id)"
+)
 OVERLAPPING = "live_matches_overlap"
 
 SQLITE_TRIGGER = """
@@ -154,6 +160,18 @@ def upgrade():
                 sqlite_where=sa.text(LIVE),
                 postgresql_where=sa.text(LIVE),
             )
+        with op.batch_alter_table("periods", schema=None) as batch_op:
+            batch_op.add_column(sa.Column("second_department_id", sa.Integer(), nullable=True))
+            batch_op.add_column(sa.Column("switch_date", sa.Date(), nullable=True))
+            batch_op.create_foreign_key(
+                batch_op.f("fk_periods_second_department_id_departments"),
+                "departments",
+                ["second_department_id"],
+                ["id"],
+            )
+            batch_op.create_check_constraint(
+                op.f("ck_periods_second_department_whole"), SECOND_DEPARTMENT_WHOLE
+            )
     _create_triggers()
 
 
@@ -165,6 +183,13 @@ def downgrade():
         f" AND gp_id IN (SELECT gp_id FROM matches WHERE slot = 1 AND {LIVE})"
     )
     with _sqlite_tables_rebuilt():
+        with op.batch_alter_table("periods", schema=None) as batch_op:
+            batch_op.drop_constraint(op.f("ck_periods_second_department_whole"), type_="check")
+            batch_op.drop_constraint(
+                batch_op.f("fk_periods_second_department_id_departments"), type_="foreignkey"
+            )
+            batch_op.drop_column("switch_date")
+            batch_op.drop_column("second_department_id")
         with op.batch_alter_table("matches", schema=None) as batch_op:
             batch_op.drop_index(
                 "uq_matches_live_gp_slot",

@@ -237,3 +237,119 @@ def test_the_gp_sees_both_blocks_and_the_coordinator_sees_split(ctx, client):
     assert browser.login(coordinator.email).status_code == 302
     waiting = client.get("/coordination/waiting").get_data(as_text=True)
     assert "delt" in waiting and "0 måneder igjen" in waiting
+
+
+# ---- a combined period over two departments (part 4)
+
+
+def bergen_departments():
+    from app.models import Department, Trust
+
+    return db.session.scalars(
+        sa.select(Department)
+        .join(Trust, Department.trust_id == Trust.id)
+        .where(Trust.code == "helse-bergen", Department.active.is_(True))
+        .order_by(Department.id)
+    ).all()[:2]
+
+
+def combined_body(first, second, **overrides):
+    end = START + timedelta(days=200)
+    body = {
+        "department_id": first.id,
+        "start_date": START.isoformat(),
+        "end_date": end.isoformat(),
+        "source": "parental_leave",
+        "second_department_id": second.id,
+        "switch_date": (START + timedelta(days=100)).isoformat(),
+    }
+    return body | overrides
+
+
+def test_a_trust_publishes_a_period_over_two_departments(ctx, client):
+    first, second = bergen_departments()
+    staff = Api.login(client, factories.make_user("trust", trust_code="helse-bergen").email)
+    for overrides, field in [
+        ({"switch_date": (START + timedelta(days=20)).isoformat()}, "switch_date"),
+        ({"second_department_id": first.id}, "second_department_id"),
+        ({"switch_date": None}, "switch_date"),
+    ]:
+        response = staff.post("/periods", json=combined_body(first, second, **overrides))
+        assert response.status_code == 422, (overrides, response.get_json())
+        assert field in error_of(response)["fields"]
+    response = staff.post("/periods", json=combined_body(first, second))
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert created["second_department_id"] == second.id
+    assert created["switch_date"] == (START + timedelta(days=100)).isoformat()
+    from app.models import Period
+    from app.runs.problem import build_problems
+
+    period = db.session.get(Period, created["id"])
+    (problem,) = [p for p in build_problems(TODAY) if p.region.code == "helse-vest"]
+    entry = next(p for p in problem.problem["periods"] if p["id"] == str(period.id))
+    assert entry["second_department"] == str(second.id)
+    assert str(second.id) in {d["id"] for d in problem.problem["departments"]}
+
+
+def test_each_half_counts_in_its_department(ctx):
+    from app.lifecycle import publish_period
+    from app.periods.services import PeriodInput
+
+    first, second = bergen_departments()
+    with fixture_writes():
+        second.alis_capacity = 1
+    switch = START + timedelta(days=100)
+    combined = publish_period(
+        PeriodInput(
+            department_id=first.id,
+            start_date=START,
+            end_date=START + timedelta(days=200),
+            source="parental_leave",
+            second_department_id=second.id,
+            switch_date=switch,
+        ),
+        actor=None,
+    )
+    rival = publish_period(
+        PeriodInput(
+            department_id=second.id,
+            start_date=switch,
+            end_date=switch + timedelta(days=95),
+            source="parental_leave",
+        ),
+        actor=None,
+    )
+    db.session.commit()
+    early = factories.make_gp()
+    factories.make_window(early, start=START - timedelta(days=5), months=6, accept_other=True)
+    late = factories.make_gp()
+    factories.make_window(late, start=switch - timedelta(days=5), months=3, accept_other=True)
+    execute(RunRequest(as_of=TODAY))
+    live = db.session.scalars(sa.select(Match).where(Match.status == "proposed")).all()
+    # the second department takes one GP at a time: the combined period's second half
+    # and the rival period cannot both be filled
+    assert len({m.period_id for m in live} & {combined.id, rival.id}) == 1
+
+
+def test_the_vacancy_list_shows_the_second_department(ctx, client):
+    from app.lifecycle import publish_period
+    from app.periods.services import PeriodInput
+
+    first, second = bergen_departments()
+    period = publish_period(
+        PeriodInput(
+            department_id=first.id,
+            start_date=START,
+            end_date=START + timedelta(days=200),
+            source="parental_leave",
+            second_department_id=second.id,
+            switch_date=START + timedelta(days=100),
+        ),
+        actor=None,
+    )
+    factories.force_status(period, "advertised")
+    page = client.get("/vacancies").get_data(as_text=True)
+    assert f"deretter {second.name}" in page and problems(page) == []
+    items = client.get("/api/v1/vacancies").get_json()["items"]
+    assert items[0]["second_department_id"] == second.id
