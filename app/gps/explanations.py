@@ -19,7 +19,8 @@ import matching
 from app.access import current_window, seeking_region_id
 from app.dates import local_today
 from app.extensions import db
-from app.matches.queries import live_match_for_gp
+from app.matches.blocks import months_left
+from app.matches.queries import live_matches_for_gp
 from app.models import GP, Availability, Department, Forbid, Match, MatchingRun, Period, Region
 from app.models import Trust as TrustModel
 from app.models.statuses import (
@@ -110,9 +111,9 @@ def run_reasons(gp: GP, region: Region) -> RunReasons:
     )
 
 
-def candidate_periods(region_id: int, today: date, own: Match | None) -> list[Period]:
+def candidate_periods(region_id: int, today: date, owns: list[Match]) -> list[Period]:
     """Open, matched and filled periods of the region that start after today or were
-    matched recently, and the period of the GP's own live match."""
+    matched recently, and the periods of the GP's own live matches (two for a split)."""
     recent = sa.select(Match.period_id).where(
         Match.status.in_(LIVE_MATCH_STATUSES),
         Match.updated_at >= utcnow() - timedelta(days=RECENT_DAYS),
@@ -132,7 +133,7 @@ def candidate_periods(region_id: int, today: date, own: Match | None) -> list[Pe
         )
     )
     periods = {p.id: p for p in db.session.scalars(query)}
-    if own is not None:
+    for own in owns:
         periods.setdefault(own.period_id, own.period)
     return sorted(periods.values(), key=lambda p: (p.start_date, p.id))
 
@@ -269,14 +270,15 @@ def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
     Empty when the GP has neither a current window nor a live match."""
     today = today or local_today()
     window = current_window(gp)
-    own = live_match_for_gp(gp)
+    owns = live_matches_for_gp(gp.id)  # one, or a split's two blocks
+    own = owns[0] if owns else None
     if window is None and own is None:
         return []
     region_id = seeking_region_id(gp, window)
     if region_id is None:
         return []
     region = db.session.get(Region, region_id)
-    periods = candidate_periods(region_id, today, own)
+    periods = candidate_periods(region_id, today, owns)
     failures: dict[str, list[str]] = {}
     if window is not None and periods:
         problem = eligibility_problem(gp, window, region, periods, today)
@@ -288,18 +290,22 @@ def explanations_for(gp: GP, *, today: date | None = None) -> list[Explanation]:
     held = [p.id for p in periods if p.status in (PeriodStatus.MATCHED, PeriodStatus.FILLED)]
     holders = _holders(held)
     items = []
+    by_period = {m.period_id: m for m in owns}
+    # a split window with months left still seeks a block: the GP is not "placed" for it
+    room = window is not None and months_left(window, [m.period for m in owns]) > 0
     for period in periods:
+        mine = by_period.get(period.id, None if room else own)
         outcome, reason, variant = _explain_period(
             gp,
             period,
             window=window,
-            own=own,
+            own=mine,
             failures=failures.get(str(period.id)),
             run=run,
             refusals=refusals,
             holders=holders,
         )
-        text = reason_text(reason, gp=gp, period=period, window=window, variant=variant, own=own)
+        text = reason_text(reason, gp=gp, period=period, window=window, variant=variant, own=mine)
         items.append(Explanation(period, outcome, reason, text))
     return items
 

@@ -308,7 +308,7 @@ def _hold_ineligible_pins(problem: dict[str, Any]) -> None:
     if not problem["pins"]:
         return
     parsed = matching.problem_from_json(problem)
-    refused = {"outside_window", "too_short", "not_eligible"}
+    refused = {"outside_window", "too_short", "too_long", "not_eligible"}
     keep, hold = [], []
     for pin in problem["pins"]:
         if refused & set(matching.pair_reasons(parsed, pin["gp"], pin["period"])):
