@@ -190,6 +190,9 @@ FIELD_MESSAGES = {
         "The day of the move must leave at least 3 months in each department."
     ),
     ("split_months", "too_short"): _l("Each part must last at least 3 months."),
+    ("split_months", "combined"): _l(
+        "A period over two departments is published as one period: leave this field empty."
+    ),
     ("split_months", "no_split"): _l(
         "The period is too short to split into parts of this length. Leave the field empty "
         "to publish it as one period."

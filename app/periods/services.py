@@ -110,6 +110,8 @@ def validate_split(data: PeriodInput, split_months: int | None) -> dict[str, str
     """Field errors of a split request: too_short (parts under 3 months), no_split (one part)."""
     if split_months is None:
         return {}
+    if data.second_department_id is not None:
+        return {"split_months": "combined"}  # one period over two departments, not parts
     if split_months < MIN_PERIOD_MONTHS:
         return {"split_months": "too_short"}
     if (

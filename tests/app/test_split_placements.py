@@ -353,3 +353,44 @@ def test_the_vacancy_list_shows_the_second_department(ctx, client):
     assert f"deretter {second.name}" in page and problems(page) == []
     items = client.get("/api/v1/vacancies").get_json()["items"]
     assert items[0]["second_department_id"] == second.id
+
+
+def test_the_explanations_name_both_blocks_as_the_gps_own(ctx, client):
+    gp = split_gp()
+    first, second, _ = blocks()
+    live_match(first, gp)
+    live_match(second, gp, 2)
+    db.session.commit()
+    api = Api.login(client, gp.user.email)
+    items = {i["period_id"]: i for i in api.get("/me/explanations").get_json()["items"]}
+    assert items[first.id]["outcome"] == items[second.id]["outcome"] == "proposed"
+    assert items[second.id]["reason"] == "matched"
+
+
+def test_trust_staff_publish_a_combined_period_on_the_page(ctx, client):
+    first, second = bergen_departments()
+    user = factories.make_user("trust", trust_code="helse-bergen")
+    browser = Browser(client)
+    assert browser.login(user.email).status_code == 302
+    page = client.get("/periods/new").get_data(as_text=True)
+    assert "Andre avdeling" in page and problems(page) == []
+    data = {
+        "department_id": str(first.id),
+        "start_date": START.isoformat(),
+        "end_date": (START + timedelta(days=200)).isoformat(),
+        "source": "parental_leave",
+        "second_department_id": str(second.id),
+        "switch_date": (START + timedelta(days=20)).isoformat(),  # 20 days in the first
+    }
+    response = browser.submit("/periods/new", data)
+    assert response.status_code == 422
+    assert "minst 3 måneder i hver avdeling" in response.get_data(as_text=True)
+    data["switch_date"] = (START + timedelta(days=100)).isoformat()
+    response = browser.submit("/periods/new", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    from app.models import Period
+
+    period = db.session.scalar(sa.select(Period).where(Period.second_department_id == second.id))
+    assert period.switch_date == START + timedelta(days=100)
+    detail = client.get(f"/periods/{period.id}").get_data(as_text=True)
+    assert f"deretter {second.name}" in detail and problems(detail) == []

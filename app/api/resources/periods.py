@@ -177,7 +177,7 @@ class PeriodSplitSchema(PeriodCreateSchema):
         validate=ma.validate.Range(min=MIN_PERIOD_MONTHS, max=24),
         metadata={
             "description": "The length of each part in months; the period must make at least "
-            "two parts"
+            "two parts (not with a second_department_id: a combined period is one period)"
         },
     )
 
