@@ -66,7 +66,16 @@ MESSAGES = {
     "not_eligible": _l(
         "The GP has fewer months of general practice than the trust's rules require."
     ),
-    "gp_already_placed": _l("The GP already has an offer or a placement."),
+    "gp_already_placed": _l(
+        "The GP already has an offer or a placement, and their window does not allow two "
+        "blocks (3 + 3 months)."
+    ),
+    "split_too_many_blocks": _l("The GP already holds two blocks."),
+    "split_blocks_overlap": _l("The period overlaps a block the GP already holds."),
+    "split_blocks_too_long": _l(
+        "Together with the block the GP already holds, this would be more months than the GP "
+        "asked for."
+    ),
     "forbidden": _l("A coordinator has forbidden this pair."),
     "already_forbidden": _l("This pair is already forbidden."),
     "already_accepted": _l("The GP has accepted this period; it cannot be forbidden."),
@@ -190,7 +199,19 @@ FIELD_MESSAGES = {
     ("department_id", "cannot_change"): _l(
         "The department cannot change. Withdraw the period and publish a new one."
     ),
+    ("second_department_id", "same_department"): _l(
+        "Choose another department than the first for the second part."
+    ),
+    ("second_department_id", "other_trust"): _l(
+        "The second department must belong to the same trust."
+    ),
+    ("switch_date", "bad_switch"): _l(
+        "The day of the move must leave at least 3 months in each department."
+    ),
     ("split_months", "too_short"): _l("Each part must last at least 3 months."),
+    ("split_months", "combined"): _l(
+        "A period over two departments is published as one period: leave this field empty."
+    ),
     ("split_months", "no_split"): _l(
         "The period is too short to split into parts of this length. Leave the field empty "
         "to publish it as one period."
@@ -259,6 +280,9 @@ FIELD_MESSAGES = {
     ("latest_end", "too_short"): _l(
         "The window must cover at least %(n)d months: end on %(date)s or later."
     ),
+    ("split_allowed", "split_needs_six_months"): _l(
+        "Two blocks of at least 3 months need a window of at least 6 months."
+    ),
     ("specialties", "required"): _l(
         "Choose at least one specialty, or say that you accept another specialty."
     ),
@@ -296,6 +320,9 @@ FIELD_OF = {
     "outside_window": "gp_id",
     "not_eligible": "gp_id",
     "gp_already_placed": "gp_id",
+    "split_too_many_blocks": "gp_id",
+    "split_blocks_overlap": "gp_id",
+    "split_blocks_too_long": "gp_id",
     "forbidden": "gp_id",
     "already_forbidden": "gp_id",
     "already_accepted": "gp_id",

@@ -336,7 +336,9 @@ def choose_ids(url: str) -> Ids:
             .join(Trust, Department.trust_id == Trust.id)
             .where(Trust.region_id == region.id)
         )
-        of_trust = sa.select(Period.id).join(Department).where(Department.trust_id == trust.id)
+        of_trust = (
+            sa.select(Period.id).join(Period.department).where(Department.trust_id == trust.id)
+        )
         gp_of_region = (
             sa.select(GP.id)
             .join(Municipality, GP.municipality_id == Municipality.id)

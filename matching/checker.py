@@ -104,7 +104,10 @@ class World:
         ok: np.ndarray = (self.start >= av.earliest_start.toordinal()) & (
             self.end <= av.latest_end.toordinal()
         )
-        ok &= self.covered >= av.months
+        if av.split_allowed:  # a block of 3 months up to the total
+            ok &= (self.covered >= min(3, av.months)) & (self.covered <= av.months)
+        else:
+            ok &= self.covered >= av.months
         ok &= g.months_general_practice >= self.min_months
         if not ignore_preferences:
             if not av.accept_other_specialty:
@@ -215,6 +218,12 @@ def check(problem: Problem, result: dict[str, Any], exact_limit: int = 20000) ->
     """Verify `result` (a decoded result JSON) against `problem`."""
     from .checker_bounds import check_maximal
 
+    if any(g.availability.split_allowed for g in problem.gps) or any(
+        p.second_department is not None for p in problem.periods
+    ):  # two blocks, or a period over two departments (docs/matching.md)
+        from .split_check import check_split
+
+        return check_split(problem, result, exact_limit)
     report = Report()
     world = World(problem)
     gps = problem.gp_by_id

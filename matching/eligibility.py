@@ -6,21 +6,32 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
 from .dates import months_covered
-from .model import GP, Period, Problem
+from .model import GP, Availability, Period, Problem
 from .result import natural_key
 
 # Ineligibility codes, in the order they are reported.
 OUTSIDE_WINDOW = "outside_window"
 TOO_SHORT = "too_short"
+TOO_LONG = "too_long"  # a split GP: a block longer than the months wanted in all
 SPECIALTY_NOT_WISHED = "specialty_not_wished"
 TRUST_NOT_WISHED = "trust_not_wished"
 NOT_ELIGIBLE = "not_eligible"
 FORBIDDEN = "forbidden"
-DATE_CODES = (OUTSIDE_WINDOW, TOO_SHORT)
+DATE_CODES = (OUTSIDE_WINDOW, TOO_SHORT, TOO_LONG)
+# The shortest block a GP who allows a split takes (docs/matching.md, "Split placements").
+SPLIT_MIN_MONTHS = 3
 PREFERENCE_CODES = (SPECIALTY_NOT_WISHED, TRUST_NOT_WISHED)
 
 PreferenceKey = tuple[int, int, int, int, str, tuple[int, int, str]]
 TIE_KEY = 3  # preference_key(...)[:TIE_KEY] is the spec's preference: equal means a tie
+
+
+def length_range(av: Availability) -> tuple[int, int]:
+    """The months a period must cover for the window: at least ``months``; with a split, a
+    block of at least SPLIT_MIN_MONTHS and at most ``months``."""
+    if av.split_allowed:
+        return min(SPLIT_MIN_MONTHS, av.months), av.months
+    return av.months, 1 << 30
 
 
 class _Bucket:
@@ -90,12 +101,13 @@ class Eligibility:
             return []
         first = av.earliest_start.toordinal()
         last_end = av.latest_end.toordinal()
+        shortest, longest = length_range(av)
         found = []
         for bucket in self._buckets(gp):
             for p in bucket.starting_within(first, last_end):
                 if (
                     self.end[p.id] <= last_end
-                    and self.covered[p.id] >= av.months
+                    and shortest <= self.covered[p.id] <= longest
                     and (
                         self._uniform_min
                         or gp.months_general_practice >= problem.min_months(p.trust)
@@ -111,8 +123,11 @@ class Eligibility:
         codes = []
         if period.start < av.earliest_start or period.end > av.latest_end:
             codes.append(OUTSIDE_WINDOW)
-        if self.covered[period.id] < av.months:
+        shortest, longest = length_range(av)
+        if self.covered[period.id] < shortest:
             codes.append(TOO_SHORT)
+        if self.covered[period.id] > longest:
+            codes.append(TOO_LONG)
         if period.specialty not in av.specialties and not av.accept_other_specialty:
             codes.append(SPECIALTY_NOT_WISHED)
         if av.trusts and period.trust not in av.trusts:

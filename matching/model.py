@@ -55,6 +55,21 @@ class Period:
     specialty: str
     start: date
     end: date
+    # A combined period over two departments (Vestre Viken's 3 + 3 in one period): from
+    # `switch` (its first day there) to `end` the GP is in `second_department`, whose
+    # capacity counts that part (docs/matching.md, "Split placements").
+    second_department: str | None = None
+    switch: date | None = None
+
+    def parts(self) -> tuple[tuple[str, date, date], ...]:
+        """(department, first day, last day) of each part of the period."""
+        if self.second_department is None or self.switch is None:
+            return ((self.department, self.start, self.end),)
+        last = date.fromordinal(self.switch.toordinal() - 1)
+        return (
+            (self.department, self.start, last),
+            (self.second_department, self.switch, self.end),
+        )
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,9 @@ class Availability:
     specialties: tuple[str, ...]
     trusts: tuple[str, ...] = ()
     accept_other_specialty: bool = False
+    # Vestre Viken's 3 + 3: up to two non-overlapping blocks of at least 3 months that add up
+    # to at most `months` (docs/matching.md, "Split placements").
+    split_allowed: bool = False
 
 
 @dataclass(frozen=True)

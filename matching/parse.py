@@ -143,6 +143,12 @@ def _period(raw: Any, where: str) -> Period:
     end: date = _conv(parse_date, _get(obj, "end", where), f"{where}.end")
     if end < start:
         raise ProblemError(f"{where}.end", f"ends ({end}) before it starts ({start})")
+    second, switch = None, None
+    if obj.get("second_department") is not None:
+        second = _str(obj["second_department"], f"{where}.second_department")
+        switch = _conv(parse_date, _get(obj, "switch", where), f"{where}.switch")
+        if not start < switch <= end:
+            raise ProblemError(f"{where}.switch", f"{switch} is not after the start, by the end")
     return Period(
         id=_str(_get(obj, "id", where), f"{where}.id"),
         trust=_str(_get(obj, "trust", where), f"{where}.trust"),
@@ -150,6 +156,8 @@ def _period(raw: Any, where: str) -> Period:
         specialty=_str(_get(obj, "specialty", where), f"{where}.specialty"),
         start=start,
         end=end,
+        second_department=second,
+        switch=switch,
     )
 
 
@@ -193,6 +201,7 @@ def _gp(raw: Any, where: str) -> GP:
             accept_other_specialty=_bool(
                 _get(av, "accept_other_specialty", aw, False), f"{aw}.accept_other_specialty"
             ),
+            split_allowed=_bool(_get(av, "split_allowed", aw, False), f"{aw}.split_allowed"),
         ),
     )
 
@@ -321,6 +330,12 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             "specialty": p.specialty,
             "start": p.start.isoformat(),
             "end": p.end.isoformat(),
+            # written only for a combined period: other problems round-trip byte for byte
+            **(
+                {"second_department": p.second_department, "switch": p.switch.isoformat()}
+                if p.second_department is not None and p.switch is not None
+                else {}
+            ),
         }
         for p in problem.periods
     ]
@@ -344,6 +359,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
                 "specialties": list(g.availability.specialties),
                 "trusts": list(g.availability.trusts),
                 "accept_other_specialty": g.availability.accept_other_specialty,
+                # written only when set: a problem without it round-trips byte for byte
+                **({"split_allowed": True} if g.availability.split_allowed else {}),
             },
         }
         for g in problem.gps

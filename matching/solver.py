@@ -24,6 +24,8 @@ from .narrow import narrow
 from .objective import twin_groups
 from .packing import pack
 from .result import Metrics, Result, natural_key
+from .split import has_split
+from .split_solve import solve_split
 from .ties import Possible, possible_pairs
 
 DEFAULT_TIME_LIMIT_S = 60.0
@@ -363,6 +365,8 @@ def solve(
     The garbage collector is left as the caller has it: pausing it is a process's decision
     (`python -m matching solve` does, matching/cli.py), not a library's.
     """
+    if has_split(problem):  # a GP who may take two blocks (3 + 3): its own model
+        return solve_split(problem, time_limit_s)
     started = time.perf_counter()
     market = build_market(problem)
     lottery = tuple(sorted(market.rules.lottery.items(), key=lambda i: natural_key(i[0])))

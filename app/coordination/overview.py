@@ -18,6 +18,7 @@ from app.access import seeking_region_id
 from app.data_version import VersionedCache
 from app.dates import local_today, local_zone
 from app.extensions import db
+from app.matches.blocks import months_left
 from app.models import (
     GP,
     Availability,
@@ -76,6 +77,16 @@ class WaitingEntry:
     lottery: float
     eligible: bool
     match: Match | None
+    # every live match of the GP (two for a split's blocks), earliest period first
+    blocks: tuple[Match, ...] = ()
+
+    @property
+    def months_left(self) -> int | None:
+        """For a window that allows a split: the months left for another block (0: none);
+        None otherwise."""
+        if not self.window.split_allowed:
+            return None
+        return months_left(self.window, [m.period for m in self.blocks])
 
 
 def waiting_order(policy: EffectivePolicy) -> list[str]:
@@ -183,14 +194,15 @@ def waiting_entries(
             sa.select(Availability).options(*window_loads()).where(shown_windows)
         )
     }
-    matches = {
-        m.gp_id: m
-        for m in db.session.scalars(
-            sa.select(Match)
-            .options(_period_options())
-            .where(shown_gps, Match.status.in_(LIVE_MATCH_STATUSES))
-        )
-    }
+    matches: dict[int, list[Match]] = {}
+    for m in db.session.scalars(
+        sa.select(Match)
+        .options(_period_options())
+        .where(shown_gps, Match.status.in_(LIVE_MATCH_STATUSES))
+    ):
+        matches.setdefault(m.gp_id, []).append(m)
+    for blocks in matches.values():
+        blocks.sort(key=lambda m: (m.period.start_date, m.id))
     minimum = region_policy(region).min_months_general_practice
     return [
         WaitingEntry(
@@ -199,7 +211,8 @@ def waiting_entries(
             window=windows[p.window_id],
             lottery=number,
             eligible=p.months_general_practice >= minimum,
-            match=matches.get(p.gp_id),
+            match=next(iter(matches.get(p.gp_id, ())), None),
+            blocks=tuple(matches.get(p.gp_id, ())),
         )
         for position, number, p in chosen
         if p.window_id in windows  # a window withdrawn between the two queries is left out

@@ -130,6 +130,7 @@ def value_text(value) -> str:
 FIT_REASONS = {
     "outside_window": _l("Available %(window)s; the period runs %(period)s."),
     "too_short": _l("Asks for %(wanted)d months; the period covers %(covered)d."),
+    "too_long": _l("Takes two blocks of %(wanted)d months in all; the period covers %(covered)d."),
     "specialty_not_wished": _l("Wishes %(wishes)s and does not accept another specialty."),
     "trust_not_wished": _l("Wishes %(wishes)s, not %(trust)s."),
     "not_eligible": _l(
@@ -156,6 +157,10 @@ def fit_reasons(verdict, period) -> list[str]:
             "period": _span(period.start_date, period.end_date),
         },
         "too_short": {
+            "wanted": window.months,
+            "covered": months_covered(period.start_date, period.end_date),
+        },
+        "too_long": {
             "wanted": window.months,
             "covered": months_covered(period.start_date, period.end_date),
         },

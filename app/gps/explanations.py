@@ -20,7 +20,8 @@ from app import rounds
 from app.access import current_window, seeking_region_id
 from app.dates import local_today
 from app.extensions import db
-from app.matches.queries import live_match_for_gp
+from app.matches.blocks import months_left
+from app.matches.queries import live_matches_for_gp
 from app.models import GP, Availability, Department, Forbid, Match, MatchingRun, Period, Region
 from app.models import Trust as TrustModel
 from app.models.statuses import (
@@ -53,6 +54,7 @@ INELIGIBLE_ORDER = (
     "not_eligible",
     "outside_window",
     "too_short",
+    "too_long",
     "specialty_not_wished",
     "trust_not_wished",
 )
@@ -111,9 +113,9 @@ def run_reasons(gp: GP, region: Region) -> RunReasons:
     )
 
 
-def candidate_periods(region_id: int, today: date, own: Match | None) -> list[Period]:
+def candidate_periods(region_id: int, today: date, owns: list[Match]) -> list[Period]:
     """Open, matched and filled periods of the region that start after today or were
-    matched recently, and the period of the GP's own live match."""
+    matched recently, and the periods of the GP's own live matches (two for a split)."""
     recent = sa.select(Match.period_id).where(
         Match.status.in_(LIVE_MATCH_STATUSES),
         Match.updated_at >= utcnow() - timedelta(days=RECENT_DAYS),
@@ -133,7 +135,7 @@ def candidate_periods(region_id: int, today: date, own: Match | None) -> list[Pe
         )
     )
     periods = {p.id: p for p in db.session.scalars(query)}
-    if own is not None:
+    for own in owns:
         periods.setdefault(own.period_id, own.period)
     return sorted(periods.values(), key=lambda p: (p.start_date, p.id))
 
@@ -218,7 +220,7 @@ def reason_text(
     text = REASON_VARIANTS.get((reason, variant)) or REASON_TEXTS.get(reason)
     if text is None:
         return str(REASON_TEXTS["unexplained"])
-    if reason == "too_short":
+    if reason in ("too_short", "too_long"):
         return text % {"months": window.months if window else gp.hospital_months_needed}
     if reason == "not_eligible":
         required = effective_policy(period.trust).min_months_general_practice
@@ -289,10 +291,11 @@ def why_not(gp: GP, *, today: date | None = None) -> WhyNot:
     if region is None:
         return WhyNot([], window, None, None)
     run = run_reasons(gp, region)
-    own = live_match_for_gp(gp)
+    owns = live_matches_for_gp(gp.id)  # one, or a split's two blocks
+    own = owns[0] if owns else None
     if window is None and own is None:
         return WhyNot([], window, region, run.run)
-    periods = candidate_periods(region.id, today, own)
+    periods = candidate_periods(region.id, today, owns)
     failures: dict[str, list[str]] = {}
     if window is not None and periods:
         problem = eligibility_problem(gp, window, region, periods, today)
@@ -304,19 +307,23 @@ def why_not(gp: GP, *, today: date | None = None) -> WhyNot:
     holders = _holders(held)
     late = rounds.late_periods(window, periods)
     items = []
+    by_period = {m.period_id: m for m in owns}
+    # a split window with months left still seeks a block: the GP is not "placed" for it
+    room = window is not None and months_left(window, [m.period for m in owns]) > 0
     for period in periods:
+        mine = by_period.get(period.id, None if room else own)
         outcome, reason, variant = _explain_period(
             gp,
             period,
             window=window,
-            own=own,
+            own=mine,
             failures=failures.get(str(period.id)),
             run=run,
             refusals=refusals,
             holders=holders,
             late=late,
         )
-        text = reason_text(reason, gp=gp, period=period, window=window, variant=variant, own=own)
+        text = reason_text(reason, gp=gp, period=period, window=window, variant=variant, own=mine)
         items.append(Explanation(period, outcome, reason, text))
     return WhyNot(items, window, region, run.run)
 

@@ -36,12 +36,19 @@ class AvailabilityForm(BaseForm):
         _l("Months of hospital service"),
         validators=[Optional()],
         description=_l(
-            "Between 3 and 24. The default is what your scheme requires. 3 means that you "
-            "accept 3 + 3 months: two periods of 3 months."
+            "Between 3 and 24. The default is what your scheme requires. With two blocks, "
+            "the months of both together."
         ),
     )
     accept_other_specialty = BooleanField(
         _l("I also accept a period in a specialty I have not listed")
+    )
+    split_allowed = BooleanField(
+        _l("I can take two blocks of 3 months"),
+        description=_l(
+            "Two periods of at least 3 months each that do not overlap and together last at "
+            "most the months above (at least 6), e.g. 3 + 3 months."
+        ),
     )
 
 
@@ -122,6 +129,7 @@ def form_input(form: AvailabilityForm) -> AvailabilityInput:
         specialty_ids=tuple(i for _, i in _chosen(form, SPECIALTY_FIELDS)),
         trust_ids=tuple(i for _, i in _chosen(form, TRUST_FIELDS)),
         accept_other_specialty=bool(form.accept_other_specialty.data),
+        split_allowed=bool(form.split_allowed.data),
     )
 
 

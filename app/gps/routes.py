@@ -14,6 +14,7 @@ from app.auth.decorators import role_required
 from app.dates import local_today
 from app.errors import MatchConflict
 from app.extensions import db
+from app.matches.blocks import months_left
 from app.models import Region
 from app.models.statuses import MatchStatus
 from app.municipalities.services import waits_for_endorsement
@@ -154,14 +155,15 @@ def availability_status(gp, availability_id: int):
 
 def _matches_page(gp, status=200):
     window = services.current_window(gp)
-    live = services.live_match(gp)
-    wishes = services.wishes_window(gp, live)
-    ranks = services.wish_ranks(wishes, live.period) if live else (None, None)
+    lives = services.live_matches(gp)
+    wishes = services.wishes_window(gp, lives[0] if lives else None)
+    blocks = [{"live": m, "ranks": services.wish_ranks(wishes, m.period)} for m in lives]
+    left = months_left(window, [m.period for m in lives]) if window and lives else 0
     return render_template(
         "gps/matches.html",
         gp=gp,
-        live=live,
-        ranks=ranks,
+        blocks=blocks,
+        months_left=left,
         window=window,
         wishes=wishes,
         history=services.match_history(gp),

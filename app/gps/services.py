@@ -23,7 +23,8 @@ from app.catalogue import describe_field
 from app.dates import add_months, covers_months, local_today
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.matches.queries import live_match_for_gp
+from app.matches.blocks import SPLIT_MIN_MONTHS, length_fits
+from app.matches.queries import live_match_for_gp, live_matches_for_gp
 from app.models import GP, Availability, Department, Match, Period, Specialty, Trust
 from app.models.statuses import (
     CURRENT_AVAILABILITY,
@@ -88,6 +89,7 @@ class AvailabilityInput:
     specialty_ids: tuple[int, ...] = ()  # most wanted first
     trust_ids: tuple[int, ...] = ()  # most wanted first; empty = any trust in the region
     accept_other_specialty: bool = False
+    split_allowed: bool = False  # two blocks of at least 3 months (3 + 3)
 
 
 @dataclass
@@ -181,6 +183,8 @@ def validate_availability(
     ):
         last = add_months(start, months) - timedelta(days=1)
         checked.error("latest_end", "too_short", n=months, date=format_date(last, "long"))
+    if data.split_allowed and months is not None and months < 2 * SPLIT_MIN_MONTHS:
+        checked.error("split_allowed", "split_needs_six_months")
     checked.specialties = _check_list(checked, "specialties", data.specialty_ids, Specialty)
     if not data.specialty_ids and not data.accept_other_specialty:
         checked.error("specialties", "required")
@@ -200,12 +204,13 @@ def raise_if_invalid(checked: _Checked) -> None:
 
 
 def window_fits(window: Availability, period: Period) -> bool:
-    """Whether ``period`` lies inside the window and lasts the months the GP asks for (the
-    engine's outside_window and too_short, for one pair)."""
+    """Whether ``period`` lies inside the window and lasts the months the GP asks for, or,
+    with a split, is a block of 3 months up to them (the engine's outside_window, too_short
+    and too_long, for one pair)."""
     return (
         window.earliest_start <= period.start_date
         and period.end_date <= window.latest_end
-        and covers_months(period.start_date, period.end_date, window.months)
+        and length_fits(window, period)
     )
 
 
@@ -218,11 +223,17 @@ def snapshot(window: Availability) -> dict[str, Any]:
         "specialties": [s.code for s in window.specialties],
         "trusts": [t.code for t in window.trusts],
         "accept_other_specialty": window.accept_other_specialty,
+        "split_allowed": window.split_allowed,
         "status": window.status,
     }
 
 
 live_match = live_match_for_gp  # the GP's pages' name for it
+
+
+def live_matches(gp: GP) -> list[Match]:
+    """The GP's live matches: one, or a split's two blocks (earliest first)."""
+    return live_matches_for_gp(gp.id)
 
 
 def match_history(gp: GP) -> list[Match]:
@@ -244,8 +255,11 @@ def match_history(gp: GP) -> list[Match]:
 def wishes_window(gp: GP, match: Match | None) -> Availability | None:
     """The window whose wishes ``match`` answers: the current window, or, once the GP has
     accepted, the window the acceptance fulfilled (it is no longer current)."""
+    current = current_window(gp)
     if match is None or match.status != MatchStatus.ACCEPTED:
-        return current_window(gp)
+        return current
+    if current is not None and current.split_allowed:  # one block accepted, the window goes on
+        return current
     return db.session.scalar(
         sa.select(Availability)
         .where(Availability.gp_id == gp.id, Availability.status == AvailabilityStatus.FULFILLED)

@@ -31,6 +31,10 @@ OUTCOME_LABELS = {
 REASON_TEXTS = {
     "outside_window": _l("The period is not within your availability window."),
     "too_short": _l("The period is shorter than the %(months)d months you asked for."),
+    "too_long": _l(
+        "You can take two blocks, and this period is longer than the %(months)d months you "
+        "asked for in all."
+    ),
     "specialty_not_wished": _l(
         "You have not wished this specialty, and you do not accept other specialties."
     ),

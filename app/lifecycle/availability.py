@@ -21,7 +21,8 @@ from app.gps.services import (
     validate_availability,
     window_fits,
 )
-from app.matches.queries import live_match_for_gp
+from app.matches.blocks import blocks_problem
+from app.matches.queries import live_matches_for_gp
 from app.models import GP, Availability, Match, User
 from app.models.statuses import CURRENT_AVAILABILITY, AvailabilityStatus, MatchStatus
 from app.municipalities.services import lapse_endorsement
@@ -59,6 +60,7 @@ def create_availability(
         latest_end=data.latest_end,
         months=data.months,
         accept_other_specialty=data.accept_other_specialty,
+        split_allowed=data.split_allowed,
     )
     window.set_wishes(checked.specialties, checked.trusts)
     try:
@@ -78,16 +80,19 @@ def create_availability(
     return window
 
 
-def check_editable(window: Availability) -> Match | None:
-    """The GP's live match, if it allows the window to change; else a conflict."""
+def check_editable(window: Availability, *, keep_placements: bool = False) -> list[Match]:
+    """The GP's live proposals, if the live matches allow the window to change; else a
+    conflict. ``keep_placements``: an accepted block of a split stays when the GP pauses or
+    withdraws the search for the other."""
     if window.status not in CURRENT_AVAILABILITY:
         raise availability_conflict("not_current")
-    live = live_match_for_gp(window.gp)
-    if live is not None and live.status == MatchStatus.OFFERED:
+    live = live_matches_for_gp(window.gp_id)
+    if any(m.status == MatchStatus.OFFERED for m in live):
         raise availability_conflict("has_offer")
-    if live is not None and live.status == MatchStatus.ACCEPTED:
+    accepted = any(m.status == MatchStatus.ACCEPTED for m in live)
+    if accepted and not (keep_placements and window.split_allowed):
         raise availability_conflict("has_placement")
-    return live
+    return [m for m in live if m.status == MatchStatus.PROPOSED]
 
 
 def update_availability(
@@ -95,7 +100,7 @@ def update_availability(
 ) -> dict[str, list[Any]]:
     """Change the window and its wishes; a live proposal that no longer fits is cancelled.
     Audits and flushes; returns the changes {field: [before, after]}."""
-    live = check_editable(window)
+    proposals = check_editable(window)
     checked = validate_availability(data, current=window, today=today)
     raise_if_invalid(checked)
     before = snapshot(window)
@@ -105,6 +110,7 @@ def update_availability(
     window.latest_end = data.latest_end
     window.months = data.months
     window.accept_other_specialty = data.accept_other_specialty
+    window.split_allowed = data.split_allowed
     if [s.id for s in window.specialties] != [s.id for s in checked.specialties] or [
         t.id for t in window.trusts
     ] != [t.id for t in checked.trusts]:
@@ -119,8 +125,15 @@ def update_availability(
             "availability.updated", window, object_type=AUDIT_TYPE, actor=actor, data=changes
         )
         lapse_endorsement(window, changes, actor=actor)  # it covered the old dates
-    if live is not None and not window_fits(window, live.period):
-        cancel(live, reason=_CANCEL_REASONS["update"], actor=actor)
+    kept: list[Match] = []
+    for live in proposals:
+        # a proposal that no longer fits the window, or no longer beside the others
+        if not window_fits(window, live.period) or blocks_problem(
+            window, [m.period for m in kept] + [live.period]
+        ):
+            cancel(live, reason=_CANCEL_REASONS["update"], actor=actor)
+        else:
+            kept.append(live)
     return changes
 
 
@@ -135,7 +148,7 @@ def set_availability_status(window: Availability, action: str, *, actor: User) -
         raise availability_conflict("not_current")
     if window.status not in allowed:
         raise availability_conflict("bad_transition")
-    live = check_editable(window) if action != "resume" else None
+    proposals = check_editable(window, keep_placements=True) if action != "resume" else []
     old = window.status
     set_status(window, new_status)
     db.session.flush()
@@ -146,7 +159,7 @@ def set_availability_status(window: Availability, action: str, *, actor: User) -
         actor=actor,
         data={"status": [old, new_status]},
     )
-    if live is not None and live.status == MatchStatus.PROPOSED:
+    for live in proposals:
         cancel(live, reason=_CANCEL_REASONS[action], actor=actor)
     if action == "resume":  # available again: the trusts hear of it as of a new window
         announce.availability_registered(window)

@@ -20,8 +20,9 @@ from app.errors import InvalidInput, MatchConflict
 from app.extensions import db
 from app.gps.services import window_fits
 from app.handoff.webhooks import queue_placement_event
-from app.matches.queries import live_match_for_gp, live_match_for_period
-from app.models import GP, Forbid, Match, MatchingRun, Period, Region, User
+from app.matches.blocks import blocks_problem, months_left
+from app.matches.queries import free_slot, live_match_for_period, live_matches_for_gp
+from app.models import GP, Availability, Forbid, Match, MatchingRun, Period, Region, User
 from app.models.statuses import (
     LIVE_MATCH_STATUSES,
     OPEN_FOR_MATCHING,
@@ -86,9 +87,7 @@ def assign(
         raise MatchConflict(
             "not_eligible", "the GP has fewer months of general practice than the rules require"
         )
-    gp_match = live_match_for_gp(gp)
-    if gp_match is not None and (gp_match.status != MatchStatus.PROPOSED or gp_match.pinned):
-        raise MatchConflict("gp_already_placed", "the GP already has an offer or a placement")
+    gp_superseded = _gp_room(window, gp, period)
     period_match = live_match_for_period(period)
     if period_match is not None and (
         period_match.status != MatchStatus.PROPOSED or period_match.pinned
@@ -98,7 +97,8 @@ def assign(
         sa.select(Forbid.id).where(Forbid.period_id == period.id, Forbid.gp_id == gp.id)
     ):
         raise MatchConflict("forbidden", "a coordinator has forbidden this pair")
-    for superseded in {m for m in (gp_match, period_match) if m is not None}:
+    ended = sorted({m.id: m for m in [*gp_superseded, period_match] if m is not None}.items())
+    for _id, superseded in ended:
         _end(superseded, MatchStatus.CANCELLED)  # its period follows (open again)
         audit.record("match.superseded", superseded, actor=actor, reason=reason)
     match = new(
@@ -106,6 +106,7 @@ def assign(
         MatchStatus.PROPOSED,
         period=period,
         gp=gp,
+        slot=free_slot(gp.id),
         source="coordinator",
         pinned=True,
         confirmed_at=utcnow(),
@@ -144,6 +145,45 @@ def choose(
         "candidates": candidates,
     }
     return assign(period, gp, reason=reason, actor=actor, shortlist=shortlist)
+
+
+def _gp_room(window: Availability, gp: GP, period: Period) -> list[Match]:
+    """The GP's live proposals that an assignment to ``period`` supersedes; a conflict if
+    the GP's offers, placements and pins leave no room for it. A GP holds one period, or,
+    when their window allows a split, two blocks that do not overlap and together last at
+    most the window's months (app.matches.blocks)."""
+    live = [m for m in live_matches_for_gp(gp.id) if m.period_id != period.id]
+    kept = [m for m in live if m.status != MatchStatus.PROPOSED or m.pinned]
+    if not window.split_allowed:
+        if kept:
+            raise MatchConflict(
+                "gp_already_placed",
+                "the GP already has an offer or a placement, and their window does not"
+                " allow a split",
+            )
+        return live
+    problem = blocks_problem(window, [m.period for m in kept] + [period])
+    if problem is not None:
+        raise MatchConflict(f"split_{problem}", _SPLIT_WORDS[problem])
+    # free proposals stay while they still fit beside the kept blocks and the new one
+    superseded = []
+    for m in live:
+        if m in kept:
+            continue
+        others = [x.period for x in kept] + [period]
+        if blocks_problem(window, [*others, m.period]) is not None:
+            superseded.append(m)
+        else:
+            kept.append(m)
+    return superseded
+
+
+# What a coordinator is told when a split window has no room for another block.
+_SPLIT_WORDS = {
+    "too_many_blocks": "the GP already holds two blocks",
+    "blocks_overlap": "the period overlaps a block the GP already holds",
+    "blocks_too_long": "the blocks would last longer than the months the GP asked for",
+}
 
 
 def cancel(match: Match, *, reason: str, actor: User | None) -> Match:
@@ -248,12 +288,22 @@ def accept(match: Match, *, actor: User, today: date | None = None) -> Match:
         raise MatchConflict("offer_expired", "the acceptance deadline has passed")
     _end(match, MatchStatus.ACCEPTED)
     window = current_window(match.gp)
-    if window is not None:
+    if window is not None and _fulfilled(window, match.gp_id):
         set_status(window, AvailabilityStatus.FULFILLED)
     audit.record("match.accepted", match, actor=actor)
     announce.offer_answered(match)
     queue_placement_event(match, "placement.accepted")  # the trust's HR system hears of it
     return match
+
+
+def _fulfilled(window: Availability, gp_id: int) -> bool:
+    """The window is done once the GP accepted: for a split, once every live block is
+    accepted and no months are left for another."""
+    live = live_matches_for_gp(gp_id)
+    if not window.split_allowed:
+        return True
+    done = all(m.status == MatchStatus.ACCEPTED for m in live)
+    return done and months_left(window, [m.period for m in live]) == 0
 
 
 def decline(
@@ -324,6 +374,7 @@ def propose(
         MatchStatus.PROPOSED,
         period=period,
         gp_id=gp_id,
+        slot=free_slot(gp_id),
         run=run,
         source="solver",
         gp_rank=gp_rank,

@@ -61,6 +61,8 @@ def publish_period(
         on_call=data.on_call,
         contact_name=data.contact_name,
         contact_email=data.contact_email,
+        second_department_id=data.second_department_id,
+        switch_date=data.switch_date,
         published_at=published_at,
         advertise_after=fallback_time(department, published_at, data.start_date),
         created_by_id=actor.id if actor else None,

@@ -19,9 +19,33 @@ def live_match_for_period(period: Period) -> Match | None:
 
 
 def live_match_for_gp(gp: GP) -> Match | None:
+    """The GP's first live match (by slot); a GP whose window allows a split may hold a
+    second (``live_matches_for_gp``)."""
     return db.session.scalar(
-        sa.select(Match).where(Match.gp_id == gp.id, Match.status.in_(LIVE_MATCH_STATUSES))
+        sa.select(Match)
+        .where(Match.gp_id == gp.id, Match.status.in_(LIVE_MATCH_STATUSES))
+        .order_by(Match.slot)
+        .limit(1)
     )
+
+
+def live_matches_for_gp(gp_id: int) -> list[Match]:
+    """The GP's live matches (at most two: a split's blocks), earliest period first."""
+    return list(
+        db.session.scalars(
+            sa.select(Match)
+            .join(Match.period)
+            .where(Match.gp_id == gp_id, Match.status.in_(LIVE_MATCH_STATUSES))
+            .order_by(Period.start_date, Match.id)
+        )
+    )
+
+
+def free_slot(gp_id: int) -> int:
+    """The slot a new live match of the GP takes: 1, or 2 when 1 is held (the database
+    refuses a third, and a second without a split: migration 0016)."""
+    taken = {m.slot for m in live_matches_for_gp(gp_id)}
+    return 1 if 1 not in taken else 2
 
 
 def is_held(match: Match) -> bool:

@@ -23,6 +23,8 @@ class Availability(db.Model):
         one_of("status", AVAILABILITY_STATUSES, "status"),
         sa.CheckConstraint("earliest_start < latest_end", name="window_order"),
         sa.CheckConstraint("months BETWEEN 3 AND 24", name="months_range"),
+        # 3 + 3: two blocks of at least 3 months need at least 6 in all.
+        sa.CheckConstraint("NOT split_allowed OR months >= 6", name="split_months"),
         # An endorsement names who gave it and when, or there is none.
         sa.CheckConstraint(
             "(endorsed_at IS NULL AND endorsed_by_id IS NULL)"
@@ -43,6 +45,9 @@ class Availability(db.Model):
     latest_end: Mapped[date]
     months: Mapped[int]
     accept_other_specialty: Mapped[bool] = mapped_column(default=False)
+    # Vestre Viken's 3 + 3: up to two non-overlapping blocks of at least 3 months that add
+    # up to at most ``months`` (docs/matching.md, "Split placements").
+    split_allowed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(sa.String(12), default=AvailabilityStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

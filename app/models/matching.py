@@ -140,8 +140,16 @@ class Match(db.Model):
             unique=True,
             **live_where("status", LIVE_MATCH_STATUSES),
         ),
+        # A GP holds at most two live matches, one per slot; the second only when their
+        # window allows a split, never overlapping the first: the triggers of migration 0016
+        # (trg_matches_live_blocks) refuse that, app.lifecycle.matches checks it first.
+        sa.CheckConstraint("slot IN (1, 2)", name="slot_range"),
         sa.Index(
-            "uq_matches_live_gp", "gp_id", unique=True, **live_where("status", LIVE_MATCH_STATUSES)
+            "uq_matches_live_gp_slot",
+            "gp_id",
+            "slot",
+            unique=True,
+            **live_where("status", LIVE_MATCH_STATUSES),
         ),
     )
 
@@ -152,6 +160,8 @@ class Match(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default=MatchStatus.PROPOSED)
     source: Mapped[str] = mapped_column(sa.String(12), default="solver")
     pinned: Mapped[bool] = mapped_column(default=False)
+    # Which of the GP's (at most two) live blocks this is: 1, or 2 for a split's second.
+    slot: Mapped[int] = mapped_column(default=1, server_default="1")
     gp_rank: Mapped[int | None]
     priority_position: Mapped[int | None]
     explanation: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

@@ -30,6 +30,15 @@ class Period(db.Model):
         sa.CheckConstraint("start_date < end_date", name="dates_order"),
         sa.CheckConstraint("advertise_after >= published_at", name="fallback_after_publication"),
         sa.Index("ix_periods_status_start", "status", "start_date"),
+        # A combined period (3 + 3 in one period): the second department and the day the
+        # GP moves there come together, the day lies inside the period, the department
+        # differs from the first.
+        sa.CheckConstraint(
+            "(second_department_id IS NULL AND switch_date IS NULL)"
+            " OR (second_department_id IS NOT NULL AND switch_date > start_date"
+            " AND switch_date <= end_date AND second_department_id <> department_id)",
+            name="second_department_whole",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +61,12 @@ class Period(db.Model):
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    department: Mapped[Department] = relationship()
+    # Combined over two departments: from switch_date the GP works in the second one.
+    second_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    switch_date: Mapped[date | None]
+
+    department: Mapped[Department] = relationship(foreign_keys=[department_id])
+    second_department: Mapped[Department | None] = relationship(foreign_keys=[second_department_id])
     # The learning goals the period offers (app.learning.services sets them).
     learning_goals: Mapped[list[LearningGoal]] = relationship(
         "LearningGoal", secondary="period_learning_goals", order_by="LearningGoal.code"

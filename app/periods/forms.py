@@ -67,6 +67,20 @@ class NewPeriodForm(PeriodFieldsForm):
             "Each part lasts at least 3 months; the last part takes up a shorter remainder."
         ),
     )
+    second_department_id = SelectField(
+        _l("Second department"),
+        coerce=int,
+        default=0,
+        description=_l(
+            "Optional. For one period over two departments of the trust (3 + 3 months): "
+            "where the GP works from the day of the move."
+        ),
+    )
+    switch_date = DateField(
+        _l("First day in the second department"),
+        validators=[Optional()],
+        description=_l("Each department gets at least 3 months."),
+    )
 
 
 class OfferForm(BaseForm):

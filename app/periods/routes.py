@@ -107,7 +107,11 @@ def index():
 
 
 def _fill_input(form: PeriodFieldsForm, department_id: int) -> PeriodInput:
+    second = getattr(form, "second_department_id", None)  # on the publish form only
+    switch = getattr(form, "switch_date", None)
     return PeriodInput(
+        second_department_id=(second.data or None) if second is not None else None,
+        switch_date=switch.data if switch is not None else None,
         department_id=department_id,
         start_date=form.start_date.data,
         end_date=form.end_date.data,
@@ -155,6 +159,10 @@ def new():
     else:
         form.department_id.choices = choices([(d.id, d.name) for d in departments])
     _goal_choices(form)
+    form.second_department_id.choices = [
+        *choices([(0, _("None: one department"))]),
+        *form.department_id.choices,
+    ]
     if form.validate_on_submit():
         try:
             with attempt():

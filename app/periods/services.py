@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from app import rounds
 from app.dates import add_months, add_months_dt, covers_months, local_today, local_zone
 from app.errors import InvalidInput
+from app.extensions import db
 from app.models import Department, Period
 from app.models.periods import PERIOD_SOURCES
 from app.models.statuses import PeriodStatus
@@ -34,12 +35,45 @@ class PeriodInput:
     on_call: bool = False
     contact_name: str | None = None
     contact_email: str | None = None
+    # A combined period (3 + 3): from switch_date the GP works in the second department.
+    second_department_id: int | None = None
+    switch_date: date | None = None
+
+
+def validate_combined(data: PeriodInput) -> dict[str, str]:
+    """Field errors of a period over two departments: both fields or neither; another
+    department of the same trust; each part at least 3 months."""
+    second, switch = data.second_department_id, data.switch_date
+    if second is None and switch is None:
+        return {}
+    if second is None:
+        return {"second_department_id": "required"}
+    if switch is None:
+        return {"switch_date": "required"}
+    errors = {}
+    first = db.session.get(Department, data.department_id)
+    other = db.session.get(Department, second)
+    if other is None:
+        errors["second_department_id"] = "unknown"
+    elif second == data.department_id:
+        errors["second_department_id"] = "same_department"
+    elif first is not None and other.trust_id != first.trust_id:
+        errors["second_department_id"] = "other_trust"
+    before = switch - timedelta(days=1)
+    if not (
+        data.start_date < switch <= data.end_date
+        and covers_months(data.start_date, before, MIN_PERIOD_MONTHS)
+        and covers_months(switch, data.end_date, MIN_PERIOD_MONTHS)
+    ):
+        errors["switch_date"] = "bad_switch"
+    return errors
 
 
 def validate_period(data: PeriodInput, today: date | None = None) -> dict[str, str]:
-    """Field errors as machine codes: end_before_start, too_short, in_the_past, unknown."""
+    """Field errors as machine codes: end_before_start, too_short, in_the_past, unknown,
+    and those of a combined period (validate_combined)."""
     today = today or local_today()
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = validate_combined(data)
     if data.source not in PERIOD_SOURCES:
         errors["source"] = "unknown"
     if data.end_date <= data.start_date:
@@ -82,6 +116,8 @@ def validate_split(data: PeriodInput, split_months: int | None) -> dict[str, str
     """Field errors of a split request: too_short (parts under 3 months), no_split (one part)."""
     if split_months is None:
         return {}
+    if data.second_department_id is not None:
+        return {"split_months": "combined"}  # one period over two departments, not parts
     if split_months < MIN_PERIOD_MONTHS:
         return {"split_months": "too_short"}
     if (

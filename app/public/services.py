@@ -27,6 +27,7 @@ def vacancies_query(today: date | None = None) -> sa.Select:
             selectinload(Period.department).selectinload(Department.trust),
             selectinload(Period.department).selectinload(Department.site),
             selectinload(Period.department).selectinload(Department.specialty),
+            selectinload(Period.second_department),  # a combined period's second part
         )
         .where(Period.status == PeriodStatus.ADVERTISED, Period.start_date > today)
         .order_by(Period.start_date, Period.id)

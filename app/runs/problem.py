@@ -68,7 +68,7 @@ def policy_json(region: Region, as_of: date) -> dict[str, Any]:
 
 
 def availability_json(availability: Availability) -> dict[str, Any]:
-    return {
+    out = {
         "earliest_start": availability.earliest_start.isoformat(),
         "latest_end": availability.latest_end.isoformat(),
         "months": availability.months,
@@ -76,6 +76,9 @@ def availability_json(availability: Availability) -> dict[str, Any]:
         "trusts": [w.trust.code for w in availability.trust_wishes],
         "accept_other_specialty": availability.accept_other_specialty,
     }
+    if availability.split_allowed:  # 3 + 3 (the field is left out otherwise, as before)
+        out["split_allowed"] = True
+    return out
 
 
 def _held_window(period: Period) -> dict[str, Any]:
@@ -104,7 +107,7 @@ def trust_policies_json(region: Region) -> dict[str, Any]:
 
 
 def period_json(period: Period) -> dict[str, Any]:
-    return {
+    out = {
         "id": str(period.id),
         "trust": period.department.trust.code,
         "department": str(period.department_id),
@@ -112,6 +115,11 @@ def period_json(period: Period) -> dict[str, Any]:
         "start": period.start_date.isoformat(),
         "end": period.end_date.isoformat(),
     }
+    if period.second_department_id is not None and period.switch_date is not None:
+        # a combined period: each part counts in its own department's capacity
+        out["second_department"] = str(period.second_department_id)
+        out["switch"] = period.switch_date.isoformat()
+    return out
 
 
 def gp_json(gp: GP, window: dict[str, Any], *, verified_only: bool) -> dict[str, Any]:
@@ -281,7 +289,9 @@ def _region_problem(
             window.gp, availability_json(window), verified_only=verified_only
         )
 
-    departments = {p.department for p in chosen_periods.values()}
+    departments = {p.department for p in chosen_periods.values()} | {
+        p.second_department for p in chosen_periods.values() if p.second_department is not None
+    }
     gp_keys, period_keys = set(gp_entries), set(chosen_periods)
     held = {(int(x["gp"]), int(x["period"])) for x in pins + placed}
     if late_plan.taken:  # late registrations wait for the next round
@@ -321,7 +331,7 @@ def _hold_ineligible_pins(problem: dict[str, Any]) -> None:
     if not problem["pins"]:
         return
     parsed = matching.problem_from_json(problem)
-    refused = {"outside_window", "too_short", "not_eligible"}
+    refused = {"outside_window", "too_short", "too_long", "not_eligible"}
     keep, hold = [], []
     for pin in problem["pins"]:
         if refused & set(matching.pair_reasons(parsed, pin["gp"], pin["period"])):

@@ -47,11 +47,14 @@ WINDOW = {
     "latest_end": "after earliest_start, covering `months` months from it",
     "specialties": EXISTING + "; empty only with accept_other_specialty",
     "trusts": EXISTING + ", in one region",
+    "split_allowed": "only with `months` of at least 6",
 }
 PERIOD = {
     "start_date": "not in the past (today moves)",
     "end_date": "at least 3 months after start_date",
     "department_id": EXISTING + ", active",
+    "second_department_id": "with switch_date; another department of the same trust",
+    "switch_date": "with second_department_id; at least 3 months in each department",
 }
 PROFILE = {"municipality_id": EXISTING}
 RULES_IN_WORDS: dict[str, dict[str, str]] = {
@@ -67,7 +70,7 @@ RULES_IN_WORDS: dict[str, dict[str, str]] = {
     "POST /api/v1/periods": PERIOD,
     "POST /api/v1/periods/split": {
         **PERIOD,
-        "split_months": "the period must make at least two parts",
+        "split_months": "the period must make at least two parts; not with a second department",
     },
     "PATCH /api/v1/periods/{period_id}": {
         **PERIOD,

@@ -377,7 +377,7 @@ def test_shortlist_choice_migration_keeps_matches_and_their_guards(empty_app):
             rows = connection.execute(sa.text("SELECT status, awaiting_choice FROM matches"))
             assert [(s, bool(a)) for s, a in rows] == [("proposed", False)]
             indexes = {i["name"] for i in sa.inspect(connection).get_indexes("matches")}
-            assert {"uq_matches_live_period", "uq_matches_live_gp"} <= indexes
+            assert {"uq_matches_live_period", "uq_matches_live_gp_slot"} <= indexes
         with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
             # a confirmed proposal cannot wait for the department's choice
             connection.execute(
@@ -425,6 +425,52 @@ def test_application_rounds_migration_keeps_policies_and_periods_both_ways(empty
             ).all()
             matches = connection.execute(sa.text("SELECT count(*) FROM matches")).scalar()
             assert [tuple(r) for r in rows] == [(period_id, None)] and matches == 1
+    finally:
+        db.session.remove()
+        db.session = test_session
+
+
+def test_split_placements_migration_keeps_matches_both_ways(empty_app):
+    """Migration 0021 rebuilds windows and matches on SQLite (split_allowed, the slot and
+    its CHECKs, the per-slot index) and adds the triggers: the rows stay down and up again;
+    down, a GP's second live block ends (one live match per GP again)."""
+    from datetime import timedelta
+
+    from app.lifecycle.transitions import fixture_writes
+    from app.models import Match
+
+    from . import factories
+
+    upgrade(directory=MIGRATIONS)
+    test_session = db.session
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        from app.reference.loader import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+        gp = factories.make_gp(municipality_number="4601")
+        window = factories.make_window(gp)
+        first = factories.make_period(months=3)
+        second = factories.make_period(start=first.end_date + timedelta(days=1), months=3)
+        with fixture_writes():
+            window.split_allowed = True
+            for slot, period in ((1, first), (2, second)):
+                db.session.add(Match(period=period, gp=gp, slot=slot, source="coordinator"))
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0020")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("matches")}
+            assert "slot" not in columns
+            rows = connection.execute(sa.text("SELECT status FROM matches ORDER BY id")).all()
+            assert [r[0] for r in rows] == ["proposed", "cancelled"]
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT slot, status FROM matches ORDER BY id"))
+            assert [tuple(r) for r in rows] == [(1, "proposed"), (1, "cancelled")]
+            split = connection.execute(sa.text("SELECT split_allowed FROM availabilities"))
+            assert [bool(r[0]) for r in split] == [False]
     finally:
         db.session.remove()
         db.session = test_session

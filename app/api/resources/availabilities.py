@@ -63,7 +63,7 @@ class AvailabilityCreateSchema(ma.Schema):
         validate=ma.validate.Range(min=windows.MIN_MONTHS, max=windows.MAX_MONTHS),
         metadata={
             "description": "Months of service you seek (default: what your scheme needs). "
-            "3 means you accept 3 + 3 months"
+            "with split_allowed, the months of both blocks together"
         },
     )
     specialties = ma.fields.List(
@@ -86,6 +86,13 @@ class AvailabilityCreateSchema(ma.Schema):
     )
     accept_other_specialty = ma.fields.Boolean(
         metadata={"description": "You accept a period in a specialty you did not list"}
+    )
+    split_allowed = ma.fields.Boolean(
+        metadata={
+            "description": "You may take two blocks (3 + 3 months): periods of at least 3 "
+            "months that do not overlap and add up to at most `months` (at least 6). "
+            "Default false"
+        }
     )
 
 
@@ -119,6 +126,10 @@ class AvailabilitySchema(ma.Schema):
         metadata={"description": "Most wanted first; empty: any trust in the region"},
     )
     accept_other_specialty = ma.fields.Boolean(required=True)
+    split_allowed = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "Two blocks of at least 3 months up to `months` (3 + 3)"},
+    )
     created_at = ma.fields.AwareDateTime(required=True)
     updated_at = ma.fields.AwareDateTime(required=True)
     endorsed_at = ma.fields.AwareDateTime(
@@ -176,6 +187,7 @@ def window_data(window: Availability, requiring: set[int] | None = None) -> dict
         "specialties": [w.specialty_id for w in window.specialty_wishes],
         "trusts": [w.trust_id for w in window.trust_wishes],
         "accept_other_specialty": window.accept_other_specialty,
+        "split_allowed": window.split_allowed,
         "created_at": window.created_at,
         "updated_at": window.updated_at,
         "endorsed_at": window.endorsed_at,
@@ -204,6 +216,7 @@ def _window_input(data: dict[str, Any], gp: GP, current: Availability | None = N
         specialty_ids=tuple(merged.get("specialties", ())),
         trust_ids=tuple(merged.get("trusts", ())),
         accept_other_specialty=merged.get("accept_other_specialty", False),
+        split_allowed=merged.get("split_allowed", False),
     )
 
 

@@ -36,7 +36,9 @@ conflict = blp.alt_response(
     409,
     schema=ErrorSchema,
     description="The state of the match, its period or its GP does not allow this "
-    "(e.g. not_proposed, not_offered, offer_expired, period_not_open, gp_already_placed)",
+    "(e.g. not_proposed, not_offered, offer_expired, period_not_open, gp_already_placed; "
+    "for a GP whose window allows a split: split_too_many_blocks, split_blocks_overlap, "
+    "split_blocks_too_long)",
 )
 pair_not_found = blp.alt_response(
     404, schema=ErrorSchema, description="No such period or GP, or one you may not see"
@@ -105,6 +107,13 @@ class MatchSchema(ma.Schema):
     source = ma.fields.String(required=True, validate=ma.validate.OneOf(MATCH_SOURCES))
     pinned = ma.fields.Boolean(
         required=True, metadata={"description": "A coordinator's assignment that runs keep"}
+    )
+    slot = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "1, or 2 for a GP's second live block (a window with "
+            "split_allowed: two blocks of 3 + 3 months)"
+        },
     )
     gp_rank = ma.fields.Integer(
         required=True,

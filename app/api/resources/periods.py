@@ -102,6 +102,16 @@ class PeriodSchema(ma.Schema):
         },
     )
     updated_at = ma.fields.AwareDateTime(required=True)
+    second_department_id = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "A combined period: the department from switch_date (null: one)"},
+    )
+    switch_date = ma.fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The first day in the second department (null: one department)"},
+    )
     trust = ma.fields.Nested(TrustRefSchema, required=True, attribute="department.trust")
     department = ma.fields.Nested(DepartmentRefSchema, required=True)
     specialty = ma.fields.Nested(
@@ -144,6 +154,20 @@ class PeriodCreateSchema(_PeriodFields):
         validate=ma.validate.OneOf(PERIOD_SOURCES),
         metadata={"description": "Why the time is available"},
     )
+    second_department_id = object_id(
+        allow_none=True,
+        metadata={
+            "description": "A combined period (3 + 3): another department of the same trust "
+            "where the GP works from switch_date (give both or neither)"
+        },
+    )
+    switch_date = day(
+        allow_none=True,
+        metadata={
+            "description": "The first day in the second department; each part lasts at "
+            "least 3 months"
+        },
+    )
 
 
 class PeriodSplitSchema(PeriodCreateSchema):
@@ -153,7 +177,7 @@ class PeriodSplitSchema(PeriodCreateSchema):
         validate=ma.validate.Range(min=MIN_PERIOD_MONTHS, max=24),
         metadata={
             "description": "The length of each part in months; the period must make at least "
-            "two parts"
+            "two parts (not with a second_department_id: a combined period is one period)"
         },
     )
 
@@ -220,6 +244,8 @@ def _new_period_input(data: dict, user: User) -> PeriodInput:
         on_call=data.get("on_call", False),
         contact_name=(data.get("contact_name") or "").strip() or None,
         contact_email=(data.get("contact_email") or "").strip().lower() or None,
+        second_department_id=data.get("second_department_id"),
+        switch_date=data.get("switch_date"),
     )
 
 

@@ -47,6 +47,16 @@ class VacancySchema(ma.Schema):
     contact_name = ma.fields.String(required=True, allow_none=True)
     contact_email = ma.fields.String(required=True, allow_none=True)
     published_at = ma.fields.AwareDateTime(required=True)
+    second_department_id = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "A combined period: the department from switch_date (null: one)"},
+    )
+    switch_date = ma.fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The first day in the second department (null: one department)"},
+    )
     url = ma.fields.Function(
         lambda period: url_for("public.vacancy", period_id=period.id, _external=True),
         required=True,
