@@ -311,9 +311,34 @@ class _Simulation:
             if deadline < day or self.rng.random() < 0.3:
                 continue
             trust = period.department.trust
-            if match.confirmed_at is None:
+            if match.awaiting_choice:  # a shortlist (Ahus): the department chooses
+                chosen = self.choose_from_shortlist(match, day)
+                if chosen is None:
+                    continue
+                match = chosen
+            elif match.confirmed_at is None:
                 lifecycle.confirm(match, actor=self.coordinator[trust.region_id])
             lifecycle.offer(match, accept_by=deadline, actor=self.hr[trust.id], today=day)
+
+    def choose_from_shortlist(self, match: Match, day: date) -> Match | None:
+        """The department takes the engine's proposal two times in three, else another GP
+        on the shortlist (through the shortlist's own service, as on the period's page).
+        None when there is no shortlist to choose from (the proposal waits)."""
+        from app.periods.shortlist import ShortlistUnavailable, choose_candidate, shortlist
+
+        period, staff = match.period, self.hr[match.period.department.trust_id]
+        try:
+            ids = [e.gp.id for e in shortlist(period, staff, today=day)]
+        except ShortlistUnavailable:
+            return None
+        others = [g for g in ids if g != match.gp_id]
+        if match.gp_id in ids and (not others or self.rng.random() < 2 / 3):
+            pick = match.gp_id
+        elif others:
+            pick = self.rng.choice(others)
+        else:
+            return None
+        return choose_candidate(period, pick, actor=staff)
 
     def withdraw_some(self, day: date) -> None:
         """One period in twenty is taken back within days of its publication (the leave was
