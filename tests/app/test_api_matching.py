@@ -131,7 +131,7 @@ def test_a_refused_run_is_a_conflict(coordinator, monkeypatch):
 
 
 def test_a_failed_run_is_reported_as_failed(coordinator, monkeypatch):
-    def broken(as_of, region_ids=None):
+    def broken(as_of, region_ids=None, **kwargs):
         raise RuntimeError("solver exploded")
 
     monkeypatch.setattr(run_services, "build_problems", broken)
