@@ -76,7 +76,22 @@ class SpecialtyRefSchema(ma.Schema):
         return specialty.name_in(current_locale())
 
 
-class PeriodSchema(ma.Schema):
+class CombinedPeriodSchema(ma.Schema):
+    """A period over two departments (3 + 3 months): the fields a period and a vacancy share."""
+
+    second_department_id = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "A combined period: the department from switch_date (null: one)"},
+    )
+    switch_date = ma.fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The first day in the second department (null: one department)"},
+    )
+
+
+class PeriodSchema(CombinedPeriodSchema):
     id = ma.fields.Integer(required=True)
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(PERIOD_STATUSES))
     department_id = ma.fields.Integer(required=True)
@@ -102,16 +117,6 @@ class PeriodSchema(ma.Schema):
         },
     )
     updated_at = ma.fields.AwareDateTime(required=True)
-    second_department_id = ma.fields.Integer(
-        required=True,
-        allow_none=True,
-        metadata={"description": "A combined period: the department from switch_date (null: one)"},
-    )
-    switch_date = ma.fields.Date(
-        required=True,
-        allow_none=True,
-        metadata={"description": "The first day in the second department (null: one department)"},
-    )
     trust = ma.fields.Nested(TrustRefSchema, required=True, attribute="department.trust")
     department = ma.fields.Nested(DepartmentRefSchema, required=True)
     specialty = ma.fields.Nested(

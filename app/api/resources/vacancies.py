@@ -15,7 +15,12 @@ from ..blueprint import Blueprint
 from ..common import ListArgsSchema, list_schema, paginate
 from ..error_format import ErrorSchema
 from .fields import ID_MAX, by_code_or_id, code_or_id
-from .periods import DepartmentRefSchema, SpecialtyRefSchema, TrustRefSchema
+from .periods import (
+    CombinedPeriodSchema,
+    DepartmentRefSchema,
+    SpecialtyRefSchema,
+    TrustRefSchema,
+)
 
 blp = Blueprint(
     "api_vacancies",
@@ -25,7 +30,7 @@ blp = Blueprint(
 )
 
 
-class VacancySchema(ma.Schema):
+class VacancySchema(CombinedPeriodSchema):
     id = ma.fields.Integer(required=True, metadata={"description": "The period's id"})
     status = ma.fields.String(required=True, metadata={"description": "Always advertised"})
     start_date = ma.fields.Date(required=True)
@@ -47,16 +52,6 @@ class VacancySchema(ma.Schema):
     contact_name = ma.fields.String(required=True, allow_none=True)
     contact_email = ma.fields.String(required=True, allow_none=True)
     published_at = ma.fields.AwareDateTime(required=True)
-    second_department_id = ma.fields.Integer(
-        required=True,
-        allow_none=True,
-        metadata={"description": "A combined period: the department from switch_date (null: one)"},
-    )
-    switch_date = ma.fields.Date(
-        required=True,
-        allow_none=True,
-        metadata={"description": "The first day in the second department (null: one department)"},
-    )
     url = ma.fields.Function(
         lambda period: url_for("public.vacancy", period_id=period.id, _external=True),
         required=True,
