@@ -171,17 +171,23 @@ def build_scheduler(app: Flask, *, background: bool = False):
 
     zone = app.config["TIMEZONE"]
     scheduler = (BackgroundScheduler if background else BlockingScheduler)(timezone=zone)
-    scheduler.add_job(
-        nightly_matching,
-        CronTrigger(hour=NIGHTLY_AT.hour, minute=NIGHTLY_AT.minute, timezone=zone),
-        args=[app],
-        id="nightly-matching",
-        name="Nightly matching run",
-        misfire_grace_time=6 * 3600,  # a run held up while the scheduler runs still runs
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-    )
+
+    def daily(job, at: time, job_id: str, name: str) -> None:
+        """A job once a day at ``at`` local time; held up while the scheduler was down for
+        less than 6 hours, it still runs (once)."""
+        scheduler.add_job(
+            job,
+            CronTrigger(hour=at.hour, minute=at.minute, timezone=zone),
+            args=[app],
+            id=job_id,
+            name=name,
+            misfire_grace_time=6 * 3600,
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
+
+    daily(nightly_matching, NIGHTLY_AT, "nightly-matching", "Nightly matching run")
     scheduler.add_job(
         catch_up_nightly,
         DateTrigger(timezone=zone),  # once, as the scheduler starts
@@ -212,49 +218,19 @@ def build_scheduler(app: Flask, *, background: bool = False):
         max_instances=1,
         replace_existing=True,
     )
-    scheduler.add_job(
-        offer_reminders,
-        CronTrigger(hour=8, minute=0, timezone=zone),
-        args=[app],
-        id="offer-reminders",
-        name="Offer deadline reminders",
-        misfire_grace_time=6 * 3600,
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-    )
-    scheduler.add_job(
+    daily(offer_reminders, time(8, 0), "offer-reminders", "Offer deadline reminders")
+    daily(round_reminders, time(8, 5), "round-reminders", "Application round deadline reminders")
+    daily(
         evaluation_surveys,
-        CronTrigger(hour=8, minute=10, timezone=zone),
-        args=[app],
-        id="evaluation-surveys",
-        name="Evaluation surveys after placements",
-        misfire_grace_time=6 * 3600,
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
+        time(8, 10),
+        "evaluation-surveys",
+        "Evaluation surveys after placements",
     )
-    scheduler.add_job(
+    daily(
         retention,
-        CronTrigger(hour=RETENTION_AT.hour, minute=RETENTION_AT.minute, timezone=zone),
-        args=[app],
-        id="retention",
-        name="Retention: reduce old matching runs, delete old audit events",
-        misfire_grace_time=6 * 3600,
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        round_reminders,
-        CronTrigger(hour=8, minute=5, timezone=zone),
-        args=[app],
-        id="round-reminders",
-        name="Application round deadline reminders",
-        misfire_grace_time=6 * 3600,
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
+        RETENTION_AT,
+        "retention",
+        "Retention: reduce old matching runs, delete old audit events",
     )
     return scheduler
 
