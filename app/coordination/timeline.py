@@ -235,7 +235,8 @@ def region_timeline(region: Region, today: date, trust_code: str | None = None) 
         for period_id, gp_ids in fitting_gps(region, today).items()
         if period_id in shown
     }
-    named = _named(periods, live, fits, position_of)
+    by_department = _department_fits(periods, fits, position_of)
+    named = _named(periods, live, fits, by_department)
     entry_of = {
         e.gp.id: e for e in ov.waiting_entries(region, [c for c in places if c[2].gp_id in named])
     }
@@ -244,10 +245,7 @@ def region_timeline(region: Region, today: date, trust_code: str | None = None) 
     end = min(max(last, add_months(start, MIN_MONTHS)), add_months(start, MAX_MONTHS))
     timeline = Timeline(start, end, None, _ticks(start, end), [], trusts, trust)
     timeline.today_x = timeline.x(today)
-    by_trust: dict[int, list[Period]] = {}
-    for period in periods:
-        by_trust.setdefault(period.department.trust_id, []).append(period)
-    for trust_periods in sorted(by_trust.values(), key=lambda ps: ps[0].department.trust.name):
+    if trust is not None and periods:
         items = [
             PeriodItem(
                 period=p,
@@ -256,16 +254,9 @@ def region_timeline(region: Region, today: date, trust_code: str | None = None) 
                 fits=[entry_of[g] for g in fits.get(p.id, [])[:FIT_NAMES] if g in entry_of],
                 fit_count=len(fits.get(p.id, [])),
             )
-            for p in trust_periods
+            for p in periods
         ]
-        chart = _chart(
-            timeline,
-            trust_periods[0].department.trust,
-            items,
-            entry_of,
-            _department_fits(trust_periods, fits, position_of),
-        )
-        timeline.charts.append(chart)
+        timeline.charts.append(_chart(timeline, trust, items, entry_of, by_department))
     return timeline
 
 
@@ -283,7 +274,7 @@ def _named(
     periods: list[Period],
     live: dict[int, Match],
     fits: dict[int, list[int]],
-    position_of: dict[int, int],
+    by_department: dict[int, list[int]],
 ) -> set[int]:
     """The GPs the figure or the table names: those matched, the first who fit each period
     (the table) and each department (the figure, after its matched GPs)."""
@@ -294,7 +285,7 @@ def _named(
     for period in periods:
         if period.id in live:
             matched_in.setdefault(period.department_id, set()).add(live[period.id].gp_id)
-    for department_id, ids in _department_fits(periods, fits, position_of).items():
+    for department_id, ids in by_department.items():
         drawn = matched_in.get(department_id, set())
         named.update([g for g in ids if g not in drawn][:FIT_ROWS])
     return named
