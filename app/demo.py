@@ -452,13 +452,11 @@ def _run_and_answer(today: date) -> tuple[int, int]:
         .where(Match.status == MatchStatus.PROPOSED, Match.awaiting_choice.is_(False))
         .order_by(Match.id)
     ).all()
-    answered = proposals[: max(1, len(proposals) // 3)]
+    first = list(proposals[: max(1, len(proposals) // 3)])
     # and an open offer of a period an application round matched (Helse Førde), if the
     # round's run proposed more than the placement accepted below
-    answered += [
-        m for m in proposals if m.period.application_round_id is not None and m not in answered[:1]
-    ][:1]
-    answered = list(dict.fromkeys(answered))
+    rounds = [m for m in proposals if m.period.application_round_id is not None]
+    answered = list(dict.fromkeys([*first, *[m for m in rounds if m not in first[:1]][:1]]))
     for i, match in enumerate(answered):
         staff = match.period.department.trust.staff
         actor = staff[0] if staff else None
