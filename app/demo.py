@@ -139,6 +139,13 @@ AHUS_GPS = (  # name, municipality, months of general practice, courses, supervi
     ("Thomas Holm", "3222", 55, 2, 14, ("paediatrics", "psychiatry")),
 )
 
+# Helse Førde takes its GPs in application rounds (issue 20), on rules of its own: a round
+# whose deadline and matching are the load day (the demo's run matches it, and its offers
+# take the round's answer date) and the next round ahead (the region's page and the GPs'
+# availability pages show it). Days from the load day: (apply by, matching, answer by).
+ROUNDS_TRUST = "helse-forde"
+ROUNDS = ((0, 0, 21), (90, 104, 134))
+
 # The municipalities of the demo's municipality users (the GP's employer), with their logins:
 # Bergen and Voss in Helse Vest.
 MUNICIPALITY_USERS = (
@@ -218,6 +225,7 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
             availabilities += 1
     _municipality_users(municipalities, password_hash)
 
+    rounds = _rounds(today, trusts.get(ROUNDS_TRUST))
     periods = 0
     for i in range(n_periods):
         department = rng.choice(departments)
@@ -268,7 +276,37 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
         "ended_placements": ended,
         "ahus_gps": ahus_gps,
         "ahus_periods": ahus_periods,
+        "rounds": rounds,
     }
+
+
+def _rounds(today: date, trust: Trust | None) -> int:
+    """``trust``'s own rules in application rounds (ROUNDS), set up as a coordinator does on
+    the policy page, before the periods are published (their fallback follows the round).
+    Returns the rounds added."""
+    from app.coordination import policies
+
+    if trust is None:
+        return 0
+    coordinator = db.session.scalar(
+        sa.select(User).where(User.email == demo_email("koordinator.vest"))
+    )
+    db.session.flush()
+    policy = trust.own_policy or policies.create_override(
+        trust, reason="Søknadsrunder for ALIS-perioder", actor=coordinator
+    )
+    for apply_by, match_on, answer_by in ROUNDS:
+        policies.add_round(
+            policy,
+            apply_by=today + timedelta(days=apply_by),
+            match_on=today + timedelta(days=match_on),
+            answer_by=today + timedelta(days=answer_by),
+            reason="Søknadsrunde",
+            actor=coordinator,
+            today=today,
+        )
+    policies.update_policy(policy, {"intake": "rounds"}, "Søknadsrunder fra nå av", coordinator)
+    return len(ROUNDS)
 
 
 def _ahus(today: date, password_hash: str) -> tuple[int, int]:
@@ -400,6 +438,7 @@ def _run_and_answer(today: date) -> tuple[int, int]:
     """A first matching run, then offers for some proposals and one accepted placement, so the
     portal shows every stage. Returns (offers still open, accepted)."""
     from app.lifecycle import accept, offer
+    from app.periods.services import default_accept_by
     from app.runs.guard import held_locks
     from app.runs.services import RunRequest, run_matching
 
@@ -413,11 +452,17 @@ def _run_and_answer(today: date) -> tuple[int, int]:
         .where(Match.status == MatchStatus.PROPOSED, Match.awaiting_choice.is_(False))
         .order_by(Match.id)
     ).all()
-    answered = proposals[: max(1, len(proposals) // 3)]
+    first = list(proposals[: max(1, len(proposals) // 3)])
+    # and an open offer of a period an application round matched (Helse Førde), if the
+    # round's run proposed more than the placement accepted below
+    rounds = [m for m in proposals if m.period.application_round_id is not None]
+    answered = list(dict.fromkeys([*first, *[m for m in rounds if m not in first[:1]][:1]]))
     for i, match in enumerate(answered):
         staff = match.period.department.trust.staff
         actor = staff[0] if staff else None
         deadline = min(today + timedelta(days=14), match.period.start_date - timedelta(days=1))
+        if match.period.application_round_id is not None:
+            deadline = default_accept_by(match.period, today)  # the round's answer date
         offer(match, accept_by=deadline, actor=actor, today=today)
         if i == 0:
             accept(match, actor=match.gp.user, today=today)

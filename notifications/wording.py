@@ -111,11 +111,32 @@ def _proposal_to_gp(p: Params) -> Words:
     )
 
 
-def proposal_to_gp(locale: str, match: MatchFacts, *, link: str | None) -> Message:
+@_words("shortlisted_gp")
+def _shortlisted_gp(p: Params) -> Words:
+    words = _period_words(p)
+    return (
+        _("You are on the shortlist for a period at %(trust)s", **words),
+        _(
+            "You are on the shortlist for %(department)s, %(trust)s, from %(start)s to "
+            "%(end)s. The department chooses among the candidates on the shortlist; you "
+            "need not do anything now. If the department chooses you, you will be told, "
+            "and the trust will contact you with an offer.",
+            **words,
+        ),
+    )
+
+
+def proposal_to_gp(
+    locale: str, match: MatchFacts, *, link: str | None, shortlist: bool = False
+) -> Message:
+    """The matching proposes the GP for a period; the trust makes the offer. Under a
+    shortlist (``shortlist``: the department chooses among the candidates first) the GP is
+    told they are on it and that the department chooses; the chosen GP then hears the
+    proposal's usual words."""
     return _message(
         locale,
-        "proposal",
-        "proposal_to_gp",
+        "shortlisted" if shortlist else "proposal",
+        "shortlisted_gp" if shortlist else "proposal_to_gp",
         _match_params(match),
         link=link,
         data=_match_data(match),

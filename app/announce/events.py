@@ -61,8 +61,16 @@ def _period_page(match: Match) -> str:
 
 
 def proposal_to_gp(match: Match) -> None:
+    """The GP is proposed; or, while the proposal waits for the department's choice from a
+    shortlist (``awaiting_choice``), is on the shortlist."""
     user = match.gp.user
-    tell(user, wording.proposal_to_gp(user.locale, match_facts(match), link=path_for("gp.matches")))
+    message = wording.proposal_to_gp(
+        user.locale,
+        match_facts(match),
+        link=path_for("gp.matches"),
+        shortlist=match.awaiting_choice,
+    )
+    tell(user, message)
 
 
 def proposal_to_trust(match: Match) -> None:

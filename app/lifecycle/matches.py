@@ -123,7 +123,12 @@ def assign(
         reason=reason,
         data={"period_id": period.id, "gp_id": gp.id, **(shortlist or {})},
     )
-    announce.override_to_people(match, "assigned", reason)
+    if shortlist is not None:
+        # the department chose: the GP hears the proposal's usual words (no coordinator
+        # assigned them), the trust that it makes the offer
+        announce.proposal_to_gp(match)
+    else:
+        announce.override_to_people(match, "assigned", reason)
     announce.proposal_to_trust(match)
     announce.match_to_municipality(match)
     return match

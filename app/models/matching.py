@@ -141,8 +141,9 @@ class Match(db.Model):
             **live_where("status", LIVE_MATCH_STATUSES),
         ),
         # A GP holds at most two live matches, one per slot; the second only when their
-        # window allows a split, never overlapping the first: the triggers of migration 0016
-        # (trg_matches_live_blocks) refuse that, app.lifecycle.matches checks it first.
+        # window allows a split, never overlapping the first, and the two together last at
+        # most the window's months: the triggers of migrations 0021 (trg_matches_live_blocks)
+        # and 0022 (trg_matches_live_months) refuse that, app.lifecycle.matches checks first.
         sa.CheckConstraint("slot IN (1, 2)", name="slot_range"),
         sa.Index(
             "uq_matches_live_gp_slot",

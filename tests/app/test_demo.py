@@ -19,6 +19,8 @@ def test_demo_loads_twice_without_error(ctx):
     assert first["gps"] == 60 and first["periods"] == 30
     # and Ahus's shortlist: its GPs and periods in Helse Sør-Øst
     assert first["ahus_gps"] == 6 and first["ahus_periods"] == 3
+    # and Helse Førde's application rounds: the one the demo's run matched and the next
+    assert first["rounds"] == 2
     assert load_demo(today=today) == {}
     db.session.commit()
     assert count(GP) == 66
@@ -103,3 +105,61 @@ def test_demo_has_an_ended_placement_with_goals_and_an_answer(ctx, browser):
     browser.login("hr.bergen@demo.alis.no", DEMO_PASSWORD)
     page = browser.get(f"/placements/{match.id}").get_data(as_text=True)
     assert "ALM-085" in page and 'name="overall"' in page  # the department's survey is open
+
+
+def test_demo_shows_helse_fordes_application_rounds(ctx, client):
+    """Helse Førde takes its GPs in rounds: the demo's run matched the round whose matching
+    is the load day (its periods belong to it, its offers answer by the round's answer
+    date), the next round is ahead and shown on the region's page and a GP's page."""
+    from datetime import timedelta
+
+    from app.dates import local_zone
+    from app.models import ApplicationRound, Trust
+    from app.policy import effective_policy
+
+    from .a11y import problems
+    from .conftest import Browser
+
+    today = local_today()
+    load_demo(today=today)
+    db.session.commit()
+    forde = db.session.scalar(sa.select(Trust).where(Trust.code == "helse-forde"))
+    policy = effective_policy(forde)
+    assert policy.intake == "rounds" and forde.own_policy is not None
+    first, after = db.session.scalars(
+        sa.select(ApplicationRound)
+        .where(ApplicationRound.policy_id == forde.own_policy.id)
+        .order_by(ApplicationRound.apply_by)
+    ).all()
+    run = db.session.scalar(sa.select(MatchingRun))
+    assert (first.apply_by, first.match_on) == (today, today)
+    assert first.matched_run_id == run.id  # the demo's run matched it
+    assert after.matched_run_id is None and after.apply_by > today  # the next round
+    # Helse Førde's periods waited for the round and belong to it; the others to none
+    periods = db.session.scalars(sa.select(Period).where(Period.end_date >= today)).all()
+    fordes = [p for p in periods if p.department.trust_id == forde.id]
+    assert fordes and all(p.application_round_id == first.id for p in fordes)
+    assert all(p.application_round_id is None for p in periods if p not in fordes)
+    # the round is their one chance: they fall back to advertising the day after it
+    fallback = {p.advertise_after.astimezone(local_zone()).date() for p in fordes}
+    assert fallback == {today + timedelta(days=1)}
+    # its offers (open or accepted) answer by the round's answer date
+    offered = db.session.scalars(
+        sa.select(Match).where(
+            Match.period_id.in_([p.id for p in fordes]), Match.offered_at.is_not(None)
+        )
+    ).all()
+    for match in offered:
+        assert match.accept_by == min(first.answer_by, match.period.start_date - timedelta(days=1))
+    text = client.get("/regions/helse-vest", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert "Application rounds" in text and "next round" in text and "Helse Førde" in text
+    assert problems(text) == []
+    # a Helse Vest GP whose window is registered today enters the next round
+    browser = Browser(client)
+    browser.login("lege@demo.alis.no", DEMO_PASSWORD)
+    browser.submit("/language", {"lang-locale": "en"}, page="/")
+    page = browser.get("/availability").get_data(as_text=True)
+    assert "your window enters the round with application deadline" in page
+    assert problems(page) == []

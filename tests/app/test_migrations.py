@@ -474,3 +474,45 @@ def test_split_placements_migration_keeps_matches_both_ways(empty_app):
     finally:
         db.session.remove()
         db.session = test_session
+
+
+def _match_triggers(connection) -> set[str]:
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(
+            sa.text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'matches'"
+            )
+        )
+    else:
+        rows = connection.execute(
+            sa.text(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                " AND tgrelid = 'matches'::regclass"
+            )
+        )
+    return {r[0] for r in rows}
+
+
+def test_the_split_triggers_exist_after_upgrade_and_0022_comes_and_goes(empty_app):
+    """The table rebuilds of SQLite's batch mode drop a table's triggers: 0021's triggers
+    (no second block without a split, no overlap) come after its rebuilds and no later
+    migration rebuilds matches; 0022 adds the months-in-all triggers beside them, and its
+    downgrade removes only its own."""
+    blocks = {
+        "sqlite": {"trg_matches_live_blocks_insert", "trg_matches_live_blocks_update"},
+        "postgresql": {"trg_matches_live_blocks"},
+    }
+    months = {
+        "sqlite": {"trg_matches_live_months_insert", "trg_matches_live_months_update"},
+        "postgresql": {"trg_matches_live_months"},
+    }
+    upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as connection:
+        name = connection.dialect.name
+        assert _match_triggers(connection) == blocks[name] | months[name]
+    downgrade(directory=MIGRATIONS, revision="0021")
+    with db.engine.connect() as connection:
+        assert _match_triggers(connection) == blocks[name]
+    upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as connection:
+        assert _match_triggers(connection) == blocks[name] | months[name]
