@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app import access, lifecycle
+from app import access, lifecycle, paging
 from app.dates import local_today
 from app.errors import MatchConflict
 from app.unit_of_work import attempt
@@ -101,7 +101,7 @@ def _pair_page(kind: str):
             return _back_to_overview(period)
     elif form.is_submitted():
         status = 422
-    forbids = services.forbids_in_regions(regions) if kind == "forbid" else []
+    forbids = services.forbids_page(regions, paging.page_number()) if kind == "forbid" else None
     chosen = next((p for p in periods if p.id == form.period_id.data), None)
     judged = fit.verdicts(chosen, gps, local_today()) if kind == "assign" and chosen else []
     return (

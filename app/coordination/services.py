@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.access import gps_in_regions
 from app.extensions import db
 from app.models import GP, Availability, Department, Forbid, Period, Region, Trust
 from app.models.statuses import OPEN_FOR_MATCHING, AvailabilityStatus
+from app.paging import Page, page_of
 
 from .audit_log import (
     ObjectRefError,
@@ -42,7 +44,7 @@ __all__ = [
     "audit_query",
     "create_override",
     "forbiddable_periods",
-    "forbids_in_regions",
+    "forbids_page",
     "gps_of",
     "object_ref",
     "parse_object_ref",
@@ -102,5 +104,19 @@ def forbids_query(regions: list[Region]) -> sa.Select:
     )
 
 
-def forbids_in_regions(regions: list[Region]) -> list[Forbid]:
-    return list(db.session.scalars(forbids_query(regions)))
+FORBIDS_PER_PAGE = 50
+
+
+def forbids_page(regions: list[Region], page: int) -> Page:
+    """One page of the regions' forbidden pairs, newest first, with what a row shows."""
+    return page_of(
+        forbids_query(regions),
+        page,
+        FORBIDS_PER_PAGE,
+        options=(
+            selectinload(Forbid.gp),
+            selectinload(Forbid.period)
+            .selectinload(Period.department)
+            .selectinload(Department.trust),
+        ),
+    )

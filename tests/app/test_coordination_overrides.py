@@ -231,3 +231,22 @@ def test_objects_of_another_region_are_404(ctx, browser):
     )
     assert response.status_code == 422
     assert db.session.scalars(sa.select(Forbid)).all() == []
+
+
+def test_the_forbidden_pairs_come_a_page_at_a_time(market, browser, monkeypatch):
+    from app.coordination import services
+
+    monkeypatch.setattr(services, "FORBIDS_PER_PAGE", 2)
+    for n in range(3):
+        gp = waiting(f"Forbudt {n}", 50)
+        db.session.add(
+            Forbid(
+                period=market["period"], gp=gp, reason=f"Grunn {n}", created_by_id=browser.user.id
+            )
+        )
+        db.session.commit()
+    first = browser.get("/coordination/forbids").get_data(as_text=True)
+    assert "3 forbidden pairs, 1–2 shown" in first and 'rel="next"' in first
+    assert "Grunn 2" in first and "Grunn 1" in first and "Grunn 0" not in first  # newest first
+    second = browser.get("/coordination/forbids?page=2").get_data(as_text=True)
+    assert "Grunn 0" in second and "Grunn 2" not in second
