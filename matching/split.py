@@ -174,6 +174,7 @@ class _Model:
         problem = facts.problem
         self.x: dict[tuple[str, str], cp_model.IntVar] = {}
         self.empty: dict[str, cp_model.IntVar] = {}
+        self.gp_departments: dict[str, dict[str, list[str]]] = {}
         self.ahead_chain: dict[str, tuple[list[PriorityKey], list[cp_model.IntVar]]] = {}
         self.pref_chain: dict[str, dict[tuple[int, int, int], cp_model.IntVar]] = {}
         self.shared: dict[tuple[str, int, str], cp_model.IntVar] = {}
@@ -328,11 +329,13 @@ class _Model:
         facts = self.facts
         p = facts.period(pid)
         out = []
+        # gives_back needs p's first department: only g's candidates there
+        same = [] if g.availability.split_allowed else self._by_department(g, mine)[p.department]
         for dept, a, b in self.segments.get(pid, []):
             shared = self._empty_and_full(pid, dept, a)
             back = []
-            if not g.availability.split_allowed:
-                for q in mine:
+            if same:
+                for q in same:
                     pq = facts.period(q)
                     if (
                         q != pid
@@ -352,6 +355,15 @@ class _Model:
                 self.m.add_implication(f, held.negated())
             out.append(f)
         return out
+
+    def _by_department(self, g: GP, mine: list[str]) -> dict[str, list[str]]:
+        """g's candidates by their (first) department, built once a GP."""
+        found = self.gp_departments.get(g.id)
+        if found is None:
+            found = self.gp_departments[g.id] = defaultdict(list)
+            for q in mine:
+                found[self.facts.period(q).department].append(q)
+        return found
 
     def _empty_and_full(self, pid: str, dept: str, a: int) -> cp_model.IntVar:
         """A literal that may be true only where pid is empty and (dept, a) full."""
