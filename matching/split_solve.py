@@ -175,7 +175,7 @@ def _staged(
         if status != cp_model.OPTIMAL:
             return _Found(pairs, False, bound)
         m.add(expr >= value)
-        m.clear_hints()
+        m.clear_hints()  # type: ignore[no-untyped-call]
         chosen = set(pairs)
         for pair, var in x.items():
             m.add_hint(var, pair in chosen)
