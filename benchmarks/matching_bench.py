@@ -5,6 +5,7 @@ environment because its name clashes with ours.
     .venv/bin/python benchmarks/matching_bench.py            # all sizes, both modes
     .venv/bin/python benchmarks/matching_bench.py --quick    # 2k x 800 only
     .venv/bin/python benchmarks/matching_bench.py --ties     # GPs with ties (strict mode)
+    .venv/bin/python benchmarks/matching_bench.py --split    # 2k x 800 with 2 % split GPs
 
 Every solver runs in a fresh subprocess so that its peak memory (ru_maxrss) is its own.
 """
@@ -29,6 +30,9 @@ OUT = HERE / "out"
 PEER_VENV = HERE / ".peer-venv"
 PEER_PACKAGE = "matching==1.4.3"
 SIZES = [(2000, 800), (10000, 4000), (20000, 8000)]
+# Problems with split GPs (3 + 3 months) take the split model (matching/split_solve.py):
+# (GPs, periods, split share, combined share, seeds).
+SPLIT_CASES = [(2000, 800, 0.02, 0.0, (1, 2, 3)), (2000, 800, 0.02, 0.02, (1,))]
 
 
 def _peak_mib() -> float:
@@ -52,6 +56,7 @@ def _engine(problem: str, time_limit: float) -> dict[str, Any]:
     return {
         "status": result.status,
         "placed": result.metrics.placed,
+        "objective": result.metrics.objective,
         "bound": result.metrics.bound,
         "solve_s": result.metrics.wall_time_s,
         "process_s": round(time.perf_counter() - started, 3),
@@ -195,7 +200,9 @@ def _peer_lists(problem_path: Path) -> tuple[Path, set[tuple[str, str]]]:
 
 def _row(name: str, out: dict[str, Any]) -> str:
     solve = out.get("solve_s", "-")
-    extra = f" bound {out['bound']}" if "bound" in out and out["bound"] != out["placed"] else ""
+    # The bound is on the objective: placements, or GPs placed where a split GP holds two.
+    count = out.get("objective", out.get("placed"))
+    extra = f" bound {out['bound']}" if "bound" in out and out["bound"] != count else ""
     if out["status"] == "error":
         return f"  {name:<34} ERROR {out.get('error')}"
     children = out.get("children_mib", 0)
@@ -239,10 +246,41 @@ def _ties(time_limit: float) -> dict[str, Any]:
     return report
 
 
+def _split(time_limit: float) -> dict[str, Any]:
+    """Both modes on generated markets with split GPs (and combined periods), each solve in
+    its own process, next to the same problem without them (the general path)."""
+    from matching.generator import generate
+
+    report: dict[str, Any] = {}
+    for n, m, split, combined, seeds in SPLIT_CASES:
+        for mode in ("strict_priority", "max_placements"):
+            print(
+                f"\n{n}x{m} {mode}, split GPs {split:.0%}, combined periods {combined:.0%}",
+                flush=True,
+            )
+            for seed in seeds:
+                name = f"{n}x{m}-{mode}-split-{split}-{combined}-{seed}"
+                path = OUT / f"{name}.json"
+                doc = generate(n, m, seed=seed, mode=mode, split=split, combined=combined)
+                path.write_text(json.dumps(doc))
+                plain = OUT / f"{n}x{m}-{mode}-{seed}.json"
+                plain.write_text(json.dumps(generate(n, m, seed=seed, mode=mode)))
+                ours = _child(sys.executable, "_engine", str(path), str(time_limit))
+                without = _child(sys.executable, "_engine", str(plain), str(time_limit))
+                gps = f" ({ours.get('objective')} GPs)" if "objective" in ours else ""
+                print(
+                    _row(f"seed {seed}", ours) + f"{gps}  without split: {without['solve_s']} s",
+                    flush=True,
+                )
+                report[name] = {"engine": ours, "without_split": without}
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="only 2k x 800")
     parser.add_argument("--ties", action="store_true", help="strict mode on markets with ties")
+    parser.add_argument("--split", action="store_true", help="2k x 800 with split GPs")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--no-peer", action="store_true")
     args = parser.parse_args()
@@ -257,6 +295,9 @@ def main() -> None:
     )
     if args.ties:
         (OUT / "ties.json").write_text(json.dumps(_ties(args.time_limit), indent=1))
+        return
+    if args.split:
+        (OUT / "split.json").write_text(json.dumps(_split(args.time_limit), indent=1))
         return
     report: dict[str, Any] = {}
     sizes = SIZES[:1] if args.quick else SIZES

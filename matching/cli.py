@@ -55,6 +55,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SHARE",
         help="share of periods posted twice: same department and dates (default 0)",
     )
+    g.add_argument(
+        "--split",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="share of GPs whose window allows two blocks (split_allowed; default 0)",
+    )
+    g.add_argument(
+        "--combined",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="share of periods over two departments of their trust (default 0)",
+    )
     return parser
 
 
@@ -119,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             not args.no_capacity,
             any_trust=args.any_trust,
             twins=args.twins,
+            split=args.split,
+            combined=args.combined,
         )
         sys.stdout.write(json.dumps(doc, indent=1) + "\n")
         return 0

@@ -103,6 +103,42 @@ def _post_twice(periods: list[dict[str, Any]], share: float, rng: random.Random)
         periods[j] = {**periods[i], "id": periods[j]["id"]}
 
 
+def _split_gps(gps: list[dict[str, Any]], share: float, rng: random.Random) -> None:
+    """Let round(share * len(gps)) of the GPs asking 6 months or more hold two blocks."""
+    asking = [g for g in gps if g["availability"]["months"] >= 6]
+    for g in rng.sample(asking, min(len(asking), round(share * len(gps)))):
+        g["availability"]["split_allowed"] = True
+
+
+def _combine(
+    periods: list[dict[str, Any]],
+    depts: dict[str, dict[str, Any]],
+    share: float,
+    rng: random.Random,
+) -> None:
+    """Make round(share * len(periods)) periods of 6 months or more combined periods: from the
+    first day of their middle month on, in another department of the same trust."""
+    by_trust: dict[str, list[str]] = {}
+    for d in sorted(depts):
+        by_trust.setdefault(depts[d]["trust"], []).append(d)
+    fit = [
+        p
+        for p in periods
+        if len(by_trust[p["trust"]]) > 1
+        and date.fromisoformat(p["end"])
+        >= add_months(date.fromisoformat(p["start"]), 6) - timedelta(days=1)
+    ]
+    for p in rng.sample(fit, min(len(fit), round(share * len(periods)))):
+        start, end = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
+        months = 0
+        while add_months(start, months + 1) <= end + timedelta(days=1):
+            months += 1
+        p["second_department"] = rng.choice(
+            [d for d in by_trust[p["trust"]] if d != p["department"]]
+        )
+        p["switch"] = add_months(start, months // 2).isoformat()
+
+
 def generate(
     gps: int,
     periods: int,
@@ -112,6 +148,8 @@ def generate(
     horizon_months: int = 36,
     any_trust: float | None = None,
     twins: float = 0.0,
+    split: float = 0.0,
+    combined: float = 0.0,
 ) -> dict[str, Any]:
     """A problem JSON document; the same arguments always give the same document.
 
@@ -121,6 +159,11 @@ def generate(
     with the same dates (they come in pairs: period j is made a copy of period i). Both are
     sources of ties in GP preference (docs/matching.md); the defaults give the documents of
     earlier versions for every seed.
+    `split`: the share of GPs (of all; chosen among those asking 6 months or more) whose
+    window says `split_allowed` (docs/matching.md, "Split placements"); `combined`: the share
+    of periods (chosen among those of 6 months or more in a trust with a second department)
+    made combined periods over two departments, switching half-way. Both draw from streams of
+    their own, so 0 (the default) gives the documents of earlier versions.
     """
     rng = random.Random(seed)
     as_of = date(2027, 1, 15)
@@ -191,6 +234,10 @@ def generate(
                 },
             }
         )
+    if split:
+        _split_gps(out_gps, split, random.Random(f"{seed}/split"))
+    if combined:
+        _combine(out_periods, depts, combined, random.Random(f"{seed}/combined"))
     return {
         "as_of": as_of.isoformat(),
         "policy": {

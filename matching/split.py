@@ -8,11 +8,15 @@ in docs/matching.md, "Split placements". Problems without such a GP never come h
 
 The whole problem is one CP-SAT model over its eligible pairs: feasibility, capacity per
 department segment, in strict mode one row per pair that must not block, and the objective
-GPs placed, then blocks, then GP preference. Split GPs are few and their problems regional.
+GPs placed, then blocks, then GP preference (solved in two steps, split_solve.py). The rows
+share their literals (a period's candidates ahead, a GP's periods liked at least as much, a
+period empty with its segment full) so that the model stays linear in the eligible pairs at
+national size.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -20,7 +24,7 @@ from ortools.sat.python import cp_model
 
 from .eligibility import DATE_CODES, FORBIDDEN, NOT_ELIGIBLE, TIE_KEY, Eligibility
 from .model import GP, Period, Problem
-from .priority import PriorityRules
+from .priority import PriorityKey, PriorityRules
 
 MATCH, PIN, PLACED = "match", "pin", "placed"
 
@@ -45,6 +49,8 @@ class Facts:
     fixed: dict[tuple[str, str], str]  # (gp, period) -> PIN | PLACED
     infeasible: list[str]
     _ranks: dict[str, dict[str, int]] = field(default_factory=dict)
+    _prefs: dict[tuple[str, str], tuple[int, int, int]] = field(default_factory=dict)
+    _keys: dict[tuple[str, str], PriorityKey] = field(default_factory=dict)
 
     @classmethod
     def build(cls, problem: Problem) -> Facts:
@@ -114,8 +120,12 @@ class Facts:
         return self.months(a) + self.months(b) > gp.availability.months
 
     def pref(self, gp: GP, pid: str) -> tuple[int, int, int]:
-        """The spec's preference (equal: a tie; smaller: preferred)."""
-        return self.el.preference_key(gp, self.period(pid))[:TIE_KEY]  # type: ignore[return-value]
+        """The spec's preference (equal: a tie; smaller: preferred); computed once a pair."""
+        found = self._prefs.get((gp.id, pid))
+        if found is None:
+            key = self.el.preference_key(gp, self.period(pid))[:TIE_KEY]
+            found = self._prefs[(gp.id, pid)] = key  # type: ignore[assignment]
+        return found  # type: ignore[return-value]
 
     def candidates(self, gp: GP) -> list[str]:
         """The periods ``gp`` may end with: its fixed ones, and the eligible ones where
@@ -126,7 +136,14 @@ class Facts:
         return own + [p for p in self.eligible[gp.id] if p not in own]
 
     def ahead(self, g: GP, other: GP, p: Period) -> bool:
-        return self.rules.key(g, p) < self.rules.key(other, p)
+        return self.key(g, p) < self.key(other, p)
+
+    def key(self, g: GP, p: Period) -> PriorityKey:
+        """g's priority key for p (PriorityRules.key), computed once a pair."""
+        found = self._keys.get((g.id, p.id))
+        if found is None:
+            found = self._keys[(g.id, p.id)] = self.rules.key(g, p)
+        return found
 
 
 def wants(facts: Facts, gp: GP, pid: str, held: list[str]) -> tuple[bool, list[str]]:
@@ -156,6 +173,12 @@ class _Model:
         self.m = cp_model.CpModel()
         problem = facts.problem
         self.x: dict[tuple[str, str], cp_model.IntVar] = {}
+        self.empty: dict[str, cp_model.IntVar] = {}
+        self.two: dict[str, cp_model.IntVar] = {}
+        self.gp_departments: dict[str, dict[str, list[str]]] = {}
+        self.ahead_chain: dict[str, tuple[list[PriorityKey], list[cp_model.IntVar]]] = {}
+        self.pref_chain: dict[str, dict[tuple[int, int, int], cp_model.IntVar]] = {}
+        self.shared: dict[tuple[str, int, str], cp_model.IntVar] = {}
         self.by_period: dict[str, list[str]] = defaultdict(list)
         self.cands: dict[str, list[str]] = {}
         for g in problem.gps:
@@ -215,7 +238,6 @@ class _Model:
     def _stability_rows(self) -> None:
         facts = self.facts
         problem = facts.problem
-        gps = problem.gp_by_id
         fixed_period = {p: g for (g, p) in facts.fixed}
         fixed_gp = {g for (g, _) in facts.fixed}
         for g in problem.gps:
@@ -230,49 +252,114 @@ class _Model:
                     continue
                 p = facts.period(pid)
                 terms = [self.x[(g.id, pid)]]
-                terms += [
-                    self.x[(h, pid)] for h in self.by_period[pid] if facts.ahead(gps[h], g, p)
-                ]
+                terms += self._held_ahead(g, p)
                 terms.append(self._not_wanted(g, pid, mine, fixed_gp))
                 terms += self._capacity_terms(g, pid, mine)
                 self.m.add_bool_or(terms)
 
+    def _held_ahead(self, g: GP, p: Period) -> list[cp_model.IntVar]:
+        """A literal that may be true only where a GP ahead of g for p holds p (none when no
+        candidate is ahead). Chained down p's candidates in priority order: the literal of
+        the i-th implies the (i-1)-th's or the i-th's own x, so each row gets one literal
+        instead of one per candidate ahead (the same rows on x, in linear size)."""
+        chain = self.ahead_chain.get(p.id)
+        if chain is None:
+            facts = self.facts
+            gps = facts.problem.gp_by_id
+            order = sorted(self.by_period[p.id], key=lambda h: facts.key(gps[h], p))
+            keys = [facts.key(gps[h], p) for h in order]
+            lits: list[cp_model.IntVar] = []
+            for h in order:
+                a = self.m.new_bool_var(f"ahead_{p.id}_{h}")
+                self.m.add_bool_or([*lits[-1:], self.x[(h, p.id)]]).only_enforce_if(a)
+                lits.append(a)
+            chain = self.ahead_chain[p.id] = (keys, lits)
+        keys, lits = chain
+        before = bisect_left(keys, self.facts.key(g, p))  # keys differ for any two GPs
+        return [lits[before - 1]] if before else []
+
     def _not_wanted(self, g: GP, pid: str, mine: list[str], fixed_gp: set[str]) -> cp_model.IntVar:
         """A literal that may be true only where g does not want pid (``wants``)."""
         facts = self.facts
-        nw = self.m.new_bool_var(f"nw_{g.id}_{pid}")
         x = self.x
-        others = [q for q in mine if q != pid]
         if not g.availability.split_allowed:
-            # g holds a period it likes at least as much
-            at_least = [x[(g.id, q)] for q in others if facts.pref(g, q) <= facts.pref(g, pid)]
-            self.m.add_bool_or(at_least or [self.m.new_constant(0)]).only_enforce_if(nw)
-            return nw
-        clash = [x[(g.id, q)] for q in others if facts.conflict(g, q, pid)]
-        two = self.m.new_bool_var(f"two_{g.id}_{pid}")
-        self.m.add(sum(x[(g.id, q)] for q in others) >= 2).only_enforce_if(two)
-        self.m.add_bool_or([two, *clash]).only_enforce_if(nw)  # no room
+            return self._at_least(g, pid, mine)
+        # Shared literals keep this linear in g's list (the first version listed, for every
+        # block h, every other clashing block: cubic, 140 s of building at 6k x 2400 for one
+        # split GP with 861 eligible periods). The same rows on x: where x[g,pid] holds the
+        # row is met whatever nw says, elsewhere "two of mine" is "two of the others".
+        nw = self.m.new_bool_var(f"nw_{g.id}_{pid}")
+        others = [q for q in mine if q != pid]
+        clashing = {q for q in others if facts.conflict(g, q, pid)}
+        clash = [x[(g.id, q)] for q in others if q in clashing]
+        one = []  # a literal: g holds a block that clashes with pid
+        if clash:
+            one = [self.m.new_bool_var(f"clash_{g.id}_{pid}")]
+            self.m.add_bool_or(clash).only_enforce_if(one[0])
+        self.m.add_bool_or([self._two(g, mine), *one]).only_enforce_if(nw)  # no room
+        both: cp_model.IntVar | None = None  # g holds two blocks that clash with pid
         for h in others:
             if (g.id, h) in facts.fixed or not facts.pref(g, pid) < facts.pref(g, h):
                 continue  # dropping a pinned or placed block is exempt; a better one, no swap
-            rest = [x[(g.id, o)] for o in others if o != h and facts.conflict(g, o, pid)]
-            self.m.add_bool_or([x[(g.id, h)].negated(), *rest]).only_enforce_if(nw)  # no swap via h
+            # no swap via h: g does not hold h, or holds another block that clashes with pid
+            if h in clashing:
+                if both is None:
+                    both = self.m.new_bool_var(f"clash2_{g.id}_{pid}")
+                    self.m.add(sum(clash) >= 2).only_enforce_if(both)
+                rest = [both]
+            else:
+                rest = one
+            self.m.add_bool_or([x[(g.id, h)].negated(), *rest]).only_enforce_if(nw)
         return nw
+
+    def _two(self, g: GP, mine: list[str]) -> cp_model.IntVar:
+        """A literal that may be true only where g holds two blocks (one a GP)."""
+        found = self.two.get(g.id)
+        if found is None:
+            found = self.two[g.id] = self.m.new_bool_var(f"two_{g.id}")
+            self.m.add(sum(self.x[(g.id, q)] for q in mine) >= 2).only_enforce_if(found)
+        return found
+
+    def _at_least(self, g: GP, pid: str, mine: list[str]) -> cp_model.IntVar:
+        """For a GP of one block: a literal that may be true only where g holds a period it
+        likes at least as much as pid (pid itself included: its row is then met anyway).
+        Chained down g's candidates by preference, one literal per preference class, each
+        implying the class before's or one of its own: linear where a clause per pair was
+        quadratic in g's list, with the same rows on x."""
+        chain = self.pref_chain.get(g.id)
+        if chain is None:
+            facts = self.facts
+            classes: dict[tuple[int, int, int], list[str]] = defaultdict(list)
+            for q in mine:
+                classes[facts.pref(g, q)].append(q)
+            lits: dict[tuple[int, int, int], cp_model.IntVar] = {}
+            last: list[cp_model.IntVar] = []
+            for key in sorted(classes):
+                c = self.m.new_bool_var(f"atleast_{g.id}_{len(lits)}")
+                held = [self.x[(g.id, q)] for q in classes[key]]
+                self.m.add_bool_or([*last, *held]).only_enforce_if(c)
+                lits[key] = c
+                last = [c]
+            chain = self.pref_chain[g.id] = lits
+        return chain[self.facts.pref(g, pid)]
 
     def _capacity_terms(self, g: GP, pid: str, mine: list[str]) -> list[cp_model.IntVar]:
         """Literals that may be true only where pid is empty and its department full on one
         of its segments (a GP of one block gives its own later period of the department
-        back, docs/matching.md)."""
+        back, docs/matching.md). The literal "pid empty and the segment full" is one per
+        period and segment, shared by every GP's row (the same rows as a literal of each
+        pair's own with the same implications, built once); a GP of one block that would give
+        a period of its own back gets its own literal that also says it does not hold it."""
         facts = self.facts
         p = facts.period(pid)
         out = []
+        # gives_back needs p's first department: only g's candidates there
+        same = [] if g.availability.split_allowed else self._by_department(g, mine)[p.department]
         for dept, a, b in self.segments.get(pid, []):
-            f = self.m.new_bool_var(f"cap_{g.id}_{pid}_{a}")
-            self.m.add_implication(f, self.full[(dept, a)])
-            for h in self.by_period[pid]:
-                self.m.add_implication(f, self.x[(h, pid)].negated())
-            if not g.availability.split_allowed:
-                for q in mine:
+            shared = self._empty_and_full(pid, dept, a)
+            back = []
+            if same:
+                for q in same:
                     pq = facts.period(q)
                     if (
                         q != pid
@@ -282,9 +369,39 @@ class _Model:
                             for d, x, z in pq.parts()
                         )
                     ):
-                        self.m.add_implication(f, self.x[(g.id, q)].negated())
+                        back.append(self.x[(g.id, q)])
+            if not back:
+                out.append(shared)
+                continue
+            f = self.m.new_bool_var(f"cap_{g.id}_{pid}_{a}")
+            self.m.add_implication(f, shared)
+            for held in back:
+                self.m.add_implication(f, held.negated())
             out.append(f)
         return out
+
+    def _by_department(self, g: GP, mine: list[str]) -> dict[str, list[str]]:
+        """g's candidates by their (first) department, built once a GP."""
+        found = self.gp_departments.get(g.id)
+        if found is None:
+            found = self.gp_departments[g.id] = defaultdict(list)
+            for q in mine:
+                found[self.facts.period(q).department].append(q)
+        return found
+
+    def _empty_and_full(self, pid: str, dept: str, a: int) -> cp_model.IntVar:
+        """A literal that may be true only where pid is empty and (dept, a) full."""
+        found = self.shared.get((pid, a, dept))
+        if found is None:
+            empty = self.empty.get(pid)
+            if empty is None:
+                empty = self.empty[pid] = self.m.new_bool_var(f"empty_{pid}")
+                for h in self.by_period[pid]:
+                    self.m.add_implication(empty, self.x[(h, pid)].negated())
+            found = self.shared[(pid, a, dept)] = self.m.new_bool_var(f"cap_{pid}_{dept}_{a}")
+            self.m.add_implication(found, self.full[(dept, a)])
+            self.m.add_implication(found, empty)
+        return found
 
 
 def gives_back(own: Period, p: Period) -> bool:
