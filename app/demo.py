@@ -27,6 +27,7 @@ from app.models import (
     Municipality,
     Period,
     Region,
+    Site,
     Specialty,
     Trust,
     User,
@@ -138,6 +139,13 @@ AHUS_GPS = (  # name, municipality, months of general practice, courses, supervi
     ("Line Aas", "3401", 36, 5, 6, ("paediatrics", "internal-medicine")),
     ("Thomas Holm", "3222", 55, 2, 14, ("paediatrics", "psychiatry")),
 )
+
+# Vestre Viken (Helse Sør-Øst) accepts 3 + 3 months (issue 20): a GP in Drammen whose window
+# allows a split, and two back-to-back periods of 3 months in two of its medical departments,
+# so that after the demo's run the GP holds both blocks. (name, municipality, months of general
+# practice, courses, supervision), then the departments' sites in the order of the blocks.
+SPLIT_GP = ("Kristin Moe", "3301", 40, 3, 12)
+SPLIT_SITES = ("drammen", "baerum")
 
 # Helse Førde takes its GPs in application rounds (issue 20), on rules of its own: a round
 # whose deadline and matching are the load day (the demo's run matches it, and its offers
@@ -254,6 +262,7 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
     db.session.flush()
     _subscribe(region, wanted)
     ahus_gps, ahus_periods = _ahus(today, password_hash)
+    split_periods = _three_plus_three(today, password_hash)
     offered, accepted = _run_and_answer(today)
     ended = _ended_placement(today, gps, departments)
     return {
@@ -276,6 +285,7 @@ def load_demo(today: date | None = None, n_gps: int = 60, n_periods: int = 30) -
         "ended_placements": ended,
         "ahus_gps": ahus_gps,
         "ahus_periods": ahus_periods,
+        "split_periods": split_periods,
         "rounds": rounds,
     }
 
@@ -400,6 +410,83 @@ def _ahus(today: date, password_hash: str) -> tuple[int, int]:
         published += 1
     db.session.flush()
     return len(AHUS_GPS), published
+
+
+def _three_plus_three(today: date, password_hash: str) -> int:
+    """Vestre Viken's 3 + 3: SPLIT_GP with a split window and a period of 3 months at each of
+    SPLIT_SITES' medical departments, one after the other. Returns the periods published."""
+    vv = db.session.scalar(sa.select(Trust).where(Trust.code == "vestre-viken"))
+    medicine = db.session.scalar(sa.select(Specialty).where(Specialty.code == "internal-medicine"))
+    name, number, months_gp, courses, supervision = SPLIT_GP
+    home = db.session.scalar(sa.select(Municipality).where(Municipality.number == number))
+    if vv is None or medicine is None or home is None:
+        return 0
+    user = User(
+        email=demo_email("alis.vv1"),
+        password_hash=password_hash,
+        role="gp",
+        email_verified_at=utcnow(),
+    )
+    gp = GP(
+        user=user,
+        name=name,
+        hpr_number="8200003",
+        municipality=home,
+        specialisation_started=today - timedelta(days=30 * (months_gp + 6)),
+        months_general_practice=months_gp,
+        courses_completed=courses,
+        supervision_group_months=supervision,
+        scheme="new",
+        registered_at=datetime.combine(today - timedelta(days=40), time(8), tzinfo=UTC),
+    )
+    db.session.add(gp)
+    db.session.flush()
+    start = add_months(today.replace(day=1), 4)
+    lifecycle.create_availability(
+        gp,
+        AvailabilityInput(
+            earliest_start=start,
+            latest_end=add_months(start, 12) - timedelta(days=1),
+            months=6,
+            specialty_ids=(medicine.id,),
+            trust_ids=(vv.id,),
+            split_allowed=True,
+        ),
+        actor=user,
+        today=today,
+    )
+    published = 0
+    for block, site in enumerate(SPLIT_SITES):
+        department = db.session.scalars(
+            sa.select(Department)
+            .join(Site, Department.site_id == Site.id)
+            .where(
+                Department.trust_id == vv.id,
+                Department.specialty_id == medicine.id,
+                Site.code == site,
+            )
+            .order_by(Department.id)
+        ).first()
+        if department is None:
+            continue
+        first = add_months(start, 3 * block)
+        publish_period(
+            PeriodInput(
+                department_id=department.id,
+                start_date=first,
+                end_date=add_months(first, 3) - timedelta(days=1),
+                source="parental_leave",
+                description=_period_text(department, 3),
+                on_call=True,
+                contact_name="Per Sandvik",
+                contact_email="alis@vestreviken.no",
+            ),
+            actor=None,
+            today=today,
+        )
+        published += 1
+    db.session.flush()
+    return published
 
 
 def _subscribe(region: Region, specialties: list[Specialty]) -> None:

@@ -21,11 +21,13 @@ def test_demo_loads_twice_without_error(ctx):
     assert first["ahus_gps"] == 6 and first["ahus_periods"] == 3
     # and Helse Førde's application rounds: the one the demo's run matched and the next
     assert first["rounds"] == 2
+    # and Vestre Viken's 3 + 3: two back-to-back periods of 3 months
+    assert first["split_periods"] == 2
     assert load_demo(today=today) == {}
     db.session.commit()
-    assert count(GP) == 66
-    assert count(Period) == 33 + 1  # and one placement that has ended
-    assert 46 <= count(Availability) <= 66
+    assert count(GP) == 67
+    assert count(Period) == 35 + 1  # and one placement that has ended
+    assert 47 <= count(Availability) <= 67
     # a first run made proposals; some are offered, one accepted; old periods advertised
     assert count(Match, Match.status == "proposed") >= 3
     assert count(Match, Match.status == "offered") >= 1
@@ -163,3 +165,26 @@ def test_demo_shows_helse_fordes_application_rounds(ctx, client):
     page = browser.get("/availability").get_data(as_text=True)
     assert "your window enters the round with application deadline" in page
     assert problems(page) == []
+
+
+def test_demo_places_a_split_gp_in_two_blocks(ctx, client):
+    """Vestre Viken's 3 + 3: after the demo's run Kristin Moe holds both 3-month periods,
+    one after the other, as blocks 1 and 2; her matches page shows them."""
+    from .conftest import Browser
+
+    load_demo(today=local_today())
+    db.session.commit()
+    gp = db.session.scalar(sa.select(GP).where(GP.name == "Kristin Moe"))
+    live = db.session.scalars(
+        sa.select(Match)
+        .where(Match.gp_id == gp.id, Match.status.in_(("proposed", "offered", "accepted")))
+        .order_by(Match.slot)
+    ).all()
+    assert [m.slot for m in live] == [1, 2]
+    first, second = sorted((m.period for m in live), key=lambda p: p.start_date)
+    assert first.end_date < second.start_date
+    assert {p.department.trust.code for p in (first, second)} == {"vestre-viken"}
+    assert first.department_id != second.department_id
+    Browser(client).login(gp.user.email, DEMO_PASSWORD)
+    page = client.get("/my/matches").get_data(as_text=True)
+    assert "Blokk 1 av 2" in page and "Blokk 2 av 2" in page
