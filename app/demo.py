@@ -173,6 +173,9 @@ def demo_logins() -> list[DemoLogin]:
         DemoLogin(role, demo_email(local), label) for role, local, *_r, label in (*STAFF, AHUS_USER)
     ]
     logins.append(DemoLogin("gp", demo_email("lege"), "Kari Nordmann, ALIS i Bergen"))
+    logins.append(
+        DemoLogin("gp", demo_email("alis.vv1"), "Kristin Moe, ALIS i Drammen, 3 + 3 måneder")
+    )
     logins += [
         DemoLogin("municipality", demo_email(local), label)
         for local, _number, label in MUNICIPALITY_USERS
