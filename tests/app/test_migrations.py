@@ -1,6 +1,7 @@
 """``flask db upgrade`` on an empty database yields exactly the models, on this backend."""
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,23 @@ def empty_app(tmp_path):
             yield app
             db.session.remove()
             db.engine.dispose()
+
+
+@contextmanager
+def own_session():
+    """A session on the migrated database with the reference data loaded (the suite's own
+    session is bound to the suite's database), put back afterwards."""
+    from app.reference.loader import load_reference_data
+
+    test_session = db.session
+    db.session = db._make_scoped_session({"bind": db.engine})
+    try:
+        load_reference_data()
+        db.session.commit()
+        yield
+    finally:
+        db.session.remove()
+        db.session = test_session
 
 
 def model_checks_and_indexes():
@@ -113,17 +131,11 @@ def test_runs_blocking_pairs_and_reasons_move_out_of_their_json(empty_app):
     """Issue 18, migration 0011: runs stored before it kept their blocking pairs in the
     summary and the engine's reasons only in the result JSON; the migration writes the
     rows the run service writes now, and compacts the summaries (and back)."""
-    from app.reference.loader import load_reference_data
-
     from . import factories
     from .test_run_records import pinned, run
 
     upgrade(directory=MIGRATIONS)
-    test_session = db.session  # bound to the suite's database: this test needs its own
-    db.session = db._make_scoped_session({"bind": db.engine})
-    try:
-        load_reference_data()
-        db.session.commit()
+    with own_session():
         coordinator = factories.make_user("coordinator", region_code="helse-vest")
         pinned(coordinator, 3)
         run(coordinator)
@@ -144,9 +156,6 @@ def test_runs_blocking_pairs_and_reasons_move_out_of_their_json(empty_app):
 
         upgrade(directory=MIGRATIONS)
         assert _run_records() == made
-    finally:
-        db.session.remove()
-        db.session = test_session
 
 
 def test_municipality_role_migration_keeps_data_and_refuses_to_drop_accounts(empty_app):
@@ -155,13 +164,7 @@ def test_municipality_role_migration_keeps_data_and_refuses_to_drop_accounts(emp
     from . import factories
 
     upgrade(directory=MIGRATIONS)
-    test_session = db.session
-    db.session = db._make_scoped_session({"bind": db.engine})
-    try:
-        from app.reference.loader import load_reference_data
-
-        load_reference_data()
-        db.session.commit()
+    with own_session():
         gp = factories.make_gp(municipality_number="4601")
         factories.make_window(gp)
         municipality_id = factories.make_user("municipality", municipality_numbers=["4601"]).id
@@ -183,9 +186,6 @@ def test_municipality_role_migration_keeps_data_and_refuses_to_drop_accounts(emp
             names = connection.execute(sa.text("SELECT name FROM gps")).scalars().all()
             windows = connection.execute(sa.text("SELECT count(*) FROM availabilities"))
             assert names == [name] and windows.scalar() == 1
-    finally:
-        db.session.remove()
-        db.session = test_session
 
 
 def test_verified_progress_migration_keeps_gps_both_ways(empty_app):
@@ -196,13 +196,7 @@ def test_verified_progress_migration_keeps_gps_both_ways(empty_app):
     from . import factories
 
     upgrade(directory=MIGRATIONS)
-    test_session = db.session
-    db.session = db._make_scoped_session({"bind": db.engine})
-    try:
-        from app.reference.loader import load_reference_data
-
-        load_reference_data()
-        db.session.commit()
+    with own_session():
         gp = factories.make_gp(municipality_number="4601", months_general_practice=40)
         factories.make_window(gp)
         coordinator = factories.make_user("coordinator", region_code="helse-vest")
@@ -221,9 +215,6 @@ def test_verified_progress_migration_keeps_gps_both_ways(empty_app):
             ).all()
             windows = connection.execute(sa.text("SELECT count(*) FROM availabilities"))
             assert [tuple(r) for r in rows] == [(name, None)] and windows.scalar() == 1
-    finally:
-        db.session.remove()
-        db.session = test_session
 
 
 def test_run_data_moves_to_its_own_table_and_back(empty_app):
@@ -273,13 +264,7 @@ def test_learning_goals_migration_down_and_up(empty_app):
     from . import factories
 
     upgrade(directory=MIGRATIONS)
-    test_session = db.session
-    db.session = db._make_scoped_session({"bind": db.engine})
-    try:
-        from app.reference.loader import load_reference_data
-
-        load_reference_data()
-        db.session.commit()
+    with own_session():
         gp = factories.make_gp(municipality_number="4601")
         period = factories.make_period()
         match = factories.make_proposal(period, gp, status="offered", accept_by=period.start_date)
@@ -304,9 +289,6 @@ def test_learning_goals_migration_down_and_up(empty_app):
             for table in ("learning_goals", "survey_responses", "goal_confirmations"):
                 count = connection.execute(sa.text(f"SELECT count(*) FROM {table}"))
                 assert count.scalar() == 0, table
-    finally:
-        db.session.remove()
-        db.session = test_session
 
 
 def test_data_protection_migration_keeps_users_and_runs_both_ways(empty_app):
@@ -317,13 +299,7 @@ def test_data_protection_migration_keeps_users_and_runs_both_ways(empty_app):
     from . import factories
 
     upgrade(directory=MIGRATIONS)
-    test_session = db.session
-    db.session = db._make_scoped_session({"bind": db.engine})
-    try:
-        from app.reference.loader import load_reference_data
-
-        load_reference_data()
-        db.session.commit()
+    with own_session():
         gp = factories.make_gp(municipality_number="4601")
         factories.make_window(gp)
         db.session.add(MatchingRun(as_of=gp.created_at.date(), status="failed"))
@@ -346,9 +322,6 @@ def test_data_protection_migration_keeps_users_and_runs_both_ways(empty_app):
                 (None,)
             ]
             assert windows.scalar() == 1
-    finally:
-        db.session.remove()
-        db.session = test_session
 
 
 def test_shortlist_choice_migration_keeps_matches_and_their_guards(empty_app):
@@ -357,13 +330,7 @@ def test_shortlist_choice_migration_keeps_matches_and_their_guards(empty_app):
     from . import factories
 
     upgrade(directory=MIGRATIONS)
-    test_session = db.session
-    db.session = db._make_scoped_session({"bind": db.engine})
-    try:
-        from app.reference.loader import load_reference_data
-
-        load_reference_data()
-        db.session.commit()
+    with own_session():
         period = factories.make_period("ahus")
         factories.make_window(factories.make_gp(municipality_number="3205"))
         factories.make_proposal(period, factories.make_gp(municipality_number="3205"))
@@ -386,9 +353,6 @@ def test_shortlist_choice_migration_keeps_matches_and_their_guards(empty_app):
                 ),
                 {"yes": True},
             )
-    finally:
-        db.session.remove()
-        db.session = test_session
 
 
 def test_application_rounds_migration_keeps_policies_and_periods_both_ways(empty_app):
@@ -398,13 +362,7 @@ def test_application_rounds_migration_keeps_policies_and_periods_both_ways(empty
     from . import factories
 
     upgrade(directory=MIGRATIONS)
-    test_session = db.session
-    db.session = db._make_scoped_session({"bind": db.engine})
-    try:
-        from app.reference.loader import load_reference_data
-
-        load_reference_data()
-        db.session.commit()
+    with own_session():
         period = factories.make_period()
         factories.make_proposal(period, factories.make_gp())
         db.session.commit()
@@ -425,9 +383,6 @@ def test_application_rounds_migration_keeps_policies_and_periods_both_ways(empty
             ).all()
             matches = connection.execute(sa.text("SELECT count(*) FROM matches")).scalar()
             assert [tuple(r) for r in rows] == [(period_id, None)] and matches == 1
-    finally:
-        db.session.remove()
-        db.session = test_session
 
 
 def test_split_placements_migration_keeps_matches_both_ways(empty_app):
@@ -442,13 +397,7 @@ def test_split_placements_migration_keeps_matches_both_ways(empty_app):
     from . import factories
 
     upgrade(directory=MIGRATIONS)
-    test_session = db.session
-    db.session = db._make_scoped_session({"bind": db.engine})
-    try:
-        from app.reference.loader import load_reference_data
-
-        load_reference_data()
-        db.session.commit()
+    with own_session():
         gp = factories.make_gp(municipality_number="4601")
         window = factories.make_window(gp)
         first = factories.make_period(months=3)
@@ -471,9 +420,6 @@ def test_split_placements_migration_keeps_matches_both_ways(empty_app):
             assert [tuple(r) for r in rows] == [(1, "proposed"), (1, "cancelled")]
             split = connection.execute(sa.text("SELECT split_allowed FROM availabilities"))
             assert [bool(r[0]) for r in split] == [False]
-    finally:
-        db.session.remove()
-        db.session = test_session
 
 
 def _match_triggers(connection) -> set[str]:
