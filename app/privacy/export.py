@@ -155,60 +155,43 @@ def _run_reasons(gp_id: int) -> list[dict[str, Any]]:
     return [{"run_id": r.run_id, "reasons": r.reasons} for r in rows]
 
 
+def _owned(model: Any, user_id: int, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The user's rows of ``model`` (oldest first), each as the named columns."""
+    rows = db.session.scalars(sa.select(model).where(model.user_id == user_id).order_by(model.id))
+    return [{name: getattr(row, name) for name in names} for row in rows]
+
+
 def _notifications(user_id: int) -> list[dict[str, Any]]:
-    rows = db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == user_id).order_by(Notification.id)
+    return _owned(
+        Notification,
+        user_id,
+        ("id", "kind", "subject", "body", "created_at", "read_at", "email_status", "sent_at"),
     )
-    return [
-        {
-            "id": n.id,
-            "kind": n.kind,
-            "subject": n.subject,
-            "body": n.body,
-            "created_at": n.created_at,
-            "read_at": n.read_at,
-            "email_status": n.email_status,
-            "sent_at": n.sent_at,
-        }
-        for n in rows
-    ]
 
 
 def _subscriptions(user_id: int) -> list[dict[str, Any]]:
-    rows = db.session.scalars(
-        sa.select(Subscription).where(Subscription.user_id == user_id).order_by(Subscription.id)
+    return _owned(
+        Subscription,
+        user_id,
+        (
+            "id",
+            "topic",
+            "specialty_ids",
+            "trust_ids",
+            "region_id",
+            "horizon_months",
+            "channel",
+            "frequency",
+            "active",
+            "created_at",
+        ),
     )
-    return [
-        {
-            "id": s.id,
-            "topic": s.topic,
-            "specialty_ids": s.specialty_ids,
-            "trust_ids": s.trust_ids,
-            "region_id": s.region_id,
-            "horizon_months": s.horizon_months,
-            "channel": s.channel,
-            "frequency": s.frequency,
-            "active": s.active,
-            "created_at": s.created_at,
-        }
-        for s in rows
-    ]
 
 
 def _tokens(user_id: int) -> list[dict[str, Any]]:
-    rows = db.session.scalars(
-        sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+    return _owned(
+        ApiToken, user_id, ("id", "created_at", "expires_at", "revoked_at", "last_used_at")
     )
-    return [
-        {
-            "id": t.id,
-            "created_at": t.created_at,
-            "expires_at": t.expires_at,
-            "revoked_at": t.revoked_at,
-            "last_used_at": t.last_used_at,
-        }
-        for t in rows
-    ]
 
 
 def about_person(user: User) -> sa.ColumnElement[bool]:
